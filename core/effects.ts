@@ -163,9 +163,12 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
     const policy = { ...s.policy, version: next.version, deny: [...next.deny] };
     if (!s.policy.quarantined) return { state: { ...s, policy }, branch: 'keep' };
     const still = breaches(s.policy.findings, next.deny);
-    // A quarantine with no recorded findings (a bare Policy_Violation) has nothing to
-    // re-judge: only an operator's release lifts it.
-    if (s.policy.findings.length > 0 && still.length === 0) {
+    // Only a quarantine whose findings breach the policy in force can be lifted by a
+    // policy that no longer denies them ("no longer breach", CONTRACT §6). A bare
+    // Policy_Violation (no findings), or one whose findings were never denied by policy,
+    // has nothing to re-judge: only an operator's release lifts it.
+    const breachedBefore = breaches(s.policy.findings, s.policy.deny).length > 0;
+    if (breachedBefore && still.length === 0) {
       return { state: { ...s, policy: { ...policy, quarantined: false, rationale: [], findings: [] } }, branch: 'lift' };
     }
     const rationale = still.length > 0 ? still.map((f) => describeBreach(f, next.version)) : s.policy.rationale;

@@ -16,7 +16,7 @@ import { EFFECTS, type EffectContext } from './effects';
 import { GUARDS, type GuardContext, type GuardResult } from './guards';
 import { licenseGate } from './guards/license';
 import { H } from './hash';
-import { compareOrderKey, parseHlc, type Hlc } from './hlc';
+import { compareOrderKey, formatHlc, parseHlc, type Hlc } from './hlc';
 import { activeLeaves, deriveMode, isRegionKey, REGION_KEYS, type State } from './state';
 import { isActive, type Spec, type TransitionSpec } from './spec';
 import type { GuardOutcome, Hash, Proposal, RecordBody, Rejection, RejectionCode } from './types';
@@ -202,7 +202,9 @@ function apply(
     branch: judged.branch, guard_outcomes: judged.outcomes,
   };
   const effected = effect ? effect(head.state, ctx) : { state: head.state, branch: judged.branch };
-  const next = finish(head.state, effected.state, p);
+  // CONTRACT §3: `Z` may come in, `+00:00` always goes out (state and record).
+  const hlcText = formatHlc(hlc);
+  const next = finish(head.state, effected.state, p, hlcText);
   const hash = deps.hashState ? deps.hashState(next) : H(next);
   const body: RecordBody = {
     state_pre_hash: head.hash,
@@ -211,7 +213,7 @@ function apply(
     inputs_hash: p.inputs_hash,
     signer: p.signer,
     idem_key: p.idem_key,
-    hlc: p.hlc,
+    hlc: hlcText,
     window_id: p.window_id,
     guard_outcomes: judged.outcomes,
     evidence: p.evidence,
@@ -221,14 +223,14 @@ function apply(
 }
 
 /** Bookkeeping shared by every transition: order key, derived mode, and region epochs. */
-function finish(prev: State, next: State, p: Proposal): State {
+function finish(prev: State, next: State, p: Proposal, hlcText: string): State {
   const mode = deriveMode(next);
   const control = mode === next.control.mode ? next.control : { ...next.control, mode };
   const withMode: State = {
     ...next,
     control,
     meta: { ...next.meta, last_signer: p.signer, last_idem_key: p.idem_key },
-    hlc_last: p.hlc,
+    hlc_last: hlcText,
   };
   const epoch = { ...prev.epoch };
   for (const key of REGION_KEYS) {

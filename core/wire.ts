@@ -168,12 +168,59 @@ export function findForbiddenKey(value: unknown, path = '$', depth = 0): string 
   return null;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const JSON_DEPTH_MAX = 48;
+
+/**
+ * First value anywhere in `value` that cannot appear in a hashed SWOOSH document (CONTRACT
+ * §1): a number that is not a safe integer (floats, NaN, ±Infinity, 1e21), a string or key
+ * with a lone surrogate (no UTF-8 form), anything that is not plain JSON data, or nesting
+ * deeper than JCS allows. The schema types only the fields it names; free-form inputs
+ * (extra fields, allocations, assets) are checked here, so H(inputs) can never fail later.
+ */
+export function findNonJson(value: unknown, path = '$', depth = 0): SchemaError | null {
+  if (depth > JSON_DEPTH_MAX) return { path, reason: `nested deeper than ${JSON_DEPTH_MAX}` };
+  switch (typeof value) {
+    case 'string':
+      return LONE_SURROGATE.test(value) ? { path, reason: 'string contains a lone surrogate' } : null;
+    case 'number':
+      return Number.isSafeInteger(value) ? null : { path, reason: `number ${String(value)} is not a safe integer (numbers in SWOOSH documents are integers)` };
+    case 'boolean':
+      return null;
+    case 'object':
+      break;
+    default:
+      return { path, reason: `${typeof value} is not JSON` };
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return { path, reason: 'not a plain JSON array' };
+    for (let i = 0; i < value.length; i += 1) {
+      const found = findNonJson(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) {
+    return { path, reason: 'not a plain JSON object' };
+  }
+  for (const key of Object.keys(value)) {
+    if (LONE_SURROGATE.test(key)) return { path, reason: 'key contains a lone surrogate' };
+    const found = findNonJson((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Envelope + inputs check. Inputs are checked only for a known transition. */
 export function validateProposal(input: unknown): { ok: true; proposal: Proposal } | { ok: false; error: SchemaError } {
   const forbidden = findForbiddenKey(input);
   if (forbidden) return { ok: false, error: { path: forbidden, reason: 'forbidden key' } };
   const envelope = validate(PROPOSAL_SCHEMA, input, '$', FORMATS);
   if (envelope) return { ok: false, error: envelope };
+  const nonJson = findNonJson(input);
+  if (nonJson) return { ok: false, error: nonJson };
   const proposal = input as Proposal;
   const inputsSchema = Object.prototype.hasOwnProperty.call(INPUT_SCHEMAS, proposal.transition)
     ? INPUT_SCHEMAS[proposal.transition]
@@ -189,7 +236,7 @@ export function validateProposal(input: unknown): { ok: true; proposal: Proposal
 export function validateGenesis(input: unknown): { ok: true; genesis: Genesis } | { ok: false; errors: SchemaError[] } {
   const forbidden = findForbiddenKey(input);
   if (forbidden) return { ok: false, errors: [{ path: forbidden, reason: 'forbidden key' }] };
-  const err = validate(GENESIS_SCHEMA, input, '$', FORMATS);
+  const err = validate(GENESIS_SCHEMA, input, '$', FORMATS) ?? findNonJson(input);
   if (err) return { ok: false, errors: [err] };
   const g = input as Genesis;
   const errors: SchemaError[] = [];

@@ -1,23 +1,84 @@
-// swoosh command line (CONTRACT §10). Each command returns its exit code.
+// swoosh command line (CONTRACT §10). Each command returns its exit code; errors are one
+// clear line on stderr, never a stack trace for an expected failure.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { HostError } from './host';
+import { NativeBindingError } from './store/native';
 
 const USAGE = `usage: swoosh <command> [options]
 
 commands:
-  serve     --db PATH --genesis FILE [--host 127.0.0.1] [--port 7420] [--console]
+  start     the operator console (Electron where available, else browser mode)
+  serve     --db PATH --genesis FILE [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
   replay    --db PATH [--to N]
   verify    --db PATH
   keygen    --out FILE
   sign      --key FILE --proposal FILE
+  propose   --url URL --key FILE --transition NAME [--inputs JSON]
   chaos     --seed S --steps N --replicas R [--json]
   bench     [--json]
 `;
 
+export class UsageError extends Error {}
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve')).serveCommand,
+  start: async () => (await import('./commands/serve')).startCommand,
+  replay: async () => (await import('./commands/replay')).replayCommand,
+  verify: async () => (await import('./commands/replay')).verifyCommand,
+  keygen: async () => (await import('./commands/keys')).keygenCommand,
+  sign: async () => (await import('./commands/keys')).signCommand,
+  propose: async () => (await import('./commands/keys')).proposeCommand,
+  bench: async () => (await import('./commands/bench')).benchCommand,
+};
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${what} ${path} is not JSON: ${(err as Error).message}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  process.stderr.write(`swoosh: unknown command "${command}"\n${USAGE}`);
-  return 2;
+  const load = COMMANDS[command];
+  if (!load) {
+    process.stderr.write(`swoosh: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`swoosh ${command}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof HostError || err instanceof NativeBindingError) {
+      process.stderr.write(`swoosh ${command}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
 }

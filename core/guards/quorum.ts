@@ -26,8 +26,11 @@ export function quorumGuard(ctx: GuardContext): GuardResult {
   };
   const problems: string[] = [];
   const eligible = eligibleMembers(ctx.state);
+  const ejected = new Set(ctx.state.council.ejected);
   for (const m of members) {
-    if (!eligible.has(m)) problems.push(`member ${m} is not an eligible council signer`);
+    if (eligible.has(m)) continue;
+    if (ejected.has(m)) problems.push(`member ${m} was ejected from the council (Council_ReElect)`);
+    else problems.push(`member ${m} is not a council-role signer of the genesis`);
   }
   const actual = memberSetHash(members);
   if (claimed !== actual) problems.push(`member_set_hash ${claimed} is not H(sorted members) ${actual}`);

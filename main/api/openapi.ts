@@ -1,0 +1,115 @@
+// OpenAPI 3.1 document, built from the same schema objects the reducer validates with
+// (core/wire.ts), so the published contract and the enforced one cannot drift.
+
+import {
+  GENESIS_SCHEMA, INPUT_SCHEMAS, LICENSE_TOKEN_SCHEMA, MCP_REPORT_SCHEMA, PROPOSAL_SCHEMA, VOTE_SCHEMA,
+} from '../../core/wire';
+
+const ERROR_CODES = [
+  'malformed', 'inputs_hash_mismatch', 'bad_signature', 'unknown_signer', 'role_denied', 'unknown_transition',
+  'invalid_from_state', 'guard_failed', 'hlc_regression', 'hlc_from_future', 'wrong_window', 'idem_key_conflict',
+  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer',
+];
+
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'reason'],
+      properties: {
+        code: { type: 'string', enum: ERROR_CODES },
+        reason: { type: 'string' },
+        guard: { type: 'string' },
+        reasons: { type: 'array', items: { type: 'string' } },
+        head_hash: { type: 'string' },
+      },
+    },
+  },
+};
+
+const accepted = {
+  type: 'object',
+  required: ['index', 'state_post_hash', 'decision_id'],
+  properties: {
+    index: { type: 'integer' },
+    state_post_hash: { type: 'string' },
+    decision_id: { type: 'string' },
+    duplicate: { type: 'boolean', const: true },
+  },
+};
+
+const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const err = (description: string) => ({ description, ...json('Error') });
+const indexParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'integer', minimum: 0 } });
+const pageParams = (fromDefault: number) => [
+  { name: 'from', in: 'query', schema: { type: 'integer', minimum: 0, default: fromDefault } },
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+];
+
+export function openApiDocument(): Record<string, unknown> {
+  const inputs = Object.fromEntries(Object.entries(INPUT_SCHEMAS).map(([name, s]) => [`Inputs_${name}`, s]));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'SWOOSH orchestrator API',
+      version: '1.0.0',
+      description: 'Signed, idempotent, HLC-ordered proposals judged by a deterministic statechart (CONTRACT.md). Inputs_<Transition> schemas give the minimum inputs of each transition; more fields are allowed and are bound by inputs_hash.',
+    },
+    servers: [{ url: 'http://127.0.0.1:7420' }],
+    paths: {
+      '/transition': {
+        post: {
+          summary: 'Propose a guarded state transition',
+          requestBody: { required: true, ...json('Proposal') },
+          responses: {
+            200: { description: 'Duplicate of an applied proposal: the original outcome', ...json('Accepted') },
+            202: { description: 'Accepted; the WAL record is durable', ...json('Accepted') },
+            400: err('Rejected (code, guard, reasons)'),
+            409: err('stale_state_hash, with head_hash'),
+            413: err('Body over 1 MiB'),
+            415: err('Not application/json'),
+            429: { description: 'overloaded; honour Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...json('Error') },
+            503: err('not_writer, with the writer URL'),
+          },
+        },
+      },
+      '/state': {
+        get: {
+          summary: 'Current state, whole or projected',
+          parameters: [{ name: 'projection', in: 'query', description: 'Comma-separated region names, case-insensitive', schema: { type: 'string' } }],
+          responses: { 200: { description: '{hash, index, hlc, state | projection}' }, 400: err('Unknown projection') },
+        },
+      },
+      '/state/at/{index}': {
+        get: {
+          summary: 'State after WAL record N (time travel)',
+          parameters: [indexParam('index', 'WAL index; 0 is the genesis state')],
+          responses: { 200: { description: '{index, hash, hlc, state}' }, 404: err('Outside 0..HEAD') },
+        },
+      },
+      '/health': { get: { summary: 'Readiness and consensus status', responses: { 200: { description: '{status, consensus, lastSnapshotHLC, walLag}' }, 503: { description: 'Not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } } },
+      '/wal': { get: { summary: 'WAL records in order', parameters: pageParams(1), responses: { 200: { description: '{from, count, head_index, records}' }, 400: err('Bad paging') } } },
+      '/decisions/{index}': {
+        get: { summary: 'BUBBLE decision record of WAL index N', parameters: [indexParam('index', 'WAL index ≥ 1')], responses: { 200: { description: 'Decision record' }, 404: err('No such record') } },
+      },
+      '/rejections': { get: { summary: 'Rejected proposals with code, guard, reasons', parameters: pageParams(0), responses: { 200: { description: '{from, count, rejections}' } } } },
+      '/events': { get: { summary: 'Server-Sent Events: accepted, rejected, health', responses: { 200: { description: 'text/event-stream' } } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+    },
+    components: {
+      schemas: {
+        Proposal: PROPOSAL_SCHEMA,
+        Vote: VOTE_SCHEMA,
+        LicenseToken: LICENSE_TOKEN_SCHEMA,
+        McpReport: MCP_REPORT_SCHEMA,
+        Genesis: GENESIS_SCHEMA,
+        Accepted: accepted,
+        Error: errorBody,
+        ...inputs,
+      },
+    },
+  };
+}

@@ -1,0 +1,313 @@
+// HTTP API (CONTRACT §8) on node:http. Every bad request gets a precise 4xx with
+// {error: {code, reason}}; nothing a client sends can take the process down or change
+// state outside POST /transition's accepted path.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { projectState } from '../../core/state';
+import type { Host } from '../host';
+import { HostError } from '../host';
+import type { EngineEvent, SubmitResult } from '../engine/engine';
+import type { HostMetrics } from '../observe/metrics';
+import { openApiDocument } from './openapi';
+
+export const BODY_BYTES_MAX = 1024 * 1024;
+const WAL_PAGE_MAX = 1000;
+const SSE_CLIENTS_MAX = 256;
+
+export interface ApiOptions {
+  host: Host;
+  metrics: HostMetrics;
+  /** Extra routes (console static files, simulators' knobs) tried before the 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /** Extra health facts (provider breakers, consensus) merged into GET /health. */
+  health?: () => Record<string, unknown>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, code: string, reason: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code, reason, ...extra } }, headers);
+}
+
+class BodyError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Reads at most BODY_BYTES_MAX bytes; a larger body is refused as soon as it is known. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > BODY_BYTES_MAX) {
+      reject(new BodyError(413, 'payload_too_large', `body of ${declared} bytes exceeds ${BODY_BYTES_MAX}`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_BYTES_MAX) {
+        reject(new BodyError(413, 'payload_too_large', `body exceeds ${BODY_BYTES_MAX} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', (err) => reject(err));
+  });
+}
+
+function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  const charset = params.find((p) => p.startsWith('charset='));
+  return charset === undefined || charset === 'charset=utf-8';
+}
+
+function intParam(url: URL, name: string, fallback: number, min: number, max: number): number | string {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d{1,15}$/.test(raw)) return `${name} must be a non-negative integer`;
+  const n = Number(raw);
+  if (n < min || n > max) return `${name} must be within ${min}..${max}`;
+  return n;
+}
+
+export class ApiServer {
+  readonly server: Server;
+  private readonly sse = new Set<ServerResponse>();
+  private readonly routes: Array<{ method: string; pattern: RegExp; handler: Handler }>;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly opts: ApiOptions) {
+    this.routes = [
+      { method: 'POST', pattern: /^\/transition$/, handler: (q, s) => this.postTransition(q, s) },
+      { method: 'GET', pattern: /^\/state$/, handler: (q, s, u) => this.getState(s, u) },
+      { method: 'GET', pattern: /^\/state\/at\/(\d{1,15})$/, handler: (q, s, u, p) => this.getStateAt(s, Number(p[0])) },
+      { method: 'GET', pattern: /^\/health$/, handler: (q, s) => this.getHealth(s) },
+      { method: 'GET', pattern: /^\/metrics$/, handler: (q, s) => this.getMetrics(s) },
+      { method: 'GET', pattern: /^\/wal$/, handler: (q, s, u) => this.getWal(s, u) },
+      { method: 'GET', pattern: /^\/decisions\/(\d{1,15})$/, handler: (q, s, u, p) => this.getDecision(s, Number(p[0])) },
+      { method: 'GET', pattern: /^\/rejections$/, handler: (q, s, u) => this.getRejections(s, u) },
+      { method: 'GET', pattern: /^\/events$/, handler: (q, s) => this.getEvents(q, s) },
+      { method: 'GET', pattern: /^\/openapi\.json$/, handler: (q, s) => sendJson(s, 200, openApiDocument()) },
+    ];
+    this.server = createServer((req, res) => {
+      this.dispatch(req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, 500, 'internal', (err as Error).message);
+        else res.destroy();
+      });
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+    this.server.keepAliveTimeout = 5_000;
+    this.unsubscribe = opts.host.engine.subscribe((e) => this.broadcast(e));
+  }
+
+  listen(port: number, hostname = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, hostname, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    for (const res of this.sse) res.end();
+    this.sse.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://swoosh.local');
+    } catch {
+      sendError(res, 400, 'malformed', 'unparseable request target');
+      return;
+    }
+    const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
+    const route = matching.find((r) => r.method === req.method);
+    if (route) {
+      const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+      await route.handler(req, res, url, params);
+      return;
+    }
+    if (this.opts.fallback && (await this.opts.fallback(req, res, url))) return;
+    if (matching.length > 0) {
+      sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow: matching.map((r) => r.method).join(', ') });
+      return;
+    }
+    sendError(res, 404, 'not_found', `no route ${req.method} ${url.pathname}`);
+  }
+
+  private async postTransition(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isJsonContentType(req.headers['content-type'])) {
+      req.resume();
+      sendError(res, 415, 'unsupported_media_type', `content-type must be application/json, got ${req.headers['content-type'] ?? 'none'}`);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyError) sendError(res, err.status, err.code, err.message, {}, { connection: 'close' });
+      else sendError(res, 400, 'malformed', `could not read the body: ${(err as Error).message}`);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch (err) {
+      sendError(res, 400, 'malformed', `body is not UTF-8 JSON: ${(err as Error).message}`);
+      return;
+    }
+    const result = await this.opts.host.engine.submit(parsed);
+    this.answer(res, result);
+  }
+
+  private answer(res: ServerResponse, result: SubmitResult): void {
+    if ('body' in result) {
+      sendJson(res, result.status, result.body);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (result.retry_after_s !== undefined) headers['retry-after'] = String(result.retry_after_s);
+    sendJson(res, result.status, { error: result.error }, headers);
+  }
+
+  private getState(res: ServerResponse, url: URL): void {
+    const head = this.opts.host.head;
+    const base = { hash: head.hash, index: head.index, hlc: head.state.hlc_last };
+    const raw = url.searchParams.get('projection');
+    if (raw === null || raw.trim() === '') {
+      sendJson(res, 200, { ...base, state: head.state });
+      return;
+    }
+    const names = raw.split(',').filter((n) => n.trim() !== '');
+    const projected = projectState(head.state, names);
+    if (!projected.ok) {
+      sendError(res, 400, 'malformed', `unknown projection "${projected.unknown}"; use region names: boot, ingestion, council, environment, execution, control, policy`);
+      return;
+    }
+    sendJson(res, 200, { ...base, projection: projected.projection });
+  }
+
+  private getStateAt(res: ServerResponse, index: number): void {
+    try {
+      const at = this.opts.host.stateAt(index);
+      sendJson(res, 200, { index: at.index, hash: at.hash, hlc: at.state.hlc_last, state: at.state });
+    } catch (err) {
+      if (err instanceof HostError) sendError(res, 404, err.code, err.message);
+      else throw err;
+    }
+  }
+
+  private getHealth(res: ServerResponse): void {
+    const host = this.opts.host;
+    const extra = this.opts.health?.() ?? {};
+    const status = (extra.status as string | undefined) ?? 'ok';
+    const body = {
+      status,
+      consensus: { role: 'writer', mode: 'single-writer', nodes: 1 },
+      lastSnapshotHLC: host.engine.lastSnapshotHlc,
+      walLag: 0,
+      index: host.head.index,
+      hash: host.head.hash,
+      hlc: host.head.state.hlc_last,
+      queue: host.engine.queueDepth,
+      recovery: host.recovery,
+      ...extra,
+    };
+    sendJson(res, status === 'ok' || status === 'degraded' ? 200 : 503, body);
+  }
+
+  private async getMetrics(res: ServerResponse): Promise<void> {
+    const text = await this.opts.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': this.opts.metrics.registry.contentType });
+    res.end(text);
+  }
+
+  private getWal(res: ServerResponse, url: URL): void {
+    const from = intParam(url, 'from', 1, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(url, 'limit', 100, 1, WAL_PAGE_MAX);
+    if (typeof from === 'string' || typeof limit === 'string') {
+      sendError(res, 400, 'malformed', typeof from === 'string' ? from : (limit as string));
+      return;
+    }
+    const records = this.opts.host.store.range(from, limit);
+    sendJson(res, 200, { from, count: records.length, head_index: this.opts.host.head.index, records });
+  }
+
+  private getDecision(res: ServerResponse, index: number): void {
+    const dr = this.opts.host.decision(index);
+    if (!dr) sendError(res, 404, 'not_found', `no WAL record ${index}`);
+    else sendJson(res, 200, dr);
+  }
+
+  private getRejections(res: ServerResponse, url: URL): void {
+    const from = intParam(url, 'from', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(url, 'limit', 100, 1, WAL_PAGE_MAX);
+    if (typeof from === 'string' || typeof limit === 'string') {
+      sendError(res, 400, 'malformed', typeof from === 'string' ? from : (limit as string));
+      return;
+    }
+    const rejections = this.opts.host.store.rejections(from, limit);
+    sendJson(res, 200, { from, count: rejections.length, rejections });
+  }
+
+  private getEvents(req: IncomingMessage, res: ServerResponse): void {
+    if (this.sse.size >= SSE_CLIENTS_MAX) {
+      sendError(res, 429, 'overloaded', `${SSE_CLIENTS_MAX} event streams open`, {}, { 'retry-after': '5' });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(`retry: 2000\n\n`);
+    const head = this.opts.host.head;
+    res.write(`event: health\ndata: ${JSON.stringify({ status: 'ok', index: head.index, hash: head.hash })}\n\n`);
+    this.sse.add(res);
+    req.on('close', () => this.sse.delete(res));
+  }
+
+  private broadcast(e: EngineEvent): void {
+    if (this.sse.size === 0) return;
+    let frame: string | null = null;
+    if (e.type === 'accepted') {
+      const r = e.record;
+      frame = `id: ${r.index}\nevent: accepted\ndata: ${JSON.stringify({
+        index: r.index, transition: r.transition, signer: r.signer, hlc: r.hlc, window_id: r.window_id,
+        state_pre_hash: r.state_pre_hash, state_post_hash: r.state_post_hash, guard_outcomes: r.guard_outcomes, decision_id: e.decision.id,
+      })}\n\n`;
+    } else if (e.type === 'rejected') {
+      const j = e.rejection;
+      frame = `event: rejected\ndata: ${JSON.stringify({ code: j.code, guard: j.guard, reason: j.reason, reasons: j.reasons, transition: j.transition, signer: j.signer, hlc: j.hlc, idem_key: j.idem_key, status: e.status })}\n\n`;
+    }
+    if (frame === null) return;
+    for (const res of this.sse) {
+      // A client that stops reading is dropped rather than buffered without bound.
+      if (res.writableLength > 1024 * 1024) {
+        res.destroy();
+        this.sse.delete(res);
+      } else {
+        res.write(frame);
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// swoosh serve / swoosh start.
+
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Genesis } from '../../core/types';
+import { ApiServer } from '../api/server';
+import { Host } from '../host';
+import { createLogger, logEngine } from '../observe/log';
+import { createMetrics } from '../observe/metrics';
+import { traceEngine, type TraceExporterKind } from '../observe/trace';
+import { parse, readJsonFile, UsageError } from '../cli';
+import { demoGenesis } from '../demo';
+
+export interface Running {
+  host: Host;
+  api: ApiServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface ServeSettings {
+  db: string;
+  genesis?: Genesis;
+  host: string;
+  port: number;
+  durability: 'FULL' | 'NORMAL';
+  snapshot_every?: number;
+  trace?: TraceExporterKind;
+  check_invariants?: boolean;
+  quiet?: boolean;
+}
+
+/** Opens the host and its API; used by the CLI, the tests and the Electron shell. */
+export async function startServer(s: ServeSettings): Promise<Running> {
+  const log = createLogger(s.quiet ? 'warn' : undefined);
+  const host = Host.open({ db: s.db, genesis: s.genesis, durability: s.durability, snapshot_every: s.snapshot_every, check_invariants: s.check_invariants });
+  const metrics = createMetrics(host.engine);
+  metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
+  const unlog = logEngine(host.engine, log);
+  const tracing = traceEngine(host.engine, s.trace ?? 'none');
+  const api = new ApiServer({ host, metrics });
+  let address;
+  try {
+    address = await api.listen(s.port, s.host);
+  } catch (err) {
+    host.close();
+    throw new UsageError(`cannot listen on ${s.host}:${s.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  log.info({ event: 'listening', url, db: s.db, index: host.head.index, hash: host.head.hash, recovery: host.recovery }, `swoosh listening on ${url}`);
+  return {
+    host, api, url,
+    stop: async () => {
+      unlog();
+      await api.close();
+      await tracing.stop();
+      host.close();
+    },
+  };
+}
+
+function untilSignal(running: Running): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.stop().then(() => resolve(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+const SERVE_OPTIONS = {
+  db: { type: 'string' },
+  genesis: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '7420' },
+  console: { type: 'boolean', default: false },
+  sim: { type: 'boolean', default: false },
+  durability: { type: 'string', default: 'FULL' },
+  'snapshot-every': { type: 'string', default: '1000' },
+  trace: { type: 'string', default: 'none' },
+  'check-invariants': { type: 'boolean', default: false },
+} as const;
+
+function portOf(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${raw}`);
+  return port;
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const v = parse(args, SERVE_OPTIONS);
+  if (!v.db) throw new UsageError('--db PATH is required');
+  if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
+  if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
+  const snapshot_every = Number(v['snapshot-every']);
+  if (!Number.isInteger(snapshot_every) || snapshot_every < 1) throw new UsageError('--snapshot-every must be a positive integer');
+  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : undefined;
+  const running = await startServer({
+    db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
+    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'],
+  });
+  process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
+  return untilSignal(running);
+}
+
+/** Where `npm start` keeps its database when none is given. */
+export function defaultDataDir(): string {
+  const base = process.env.SWOOSH_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'swoosh');
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
+/** npm start: the desktop console where Electron exists, otherwise the same host in browser mode. */
+export async function startCommand(args: string[]): Promise<number> {
+  const v = parse(args, { port: { type: 'string', default: '7420' }, db: { type: 'string' } });
+  process.stdout.write('swoosh: the Electron binary is not available here; serving the console in browser mode instead.\n');
+  const db = v.db ?? join(defaultDataDir(), 'demo.db');
+  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL' });
+  process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
+  return untilSignal(running);
+}

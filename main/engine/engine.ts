@@ -1,0 +1,268 @@
+// The single writer: admit → verify → reduce → append → publish.
+//
+// Proposals that arrive together are judged in arrival order against a working HEAD and
+// written in one SQLite transaction (group commit); each caller is answered only after
+// that commit, so a 202 always names a durable record. better-sqlite3 commits
+// synchronously, so while one batch is being fsync'd the next one queues up and is taken
+// whole by the next drain.
+
+import { decisionRecord } from '../../core/decision';
+import { hlcReceive, parseHlc, type Clock, type Hlc } from '../../core/hlc';
+import { checkInvariants, type Violation } from '../../core/invariants';
+import { reduce, type Head } from '../../core/reduce';
+import type { Spec } from '../../core/spec';
+import type { State } from '../../core/state';
+import type { DecisionRecord, Hash, Proposal, RecordBody, Rejection, WalRecord } from '../../core/types';
+import { validateProposal } from '../../core/wire';
+import type { Verifier } from '../../core/crypto';
+import { hashStateNative } from './hashing';
+import { proposalHashOf, recordBodyText, recordHashOf, type NewRejection, type StoredSnapshot, type Store } from '../store/store';
+
+export interface EngineHead extends Head {
+  index: number;
+  record_hash: Hash;
+  /** The server's own HLC (Kulkarni receive rule over every applied proposal). */
+  server_hlc: Hlc;
+}
+
+export interface EngineOptions {
+  spec: Spec;
+  store: Store;
+  clock: Clock;
+  verifier: Verifier;
+  head: EngineHead;
+  project: string;
+  /** Snapshot every N records (also after transitions the YAML marks `snapshot`). */
+  snapshot_every: number;
+  /** Pending proposals beyond this are refused with 429. */
+  queue_max: number;
+  /** At most this many proposals per transaction. */
+  batch_max: number;
+  /** Check core invariants after every accepted transition (tests, chaos). */
+  check_invariants: boolean;
+}
+
+export interface AcceptedBody {
+  index: number;
+  state_post_hash: Hash;
+  decision_id: string;
+  duplicate?: true;
+}
+
+export interface ApiError {
+  code: string;
+  reason: string;
+  guard?: string;
+  reasons?: string[];
+  head_hash?: Hash;
+}
+
+export type SubmitResult =
+  | { status: 200 | 202; body: AcceptedBody }
+  | { status: 400 | 409 | 429 | 500; error: ApiError; retry_after_s?: number };
+
+export type EngineEvent =
+  | { type: 'accepted'; record: WalRecord; decision: DecisionRecord; state: State; latency_ms: number; branch: string | null }
+  | { type: 'rejected'; rejection: NewRejection; status: number }
+  | { type: 'duplicate'; transition: string; index: number }
+  | { type: 'violation'; index: number; violations: Violation[] }
+  | { type: 'snapshot'; index: number; hlc: string | null };
+
+interface Pending {
+  raw: unknown;
+  received_ms: number;
+  resolve: (r: SubmitResult) => void;
+}
+
+export class Engine {
+  private head: EngineHead;
+  private queue: Pending[] = [];
+  private draining = false;
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private stopped = false;
+  lastSnapshotHlc: string | null = null;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.head = opts.head;
+  }
+
+  get current(): Readonly<EngineHead> {
+    return this.head;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  subscribe(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A faulty subscriber (metrics, SSE) must never break the writer.
+      }
+    }
+  }
+
+  /** Queues a parsed JSON body; resolves after the batch holding it is durable. */
+  submit(raw: unknown): Promise<SubmitResult> {
+    if (this.stopped) return Promise.resolve({ status: 500, error: { code: 'shutting_down', reason: 'the orchestrator is stopping' } });
+    if (this.queue.length >= this.opts.queue_max) {
+      return Promise.resolve({
+        status: 429,
+        error: { code: 'overloaded', reason: `${this.queue.length} proposals pending (bound ${this.opts.queue_max}); retry later` },
+        retry_after_s: 1,
+      });
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ raw, received_ms: this.opts.clock.now_ms(), resolve });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => this.drain());
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private drain(): void {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.batch_max);
+        this.runBatch(batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private runBatch(batch: Pending[]): void {
+    const start = this.head;
+    const work = new BatchWork(this.opts, start);
+    const answers = batch.map((p) => work.judge(p));
+    try {
+      this.opts.store.commit({ records: work.records, rejections: work.rejections, snapshots: work.snapshots });
+    } catch (err) {
+      // Nothing of this batch is durable: HEAD stays where it was and every caller is told.
+      const error: ApiError = { code: 'store_failed', reason: `the WAL could not be written: ${(err as Error).message}` };
+      for (const p of batch) p.resolve({ status: 500, error });
+      return;
+    }
+    this.head = work.head;
+    if (work.snapshots.length > 0) this.lastSnapshotHlc = work.snapshots[work.snapshots.length - 1]!.hlc;
+    for (let i = 0; i < batch.length; i += 1) batch[i]!.resolve(answers[i]!.result);
+    for (const a of answers) for (const e of a.events) this.emit(e);
+  }
+}
+
+/** One batch being judged: a working HEAD plus what the transaction will write. */
+class BatchWork {
+  head: EngineHead;
+  readonly records: WalRecord[] = [];
+  readonly rejections: NewRejection[] = [];
+  readonly snapshots: StoredSnapshot[] = [];
+  /** idem keys applied in this batch (not yet visible in the store). */
+  private readonly applied = new Map<string, { proposal_hash: string; body: AcceptedBody }>();
+
+  constructor(private readonly opts: EngineOptions, start: EngineHead) {
+    this.head = start;
+  }
+
+  judge(p: Pending): { result: SubmitResult; events: EngineEvent[] } {
+    const parsed = validateProposal(p.raw);
+    if (!parsed.ok) return this.refuse(p.raw, { code: 'malformed', reason: `${parsed.error.path}: ${parsed.error.reason}` }, p);
+    const proposal = parsed.proposal;
+    const dup = this.idem(proposal);
+    if (dup) return dup;
+    const now_ms = this.opts.clock.now_ms();
+    const result = reduce(this.head, proposal, { spec: this.opts.spec, verifier: this.opts.verifier, hashState: hashStateNative }, { now_ms });
+    if (!result.ok) return this.refuse(proposal, result.rejection, p);
+    return this.accept(proposal, result.state, result.hash, result.body, result.branch, p, now_ms);
+  }
+
+  private idem(proposal: Proposal): { result: SubmitResult; events: EngineEvent[] } | null {
+    const hash = proposalHashOf(proposal);
+    const inBatch = this.applied.get(proposal.idem_key);
+    const stored = inBatch
+      ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body }
+      : this.storedOutcome(proposal.idem_key);
+    if (!stored) return null;
+    if (stored.proposal_hash !== hash) {
+      return this.refuse(proposal, {
+        code: 'idem_key_conflict',
+        reason: `idem_key ${proposal.idem_key} was applied at index ${stored.body.index} with different content`,
+      }, null);
+    }
+    return {
+      result: { status: 200, body: { ...stored.body, duplicate: true } },
+      events: [{ type: 'duplicate', transition: proposal.transition, index: stored.body.index }],
+    };
+  }
+
+  private storedOutcome(idem_key: string): { proposal_hash: string; body: AcceptedBody } | null {
+    const row = this.opts.store.idemLookup(idem_key);
+    if (!row) return null;
+    return { proposal_hash: row.proposal_hash, body: { index: row.index, state_post_hash: row.state_post_hash, decision_id: `bubble://dr/${row.index}` } };
+  }
+
+  private accept(
+    proposal: Proposal, state: State, hash: Hash, body: RecordBody,
+    branch: string | null, p: Pending, now_ms: number,
+  ): { result: SubmitResult; events: EngineEvent[] } {
+    const index = this.head.index + 1;
+    const unhashed = { ...body, index, prev_record_hash: this.head.record_hash, accepted_at_ms: now_ms };
+    const record: WalRecord = { ...unhashed, record_hash: recordHashOf(recordBodyText(unhashed)) };
+    const events: EngineEvent[] = [];
+    if (this.opts.check_invariants) {
+      const violations = checkInvariants(this.head.state, state, record);
+      if (violations.length > 0) events.push({ type: 'violation', index, violations });
+    }
+    const hlc = parseHlc(proposal.hlc) as Hlc;
+    this.head = { state, hash, index, record_hash: record.record_hash, server_hlc: hlcReceive(this.head.server_hlc, hlc, Math.max(now_ms, 0)) };
+    this.records.push(record);
+    const decision = decisionRecord(index, record, this.opts.project);
+    const accepted: AcceptedBody = { index, state_post_hash: hash, decision_id: decision.id };
+    this.applied.set(proposal.idem_key, { proposal_hash: proposalHashOf(proposal), body: accepted });
+    if (index % this.opts.snapshot_every === 0 || this.opts.spec.transitions[proposal.transition]?.snapshot) {
+      this.snapshots.push({ index, hlc: proposal.hlc, state, state_hash: hash, record_hash: record.record_hash });
+      events.push({ type: 'snapshot', index, hlc: proposal.hlc });
+    }
+    events.unshift({ type: 'accepted', record, decision, state, latency_ms: now_ms - p.received_ms, branch });
+    return { result: { status: 202, body: accepted }, events };
+  }
+
+  private refuse(raw: unknown, rejection: Rejection, p: Pending | null): { result: SubmitResult; events: EngineEvent[] } {
+    const status = rejection.code === 'stale_state_hash' ? 409 : 400;
+    const error: ApiError = { code: rejection.code, reason: rejection.reason };
+    if (rejection.guard !== undefined) error.guard = rejection.guard;
+    if (rejection.reasons !== undefined) error.reasons = rejection.reasons;
+    if (rejection.head_hash !== undefined) error.head_hash = rejection.head_hash;
+    const fields = proposalFields(raw);
+    const row: NewRejection = {
+      at_ms: p ? p.received_ms : this.opts.clock.now_ms(),
+      head_index: this.head.index,
+      ...fields,
+      code: rejection.code,
+      guard: rejection.guard ?? null,
+      reason: rejection.reason,
+      reasons: rejection.reasons ?? [],
+      proposal: raw,
+    };
+    this.rejections.push(row);
+    return { result: { status, error }, events: [{ type: 'rejected', rejection: row, status }] };
+  }
+}
+
+/** Best-effort identification of a (possibly malformed) proposal for the rejections log. */
+function proposalFields(raw: unknown): Pick<NewRejection, 'idem_key' | 'transition' | 'signer' | 'hlc'> {
+  const o = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const text = (k: string): string | null => (typeof o[k] === 'string' ? (o[k] as string).slice(0, 256) : null);
+  return { idem_key: text('idem_key'), transition: text('transition'), signer: text('signer'), hlc: text('hlc') };
+}

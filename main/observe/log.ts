@@ -1,0 +1,39 @@
+// Structured JSON logs (pino). Every accepted transition logs state_pre_hash,
+// state_post_hash, transition, hlc and window_id. Never key material: proposals are
+// logged by hash and identifiers only, and a redaction list guards the usual key names.
+
+import pino, { type Logger } from 'pino';
+import type { Engine } from '../engine/engine';
+
+export type { Logger };
+
+export function createLogger(level: string = process.env.SWOOSH_LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { svc: 'swoosh' },
+      redact: { paths: ['*.secret', '*.secret_key', '*.private_key', '*.passphrase', '*.key_material', 'key', 'secret'], censor: '[redacted]' },
+    },
+    destination as pino.DestinationStream | undefined,
+  );
+}
+
+export function logEngine(engine: Engine, log: Logger): () => void {
+  return engine.subscribe((e) => {
+    if (e.type === 'accepted') {
+      const r = e.record;
+      log.info({
+        event: 'transition_accepted', index: r.index, transition: r.transition, signer: r.signer, idem_key: r.idem_key,
+        state_pre_hash: r.state_pre_hash, state_post_hash: r.state_post_hash, hlc: r.hlc, window_id: r.window_id,
+        guards: r.guard_outcomes.map((g) => `${g.guard}:${g.ok ? 'ok' : 'fail'}`), latency_ms: e.latency_ms,
+      }, `${r.transition} accepted at ${r.index}`);
+    } else if (e.type === 'rejected') {
+      const j = e.rejection;
+      log.warn({ event: 'transition_rejected', status: e.status, code: j.code, guard: j.guard, transition: j.transition, signer: j.signer, idem_key: j.idem_key, hlc: j.hlc, reason: j.reason }, `${j.transition ?? 'proposal'} rejected: ${j.code}`);
+    } else if (e.type === 'violation') {
+      log.error({ event: 'invariant_violation', index: e.index, violations: e.violations }, 'invariant violated');
+    } else if (e.type === 'snapshot') {
+      log.debug({ event: 'snapshot', index: e.index, hlc: e.hlc }, 'snapshot written');
+    }
+  });
+}

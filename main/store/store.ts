@@ -1,0 +1,301 @@
+// The durable store (better-sqlite3, WAL mode): the hash-chained WAL, checksummed
+// snapshots, the idem-key index (a unique column of the WAL), and the rejections log.
+// Decision records are derived from WAL records on read (core/decision.ts), so they can
+// never disagree with the record they explain.
+//
+// One writer per database file: the connection holds SQLite's EXCLUSIVE lock, which the
+// OS releases if the process dies (kill -9 included), so a crashed writer never leaves a
+// stale lock behind.
+
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { canonicalize } from '../../core/canonical';
+import type { Hash, WalRecord } from '../../core/types';
+import type { State } from '../../core/state';
+import { openDatabase } from './native';
+
+export type Durability = 'FULL' | 'NORMAL';
+
+export const STORE_FORMAT = 1;
+/** Rejections kept (oldest dropped first): hostile traffic must not grow the file without bound. */
+export const REJECTIONS_MAX = 100_000;
+/** Proposals larger than this are logged in the rejections table without their body. */
+const REJECTED_PROPOSAL_BYTES_MAX = 16 * 1024;
+
+export interface StoredSnapshot {
+  index: number;
+  hlc: string | null;
+  state: State;
+  state_hash: Hash;
+  record_hash: Hash;
+}
+
+export interface RejectionRow {
+  id: number;
+  at_ms: number;
+  head_index: number;
+  idem_key: string | null;
+  transition: string | null;
+  signer: string | null;
+  hlc: string | null;
+  code: string;
+  guard: string | null;
+  reason: string;
+  reasons: string[];
+  proposal: unknown;
+}
+
+export type NewRejection = Omit<RejectionRow, 'id'>;
+
+export interface CommitBatch {
+  records: WalRecord[];
+  rejections: NewRejection[];
+  snapshots: StoredSnapshot[];
+}
+
+/** sha256 hex via node:crypto (the host's fast path; equal to core/hash sha256Hex). */
+export function sha256HexNative(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function recordHashOf(bodyText: string): Hash {
+  return `sha256-${sha256HexNative(bodyText)}`;
+}
+
+/** The canonical text a record is stored and hashed as: JCS of the record without record_hash. */
+export function recordBodyText(record: Omit<WalRecord, 'record_hash'> | WalRecord): string {
+  const { record_hash: _omit, ...body } = record as WalRecord;
+  return canonicalize(body);
+}
+
+function snapshotChecksum(index: number, stateHash: Hash, recordHash: Hash, stateText: string): string {
+  return sha256HexNative(`${index}\n${stateHash}\n${recordHash}\n${stateText}`);
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(readonly path: string, durability: Durability = 'FULL') {
+    this.db = openDatabase(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${durability}`);
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.migrate();
+    // Take the exclusive lock now, so a second writer fails at start, not at first write.
+    this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+    this.stmt = this.prepare();
+  }
+
+  private migrate(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS wal (
+        idx INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        record_hash TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        proposal_hash TEXT NOT NULL,
+        transition TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        state_post_hash TEXT NOT NULL,
+        accepted_at_ms INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS snapshots (
+        idx INTEGER PRIMARY KEY,
+        hlc TEXT,
+        state TEXT NOT NULL,
+        state_hash TEXT NOT NULL,
+        record_hash TEXT NOT NULL,
+        checksum TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS rejections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,
+        head_index INTEGER NOT NULL,
+        idem_key TEXT, transition TEXT, signer TEXT, hlc TEXT,
+        code TEXT NOT NULL, guard TEXT, reason TEXT NOT NULL, reasons TEXT NOT NULL,
+        proposal TEXT
+      );
+      CREATE INDEX IF NOT EXISTS rejections_code ON rejections(code);
+    `);
+    const format = this.getMeta('store_format');
+    if (format === null) this.setMeta('store_format', String(STORE_FORMAT));
+    else if (format !== String(STORE_FORMAT)) throw new Error(`store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      insertRecord: db.prepare(
+        'INSERT INTO wal (idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (idx, hlc, state, state_hash, record_hash, checksum) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertRejection: db.prepare(
+        'INSERT INTO rejections (at_ms, head_index, idem_key, transition, signer, hlc, code, guard, reason, reasons, proposal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      trimRejections: db.prepare('DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - ?'),
+      idem: db.prepare<[string], { idx: number; proposal_hash: string; state_post_hash: string }>(
+        'SELECT idx, proposal_hash, state_post_hash FROM wal WHERE idem_key = ?',
+      ),
+      count: db.prepare<[], { n: number | null }>('SELECT MAX(idx) AS n FROM wal'),
+      record: db.prepare<[number], { body: string; record_hash: string }>('SELECT body, record_hash FROM wal WHERE idx = ?'),
+      range: db.prepare<[number, number], { idx: number; body: string; record_hash: string }>(
+        'SELECT idx, body, record_hash FROM wal WHERE idx >= ? ORDER BY idx LIMIT ?',
+      ),
+      snapshotAtOrBefore: db.prepare<[number], SnapshotRow>('SELECT * FROM snapshots WHERE idx <= ? ORDER BY idx DESC'),
+      snapshotIndexes: db.prepare<[], { idx: number }>('SELECT idx FROM snapshots ORDER BY idx'),
+      rejections: db.prepare<[number, number], RejectionDbRow>('SELECT * FROM rejections WHERE id >= ? ORDER BY id LIMIT ?'),
+      rejectionCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM rejections'),
+    };
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
+    return row ? row.value : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Number of WAL records (the last index; indexes are contiguous from 1). */
+  walLength(): number {
+    return this.stmt.count.get()?.n ?? 0;
+  }
+
+  /** One transaction: records, their snapshots and the batch's rejections land together or not at all. */
+  commit(batch: CommitBatch): void {
+    this.commitTx(batch);
+  }
+
+  private readonly commitTx = (batch: CommitBatch): void => {
+    this.db.transaction(() => {
+      for (const r of batch.records) {
+        const body = recordBodyText(r);
+        this.stmt.insertRecord.run(r.index, body, r.record_hash, r.idem_key, proposalHash(r), r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
+      }
+      for (const s of batch.snapshots) this.writeSnapshot(s);
+      for (const j of batch.rejections) this.writeRejection(j);
+      if (batch.rejections.length > 0) this.stmt.trimRejections.run(REJECTIONS_MAX);
+    })();
+  };
+
+  private writeSnapshot(s: StoredSnapshot): void {
+    const text = canonicalize(s.state);
+    this.stmt.insertSnapshot.run(s.index, s.hlc, text, s.state_hash, s.record_hash, snapshotChecksum(s.index, s.state_hash, s.record_hash, text));
+  }
+
+  private writeRejection(j: NewRejection): void {
+    let proposal: string | null = null;
+    try {
+      const text = JSON.stringify(j.proposal);
+      proposal = text !== undefined && text.length <= REJECTED_PROPOSAL_BYTES_MAX ? text : null;
+    } catch {
+      proposal = null;
+    }
+    this.stmt.insertRejection.run(
+      j.at_ms, j.head_index, j.idem_key, j.transition, j.signer, j.hlc, j.code, j.guard, j.reason, JSON.stringify(j.reasons), proposal,
+    );
+  }
+
+  /** The applied outcome of an idem key, if any. */
+  idemLookup(idem_key: string): { index: number; proposal_hash: string; state_post_hash: string } | null {
+    const row = this.stmt.idem.get(idem_key);
+    return row ? { index: row.idx, proposal_hash: row.proposal_hash, state_post_hash: row.state_post_hash } : null;
+  }
+
+  /** Raw stored text of record `index` (for verification), or null. */
+  recordText(index: number): { body: string; record_hash: string } | null {
+    return this.stmt.record.get(index) ?? null;
+  }
+
+  record(index: number): WalRecord | null {
+    const row = this.recordText(index);
+    return row ? parseRecord(row.body, row.record_hash) : null;
+  }
+
+  /** Stored rows from `from` on, in order; raw text so callers can verify before trusting. */
+  *scan(from: number, batch = 2000): Generator<{ index: number; body: string; record_hash: string }> {
+    let next = Math.max(1, from);
+    for (;;) {
+      const rows = this.stmt.range.all(next, batch);
+      for (const row of rows) yield { index: row.idx, body: row.body, record_hash: row.record_hash };
+      if (rows.length < batch) return;
+      next = (rows[rows.length - 1] as { idx: number }).idx + 1;
+    }
+  }
+
+  range(from: number, limit: number): WalRecord[] {
+    return this.stmt.range.all(Math.max(1, from), limit).map((r) => parseRecord(r.body, r.record_hash));
+  }
+
+  /** Snapshots at or before `index`, newest first, each with its checksum verdict. */
+  *snapshotsAtOrBefore(index: number): Generator<{ snapshot: StoredSnapshot | null; index: number; problem: string | null }> {
+    for (const row of this.stmt.snapshotAtOrBefore.iterate(index)) {
+      yield decodeSnapshot(row);
+    }
+  }
+
+  snapshotIndexes(): number[] {
+    return this.stmt.snapshotIndexes.all().map((r) => r.idx);
+  }
+
+  rejections(from: number, limit: number): RejectionRow[] {
+    return this.stmt.rejections.all(Math.max(0, from), limit).map((r) => ({
+      id: r.id, at_ms: r.at_ms, head_index: r.head_index, idem_key: r.idem_key, transition: r.transition, signer: r.signer, hlc: r.hlc,
+      code: r.code, guard: r.guard, reason: r.reason, reasons: JSON.parse(r.reasons) as string[],
+      proposal: r.proposal === null ? null : (JSON.parse(r.proposal) as unknown),
+    }));
+  }
+
+  rejectionCount(): number {
+    return this.stmt.rejectionCount.get()?.n ?? 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface SnapshotRow {
+  idx: number;
+  hlc: string | null;
+  state: string;
+  state_hash: string;
+  record_hash: string;
+  checksum: string;
+}
+
+interface RejectionDbRow {
+  id: number; at_ms: number; head_index: number; idem_key: string | null; transition: string | null; signer: string | null;
+  hlc: string | null; code: string; guard: string | null; reason: string; reasons: string; proposal: string | null;
+}
+
+function proposalHash(r: WalRecord): string {
+  return recordHashOf(canonicalize(r.proposal));
+}
+
+export function proposalHashOf(proposal: unknown): string {
+  return recordHashOf(canonicalize(proposal));
+}
+
+export function parseRecord(body: string, record_hash: string): WalRecord {
+  return { ...(JSON.parse(body) as Omit<WalRecord, 'record_hash'>), record_hash };
+}
+
+function decodeSnapshot(row: SnapshotRow): { snapshot: StoredSnapshot | null; index: number; problem: string | null } {
+  if (snapshotChecksum(row.idx, row.state_hash, row.record_hash, row.state) !== row.checksum) {
+    return { snapshot: null, index: row.idx, problem: 'checksum mismatch' };
+  }
+  if (`sha256-${sha256HexNative(row.state)}` !== row.state_hash) return { snapshot: null, index: row.idx, problem: 'state hash mismatch' };
+  try {
+    const state = JSON.parse(row.state) as State;
+    return { snapshot: { index: row.idx, hlc: row.hlc, state, state_hash: row.state_hash, record_hash: row.record_hash }, index: row.idx, problem: null };
+  } catch (err) {
+    return { snapshot: null, index: row.idx, problem: `unreadable: ${(err as Error).message}` };
+  }
+}
