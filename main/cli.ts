@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { HostError } from './host';
 import { NativeBindingError } from './store/native';
+import { StoreError } from './store/store';
 
 const USAGE = `usage: swoosh <command> [options]
 
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof HostError || err instanceof NativeBindingError) {
+    if (err instanceof HostError || err instanceof NativeBindingError || err instanceof StoreError) {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 1;
     }

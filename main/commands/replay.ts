@@ -13,13 +13,7 @@ import { existsSync } from 'node:fs';
 function openExisting(db: string | undefined): { store: Store; genesis: Genesis } {
   if (!db) throw new UsageError('--db PATH is required');
   if (!existsSync(db)) throw new UsageError(`no database at ${db}`);
-  let store: Store;
-  try {
-    store = new Store(db);
-  } catch (err) {
-    if (/locked|busy/i.test((err as Error).message)) throw new UsageError(`${db} is locked by a running writer (swoosh serve); stop it or read through its API`);
-    throw err;
-  }
+  const store = new Store(db);
   const text = store.getMeta('genesis');
   if (text === null) {
     store.close();

@@ -99,7 +99,7 @@ describe('engine', () => {
     const { sc } = lifecycle();
     const db = join(dir, 'a.db');
     const host = Host.open({ db, genesis: sc.genesis });
-    expect(() => Host.open({ db, genesis: sc.genesis })).toThrow(/locked|busy/i);
+    expect(() => Host.open({ db, genesis: sc.genesis })).toThrow(/in use by another SWOOSH process/);
     host.close();
   });
 

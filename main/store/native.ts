@@ -11,10 +11,13 @@ export class NativeBindingError extends Error {
   readonly code = 'native_binding';
 }
 
+/** How long to wait for another process's lock: a live writer holds it for good, so fail fast. */
+const LOCK_WAIT_MS = 250;
+
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
   const nativeBinding = process.env.SWOOSH_SQLITE_BINDING || undefined;
   try {
-    return new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding });
+    return new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding, timeout: LOCK_WAIT_MS });
   } catch (err) {
     const message = (err as Error).message;
     if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|Could not locate the bindings file/.test(message)) {

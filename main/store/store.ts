@@ -72,18 +72,32 @@ function snapshotChecksum(index: number, stateHash: Hash, recordHash: Hash, stat
   return sha256HexNative(`${index}\n${stateHash}\n${recordHash}\n${stateText}`);
 }
 
+export class StoreError extends Error {
+  constructor(readonly code: 'locked' | 'format', message: string) {
+    super(message);
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
   private readonly stmt;
 
   constructor(readonly path: string, durability: Durability = 'FULL') {
     this.db = openDatabase(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${durability}`);
-    this.db.pragma('locking_mode = EXCLUSIVE');
-    this.migrate();
-    // Take the exclusive lock now, so a second writer fails at start, not at first write.
-    this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${durability}`);
+      // Take the exclusive lock now, so a second writer fails at start, not at first write.
+      this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+      this.migrate();
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new StoreError('locked', `${path} is in use by another SWOOSH process (the writer holds it exclusively); stop it, or read through its HTTP API`);
+      }
+      throw err;
+    }
     this.stmt = this.prepare();
   }
 
@@ -122,7 +136,7 @@ export class Store {
     `);
     const format = this.getMeta('store_format');
     if (format === null) this.setMeta('store_format', String(STORE_FORMAT));
-    else if (format !== String(STORE_FORMAT)) throw new Error(`store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
+    else if (format !== String(STORE_FORMAT)) throw new StoreError('format', `store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
   }
 
   private prepare() {
