@@ -103,9 +103,51 @@ function serialize(value: unknown, path: string, depth: number): string {
   return `{${parts.join(',')}}`;
 }
 
+/** Thrown by the fast path on anything unusual; the precise error comes from `serialize`. */
+const BAIL: unique symbol = Symbol('bail');
+
+/**
+ * The hot path (every state hash and signature goes through here): the same encoding as
+ * `serialize` without building a path for every key. Anything it does not like makes it
+ * bail, and the slow path then names the exact problem and where it is.
+ */
+function serializeFast(value: unknown, depth: number): string {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw BAIL;
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw BAIL;
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value === null) return 'null';
+  if (typeof value !== 'object' || depth >= CANONICAL_DEPTH_MAX) throw BAIL;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw BAIL;
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += (i > 0 ? ',' : '') + serializeFast(value[i], depth + 1);
+    return `${out}]`;
+  }
+  if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) throw BAIL;
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    if (!key.isWellFormed()) throw BAIL;
+    out += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:${serializeFast((value as Record<string, unknown>)[key], depth + 1)}`;
+  }
+  return `${out}}`;
+}
+
 /** RFC 8785 canonical JSON text of `value`. Throws CanonicalError for anything that is not plain JSON. */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '$', 0);
+  try {
+    return serializeFast(value, 0);
+  } catch (err) {
+    if (err !== BAIL) throw err;
+    return serialize(value, '$', 0);
+  }
 }
 
 const encoder = new TextEncoder();
