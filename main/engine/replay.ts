@@ -62,6 +62,9 @@ function applyRow(head: ReplayHead, row: { index: number; body: string; record_h
   const fail = (problem: string): never => {
     throw new CorruptionError(row.index, problem);
   };
+  if (row.index > head.index + 1) {
+    throw new CorruptionError(head.index + 1, `missing record (gap in the WAL; the next stored record is ${row.index})`);
+  }
   if (row.index !== head.index + 1) fail(`expected index ${head.index + 1}`);
   if (recordHashOf(row.body) !== row.record_hash) fail('record_hash does not match the stored record');
   let record: WalRecord;

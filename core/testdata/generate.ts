@@ -1,0 +1,279 @@
+// Conformance vectors: a scripted project driven through the pure reducer, recorded step
+// by step so that other implementations can replay it and compare every outcome and every
+// state hash. `generateVectors(spec)` is pure (the test calls it and compares bytes);
+// running this file writes genesis.json, keys.json and vectors.json next to it:
+//
+//   node --import tsx core/testdata/generate.ts        (npm run vectors)
+//
+// The format is documented in core/testdata/README.md.
+
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadMachine } from '../../main/machine';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { H } from '../hash';
+import { parseHlc } from '../hlc';
+import type { Spec } from '../spec';
+import type { State } from '../state';
+import { applyFault, happyStep, StreamDriver, type FaultKind, type Intent } from '../testing/streams';
+import type { NamedKey } from '../testing/kit';
+import type { Hash, Json, JsonObject, RecordBody, WalRecord } from '../types';
+
+/** PRNG seed of the script (clock jitter, vote subsets, fault variants left to chance). */
+export const VECTOR_SEED = 20260101;
+export const FORMAT = 'swoosh-conformance-vectors/1';
+
+export interface VectorFiles {
+  'genesis.json': string;
+  'keys.json': string;
+  'vectors.json': string;
+}
+
+type VectorExpect =
+  | {
+    accepted: true;
+    index: number;
+    state_post_hash: Hash;
+    branch?: string;
+    guard_outcomes: RecordBody['guard_outcomes'];
+    accepted_at_ms: number;
+    prev_record_hash: Hash;
+    record_hash: Hash;
+  }
+  | { accepted: false; code: string; guard?: string; reason: string };
+
+interface VectorStep {
+  step: number;
+  /** What the step exercises (`happy` or a fault name) and the transition it names. */
+  note: string;
+  proposal: unknown;
+  now_ms: number;
+  expect: VectorExpect;
+  state_hash_after: Hash;
+  state_after?: State;
+}
+
+/** The full WAL record the host would write, with accepted_at_ms fixed to the HLC wall time. */
+export function walRecord(body: RecordBody, index: number, prev_record_hash: Hash): WalRecord {
+  const accepted_at_ms = (parseHlc(body.hlc) as { wall_ms: number }).wall_ms;
+  const record = { ...body, index, prev_record_hash, accepted_at_ms };
+  return { ...record, record_hash: H(record) };
+}
+
+/** Runs the script; every step's note is the label passed to the driver. */
+function script(d: StreamDriver): void {
+  const fault = (kind: FaultKind, variant?: number): void => {
+    if (!applyFault(d, kind, variant)) throw new Error(`vector script: fault ${kind} does not apply here`);
+  };
+  const happy = (): void => happyStep(d);
+  const until = (what: string, done: (s: State) => boolean): void => {
+    for (let n = 0; !done(d.state); n += 1) {
+      if (n > 64) throw new Error(`vector script: never reached ${what}`);
+      happy();
+    }
+  };
+  const manual = (note: string, transition: string, inputs: JsonObject, by: NamedKey, expect: Intent['expect'], window?: string): void => {
+    const t = d.draft();
+    const i: Intent = { transition, inputs, by, at: window === undefined ? t : d.seek(t, window), expect };
+    d.submit(note, d.build(i), expect);
+  };
+  const op = d.cast.operators[0] as NamedKey;
+
+  // BOOT, with the envelope checks in CONTRACT §5 order.
+  fault('malformed', 0); // null
+  fault('malformed', 4); // no signature
+  fault('malformed', 12); // __proto__ key
+  fault('tamper_signature');
+  fault('forged');
+  fault('tamper_inputs', 0);
+  fault('tamper_inputs', 1);
+  fault('tamper_envelope', 0);
+  fault('stranger');
+  fault('unknown_transition');
+  fault('wrong_role');
+  fault('stale', 1);
+  fault('future');
+  fault('guard_fail'); // Boot_ConfigOk with another genesis hash
+  happy(); // Boot_ConfigOk
+  fault('hlc_regression', 0);
+  fault('guard_fail', 1); // Boot_Licensed with a token already in grace
+  happy(); // Boot_Licensed
+
+  // PROJECT_LIFECYCLE: a breach quarantines, the operator releases.
+  fault('invalid_from');
+  until('Ingestion VALIDATE', (s) => s.ingestion.phase === 'VALIDATE');
+  fault('breach');
+  manual('quarantined', 'Control_Pause', { reason: 'while quarantined' }, op, { accepted: false, codes: ['quarantined'] });
+  fault('duplicate');
+  manual('release', 'Quarantine_Release', { justification: 'finding was a test fixture' }, op, { accepted: true });
+
+  // Council: failed certificates (too few votes, votes of another epoch), failed MCP report.
+  d.focus = 'Council_';
+  until('Council ELECT', (s) => s.council.phase === 'ELECT');
+  fault('guard_fail', 0);
+  fault('guard_fail', 1);
+  fault('guard_fail', 2);
+  until('Council TOOLING_SYNC', (s) => s.council.phase === 'TOOLING_SYNC');
+  fault('guard_fail', 0); // stale MCP report
+  fault('guard_fail', 1); // tool at the wrong version
+
+  // Environment: amber, then the compensation back to ALLOCATE.
+  d.focus = 'Environment_';
+  until('Environment HEALTHCHECK', (s) => s.environment.phase === 'HEALTHCHECK');
+  manual('compensation', 'Environment_Amber', { reasons: ['disk 91% full'] }, d.agent, { accepted: true });
+  happy(); // Environment_Deprovision (planner: DEGRADED → ALLOCATE)
+  d.focus = null;
+  fault('reorder');
+  until('all READY', (s) => s.ingestion.phase === 'READY' && s.council.phase === 'READY' && s.environment.phase === 'READY');
+  manual('compensation', 'Ingestion_RollbackIndex', { reason: 'index built from a stale snapshot' }, op, { accepted: true });
+  until('all READY again', (s) => s.ingestion.phase === 'READY');
+  fault('guard_fail'); // Execution_AllReady with a wrong pin
+  happy(); // Execution_AllReady
+
+  // REVERB loop 1, with window, approval and order faults.
+  happy(); // Execution_PlanLocked
+  fault('out_of_window', 0);
+  fault('out_of_window', 1);
+  happy(); // Execution_BeatReviewGate
+  fault('guard_fail'); // no approval yet: ApprovalsThreshold too early
+  happy(); // Execution_Approve
+  fault('guard_fail'); // the same operator approves the same beat again
+  until('REVERB', (s) => s.execution.phase === 'REVERB');
+  fault('out_of_window', 0);
+  manual('happy', 'Execution_Submit', { artifact_hash: H({ label: 'artifact 1' }) }, d.agent, { accepted: true }, 'reverb');
+  fault('duplicate');
+  fault('hlc_regression', 1); // same (hlc, signer, idem_key) as the last applied proposal
+  until('loop 1 done', (s) => s.execution.phase === 'PLAN' && s.execution.loop === 1);
+
+  // Pause: the flow waits for the operator.
+  fault('pause');
+  manual('paused', 'Execution_PlanLocked', { plan_hash: H({ label: 'while paused' }) }, d.agent, { accepted: false, codes: ['invalid_from_state'] });
+  happy(); // Control_Resume
+
+  // REVERB loop 2, plain.
+  until('loop 2 done', (s) => s.execution.phase === 'PLAN' && s.execution.loop === 2);
+
+  // Licence and policy.
+  fault('license', 2); // into grace: control.mode DEGRADED
+  happy(); // License_Refresh (valid)
+  fault('policy_update');
+  manual('policy_version', 'Policy_Update', { policy: { version: d.state.policy.version, deny: [] } }, op, {
+    accepted: false, codes: ['guard_failed'], guard: 'policy_version',
+  });
+
+  // Quorum lost: RECOVERY, the operator recovers, old votes cannot be replayed.
+  fault('quorum_loss');
+  happy(); // Control_Recover
+  fault('guard_fail', 1);
+  fault('guard_fail', 3); // forged votes
+  happy(); // Council_QuorumCert
+
+  // The end: a violation, the block confirmed, and nothing after.
+  fault('breach'); // Policy_Violation
+  fault('confirm_block');
+  happy();
+  manual('terminated', 'License_Refresh', d.licenseInputs(d.now_ms + 1, 'valid'), d.agent, { accepted: false, codes: ['terminated'] });
+}
+
+function transitionOf(p: unknown): string {
+  const t = p !== null && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>).transition : undefined;
+  return typeof t === 'string' ? t : '(not a proposal)';
+}
+
+export function generateVectors(spec: Spec): VectorFiles {
+  const d = new StreamDriver(spec, VECTOR_SEED);
+  script(d);
+
+  const steps: VectorStep[] = [];
+  let index = 0;
+  let prev_record_hash = d.initial.hash;
+  for (const [n, e] of d.entries.entries()) {
+    const r = e.result;
+    const ok = e.expect.accepted
+      ? r.ok && (e.expect.branch === undefined || e.expect.branch === r.branch)
+      : !r.ok && e.expect.codes.includes(r.rejection.code) && (e.expect.guard === undefined || e.expect.guard === r.rejection.guard);
+    if (!ok) throw new Error(`vector script: step ${n + 1} (${e.label}) did not do what it was built for: ${JSON.stringify(r.ok ? r.branch : r.rejection)}`);
+    const after = d.heads[n + 1] as { state: State; hash: Hash };
+    let expect: VectorExpect;
+    if (r.ok) {
+      index += 1;
+      const rec = walRecord(r.body, index, prev_record_hash);
+      prev_record_hash = rec.record_hash;
+      expect = {
+        accepted: true,
+        index,
+        state_post_hash: r.hash,
+        ...(r.branch !== null ? { branch: r.branch } : {}),
+        guard_outcomes: r.body.guard_outcomes,
+        accepted_at_ms: rec.accepted_at_ms,
+        prev_record_hash: rec.prev_record_hash,
+        record_hash: rec.record_hash,
+      };
+    } else {
+      expect = {
+        accepted: false,
+        code: r.rejection.code,
+        ...(r.rejection.guard !== undefined ? { guard: r.rejection.guard } : {}),
+        reason: r.rejection.reason,
+      };
+    }
+    steps.push({
+      step: n + 1,
+      note: `${e.label} ${transitionOf(e.proposal)}`.trimEnd(),
+      proposal: e.proposal,
+      now_ms: e.now_ms as number,
+      expect,
+      state_hash_after: after.hash,
+      ...(r.ok ? { state_after: after.state } : {}),
+    });
+  }
+
+  const final = d.head;
+  const vectors = {
+    format: FORMAT,
+    about: 'SWOOSH conformance vectors (test data only; keys in keys.json are public test keys). See README.md.',
+    spec_hash: spec.hash,
+    genesis_hash: H(d.genesis),
+    state0_hash: d.initial.hash,
+    state0: d.initial.state,
+    steps,
+    final: { index, state_hash: final.hash, record_hash: prev_record_hash },
+  };
+
+  const roles = new Map(d.genesis.signers.map((s) => [s.signer, s.roles as string[]]));
+  const c = d.cast;
+  const keyEntry = (k: NamedKey, role: string[]): Json => ({
+    name: k.name,
+    roles: role,
+    signer: k.signer,
+    secret_key_hex: bytesToHex(k.secret),
+  });
+  const keys = {
+    WARNING: 'TEST-ONLY KEYS. Published on purpose so that anyone can re-sign the vectors. Never use them for anything real.',
+    derivation: 'secret_key = sha256(UTF-8 "swoosh-test-key\\n" + name), an RFC 8032 Ed25519 seed; signer = "hmmm:ed25519:" + b64u(public key)',
+    keys: [
+      ...[...c.operators, ...c.agents, ...c.council].map((k) => keyEntry(k, roles.get(k.signer) ?? [])),
+      keyEntry(c.kaching, ['kaching (genesis.kaching.signer)']),
+      keyEntry(c.mcp, ['mcp (genesis.mcp.signer)']),
+      keyEntry(c.stranger, ['none (not in the genesis)']),
+    ],
+  };
+
+  return {
+    'genesis.json': `${JSON.stringify(d.genesis, null, 2)}\n`,
+    'keys.json': `${JSON.stringify(keys, null, 2)}\n`,
+    'vectors.json': `${JSON.stringify(vectors)}\n`,
+  };
+}
+
+function main(): void {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const files = generateVectors(loadMachine());
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text);
+    process.stdout.write(`wrote ${join(dir, name)} (${Buffer.byteLength(text)} bytes)\n`);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
