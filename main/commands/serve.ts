@@ -10,13 +10,15 @@ import { createLogger, logEngine } from '../observe/log';
 import { createMetrics } from '../observe/metrics';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
 import { parse, readJsonFile, UsageError } from '../cli';
-import { demoGenesis } from '../demo';
+import { demoCast, demoGenesis } from '../demo';
+import { startDemo, type Demo } from '../sim/demo';
+import { systemClock } from '../host';
 
 export interface Running {
   host: Host;
   api: ApiServer;
   url: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface ServeSettings {
@@ -29,6 +31,8 @@ export interface ServeSettings {
   trace?: TraceExporterKind;
   check_invariants?: boolean;
   quiet?: boolean;
+  /** Extra facts for GET /health (the demo's provider breakers). */
+  health?: () => Record<string, unknown>;
 }
 
 /** Opens the host and its API; used by the CLI, the tests and the Electron shell. */
@@ -39,7 +43,7 @@ export async function startServer(s: ServeSettings): Promise<Running> {
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
   const unlog = logEngine(host.engine, log);
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
-  const api = new ApiServer({ host, metrics });
+  const api = new ApiServer({ host, metrics, health: s.health });
   let address;
   try {
     address = await api.listen(s.port, s.host);
@@ -98,13 +102,40 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
   const snapshot_every = Number(v['snapshot-every']);
   if (!Number.isInteger(snapshot_every) || snapshot_every < 1) throw new UsageError('--snapshot-every must be a positive integer');
-  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : undefined;
+  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis() : undefined;
+  const withDemo = v.sim ? demoHealth() : null;
   const running = await startServer({
     db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
-    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'],
+    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], health: withDemo?.health,
   });
+  if (withDemo) await withDemo.attach(running);
   process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
+}
+
+/**
+ * The simulated project beside a running host: created before the server (so /health can
+ * report its breakers) and attached once the server's URL is known.
+ */
+function demoHealth(): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
+  let demo: Demo | null = null;
+  return {
+    health: () => {
+      if (!demo) return {};
+      const h = demo.runtime.health();
+      const open = Object.values(h.breakers).some((b) => b.state !== 'closed');
+      const status = h.license.status === 'expired' ? 'blocked' : open || h.license.status === 'grace' ? 'degraded' : 'ok';
+      return { status, providers: h };
+    },
+    attach: async (r) => {
+      demo = await startDemo({ swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock });
+      const stop = r.stop;
+      r.stop = async () => {
+        await demo?.stop();
+        await stop();
+      };
+    },
+  };
 }
 
 /** Where `npm start` keeps its database when none is given. */
@@ -119,7 +150,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const v = parse(args, { port: { type: 'string', default: '7420' }, db: { type: 'string' } });
   process.stdout.write('swoosh: the Electron binary is not available here; serving the console in browser mode instead.\n');
   const db = v.db ?? join(defaultDataDir(), 'demo.db');
-  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL' });
+  const withDemo = demoHealth();
+  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL', health: withDemo.health });
+  await withDemo.attach(running);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
   return untilSignal(running);
 }

@@ -1,0 +1,412 @@
+// The agent runtime: the workers and council agents of a project, driven by the
+// orchestrator's state. Each lane (licence, ingestion, council, environment, execution,
+// policy) looks at HEAD, consults its outside service through a provider, and proposes
+// the next transition over HTTP with its own key — exactly what a remote agent would do.
+// The orchestrator judges; the runtime never touches state directly (DESIGN §2 rule 3).
+//
+// Everything is bounded: one action in flight per lane, exponential backoff per lane
+// (stretched by BACKBEAT pressure), counters and last errors only.
+
+import { createHash } from 'node:crypto';
+import { H } from '../../core/hash';
+import { compareUtf8 } from '../../core/canonical';
+import type { Signer } from '../../core/crypto';
+import type { Clock } from '../../core/hlc';
+import { memberSetHash } from '../../core/guards/quorum';
+import { licenseStatus } from '../../core/guards/license';
+import { breaches } from '../../core/guards/policy';
+import { signersWithRole, type State } from '../../core/state';
+import type { JsonObject } from '../../core/types';
+import { beatPosition } from '../../core/window';
+import { SwooshClient, type ProposeResult } from '../../client/client';
+import { BackbeatProvider } from './backbeat';
+import type { BreakerSnapshot } from './http';
+import { LicenseProvider } from './license';
+import { CouncilCollector, McpProvider, pinProblems, ProvisionerProvider, ShhhProvider, SlurpProvider } from './services';
+
+export interface ServiceUrls {
+  kaching: string;
+  mcp: string;
+  council: string[];
+  backbeat: string | null;
+  slurp: string;
+  shhh: string;
+  provisioner: string;
+}
+
+export interface RuntimeOptions {
+  swoosh: string;
+  services: ServiceUrls;
+  clock: Clock;
+  /** Agent key: ingestion worker, council collector, provisioner, execution driver. */
+  agent: Signer;
+  /** Operator keys the runtime may use as a bot (boot, approvals, recovery, auto-release). */
+  operators: Signer[];
+  /** Approve REVIEW with the bot operators (a demo without a human at the console). */
+  auto_approve: boolean;
+  /** Release a quarantine after this long (ms); null waits for a human. */
+  auto_release_after_ms: number | null;
+  /** Raise the quorum-lost path when fewer council agents than the threshold answer. */
+  watch_quorum: boolean;
+  tick_ms?: number;
+}
+
+type Lane = 'license' | 'ingestion' | 'council' | 'environment' | 'execution' | 'policy' | 'control';
+const LANES: Lane[] = ['license', 'ingestion', 'council', 'environment', 'execution', 'policy', 'control'];
+
+interface LaneState {
+  busy: boolean;
+  failures: number;
+  not_before_ms: number;
+  last: string | null;
+  actions: number;
+}
+
+export interface RuntimeHealth {
+  lanes: Record<Lane, LaneState>;
+  breakers: Record<string, BreakerSnapshot>;
+  license: { status: string; why: string };
+  amplitude_bp: number;
+  outbound_calls: number;
+  blocked_calls: number;
+}
+
+export class AgentRuntime {
+  private readonly api: SwooshClient;
+  private readonly agent: SwooshClient;
+  private readonly ops: SwooshClient[];
+  readonly license: LicenseProvider;
+  readonly backbeat: BackbeatProvider;
+  readonly mcp: McpProvider;
+  readonly shhh: ShhhProvider;
+  readonly slurp: SlurpProvider;
+  readonly provisioner: ProvisionerProvider;
+  readonly council: CouncilCollector;
+  private readonly lanes = Object.fromEntries(LANES.map((l) => [l, { busy: false, failures: 0, not_before_ms: 0, last: null, actions: 0 }])) as Record<Lane, LaneState>;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private quarantinedSince_ms: number | null = null;
+  private corpus: { content_hash: string; revision: number; texts: Record<string, string> } | null = null;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    const { clock } = opts;
+    this.api = new SwooshClient({ url: opts.swoosh, clock });
+    this.agent = this.api.withSigner(opts.agent);
+    this.ops = opts.operators.map((o) => this.api.withSigner(o));
+    this.license = new LicenseProvider(opts.services.kaching, clock);
+    const gate = this.license;
+    this.backbeat = new BackbeatProvider(opts.services.backbeat, clock, gate);
+    this.mcp = new McpProvider(opts.services.mcp, clock, gate);
+    this.shhh = new ShhhProvider(opts.services.shhh, clock, gate);
+    this.slurp = new SlurpProvider(opts.services.slurp, clock, gate);
+    this.provisioner = new ProvisionerProvider(opts.services.provisioner, clock, gate);
+    this.council = new CouncilCollector(opts.services.council, clock, gate);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.opts.tick_ms ?? 200);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  health(): RuntimeHealth {
+    const clients = [this.license.client, this.backbeat.client, this.mcp.client, this.shhh.client, this.slurp.client, this.provisioner.client, ...this.council.clients];
+    return {
+      lanes: this.lanes,
+      breakers: Object.fromEntries(clients.map((c) => [c.service, c.breaker.snapshot()])),
+      license: { status: this.license.status(), why: this.license.why() },
+      amplitude_bp: this.backbeat.amplitude_bp,
+      outbound_calls: clients.reduce((n, c) => n + c.calls, 0),
+      blocked_calls: clients.reduce((n, c) => n + c.blocked, 0),
+    };
+  }
+
+  /** One pass over every lane against a fresh HEAD; exported for tests that step by hand. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const head = await this.api.state().catch(() => null);
+      if (!head) return;
+      const s = head.state;
+      const jobs = [
+        this.run('license', () => this.licenseLane(s)),
+        this.run('control', () => this.controlLane(s)),
+        this.run('policy', () => this.policyLane(s)),
+      ];
+      if (this.active(s)) {
+        jobs.push(this.run('ingestion', () => this.ingestionLane(s)));
+        jobs.push(this.run('council', () => this.councilLane(s)));
+        jobs.push(this.run('environment', () => this.environmentLane(s)));
+        jobs.push(this.run('execution', () => this.executionLane(s)));
+      }
+      await Promise.all(jobs);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Lanes that move the project only run while nothing holds it. */
+  private active(s: State): boolean {
+    return !s.control.terminated && !s.policy.quarantined && !s.control.paused && this.license.open();
+  }
+
+  /** Runs a lane's step unless busy or backing off; a step returns what it did, or null. */
+  private async run(lane: Lane, step: () => Promise<string | null>): Promise<void> {
+    const l = this.lanes[lane];
+    const now = this.opts.clock.now_ms();
+    if (l.busy || now < l.not_before_ms) return;
+    l.busy = true;
+    try {
+      const did = await step();
+      if (did !== null) {
+        l.last = did;
+        l.actions += 1;
+      }
+      l.failures = 0;
+    } catch (err) {
+      l.failures += 1;
+      l.last = `error: ${(err as Error).message}`;
+      l.not_before_ms = this.opts.clock.now_ms() + this.backbeat.backoff_ms(l.failures);
+    } finally {
+      l.busy = false;
+    }
+  }
+
+  private async propose(client: SwooshClient, transition: string, inputs: JsonObject, evidence: string[] = []): Promise<string> {
+    const r: ProposeResult = await client.propose(transition, inputs, { evidence });
+    if (!r.ok) throw new Error(`${transition} ${r.code}: ${r.reason}`);
+    return `${transition} → ${r.index}${r.duplicate ? ' (duplicate)' : ''}`;
+  }
+
+  private get bot(): SwooshClient {
+    const op = this.ops[this.ops.length - 1];
+    if (!op) throw new Error('no operator key configured for the runtime');
+    return op;
+  }
+
+  // ---- licence ---------------------------------------------------------------
+
+  private async licenseLane(s: State): Promise<string | null> {
+    await this.backbeat.refresh();
+    if (s.boot.phase === 'UNINITIALIZED') return this.propose(this.bot, 'Boot_ConfigOk', { config_hash: s.meta.genesis_hash });
+    if (this.license.refreshDue()) {
+      const r = await this.license.fetch(s.meta.project);
+      if (!r.ok && this.license.token === null) throw new Error(r.reason);
+    }
+    const token = this.license.token;
+    if (!token) return null;
+    const inputs = { token: token as unknown as JsonObject };
+    if (s.boot.phase === 'LICENSE_CHECK') {
+      return licenseStatus(token, this.opts.clock.now_ms()) === 'valid' ? this.propose(this.agent, 'Boot_Licensed', inputs) : null;
+    }
+    return this.refreshIfNeeded(s, inputs, H(token));
+  }
+
+  /** Proposes License_Refresh when the token in hand differs from the one in force, or its status changed. */
+  private async refreshIfNeeded(s: State, inputs: JsonObject, tokenHash: string): Promise<string | null> {
+    if (s.control.terminated) return null;
+    const token = this.license.token;
+    if (!token) return null;
+    const status = licenseStatus(token, this.opts.clock.now_ms());
+    const phase = { valid: 'LICENSED', grace: 'GRACE', expired: 'EXPIRED' }[status];
+    if (s.boot.license?.token_hash === tokenHash && s.boot.phase === phase) return null;
+    if (s.boot.license && token.issued_ms < s.boot.license.issued_ms) return null;
+    return this.propose(this.agent, 'License_Refresh', inputs);
+  }
+
+  // ---- ingestion -------------------------------------------------------------
+
+  private async ingestionLane(s: State): Promise<string | null> {
+    if (s.execution.phase !== null || s.control.recovery) return null;
+    switch (s.ingestion.phase) {
+      case 'DISCOVER': {
+        const r = await this.slurp.sources();
+        if (!r.ok) throw new Error(r.reason);
+        return this.propose(this.agent, 'Ingestion_SourcesResolved', { sources: r.body.sources });
+      }
+      case 'FETCH': {
+        const corpus = await this.fetchCorpus(s.ingestion.sources);
+        return this.propose(this.agent, 'Ingestion_BytesOk', { content_hash: corpus.content_hash });
+      }
+      case 'VALIDATE': {
+        const corpus = this.corpus ?? (await this.fetchCorpus(s.ingestion.sources));
+        const r = await this.shhh.scan(corpus.texts);
+        if (!r.ok) throw new Error(r.reason);
+        const ev = [`ucxl://agent:ingest@${s.meta.project}:validate/corpus/r${corpus.revision}*^/`];
+        return this.propose(this.agent, 'Ingestion_SchemaOk', { findings: r.body.findings as unknown as JsonObject[] }, ev);
+      }
+      case 'INDEX': {
+        const corpus = this.corpus ?? (await this.fetchCorpus(s.ingestion.sources));
+        return this.propose(this.agent, 'Ingestion_CorpusBuilt', { content_hash: H({ corpus: corpus.content_hash }), version: `r${corpus.revision}` });
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async fetchCorpus(sources: readonly string[]): Promise<{ content_hash: string; revision: number; texts: Record<string, string> }> {
+    const meta = await this.slurp.sources();
+    if (!meta.ok) throw new Error(meta.reason);
+    const texts: Record<string, string> = {};
+    for (const name of sources) {
+      const r = await this.slurp.source(name);
+      if (!r.ok) throw new Error(r.reason);
+      texts[name] = r.body.text;
+    }
+    const digest = createHash('sha256');
+    for (const name of Object.keys(texts).sort(compareUtf8)) digest.update(`${name}\n${texts[name]}\n`);
+    this.corpus = { content_hash: `sha256-${digest.digest('hex')}`, revision: meta.body.revision, texts };
+    return this.corpus;
+  }
+
+  // ---- council ---------------------------------------------------------------
+
+  private async councilLane(s: State): Promise<string | null> {
+    if (s.execution.phase !== null || s.control.recovery) return null;
+    switch (s.council.phase) {
+      case 'PLAN_ROLES':
+        return this.propose(this.agent, 'Council_ProfilesLoaded', { roles: ['planner', 'implementer', 'reviewer'] });
+      case 'ELECT': {
+        const ejected = new Set(s.council.ejected);
+        const members = signersWithRole(s, 'council').filter((m) => !ejected.has(m));
+        const { votes, problems } = await this.council.collect(members, s.epoch.council);
+        if (votes.length < s.council.threshold) throw new Error(`${votes.length} votes, threshold ${s.council.threshold}: ${problems.join('; ')}`);
+        const inputs = { members, member_set_hash: memberSetHash(members), votes: votes as unknown as JsonObject[] };
+        return this.propose(this.agent, 'Council_QuorumCert', inputs);
+      }
+      case 'TOOLING_SYNC': {
+        const r = await this.mcp.report();
+        if (!r.ok) throw new Error(r.reason);
+        const problems = pinProblems(r.body.report, s.council.mcp.pins);
+        if (problems.length > 0) throw new Error(`tooling not ready: ${problems.join('; ')}`);
+        return this.propose(this.agent, 'Council_McpGreen', { report: r.body.report as unknown as JsonObject });
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---- environment -------------------------------------------------------------
+
+  private async environmentLane(s: State): Promise<string | null> {
+    if (s.execution.phase !== null || s.control.recovery) return null;
+    switch (s.environment.phase) {
+      case 'ALLOCATE': {
+        const r = await this.provisioner.allocate();
+        if (!r.ok) throw new Error(r.reason);
+        return this.propose(this.agent, 'Environment_CapacityOk', { allocations: r.body.allocations as JsonObject[] });
+      }
+      case 'PROVISION': {
+        const r = await this.provisioner.install();
+        if (r.ok) return this.propose(this.agent, 'Environment_Installed', { assets: r.body.assets });
+        if (r.kind === 'http') return this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` });
+        throw new Error(r.reason);
+      }
+      case 'HEALTHCHECK': {
+        const r = await this.provisioner.health();
+        if (!r.ok) throw new Error(r.reason);
+        if (r.body.green && r.body.env_hash) return this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash });
+        return this.propose(this.agent, 'Environment_Amber', { reasons: r.body.reasons ?? ['health check not green'] });
+      }
+      case 'DEGRADED':
+        return this.propose(this.agent, 'Environment_Deprovision', { reason: `amber health: ${s.environment.health_reasons.join('; ')}` });
+      default:
+        return null;
+    }
+  }
+
+  // ---- execution ---------------------------------------------------------------
+
+  private async executionLane(s: State): Promise<string | null> {
+    if (s.control.recovery) return null;
+    if (s.execution.phase === null) return this.enterExecution(s);
+    if (this.opts.watch_quorum) {
+      const lost = await this.quorumLost(s);
+      if (lost) return this.propose(this.agent, 'Execution_QuorumLost', { reason: lost });
+    }
+    const schedule = s.execution.backbeat;
+    const open = (cls: string) => this.backbeat.isOpen(schedule, cls);
+    const beat = beatPosition(schedule, this.opts.clock.now_ms()).beat;
+    switch (s.execution.phase) {
+      case 'PLAN':
+        return this.propose(this.agent, 'Execution_PlanLocked', { plan_hash: H({ loop: s.execution.loop, corpus: s.execution.pins?.content_hash ?? null }) });
+      case 'WORK':
+        return open('review') ? this.propose(this.agent, 'Execution_BeatReviewGate', {}) : null;
+      case 'REVIEW':
+        return this.reviewStep(s, beat, open('review'), open('reverb'));
+      case 'REVERB': {
+        if (!open('reverb')) return null;
+        // One artifact per loop: its hash names the loop, so HEAD tells whether it was sent.
+        const artifact_hash = H({ project: s.meta.project, loop: s.execution.loop });
+        if (s.execution.last_artifact_hash !== artifact_hash) return this.propose(this.agent, 'Execution_Submit', { artifact_hash });
+        return this.propose(this.agent, 'Execution_NextWindow', {});
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async enterExecution(s: State): Promise<string | null> {
+    const ready = s.ingestion.phase === 'READY' && s.council.phase === 'READY' && s.environment.phase === 'READY';
+    if (!ready) return null;
+    return this.propose(this.agent, 'Execution_AllReady', {
+      content_hash: s.ingestion.content_hash as string, version: s.ingestion.version as string,
+      member_set_hash: s.council.member_set_hash as string, env_hash: s.environment.env_hash as string,
+    });
+  }
+
+  private async reviewStep(s: State, beat: number, reviewOpen: boolean, reverbOpen: boolean): Promise<string | null> {
+    const approvals = s.execution.approvals.filter((a) => a.beat === beat);
+    if (reverbOpen && approvals.length >= s.council.threshold) return this.propose(this.agent, 'Execution_ApprovalsThreshold', {});
+    if (!this.opts.auto_approve || !(reviewOpen || reverbOpen)) return null;
+    const next = this.ops.find((op) => !approvals.some((a) => a.signer === op.signer?.signer));
+    if (!next) return null;
+    return this.propose(next, 'Execution_Approve', { note: `automatic approval of loop ${s.execution.loop} (demo operator bot)` });
+  }
+
+  /** A reason when fewer council agents than the threshold still answer, else null. */
+  private async quorumLost(s: State): Promise<string | null> {
+    const members = s.council.members;
+    if (members.length === 0) return null;
+    const { votes, problems } = await this.council.collect(members, s.epoch.council);
+    if (votes.length >= s.council.threshold) return null;
+    return `${votes.length} of ${members.length} council agents answer (threshold ${s.council.threshold}): ${problems.join('; ')}`;
+  }
+
+  // ---- control and policy ---------------------------------------------------------
+
+  private async controlLane(s: State): Promise<string | null> {
+    if (s.control.recovery && !s.control.paused && !s.policy.quarantined) {
+      return this.propose(this.bot, 'Control_Recover', { reason: 'council agents reachable again; re-electing (operator bot)' });
+    }
+    return null;
+  }
+
+  private async policyLane(s: State): Promise<string | null> {
+    if (s.control.terminated || !this.license.open()) return null;
+    if (s.policy.quarantined) return this.quarantineStep(s);
+    this.quarantinedSince_ms = null;
+    if (s.execution.phase === null) return null;
+    const alerts = await this.shhh.alerts();
+    const alert = alerts[alerts.length - 1];
+    if (!alert) return null;
+    const denied = breaches(alert.findings, s.policy.deny);
+    if (denied.length === 0) return null;
+    return this.propose(this.agent, 'Policy_Violation', { rationale: alert.rationale, findings: alert.findings as unknown as JsonObject[] });
+  }
+
+  private async quarantineStep(s: State): Promise<string | null> {
+    const now = this.opts.clock.now_ms();
+    this.quarantinedSince_ms ??= now;
+    const after = this.opts.auto_release_after_ms;
+    if (after === null || now - this.quarantinedSince_ms < after) return null;
+    const justification = `automatic release after ${Math.round(after / 1000)} s (demo operator bot): ${s.policy.rationale.join('; ')}`;
+    return this.propose(this.bot, 'Quarantine_Release', { justification });
+  }
+}

@@ -1,0 +1,83 @@
+// A whole project on one machine: every outside service simulated on loopback, and the
+// agent runtime driving the orchestrator through its HTTP API. `swoosh serve --sim` and
+// `npm start` run this; the tests run it with a short beat period.
+
+import type { Cast } from '../../core/testing/kit';
+import type { Clock } from '../../core/hlc';
+import type { Genesis } from '../../core/types';
+import { AgentRuntime } from '../facts/runtime';
+import { backbeatSim } from './backbeat';
+import type { SimServer, BaseKnobs } from './base';
+import { councilAgentSim } from './council';
+import { kachingSim, type KachingKnobs } from './kaching';
+import { mcpRegistrySim, type McpKnobs } from './mcp';
+import { provisionerSim, type ProvisionerKnobs } from './provisioner';
+import { shhhSim, type ShhhKnobs } from './shhh';
+import { slurpSim, type SlurpKnobs } from './slurp';
+
+export interface DemoKnobs {
+  kaching?: Partial<KachingKnobs>;
+  mcp?: Partial<McpKnobs>;
+  shhh?: Partial<ShhhKnobs>;
+  slurp?: Partial<SlurpKnobs>;
+  provisioner?: Partial<ProvisionerKnobs>;
+}
+
+export interface DemoOptions {
+  swoosh: string;
+  cast: Cast;
+  genesis: Genesis;
+  clock: Clock;
+  knobs?: DemoKnobs;
+  auto_approve?: boolean;
+  auto_release_after_ms?: number | null;
+  tick_ms?: number;
+}
+
+export interface Demo {
+  runtime: AgentRuntime;
+  sims: Record<string, SimServer<BaseKnobs>>;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(o: DemoOptions): Promise<Demo> {
+  const k = o.knobs ?? {};
+  const sims: Record<string, SimServer<BaseKnobs>> = {
+    kaching: kachingSim(o.cast.kaching, o.clock, k.kaching),
+    mcp: mcpRegistrySim(o.cast.mcp, o.clock, o.genesis.mcp.pins, k.mcp),
+    backbeat: backbeatSim(),
+    slurp: slurpSim(k.slurp),
+    shhh: shhhSim(o.clock, { deny: o.genesis.policy.deny, ...k.shhh }),
+    provisioner: provisionerSim(k.provisioner),
+  };
+  o.cast.council.forEach((key, i) => {
+    sims[`council-${i + 1}`] = councilAgentSim(`c-${i + 1}`, key);
+  });
+  const urls: Record<string, string> = {};
+  for (const [name, sim] of Object.entries(sims)) urls[name] = await sim.listen(0);
+  const runtime = new AgentRuntime({
+    swoosh: o.swoosh,
+    clock: o.clock,
+    agent: o.cast.agents[0] as Cast['kaching'],
+    // op-1 is the human at the console; the bot approves with every key when auto_approve is on.
+    operators: (o.auto_approve ?? true) ? [...o.cast.operators] : o.cast.operators.slice(1),
+    services: {
+      kaching: urls.kaching as string, mcp: urls.mcp as string, backbeat: urls.backbeat as string, slurp: urls.slurp as string,
+      shhh: urls.shhh as string, provisioner: urls.provisioner as string,
+      council: o.cast.council.map((_, i) => urls[`council-${i + 1}`] as string),
+    },
+    auto_approve: o.auto_approve ?? true,
+    auto_release_after_ms: o.auto_release_after_ms === undefined ? null : o.auto_release_after_ms,
+    watch_quorum: true,
+    tick_ms: o.tick_ms ?? 250,
+  });
+  runtime.start();
+  return {
+    runtime,
+    sims,
+    stop: async () => {
+      runtime.stop();
+      await Promise.all(Object.values(sims).map((s) => s.close()));
+    },
+  };
+}
