@@ -11,12 +11,12 @@ const USAGE = `usage: swoosh <command> [options]
 
 commands:
   start     the operator console (Electron where available, else browser mode)
-  serve     --db PATH --genesis FILE [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
+  serve     --db PATH --genesis FILE [--host 127.0.0.1] [--port 7420] [--console] [--sim] [--durability FULL|NORMAL]
   replay    --db PATH [--to N]
   verify    --db PATH
-  keygen    --out FILE
-  sign      --key FILE --proposal FILE
-  propose   --url URL --key FILE --transition NAME [--inputs JSON]
+  keygen    --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force]
+  sign      --key FILE --proposal FILE|- [--passphrase-env VAR]
+  propose   --url URL --key FILE --transition NAME [--inputs JSON|@file] [--idem-key K] [--evidence URI]... [--passphrase-env VAR]
   chaos     --seed S --steps N --replicas R [--json]
   bench     [--json]
 `;

@@ -72,7 +72,8 @@ function isJsonContentType(header: string | undefined): boolean {
   const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
   if (type !== 'application/json') return false;
   const charset = params.find((p) => p.startsWith('charset='));
-  return charset === undefined || charset === 'charset=utf-8';
+  // RFC 9110 §8.3.1: a quoted parameter value means the same as the bare token.
+  return charset === undefined || charset.slice('charset='.length).replace(/^"(.*)"$/, '$1') === 'utf-8';
 }
 
 function intParam(url: URL, name: string, fallback: number, min: number, max: number): number | string {
