@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Genesis } from '../../core/types';
 import { ApiServer } from '../api/server';
+import { consoleStatic } from '../api/console-static';
 import { Host } from '../host';
 import { createLogger, logEngine } from '../observe/log';
 import { createMetrics } from '../observe/metrics';
@@ -33,6 +34,8 @@ export interface ServeSettings {
   quiet?: boolean;
   /** Extra facts for GET /health (the demo's provider breakers). */
   health?: () => Record<string, unknown>;
+  /** Serve the operator console (dist/console) beside the API. */
+  console?: boolean;
 }
 
 /** Opens the host and its API; used by the CLI, the tests and the Electron shell. */
@@ -43,7 +46,7 @@ export async function startServer(s: ServeSettings): Promise<Running> {
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
   const unlog = logEngine(host.engine, log);
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
-  const api = new ApiServer({ host, metrics, health: s.health });
+  const api = new ApiServer({ host, metrics, health: s.health, fallback: s.console ? consoleStatic() : undefined });
   let address;
   try {
     address = await api.listen(s.port, s.host);
@@ -106,7 +109,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const withDemo = v.sim ? demoHealth() : null;
   const running = await startServer({
     db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
-    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], health: withDemo?.health,
+    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], health: withDemo?.health, console: v.console,
   });
   if (withDemo) await withDemo.attach(running);
   process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
@@ -151,7 +154,7 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write('swoosh: the Electron binary is not available here; serving the console in browser mode instead.\n');
   const db = v.db ?? join(defaultDataDir(), 'demo.db');
   const withDemo = demoHealth();
-  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL', health: withDemo.health });
+  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL', health: withDemo.health, console: true });
   await withDemo.attach(running);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
   return untilSignal(running);
