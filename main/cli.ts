@@ -17,7 +17,8 @@ commands:
   keygen    --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force]
   sign      --key FILE --proposal FILE|- [--passphrase-env VAR]
   propose   --url URL --key FILE --transition NAME [--inputs JSON|@file] [--idem-key K] [--evidence URI]... [--passphrase-env VAR]
-  chaos     --seed S --steps N --replicas R [--json]
+  chaos     --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--long] [--replica-mode process|inproc] [--json]
+  follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--json]
   bench     [--json]
 `;
 
@@ -34,6 +35,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./commands/keys')).signCommand,
   propose: async () => (await import('./commands/keys')).proposeCommand,
   bench: async () => (await import('./commands/bench')).benchCommand,
+  chaos: async () => (await import('./commands/chaos')).chaosCommand,
+  follow: async () => (await import('./replica/follow')).followCommand,
 };
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

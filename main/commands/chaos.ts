@@ -1,0 +1,113 @@
+// swoosh chaos (CONTRACT §10): seeded chaos runs against the real `swoosh serve`.
+//
+//   swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--json]
+//   swoosh chaos --seed S --seeds M …          M seeds: S, S+1, … S+M-1
+//   swoosh chaos --long [--seed S] [--json]    the acceptance: one run of 10,000 accepted
+//                                              transitions with 3 replicas, then 100 seeds
+//
+// With --json the last stdout line is one JSON object (a run's summary, or a sweep's
+// aggregate with seed, steps, accepted, violations, lost and replica_hashes) and the human
+// table goes to stderr; without it the table goes to stdout. Progress goes to a TTY stderr. Exit 0 when every run
+// passed, 1 when any check failed (the summary prints the command that reruns the seed).
+// docs/chaos.md explains the checks; docs/runbooks/rerun-failing-seed.md the rerun.
+
+import { parse, UsageError } from '../cli';
+import { FaultSpecError, parseFaults } from '../chaos/faults';
+import { formatSeedLine, formatSweep, formatTable, summarize } from '../chaos/report';
+import { DEFAULT_CHECK_EVERY, DEFAULT_FAULTS, runChaos, type ChaosOptions, type ChaosProgress, type ChaosSummary } from '../chaos/run';
+
+const CHAOS_OPTIONS = {
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  replicas: { type: 'string' },
+  transitions: { type: 'string' },
+  seeds: { type: 'string' },
+  faults: { type: 'string', default: DEFAULT_FAULTS },
+  'replica-mode': { type: 'string', default: 'process' },
+  'check-every': { type: 'string', default: String(DEFAULT_CHECK_EVERY) },
+  durability: { type: 'string', default: 'FULL' },
+  workdir: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  long: { type: 'boolean', default: false },
+  'fail-fast': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  sabotage: { type: 'string' },
+} as const;
+
+/** The acceptance of `--long` (npm run chaos:long). */
+export const LONG = { transitions: 10_000, seeds: 100, steps: 1000, replicas: 3 } as const;
+
+function int(raw: string | undefined, name: string, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,12}$/.test(raw)) throw new UsageError(`--${name} must be a non-negative integer, got ${raw}`);
+  const n = Number(raw);
+  if (n < min) throw new UsageError(`--${name} must be at least ${min}`);
+  return n;
+}
+
+export async function chaosCommand(args: string[]): Promise<number> {
+  const v = parse(args, CHAOS_OPTIONS);
+  try {
+    parseFaults(v.faults);
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (v['replica-mode'] !== 'process' && v['replica-mode'] !== 'inproc') throw new UsageError('--replica-mode is process or inproc');
+  if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
+  if (v.sabotage !== undefined && v.sabotage !== 'lose-last-record') throw new UsageError('--sabotage is lose-last-record (a self-test: the run must fail)');
+  const seed = int(v.seed, 'seed', v.long ? 1 : (Date.now() % 1_000_000), 0);
+  const replicas = int(v.replicas, 'replicas', v.long ? LONG.replicas : 3, 0);
+  const steps = int(v.steps, 'steps', v.long ? LONG.steps : 2000, 1);
+  const transitions = v.transitions === undefined ? null : int(v.transitions, 'transitions', 0, 1);
+  const seeds = int(v.seeds, 'seeds', v.long ? LONG.seeds : 1, 1);
+  const base: Omit<ChaosOptions, 'seed' | 'steps'> = {
+    replicas, faults: v.faults, replica_mode: v['replica-mode'] as 'process' | 'inproc', check_every: int(v['check-every'], 'check-every', DEFAULT_CHECK_EVERY, 1),
+    durability: v.durability as 'FULL' | 'NORMAL', workdir: v.workdir, keep: v.keep, sabotage: (v.sabotage as 'lose-last-record' | undefined) ?? null,
+  };
+  const tty = process.stderr.isTTY === true;
+  // With --json, stdout carries only JSON; the human table and per-seed lines go to stderr.
+  const human = (text: string): void => {
+    (v.json ? process.stderr : process.stdout).write(text);
+  };
+  const onProgress = tty
+    ? (p: ChaosProgress): void => {
+      process.stderr.write(`\rseed ${p.seed}: step ${p.step}/${p.steps}, accepted ${p.accepted}, kills ${p.kills}, violations ${p.violations}   `);
+    }
+    : undefined;
+  const clear = (): void => {
+    if (tty) process.stderr.write('\r\x1b[K');
+  };
+  const started = performance.now();
+
+  // One run, the CONTRACT §10 form.
+  if (!v.long && seeds === 1) {
+    const s = await runChaos({ ...base, seed, steps: transitions ? Math.max(steps, transitions * 4) : steps, transitions, onProgress });
+    clear();
+    human(formatTable(s));
+    if (v.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    return s.ok ? 0 : 1;
+  }
+
+  // --long: the 10k-transition run first, then the sweep.
+  let long: ChaosSummary | null = null;
+  if (v.long) {
+    const target = transitions ?? LONG.transitions;
+    long = await runChaos({ ...base, seed, steps: target * 4, transitions: target, onProgress });
+    clear();
+    human(formatTable(long));
+  }
+  const runs: ChaosSummary[] = [];
+  const first = v.long ? seed + 1 : seed;
+  for (let i = 0; i < seeds; i += 1) {
+    const s = await runChaos({ ...base, seed: first + i, steps, onProgress });
+    clear();
+    runs.push(s);
+    human(`${formatSeedLine(s)}\n`);
+    if (!s.ok && v['fail-fast']) break;
+  }
+  const sweep = summarize(v.long ? 'long' : 'sweep', runs, long, Math.round(performance.now() - started));
+  human(formatSweep(sweep));
+  if (v.json) process.stdout.write(`${JSON.stringify(sweep)}\n`);
+  return sweep.ok ? 0 : 1;
+}

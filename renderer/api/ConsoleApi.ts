@@ -1,0 +1,170 @@
+// The one typed boundary between the console (renderer) and the orchestrator host.
+//
+// Two implementations, one interface: http.ts (browser mode, `swoosh serve --console`,
+// fetch + EventSource against the same origin) and, later, an Electron IPC adapter that
+// the preload exposes with contextBridge. The React code only ever sees ConsoleApi, so
+// the Playwright suite exercises the real UI in real Chromium on every machine.
+//
+// Shapes follow CONTRACT §7–§9. Errors crossing this boundary are tagged data: every
+// method rejects with a ConsoleApiError {code, reason, status}, never with a bare string.
+// Renderer code imports core/ and npm packages only: the host's own types (store rows,
+// engine events) are restated here as the wire shapes they are.
+
+import type { State } from '../../core/state';
+import type { DecisionRecord, GuardOutcome, Hash, Proposal, WalRecord } from '../../core/types';
+
+export type { DecisionRecord, GuardOutcome, Hash, Proposal, State, WalRecord };
+
+/** GET /state and GET /state/at/N. */
+export interface StateAt {
+  index: number;
+  hash: Hash;
+  hlc: string | null;
+  state: State;
+}
+
+/** GET /wal?from&limit. */
+export interface WalPage {
+  from: number;
+  count: number;
+  head_index: number;
+  records: WalRecord[];
+}
+
+/** One row of the rejections log (GET /rejections). */
+export interface RejectionRow {
+  id: number;
+  at_ms: number;
+  head_index: number;
+  idem_key: string | null;
+  transition: string | null;
+  signer: string | null;
+  hlc: string | null;
+  code: string;
+  guard: string | null;
+  reason: string;
+  reasons: string[];
+  proposal: unknown;
+}
+
+export interface RejectionsPage {
+  from: number;
+  count: number;
+  rejections: RejectionRow[];
+}
+
+/** GET /health (200 or 503 — both are answers, not errors). */
+export interface Health {
+  status: string;
+  consensus: { role: string; mode: string; nodes: number } | Record<string, unknown>;
+  lastSnapshotHLC: string | null;
+  walLag: number;
+  index?: number;
+  hash?: Hash;
+  hlc?: string | null;
+  queue?: number;
+  recovery?: { snapshot_index: number | null; replayed: number; duration_ms: number; skipped_snapshots?: unknown[] };
+  [extra: string]: unknown;
+}
+
+/** POST /transition: 202/200 accepted (200 = duplicate), anything else refused. */
+export type SubmitOutcome =
+  | { ok: true; status: number; index: number; state_post_hash: Hash; decision_id: string; duplicate: boolean }
+  | { ok: false; status: number; error: ApiErrorBody; retry_after_s: number | null };
+
+export interface ApiErrorBody {
+  code: string;
+  reason: string;
+  guard?: string;
+  reasons?: string[];
+  head_hash?: Hash;
+}
+
+/** SSE `accepted`: a summary of the new WAL record. */
+export interface AcceptedEvent {
+  type: 'accepted';
+  index: number;
+  transition: string;
+  signer: string;
+  hlc: string;
+  window_id: string | null;
+  state_pre_hash: Hash;
+  state_post_hash: Hash;
+  guard_outcomes: GuardOutcome[];
+  decision_id: string;
+}
+
+/** SSE `rejected`. */
+export interface RejectedEvent {
+  type: 'rejected';
+  code: string;
+  guard?: string | null;
+  reason: string;
+  reasons?: string[];
+  transition?: string | null;
+  signer?: string | null;
+  hlc?: string | null;
+  idem_key?: string | null;
+  status?: number;
+}
+
+/** SSE `health`. */
+export interface HealthEvent {
+  type: 'health';
+  status: string;
+  index?: number;
+  hash?: Hash;
+}
+
+/** The event stream itself: connecting, open, or down (it retries on its own). */
+export interface LinkEvent {
+  type: 'link';
+  status: 'connecting' | 'open' | 'down';
+}
+
+export type ConsoleEvent = AcceptedEvent | RejectedEvent | HealthEvent | LinkEvent;
+
+export interface ConsoleApi {
+  /** Where the console runs: shown in the header, and lets views offer mode-specific help. */
+  readonly mode: 'browser' | 'electron';
+  getState(): Promise<StateAt>;
+  /** State after WAL record n (0 = genesis). */
+  getStateAt(n: number): Promise<StateAt>;
+  /** Records from..from+limit-1 (limit ≤ 1000). */
+  getWal(from: number, limit: number): Promise<WalPage>;
+  getDecision(n: number): Promise<DecisionRecord>;
+  getRejections(from: number, limit: number): Promise<RejectionsPage>;
+  getHealth(): Promise<Health>;
+  /** Prometheus exposition text. */
+  getMetricsText(): Promise<string>;
+  /** The statechart YAML the host runs (the spec the chart is drawn from). */
+  getStatechartYaml(): Promise<string>;
+  /** Submits a signed proposal; refusals resolve (ok: false), only transport failures reject. */
+  submitProposal(signed: Proposal): Promise<SubmitOutcome>;
+  /** Live events; returns the unsubscribe function. */
+  subscribe(listener: (e: ConsoleEvent) => void): () => void;
+}
+
+/** The tagged error every ConsoleApi method rejects with. */
+export class ConsoleApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+    /** HTTP status, or 0 when the host could not be reached. */
+    readonly status: number,
+  ) {
+    super(`${code}: ${reason}`);
+    this.name = 'ConsoleApiError';
+  }
+}
+
+export function isConsoleApiError(e: unknown): e is ConsoleApiError {
+  return e instanceof ConsoleApiError || (typeof e === 'object' && e !== null && 'code' in e && 'reason' in e);
+}
+
+/** A one-line, human-readable account of any failure (for banners and dialogs). */
+export function describeError(e: unknown): string {
+  if (isConsoleApiError(e)) return `${e.code}: ${e.reason}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

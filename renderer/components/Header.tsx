@@ -1,0 +1,85 @@
+// The live header: what an operator must be able to read from across the desk. Always
+// HEAD (not the time-travel cursor), with a clear badge while the views show the past.
+
+import type { Cursor } from '../App';
+import { shortHash, shortHlc, formatInt } from '../lib/format';
+import { useLive } from '../state/context';
+import { toggleTheme } from '../theme';
+import { Icon } from './Icon';
+
+type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
+
+function Stat({ label, value, title, tone = 'neutral', mono = false, testId }: { label: string; value: string; title?: string; tone?: Tone; mono?: boolean; testId?: string }) {
+  return (
+    <div className={`stat tone-${tone}`} title={title} data-testid={testId}>
+      <div className="stat-label">{label}</div>
+      <div className={`stat-value${mono ? ' mono' : ''}`}>{value}</div>
+    </div>
+  );
+}
+
+export function Header({ cursor, onHelp }: { cursor: Cursor; onHelp: () => void }) {
+  const live = useLive();
+  const s = live.head?.state ?? null;
+  const healthStatus = live.health?.status ?? '…';
+  const healthTone: Tone = healthStatus === 'ok' ? 'ok' : healthStatus === 'degraded' ? 'warn' : healthStatus === '…' ? 'neutral' : 'danger';
+  const mode = s ? (s.control.terminated ? 'TERMINATED' : s.control.mode ?? 'RUNNING') : '…';
+  const modeTone: Tone = mode === 'RUNNING' ? 'ok' : mode === 'PAUSED' ? 'warn' : mode === '…' ? 'neutral' : 'danger';
+  const quarantined = s?.policy.quarantined ?? false;
+  const linkTone: Tone = live.link === 'open' ? 'ok' : live.link === 'connecting' ? 'warn' : 'danger';
+  const flow = s ? flowSummary(s) : '…';
+
+  return (
+    <header className="header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        <div className="brand-text">
+          <div className="brand-name">SWOOSH</div>
+          <div className="brand-project" title="project (genesis)">{s?.meta.project ?? '—'}</div>
+        </div>
+      </div>
+      <div className="stats">
+        <Stat label="HEAD" value={live.head ? `#${formatInt(live.head.index)}` : '…'} testId="head-index" tone="accent" />
+        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono />
+        <Stat label="HLC" value={shortHlc(live.head?.hlc)} title={live.head?.hlc ?? 'no proposal applied yet'} mono />
+        <Stat label="Flow" value={flow} title="active FLOW configuration" />
+        <Stat label="Control" value={mode} tone={modeTone} testId="control-mode" title={s?.control.last_reason ?? undefined} />
+        <Stat
+          label="Policy"
+          value={quarantined ? 'QUARANTINED' : 'CLEAR'}
+          tone={quarantined ? 'danger' : 'ok'}
+          testId="policy"
+          title={quarantined ? s?.policy.rationale.join('\n') : `policy v${s?.policy.version ?? '?'}`}
+        />
+        <Stat label="Licence" value={s ? licenceText(s.boot.phase) : '…'} tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'} />
+        <Stat label="Health" value={healthStatus} tone={healthTone} testId="health" title={live.health ? `queue ${live.health.queue ?? 0} · wal lag ${live.health.walLag} · last snapshot ${live.health.lastSnapshotHLC ?? 'none'}` : undefined} />
+        <Stat label="Events" value={live.link === 'open' ? 'live' : live.link} tone={linkTone} title={`${live.accepted} accepted, ${live.rejected} rejected since this page opened`} />
+      </div>
+      <div className="header-actions">
+        {cursor.index !== null && (
+          <button type="button" className="travel-badge" onClick={() => cursor.set(null)} title="Back to live (L)">
+            <span>VIEWING #{formatInt(cursor.index)}</span>
+            <span className="travel-sub">of {formatInt(cursor.headIndex)} · L for live</span>
+          </button>
+        )}
+        {live.error && <span className="header-error" title={live.error}>host: {live.error}</span>}
+        <button type="button" className="icon-button" onClick={() => toggleTheme()} title="Toggle dark/light theme (Shift+T)" aria-label="Toggle theme"><Icon name="theme" size={16} /></button>
+        <button type="button" className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"><Icon name="help" size={16} /></button>
+      </div>
+    </header>
+  );
+}
+
+function licenceText(phase: string): string {
+  if (phase === 'UNINITIALIZED' || phase === 'LICENSE_CHECK') return 'UNLICENSED';
+  return phase;
+}
+
+function flowSummary(s: NonNullable<ReturnType<typeof useLive>['head']>['state']): string {
+  if (s.control.terminated) return 'TERMINATED';
+  if (s.boot.phase === 'UNINITIALIZED' || s.boot.phase === 'LICENSE_CHECK') return `BOOT · ${s.boot.phase}`;
+  if (s.control.recovery) return 'RECOVERY';
+  if (s.execution.phase !== null) return `EXECUTION · ${s.execution.phase}`;
+  const ready = [s.ingestion.phase, s.council.phase, s.environment.phase].filter((p) => p === 'READY').length;
+  return `LIFECYCLE · ${ready}/3 ready`;
+}
