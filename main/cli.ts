@@ -28,7 +28,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve')).serveCommand,
-  start: async () => (await import('./commands/serve')).startCommand,
+  start: async () => (await import('./commands/start')).startCommand,
   replay: async () => (await import('./commands/replay')).replayCommand,
   verify: async () => (await import('./commands/replay')).verifyCommand,
   keygen: async () => (await import('./commands/keys')).keygenCommand,

@@ -15,6 +15,11 @@ import { DecisionsView } from './views/DecisionsView';
 import { RejectionsView } from './views/RejectionsView';
 import { StatechartView } from './views/StatechartView';
 import { TimelineView } from './views/TimelineView';
+import { QuorumView } from './views/QuorumView';
+import { ActionsView } from './views/ActionsView';
+import { SandboxView } from './views/SandboxView';
+import { MetricsView } from './views/MetricsView';
+import { HealthView } from './views/HealthView';
 
 const SETTLE_MS = 40;
 
@@ -225,6 +230,11 @@ export function App() {
         {view === 'timeline' && <TimelineView cursor={cursor} />}
         {view === 'rejections' && <RejectionsView />}
         {view === 'decisions' && <DecisionsView cursor={cursor} onOpenTimeline={(i) => { set(i); setView('timeline'); }} />}
+        {view === 'quorum' && <QuorumView cursor={cursor} />}
+        {view === 'actions' && <ActionsView cursor={cursor} />}
+        {view === 'sandbox' && <SandboxView cursor={cursor} />}
+        {view === 'metrics' && <MetricsView cursor={cursor} />}
+        {view === 'health' && <HealthView cursor={cursor} />}
       </main>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>

@@ -1,8 +1,5 @@
-// swoosh serve / swoosh start.
+// swoosh serve.
 
-import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Genesis } from '../../core/types';
 import { ApiServer } from '../api/server';
 import { consoleStatic } from '../api/console-static';
@@ -67,7 +64,7 @@ export async function startServer(s: ServeSettings): Promise<Running> {
   };
 }
 
-function untilSignal(running: Running): Promise<number> {
+export function untilSignal(running: Running): Promise<number> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -92,7 +89,7 @@ const SERVE_OPTIONS = {
   'check-invariants': { type: 'boolean', default: false },
 } as const;
 
-function portOf(raw: string): number {
+export function portOf(raw: string): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${raw}`);
   return port;
@@ -120,7 +117,7 @@ export async function serveCommand(args: string[]): Promise<number> {
  * The simulated project beside a running host: created before the server (so /health can
  * report its breakers) and attached once the server's URL is known.
  */
-function demoHealth(): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
+export function demoHealth(): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
   let demo: Demo | null = null;
   return {
     health: () => {
@@ -139,23 +136,4 @@ function demoHealth(): { health: () => Record<string, unknown>; attach(r: Runnin
       };
     },
   };
-}
-
-/** Where `npm start` keeps its database when none is given. */
-export function defaultDataDir(): string {
-  const base = process.env.SWOOSH_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'swoosh');
-  mkdirSync(base, { recursive: true });
-  return base;
-}
-
-/** npm start: the desktop console where Electron exists, otherwise the same host in browser mode. */
-export async function startCommand(args: string[]): Promise<number> {
-  const v = parse(args, { port: { type: 'string', default: '7420' }, db: { type: 'string' } });
-  process.stdout.write('swoosh: the Electron binary is not available here; serving the console in browser mode instead.\n');
-  const db = v.db ?? join(defaultDataDir(), 'demo.db');
-  const withDemo = demoHealth();
-  const running = await startServer({ db, genesis: demoGenesis(), host: '127.0.0.1', port: portOf(v.port), durability: 'FULL', health: withDemo.health, console: true });
-  await withDemo.attach(running);
-  process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
-  return untilSignal(running);
 }

@@ -124,9 +124,47 @@ export interface LinkEvent {
 
 export type ConsoleEvent = AcceptedEvent | RejectedEvent | HealthEvent | LinkEvent;
 
+/** An operator key as the console may see it: never the secret. */
+export interface OperatorKeyInfo {
+  /** Stable local id (the signer string is unique too, but long). */
+  id: string;
+  label: string;
+  /** `hmmm:ed25519:<b64u public key>` (CONTRACT §2). */
+  signer: string;
+  /** Short fingerprint shown in dialogs: first 16 hex chars of sha256(public key), grouped. */
+  fingerprint: string;
+  created_ms: number;
+  /** Whether the secret is decrypted in memory right now (it is never stored decrypted). */
+  unlocked: boolean;
+}
+
+/** A proposal exactly as it will be signed: everything but `signature`. */
+export type UnsignedProposal = Omit<Proposal, 'signature'>;
+
+/**
+ * Operator keys, stored encrypted at rest. In browser mode the renderer keeps them
+ * (encrypted in local storage) and signs with @noble/ed25519; in Electron the main
+ * process keeps and signs, so the secret never reaches the renderer (DESIGN §3).
+ * Rejects with ConsoleApiError: `bad_passphrase`, `locked`, `unknown_key`, `bad_key_file`.
+ */
+export interface OperatorKeys {
+  list(): Promise<OperatorKeyInfo[]>;
+  /** Generates a new key, encrypted under the passphrase; it is left unlocked. */
+  create(label: string, passphrase: string): Promise<OperatorKeyInfo>;
+  /** Imports a `swoosh keygen` key file (its JSON text), decrypted with its passphrase. */
+  importFile(label: string, keyFileText: string, passphrase: string): Promise<OperatorKeyInfo>;
+  unlock(id: string, passphrase: string): Promise<OperatorKeyInfo>;
+  lock(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Signs exactly the given proposal (CONTRACT §2 signing bytes); the key must be unlocked. */
+  sign(id: string, unsigned: UnsignedProposal): Promise<Proposal>;
+}
+
 export interface ConsoleApi {
   /** Where the console runs: shown in the header, and lets views offer mode-specific help. */
   readonly mode: 'browser' | 'electron';
+  /** The operator's keys (browser: in the renderer; Electron: in main). */
+  readonly keys: OperatorKeys;
   getState(): Promise<StateAt>;
   /** State after WAL record n (0 = genesis). */
   getStateAt(n: number): Promise<StateAt>;

@@ -3,6 +3,7 @@
 // it is the same file the host loads, and the host pins its hash in every state document
 // (state.meta.spec_hash), which the console checks before drawing.
 
+import { createBrowserKeys } from './browserKeys';
 import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
 import {
   ConsoleApiError,
@@ -103,6 +104,7 @@ export function createHttpApi(opts: HttpApiOptions = {}): ConsoleApi {
 
   return {
     mode: 'browser',
+    keys: createBrowserKeys(),
     getState: () => getJson<StateAt>('/state'),
     getStateAt: async (n) => {
       checkIndex('index', n);
