@@ -8,7 +8,8 @@ import { createLogger, logEngine } from '../observe/log';
 import { createMetrics } from '../observe/metrics';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
 import { parse, readJsonFile, UsageError } from '../cli';
-import { demoCast, demoGenesis } from '../demo';
+import { demoCast, demoGenesis, writeDemoOperatorKey } from '../demo';
+import { dirname, resolve } from 'node:path';
 import { startDemo, type Demo } from '../sim/demo';
 import { systemClock } from '../host';
 
@@ -87,7 +88,18 @@ const SERVE_OPTIONS = {
   'snapshot-every': { type: 'string', default: '1000' },
   trace: { type: 'string', default: 'none' },
   'check-invariants': { type: 'boolean', default: false },
+  // --sim only: the demo project's beat period, whether op-1 is left to the human at the
+  // console, and when the operator bot releases a quarantine on its own (0 = never).
+  'beat-ms': { type: 'string', default: '60000' },
+  'human-operator': { type: 'boolean', default: false },
+  'auto-release-s': { type: 'string', default: '0' },
 } as const;
+
+function positiveInt(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${raw}`);
+  return n;
+}
 
 export function portOf(raw: string): number {
   const port = Number(raw);
@@ -100,15 +112,21 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!v.db) throw new UsageError('--db PATH is required');
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
   if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
-  const snapshot_every = Number(v['snapshot-every']);
-  if (!Number.isInteger(snapshot_every) || snapshot_every < 1) throw new UsageError('--snapshot-every must be a positive integer');
-  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis() : undefined;
-  const withDemo = v.sim ? demoHealth() : null;
+  const snapshot_every = positiveInt(v['snapshot-every'], '--snapshot-every');
+  const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
+  const auto_release_s = Number(v['auto-release-s']);
+  if (!Number.isInteger(auto_release_s) || auto_release_s < 0) throw new UsageError('--auto-release-s must be a non-negative integer');
+  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
+  const withDemo = v.sim ? demoHealth({ human_operator: v['human-operator'], auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null }) : null;
   const running = await startServer({
     db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
     trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], health: withDemo?.health, console: v.console,
   });
-  if (withDemo) await withDemo.attach(running);
+  if (withDemo) {
+    await withDemo.attach(running);
+    const key = writeDemoOperatorKey(dirname(resolve(v.db)));
+    process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
+  }
   process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
 }
@@ -117,7 +135,13 @@ export async function serveCommand(args: string[]): Promise<number> {
  * The simulated project beside a running host: created before the server (so /health can
  * report its breakers) and attached once the server's URL is known.
  */
-export function demoHealth(): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
+export interface DemoSettings {
+  /** op-1 is the human at the console: the bot neither approves nor releases with it. */
+  human_operator?: boolean;
+  auto_release_after_ms?: number | null;
+}
+
+export function demoHealth(d: DemoSettings = {}): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
   let demo: Demo | null = null;
   return {
     health: () => {
@@ -128,7 +152,10 @@ export function demoHealth(): { health: () => Record<string, unknown>; attach(r:
       return { status, providers: h };
     },
     attach: async (r) => {
-      demo = await startDemo({ swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock });
+      demo = await startDemo({
+        swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock,
+        auto_approve: !d.human_operator, auto_release_after_ms: d.auto_release_after_ms ?? null,
+      });
       const stop = r.stop;
       r.stop = async () => {
         await demo?.stop();
