@@ -3,14 +3,15 @@
 
 import type { Clock } from '../../core/hlc';
 import { checkWindow, nextOpening_ms, type Schedule } from '../../core/window';
-import { FactClient, type NetGate } from './http';
+import { FactClient, type ClientTuning, type NetGate } from './http';
 
 export class BackbeatProvider {
   readonly client: FactClient;
   amplitude_bp = 0;
 
-  constructor(url: string | null, private readonly clock: Clock, gate: NetGate) {
-    this.client = new FactClient('backbeat', url ?? 'http://127.0.0.1:9', { clock, gate });
+  constructor(url: string | null, private readonly clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+    // Its own breaker cools down by the last amplitude it read, like every other one.
+    this.client = new FactClient('backbeat', url ?? 'http://127.0.0.1:9', { scale: () => this.scale(), ...tuning, clock, gate });
     this.enabled = url !== null;
   }
 

@@ -70,10 +70,26 @@ export type CallResult<T> =
   | { ok: true; status: number; body: T }
   | { ok: false; kind: 'blocked' | 'breaker_open' | 'timeout' | 'network' | 'http'; status?: number; reason: string; body?: unknown };
 
-export interface FactClientOptions {
+/** How a provider's client is tuned; every field has the documented default. */
+export interface ClientTuning {
+  /** Per-call timeout, ms (default 2000). */
+  timeout_ms?: number;
+  /** Consecutive failures that open the breaker (default 3). */
+  failures_to_open?: number;
+  /** Breaker cooldown before the half-open probe, ms (default 2000), times `scale()`. */
+  cooldown_ms?: number;
+  /** BACKBEAT pressure multiplier (≥ 1) for breaker cooldowns and retry delays. */
+  scale?: () => number;
+  /**
+   * Extra request headers, e.g. `authorization: Bearer <credential from the vault>`. They
+   * are sent and never logged or echoed in a reason.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface FactClientOptions extends ClientTuning {
   clock: Clock;
   gate?: NetGate;
-  timeout_ms?: number;
   breaker?: CircuitBreaker;
   fetch?: typeof fetch;
 }
@@ -84,7 +100,12 @@ export class FactClient {
   blocked = 0;
 
   constructor(readonly service: string, readonly baseUrl: string, private readonly opts: FactClientOptions) {
-    this.breaker = opts.breaker ?? new CircuitBreaker(opts.clock);
+    this.breaker = opts.breaker ?? new CircuitBreaker(opts.clock, opts.failures_to_open ?? 3, opts.cooldown_ms ?? 2000, opts.scale ?? (() => 1));
+  }
+
+  /** The pressure multiplier this client's retries use (1 without BACKBEAT). */
+  scale(): number {
+    return this.opts.scale?.() ?? 1;
   }
 
   get<T>(path: string): Promise<CallResult<T>> {
@@ -107,7 +128,7 @@ export class FactClient {
     try {
       const res = await doFetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...this.opts.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeout_ms ?? 2000),
       });

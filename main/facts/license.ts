@@ -6,7 +6,10 @@
 import type { Clock } from '../../core/hlc';
 import type { LicenseToken } from '../../core/types';
 import { licenseStatus, type LicenseStatus } from '../../core/guards/license';
-import { FactClient, type CallResult, type NetGate } from './http';
+import { FactClient, type CallResult, type ClientTuning, type NetGate } from './http';
+
+/** Delay before re-asking KACHING after a refusal or an outage, ms (before pressure scaling). */
+const RETRY_MS = 1000;
 
 export class LicenseProvider implements NetGate {
   readonly client: FactClient;
@@ -19,8 +22,9 @@ export class LicenseProvider implements NetGate {
     url: string,
     private readonly clock: Clock,
     private readonly jitter: () => number = Math.random,
+    tuning: ClientTuning = {},
   ) {
-    this.client = new FactClient('kaching', url, { clock });
+    this.client = new FactClient('kaching', url, { ...tuning, clock });
   }
 
   status(now_ms = this.clock.now_ms()): LicenseStatus | 'none' {
@@ -47,7 +51,8 @@ export class LicenseProvider implements NetGate {
     const r = await this.client.get<{ token: LicenseToken }>(`/v1/license?licensee=${encodeURIComponent(project)}`);
     if (!r.ok) {
       this.lastError = r.reason;
-      this.refreshAt_ms = this.clock.now_ms() + 1000;
+      // Retry a second later, stretched by BACKBEAT pressure like every provider's retries.
+      this.refreshAt_ms = this.clock.now_ms() + Math.round(RETRY_MS * this.client.scale());
       return r;
     }
     this.lastError = null;

@@ -20,7 +20,7 @@ import type { JsonObject } from '../../core/types';
 import { beatPosition } from '../../core/window';
 import { SwooshClient, type ProposeResult } from '../../client/client';
 import { BackbeatProvider } from './backbeat';
-import type { BreakerSnapshot } from './http';
+import type { BreakerSnapshot, ClientTuning, FactClient } from './http';
 import { LicenseProvider } from './license';
 import { CouncilCollector, McpProvider, pinProblems, ProvisionerProvider, ShhhProvider, SlurpProvider } from './services';
 
@@ -34,9 +34,23 @@ export interface ServiceUrls {
   provisioner: string;
 }
 
+/** Per-service client tuning (timeouts, breaker, credential headers); council by index. */
+export interface ServiceTuning {
+  kaching?: ClientTuning;
+  backbeat?: ClientTuning;
+  mcp?: ClientTuning;
+  slurp?: ClientTuning;
+  shhh?: ClientTuning;
+  provisioner?: ClientTuning;
+  council?: ClientTuning[];
+}
+
 export interface RuntimeOptions {
   swoosh: string;
   services: ServiceUrls;
+  tuning?: ServiceTuning;
+  /** How often to ask SHHH for a newer policy, ms (default 1000). */
+  policy_poll_ms?: number;
   clock: Clock;
   /** Agent key: ingestion worker, council collector, provisioner, execution driver. */
   agent: Signer;
@@ -57,10 +71,19 @@ const LANES: Lane[] = ['license', 'ingestion', 'council', 'environment', 'execut
 interface LaneState {
   busy: boolean;
   failures: number;
+  /** Compensations in a row (a failed install undone, amber health): they back off too. */
+  compensations: number;
   not_before_ms: number;
   last: string | null;
   actions: number;
 }
+
+/**
+ * What a lane step did. A compensation is progress for the orchestrator but a failure for
+ * the lane: without a backoff, a service that always fails the same way would loop
+ * ALLOCATE → PROVISION → Deprovision on every tick. `settled` ends such a streak.
+ */
+type Step = string | null | { did: string; compensation?: true; settled?: true };
 
 export interface RuntimeHealth {
   lanes: Record<Lane, LaneState>;
@@ -82,7 +105,8 @@ export class AgentRuntime {
   readonly slurp: SlurpProvider;
   readonly provisioner: ProvisionerProvider;
   readonly council: CouncilCollector;
-  private readonly lanes = Object.fromEntries(LANES.map((l) => [l, { busy: false, failures: 0, not_before_ms: 0, last: null, actions: 0 }])) as Record<Lane, LaneState>;
+  private readonly lanes = Object.fromEntries(LANES.map((l) => [l, { busy: false, failures: 0, compensations: 0, not_before_ms: 0, last: null, actions: 0 }])) as Record<Lane, LaneState>;
+  private policyCheckedAt_ms = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private quarantinedSince_ms: number | null = null;
@@ -93,14 +117,24 @@ export class AgentRuntime {
     this.api = new SwooshClient({ url: opts.swoosh, clock });
     this.agent = this.api.withSigner(opts.agent);
     this.ops = opts.operators.map((o) => this.api.withSigner(o));
-    this.license = new LicenseProvider(opts.services.kaching, clock);
+    const t = opts.tuning ?? {};
+    // Every breaker's cooldown and every retry stretch with the BACKBEAT amplitude. The
+    // closure reads `this.backbeat` at call time (it is created just below).
+    const scale = () => this.backbeat.scale();
+    const tune = (x: ClientTuning | undefined): ClientTuning => ({ scale, ...x });
+    this.license = new LicenseProvider(opts.services.kaching, clock, Math.random, tune(t.kaching));
     const gate = this.license;
-    this.backbeat = new BackbeatProvider(opts.services.backbeat, clock, gate);
-    this.mcp = new McpProvider(opts.services.mcp, clock, gate);
-    this.shhh = new ShhhProvider(opts.services.shhh, clock, gate);
-    this.slurp = new SlurpProvider(opts.services.slurp, clock, gate);
-    this.provisioner = new ProvisionerProvider(opts.services.provisioner, clock, gate);
-    this.council = new CouncilCollector(opts.services.council, clock, gate);
+    this.backbeat = new BackbeatProvider(opts.services.backbeat, clock, gate, t.backbeat ?? {});
+    this.mcp = new McpProvider(opts.services.mcp, clock, gate, tune(t.mcp));
+    this.shhh = new ShhhProvider(opts.services.shhh, clock, gate, tune(t.shhh));
+    this.slurp = new SlurpProvider(opts.services.slurp, clock, gate, tune(t.slurp));
+    this.provisioner = new ProvisionerProvider(opts.services.provisioner, clock, gate, tune(t.provisioner));
+    this.council = new CouncilCollector(opts.services.council, clock, gate, (i) => tune(t.council?.[i]));
+  }
+
+  /** Every outbound client, KACHING first (for /health and the tests). */
+  clients(): FactClient[] {
+    return [this.license.client, this.backbeat.client, this.mcp.client, this.shhh.client, this.slurp.client, this.provisioner.client, ...this.council.clients];
   }
 
   start(): void {
@@ -115,7 +149,7 @@ export class AgentRuntime {
   }
 
   health(): RuntimeHealth {
-    const clients = [this.license.client, this.backbeat.client, this.mcp.client, this.shhh.client, this.slurp.client, this.provisioner.client, ...this.council.clients];
+    const clients = this.clients();
     return {
       lanes: this.lanes,
       breakers: Object.fromEntries(clients.map((c) => [c.service, c.breaker.snapshot()])),
@@ -157,18 +191,24 @@ export class AgentRuntime {
   }
 
   /** Runs a lane's step unless busy or backing off; a step returns what it did, or null. */
-  private async run(lane: Lane, step: () => Promise<string | null>): Promise<void> {
+  private async run(lane: Lane, step: () => Promise<Step>): Promise<void> {
     const l = this.lanes[lane];
     const now = this.opts.clock.now_ms();
     if (l.busy || now < l.not_before_ms) return;
     l.busy = true;
     try {
-      const did = await step();
-      if (did !== null) {
-        l.last = did;
+      const out = await step();
+      const r = typeof out === 'string' ? { did: out } : out;
+      if (r !== null) {
+        l.last = r.did;
         l.actions += 1;
       }
       l.failures = 0;
+      if (r?.settled) l.compensations = 0;
+      if (r?.compensation) {
+        l.compensations += 1;
+        l.not_before_ms = this.opts.clock.now_ms() + this.backbeat.backoff_ms(l.compensations);
+      }
     } catch (err) {
       l.failures += 1;
       l.last = `error: ${(err as Error).message}`;
@@ -294,7 +334,7 @@ export class AgentRuntime {
 
   // ---- environment -------------------------------------------------------------
 
-  private async environmentLane(s: State): Promise<string | null> {
+  private async environmentLane(s: State): Promise<Step> {
     if (s.execution.phase !== null || s.control.recovery) return null;
     switch (s.environment.phase) {
       case 'ALLOCATE': {
@@ -305,17 +345,19 @@ export class AgentRuntime {
       case 'PROVISION': {
         const r = await this.provisioner.install();
         if (r.ok) return this.propose(this.agent, 'Environment_Installed', { assets: r.body.assets });
-        if (r.kind === 'http') return this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` });
+        if (r.kind === 'http') return { did: await this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` }), compensation: true };
         throw new Error(r.reason);
       }
       case 'HEALTHCHECK': {
         const r = await this.provisioner.health();
         if (!r.ok) throw new Error(r.reason);
-        if (r.body.green && r.body.env_hash) return this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash });
+        if (r.body.green && r.body.env_hash) return { did: await this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash }), settled: true };
         return this.propose(this.agent, 'Environment_Amber', { reasons: r.body.reasons ?? ['health check not green'] });
       }
-      case 'DEGRADED':
-        return this.propose(this.agent, 'Environment_Deprovision', { reason: `amber health: ${s.environment.health_reasons.join('; ')}` });
+      case 'DEGRADED': {
+        const did = await this.propose(this.agent, 'Environment_Deprovision', { reason: `amber health: ${s.environment.health_reasons.join('; ')}` });
+        return { did, compensation: true };
+      }
       default:
         return null;
     }
@@ -390,6 +432,8 @@ export class AgentRuntime {
 
   private async policyLane(s: State): Promise<string | null> {
     if (s.control.terminated || !this.license.open()) return null;
+    const update = await this.policyUpdate(s);
+    if (update !== null) return update;
     if (s.policy.quarantined) return this.quarantineStep(s);
     this.quarantinedSince_ms = null;
     if (s.execution.phase === null) return null;
@@ -399,6 +443,25 @@ export class AgentRuntime {
     const denied = breaches(alert.findings, s.policy.deny);
     if (denied.length === 0) return null;
     return this.propose(this.agent, 'Policy_Violation', { rationale: alert.rationale, findings: alert.findings as unknown as JsonObject[] });
+  }
+
+  /**
+   * Proposes SHHH's policy when it is newer than the one in state (at most one policy read
+   * per `policy_poll_ms`). The reducer re-evaluates a quarantine under it, so a policy that
+   * no longer denies what was found lifts the quarantine without a human.
+   */
+  private async policyUpdate(s: State): Promise<string | null> {
+    const now = this.opts.clock.now_ms();
+    if (now - this.policyCheckedAt_ms < (this.opts.policy_poll_ms ?? 1000)) return null;
+    this.policyCheckedAt_ms = now;
+    const r = await this.shhh.policy();
+    if (!r.ok) throw new Error(r.reason);
+    const { version, deny } = r.body;
+    if (!Number.isInteger(version) || !Array.isArray(deny) || !deny.every((d) => typeof d === 'string')) {
+      throw new Error(`shhh: malformed policy ${JSON.stringify(r.body).slice(0, 200)}`);
+    }
+    if (version <= s.policy.version) return null;
+    return this.propose(this.bot, 'Policy_Update', { policy: { version, deny } });
   }
 
   private async quarantineStep(s: State): Promise<string | null> {

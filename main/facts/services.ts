@@ -4,12 +4,12 @@
 
 import type { Clock } from '../../core/hlc';
 import type { McpReport, PolicyFinding, Vote } from '../../core/types';
-import { FactClient, type CallResult, type NetGate } from './http';
+import { FactClient, type CallResult, type ClientTuning, type NetGate } from './http';
 
 export class McpProvider {
   readonly client: FactClient;
-  constructor(url: string, clock: Clock, gate: NetGate) {
-    this.client = new FactClient('mcp-registry', url, { clock, gate });
+  constructor(url: string, clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+    this.client = new FactClient('mcp-registry', url, { ...tuning, clock, gate });
   }
 
   async report(): Promise<CallResult<{ report: McpReport }>> {
@@ -37,8 +37,8 @@ export interface Alert {
 export class ShhhProvider {
   readonly client: FactClient;
   lastAlert = 0;
-  constructor(url: string, clock: Clock, gate: NetGate) {
-    this.client = new FactClient('shhh', url, { clock, gate });
+  constructor(url: string, clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+    this.client = new FactClient('shhh', url, { ...tuning, clock, gate });
   }
 
   scan(documents: Record<string, string>): Promise<CallResult<{ findings: PolicyFinding[]; policy_version: number }>> {
@@ -61,8 +61,8 @@ export class ShhhProvider {
 
 export class SlurpProvider {
   readonly client: FactClient;
-  constructor(url: string, clock: Clock, gate: NetGate) {
-    this.client = new FactClient('slurp', url, { clock, gate });
+  constructor(url: string, clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+    this.client = new FactClient('slurp', url, { ...tuning, clock, gate });
   }
 
   sources(): Promise<CallResult<{ sources: string[]; revision: number }>> {
@@ -76,8 +76,8 @@ export class SlurpProvider {
 
 export class ProvisionerProvider {
   readonly client: FactClient;
-  constructor(url: string, clock: Clock, gate: NetGate) {
-    this.client = new FactClient('provisioner', url, { clock, gate });
+  constructor(url: string, clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+    this.client = new FactClient('provisioner', url, { ...tuning, clock, gate });
   }
 
   allocate(): Promise<CallResult<{ allocations: Array<Record<string, unknown>> }>> {
@@ -96,8 +96,9 @@ export class ProvisionerProvider {
 /** HMMM collector: asks every council agent for its vote and keeps the ones that came. */
 export class CouncilCollector {
   readonly clients: FactClient[];
-  constructor(urls: readonly string[], clock: Clock, gate: NetGate) {
-    this.clients = urls.map((url, i) => new FactClient(`council-${i + 1}`, url, { clock, gate }));
+  /** `tuning(i)` tunes the client of agent i (its credential, for one). */
+  constructor(urls: readonly string[], clock: Clock, gate: NetGate, tuning: (i: number) => ClientTuning = () => ({})) {
+    this.clients = urls.map((url, i) => new FactClient(`council-${i + 1}`, url, { ...tuning(i), clock, gate }));
   }
 
   async collect(members: readonly string[], council_epoch: number): Promise<{ votes: Vote[]; problems: string[] }> {
