@@ -11,7 +11,15 @@ export interface BaseKnobs {
   latency_ms: number;
   /** Answer 503 to everything but the knob and stats endpoints. */
   down: boolean;
+  /**
+   * When not empty, every service call must carry `authorization: Bearer <bearer>` (401
+   * otherwise), like a real service with an API token. GET /_knobs shows it redacted.
+   */
+  bearer: string;
 }
+
+/** Distinct paths counted one by one in /_stats; the rest are summed under "(other)". */
+const STATS_PATHS_MAX = 64;
 
 export interface SimReply {
   status: number;
@@ -34,8 +42,8 @@ export class SimServer<K extends BaseKnobs> {
   private counts = new Map<string, number>();
   url = '';
 
-  constructor(readonly name: string, knobs: K, private readonly handle: SimHandler) {
-    this.knobState = { ...knobs };
+  constructor(readonly name: string, knobs: Omit<K, 'bearer'> & { bearer?: string }, private readonly handle: SimHandler) {
+    this.knobState = { ...knobs, bearer: knobs.bearer ?? '' } as K;
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => reply(res, 500, { error: { code: 'sim_error', reason: (err as Error).message } }));
     });
@@ -43,6 +51,16 @@ export class SimServer<K extends BaseKnobs> {
 
   get knobs(): Readonly<K> {
     return this.knobState;
+  }
+
+  /** The knobs as GET /_knobs shows them: a bearer token is never echoed. */
+  publicKnobs(): K {
+    return { ...this.knobState, bearer: this.knobState.bearer === '' ? '' : '<redacted>' };
+  }
+
+  /** Sizes of what this simulator keeps, for the bounded-growth check. */
+  bounds(): { stats_paths: number; stats_paths_max: number } {
+    return { stats_paths: this.counts.size, stats_paths_max: STATS_PATHS_MAX + 1 };
   }
 
   /** Merges known knobs; unknown names or a changed type are refused with the reason. */
@@ -88,17 +106,22 @@ export class SimServer<K extends BaseKnobs> {
     const url = new URL(req.url ?? '/', 'http://sim.local');
     const body = await readJson(req);
     if (url.pathname === '/_knobs') {
-      if (req.method === 'GET') return reply(res, 200, this.knobState);
+      if (req.method === 'GET') return reply(res, 200, this.publicKnobs());
       if (req.method === 'POST' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
         const r = this.setKnobs(body as Record<string, unknown>);
-        return r.ok ? reply(res, 200, this.knobState) : reply(res, 400, { error: { code: 'bad_knob', reason: r.reason } });
+        return r.ok ? reply(res, 200, this.publicKnobs()) : reply(res, 400, { error: { code: 'bad_knob', reason: r.reason } });
       }
       return reply(res, 400, { error: { code: 'malformed', reason: 'POST a JSON object of knobs' } });
     }
     if (url.pathname === '/_stats') return reply(res, 200, this.stats());
-    this.counts.set(url.pathname, (this.counts.get(url.pathname) ?? 0) + 1);
+    // A caller probing random paths must not grow the counters without bound.
+    const key = this.counts.has(url.pathname) || this.counts.size < STATS_PATHS_MAX ? url.pathname : '(other)';
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     if (this.knobState.latency_ms > 0) await new Promise((r) => setTimeout(r, this.knobState.latency_ms));
     if (this.knobState.down) return reply(res, 503, { error: { code: 'unavailable', reason: `${this.name} is down (knob)` } });
+    if (this.knobState.bearer !== '' && req.headers.authorization !== `Bearer ${this.knobState.bearer}`) {
+      return reply(res, 401, { error: { code: 'unauthorized', reason: `${this.name} needs a bearer token (knob bearer)` } });
+    }
     const out = await this.handle({ method: req.method ?? 'GET', url, body });
     reply(res, out.status, out.body);
   }

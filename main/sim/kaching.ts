@@ -15,7 +15,7 @@ export interface KachingKnobs extends BaseKnobs {
 }
 
 export const KACHING_DEFAULTS: KachingKnobs = {
-  latency_ms: 0, down: false, deny: false, lifetime_ms: 10 * 60_000, grace_ms: 2 * 60_000, backdate_ms: 0,
+  latency_ms: 0, down: false, bearer: '', deny: false, lifetime_ms: 10 * 60_000, grace_ms: 2 * 60_000, backdate_ms: 0,
 };
 
 export function kachingSim(key: Signer, clock: Clock, knobs: Partial<KachingKnobs> = {}): SimServer<KachingKnobs> {

@@ -39,7 +39,7 @@ describe('SimServer base: knobs and stats', () => {
   it('reads and sets knobs over HTTP, refusing unknown names and changed types', async () => {
     const sim = await up(backbeatSim({ amplitude_bp: 1200 }));
     expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await call(sim, '/_knobs')).body).toEqual({ latency_ms: 0, down: false, amplitude_bp: 1200 });
+    expect((await call(sim, '/_knobs')).body).toEqual({ latency_ms: 0, down: false, bearer: '', amplitude_bp: 1200 });
     expect((await call(sim, '/_knobs', { amplitude_bp: 5000 })).body.amplitude_bp).toBe(5000);
     expect(sim.knobs.amplitude_bp).toBe(5000);
     const unknown = await call(sim, '/_knobs', { volume: 11 });
@@ -61,6 +61,33 @@ describe('SimServer base: knobs and stats', () => {
     expect((await call(sim, '/_stats')).body).toEqual({ requests: 3, by_path: { '/v1/pressure': 2, '/nope': 1 } });
     sim.resetStats();
     expect(sim.stats().requests).toBe(0);
+  });
+
+  it('keeps at most 64 paths in its counters; the rest are summed under "(other)"', async () => {
+    const sim = await up(backbeatSim());
+    for (let i = 0; i < 100; i += 1) await call(sim, `/probe/${i}`);
+    await call(sim, '/probe/0');
+    const stats = sim.stats();
+    expect(stats.requests).toBe(101);
+    expect(Object.keys(stats.by_path)).toHaveLength(65);
+    expect(stats.by_path['(other)']).toBe(36);
+    expect(stats.by_path['/probe/0']).toBe(2);
+    expect(sim.bounds()).toEqual({ stats_paths: 65, stats_paths_max: 65 });
+  });
+
+  it('bearer knob: service calls need the token (401 otherwise), and /_knobs never echoes it', async () => {
+    const sim = await up(backbeatSim({ bearer: 'tok-0123456789' }));
+    const ask = (auth?: string) => fetch(`${sim.url}/v1/pressure`, { headers: auth ? { authorization: auth } : {} });
+    const none = await ask();
+    expect({ status: none.status, body: await none.json() }).toEqual({ status: 401, body: { error: { code: 'unauthorized', reason: 'backbeat-sim needs a bearer token (knob bearer)' } } });
+    expect((await ask('Bearer wrong')).status).toBe(401);
+    expect((await ask('Bearer tok-0123456789')).status).toBe(200);
+    const shown = await call(sim, '/_knobs');
+    expect(shown.body.bearer).toBe('<redacted>');
+    expect(JSON.stringify((await call(sim, '/_knobs', { bearer: 'tok-2' })).body)).not.toContain('tok-2');
+    expect((await ask('Bearer tok-2')).status).toBe(200);
+    await call(sim, '/_knobs', { bearer: '' });
+    expect((await ask()).status).toBe(200);
   });
 
   it('latency and down knobs apply to every service endpoint but not to /_knobs', async () => {
