@@ -145,7 +145,8 @@ export type UnsignedProposal = Omit<Proposal, 'signature'>;
  * Operator keys, stored encrypted at rest. In browser mode the renderer keeps them
  * (encrypted in local storage) and signs with @noble/ed25519; in Electron the main
  * process keeps and signs, so the secret never reaches the renderer (DESIGN §3).
- * Rejects with ConsoleApiError: `bad_passphrase`, `locked`, `unknown_key`, `bad_key_file`.
+ * Rejects with ConsoleApiError: `bad_passphrase`, `locked`, `unknown_key`, `bad_key_file`,
+ * `duplicate_key` (importing a key already held), `wrong_signer` (the proposal names another signer).
  */
 export interface OperatorKeys {
   list(): Promise<OperatorKeyInfo[]>;
@@ -158,6 +159,11 @@ export interface OperatorKeys {
   remove(id: string): Promise<void>;
   /** Signs exactly the given proposal (CONTRACT §2 signing bytes); the key must be unlocked. */
   sign(id: string, unsigned: UnsignedProposal): Promise<Proposal>;
+  /**
+   * The key as an encrypted `swoosh keygen` key file (JSON text), for use with the CLI or
+   * another console. Optional: a shell that cannot hand the file out omits it.
+   */
+  exportFile?(id: string): Promise<string>;
 }
 
 export interface ConsoleApi {

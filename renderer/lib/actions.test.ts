@@ -1,0 +1,171 @@
+// Operator actions: which the state allows, the exact proposal built for one, and that a
+// proposal signed by the browser key store is accepted by core's reducer (and verifies
+// with core's verifier) — or refused with the code the dialog must show.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
+import { nobleVerifier, proposalSigningBytes } from '../../core/crypto';
+import { H } from '../../core/hash';
+import { parseHlc, compareHlc } from '../../core/hlc';
+import { reduce } from '../../core/reduce';
+import { Scenario } from '../../core/testing/scenario';
+import { validateProposal } from '../../core/wire';
+import { createBrowserKeys, type BrowserKeys, type KeyStorage } from '../api/browserKeys';
+import { encodeKeyFile, keyFileText } from './keyfile';
+import { actionOptions, awaitingOperator, buildAction, nextHlc, type OperatorTransition } from './actions';
+import { specFromYaml } from './spec';
+
+const loaded = specFromYaml(yamlText);
+if (!loaded.ok) throw new Error(loaded.error);
+const spec = loaded.spec;
+
+function memoryStorage(): KeyStorage {
+  const m = new Map<string, string>();
+  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v) };
+}
+
+const allowed = (sc: Scenario): string[] => actionOptions(spec, sc.state).filter((o) => o.allowed).map((o) => o.def.transition);
+
+/** A scenario in EXECUTION.REVIEW with the review window open at its clock. */
+function inReview(): Scenario {
+  const sc = new Scenario(spec, { operators: 2, threshold: 2 }).toExecution();
+  sc.step('Execution_PlanLocked', { plan_hash: H({ plan: 1 }) });
+  sc.seekWindow(5100);
+  sc.step('Execution_BeatReviewGate', {});
+  return sc;
+}
+
+let keys: BrowserKeys;
+let opKeyId: string;
+
+beforeAll(async () => {
+  keys = createBrowserKeys({ storage: memoryStorage(), auto_lock_ms: 0 });
+  const sc = new Scenario(spec);
+  // op-1 enters the console the way an operator's `swoosh keygen` file does.
+  const info = await keys.importFile('op-1', keyFileText(await encodeKeyFile(sc.cast.operators[0]!.secret, 'pw')), 'pw');
+  opKeyId = info.id;
+});
+
+async function signAndReduce(sc: Scenario, transition: OperatorTransition, text: string, now_ms = sc.wall_ms) {
+  const built = buildAction({ spec, head: sc.head, transition, text, signer: sc.operator.signer, now_ms, uuid: 'u-1' });
+  const signed = await keys.sign(opKeyId, built.unsigned);
+  return { built, signed, result: reduce(sc.head, signed, { spec, verifier: nobleVerifier }, { now_ms }) };
+}
+
+describe('which operator actions the state allows', () => {
+  it('in REVIEW: approve and pause; not release, block or resume', () => {
+    const sc = inReview();
+    expect(allowed(sc).sort()).toEqual(['Control_Pause', 'Execution_Approve']);
+    expect(awaitingOperator(spec, sc.state).map((d) => d.transition)).toEqual(['Execution_Approve']);
+    const release = actionOptions(spec, sc.state).find((o) => o.def.transition === 'Quarantine_Release');
+    expect(release?.blocked).toEqual(['not quarantined']);
+  });
+
+  it('quarantined: only release and confirm block', () => {
+    const sc = inReview();
+    sc.step('Policy_Violation', { rationale: 'secret in corpus', findings: [] });
+    expect(allowed(sc).sort()).toEqual(['Quarantine_ConfirmBlock', 'Quarantine_Release']);
+    const approve = actionOptions(spec, sc.state).find((o) => o.def.transition === 'Execution_Approve');
+    expect(approve?.allowed).toBe(false);
+    expect(approve?.blocked).toContain('quarantined');
+  });
+
+  it('paused: resume, not pause; in PLAN nothing awaits the operator', () => {
+    const sc = new Scenario(spec).toExecution();
+    expect(awaitingOperator(spec, sc.state)).toEqual([]);
+    sc.step('Control_Pause', { reason: 'maintenance' }, sc.operator);
+    expect(allowed(sc)).toEqual(['Control_Resume']);
+  });
+});
+
+describe('building and signing an action', () => {
+  it('approve in the window: the exact payload, signed by the key store, verifies and is accepted', async () => {
+    const sc = inReview();
+    const { built, signed, result } = await signAndReduce(sc, 'Execution_Approve', '  ship it  ');
+    expect(built.problems).toEqual([]);
+    expect(built.warnings).toEqual([]);
+    expect(built.unsigned.inputs).toEqual({ note: 'ship it' });
+    expect(built.unsigned.window_id).toBe(built.window?.position.window_id);
+    expect(built.unsigned.current_state_hash).toBe(sc.head.hash);
+    expect(built.payload_hash).toBe(H(built.unsigned));
+    expect(built.signed_text.startsWith('SWOOSH-PROPOSAL-V1\n{"current_state_hash"')).toBe(true);
+    expect(built.signed_text).not.toContain('"inputs":');
+    const { signature, ...rest } = signed;
+    expect(rest).toEqual(built.unsigned);
+    expect(nobleVerifier.verify(signed.signer, proposalSigningBytes(signed), signature)).toBe(true);
+    expect(validateProposal(signed).ok).toBe(true);
+    expect(result.ok).toBe(true);
+  });
+
+  it('a second approval in the same beat is warned about, and the reducer refuses it (guard approval)', async () => {
+    const sc = inReview();
+    const first = await signAndReduce(sc, 'Execution_Approve', 'one');
+    if (!first.result.ok) throw new Error(first.result.rejection.reason);
+    sc.head = { state: first.result.state, hash: first.result.hash };
+    const again = await signAndReduce(sc, 'Execution_Approve', 'two', sc.wall_ms + 5);
+    expect(again.built.warnings.join()).toMatch(/op-1 already approved beat/);
+    expect(again.result.ok).toBe(false);
+    if (!again.result.ok) expect(again.result.rejection).toMatchObject({ code: 'guard_failed', guard: 'approval' });
+  });
+
+  it('outside the window: warned, and refused with wrong_window', async () => {
+    const sc = inReview();
+    sc.seekWindow(1000);
+    const { built, result } = await signAndReduce(sc, 'Execution_Approve', 'late');
+    expect(built.window?.open).toBe(false);
+    expect(built.warnings.join()).toMatch(/window is closed/);
+    expect(!result.ok && result.rejection.code).toBe('wrong_window');
+  });
+
+  it('release a quarantine: justification in inputs, no window, accepted', async () => {
+    const sc = inReview();
+    sc.step('Policy_Violation', { rationale: 'pii', findings: [] });
+    const { built, result } = await signAndReduce(sc, 'Quarantine_Release', 'false positive, checked by hand', sc.wall_ms + 20);
+    expect(built.unsigned.inputs).toEqual({ justification: 'false positive, checked by hand' });
+    expect(built.unsigned.window_id).toBeNull();
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.state.policy.quarantined).toBe(false);
+  });
+
+  it('pause carries `reason`; the idem key names project, beat and transition', () => {
+    const sc = inReview();
+    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'lunch', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'abc' });
+    expect(built.unsigned.inputs).toEqual({ reason: 'lunch' });
+    expect(built.unsigned.idem_key).toMatch(/^demo:\d+:Control_Pause:abc$/);
+  });
+
+  it('blocks an empty justification, a non-operator key and an action the state does not allow', () => {
+    const sc = inReview();
+    const base = { spec, head: sc.head, now_ms: sc.wall_ms, uuid: 'u' };
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: '   ', signer: sc.operator.signer }).problems).toEqual(['Approval note is required']);
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.agent.signer }).problems).toEqual(['agent-1 does not hold the operator role']);
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.cast.stranger.signer }).problems[0]).toMatch(/not a signer/);
+    expect(buildAction({ ...base, transition: 'Quarantine_Release', text: 'x', signer: sc.operator.signer }).problems).toEqual(['not allowed now: not quarantined']);
+  });
+
+  it('the HLC is strictly after hlc_last even when the console clock is behind', () => {
+    const sc = inReview();
+    const last = parseHlc(sc.state.hlc_last!)!;
+    const behind = nextHlc(sc.state.hlc_last, last.wall_ms - 60_000);
+    expect(compareHlc(behind, last)).toBe(1);
+    expect(behind).toEqual({ wall_ms: last.wall_ms, counter: last.counter + 1 });
+    expect(nextHlc(sc.state.hlc_last, last.wall_ms + 5)).toEqual({ wall_ms: last.wall_ms + 5, counter: 0 });
+    expect(nextHlc(null, 1234.7)).toEqual({ wall_ms: 1234, counter: 0 });
+    // Far behind: the HLC is in the console's future, which is worth a warning.
+    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.operator.signer, now_ms: last.wall_ms - 60_000, uuid: 'u' });
+    expect(built.warnings.join()).toMatch(/ahead of this console's clock/);
+  });
+});
+
+describe('the key store signs only what it holds', () => {
+  it('refuses a locked key and a proposal naming another signer', async () => {
+    const sc = inReview();
+    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.cast.operators[1]!.signer, now_ms: sc.wall_ms, uuid: 'u' });
+    await expect(keys.sign(opKeyId, built.unsigned)).rejects.toMatchObject({ code: 'wrong_signer' });
+    const tampered = { ...buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).unsigned, inputs: { reason: 'y' } };
+    await expect(keys.sign(opKeyId, tampered)).rejects.toMatchObject({ code: 'inputs_hash_mismatch' });
+    await keys.lock(opKeyId);
+    await expect(keys.sign(opKeyId, built.unsigned)).rejects.toMatchObject({ code: 'locked' });
+    await keys.unlock(opKeyId, 'pw');
+  });
+});

@@ -1,0 +1,212 @@
+// Signed operator actions (CONTRACT §2, §3, §5, §6): which ones the current state allows,
+// and the exact unsigned proposal for one of them. Pure: the caller passes the clock
+// reading and the random part of the idem key, so the same inputs build the same bytes.
+//
+// What is judged here and what is left to the orchestrator: the statechart configuration
+// (source state active, not terminated, quarantine/pause gates), the signer's operator
+// role and a non-empty justification are certain from the state, so they block. The
+// BACKBEAT window and "one approval per operator per beat" depend on time, which the
+// console can only estimate (the reducer judges by the proposal's HLC), so they are
+// shown as warnings and the orchestrator's answer is final.
+
+import { canonicalize } from '../../core/canonical';
+import { DOMAIN, proposalSigningBytes } from '../../core/crypto';
+import { H, sha256Hex } from '../../core/hash';
+import { aheadBy_ms, formatHlc, hlcSend, parseHlc, type Hlc } from '../../core/hlc';
+import type { Spec } from '../../core/spec';
+import { signersWithRole, type State } from '../../core/state';
+import { beatPosition, checkWindow, nextOpening_ms, type WindowCheck } from '../../core/window';
+import type { Hash, JsonObject, Proposal } from '../../core/types';
+import { enabledTransitions } from './spec';
+
+export type UnsignedProposal = Omit<Proposal, 'signature'>;
+
+export type OperatorTransition = 'Execution_Approve' | 'Quarantine_Release' | 'Quarantine_ConfirmBlock' | 'Control_Pause' | 'Control_Resume';
+
+export interface ActionDef {
+  transition: OperatorTransition;
+  /** The button's words: the dialog names the action it signs. */
+  verb: string;
+  /** The inputs field that carries the operator's justification. */
+  field: 'note' | 'justification' | 'reason';
+  fieldLabel: string;
+  summary: string;
+  tone: 'accent' | 'ok' | 'warn' | 'danger';
+  /** Cannot be undone (TERMINATED is final). */
+  irreversible: boolean;
+}
+
+export const OPERATOR_ACTIONS: readonly ActionDef[] = [
+  {
+    transition: 'Execution_Approve', verb: 'Approve REVERB', field: 'note', fieldLabel: 'Approval note',
+    summary: 'Counts this operator towards the approvals that open REVERB in the current beat.', tone: 'accent', irreversible: false,
+  },
+  {
+    transition: 'Quarantine_Release', verb: 'Release quarantine', field: 'justification', fieldLabel: 'Justification',
+    summary: 'Lifts the quarantine and returns to the state before it.', tone: 'ok', irreversible: false,
+  },
+  {
+    transition: 'Quarantine_ConfirmBlock', verb: 'Confirm block', field: 'justification', fieldLabel: 'Justification',
+    summary: 'Confirms the breach: the project is TERMINATED and accepts nothing more.', tone: 'danger', irreversible: true,
+  },
+  {
+    transition: 'Control_Pause', verb: 'Pause', field: 'reason', fieldLabel: 'Reason',
+    summary: 'Pauses the orchestrator: only control, policy and licence transitions are accepted.', tone: 'warn', irreversible: false,
+  },
+  {
+    transition: 'Control_Resume', verb: 'Resume', field: 'reason', fieldLabel: 'Reason',
+    summary: 'Resumes from PAUSED.', tone: 'ok', irreversible: false,
+  },
+];
+
+/** Longest justification the wire schema takes (CONTRACT §6 `reason`/`note`: 4096 chars). */
+export const JUSTIFICATION_MAX = 4096;
+
+export function actionDef(transition: string): ActionDef | null {
+  return OPERATOR_ACTIONS.find((a) => a.transition === transition) ?? null;
+}
+
+export interface ActionOption {
+  def: ActionDef;
+  /** The configuration allows it (its source state is active and no gate holds it). */
+  allowed: boolean;
+  /** Why not, when not allowed. */
+  blocked: string[];
+}
+
+/** Every operator action with whether the current configuration allows it. */
+export function actionOptions(spec: Spec, state: State): ActionOption[] {
+  const enabled = new Map(enabledTransitions(spec, state).map((e) => [e.transition.name, e.blocked]));
+  return OPERATOR_ACTIONS.filter((def) => spec.transitions[def.transition] !== undefined).map((def) => {
+    const blocked = enabled.get(def.transition);
+    if (blocked === undefined) return { def, allowed: false, blocked: [notHereReason(def, state)] };
+    return { def, allowed: blocked.length === 0, blocked };
+  });
+}
+
+function notHereReason(def: ActionDef, state: State): string {
+  switch (def.transition) {
+    case 'Execution_Approve':
+      return state.execution.phase === null ? 'EXECUTION has not started' : `EXECUTION is in ${state.execution.phase}, approvals are taken in REVIEW or REVERB`;
+    case 'Quarantine_Release':
+    case 'Quarantine_ConfirmBlock':
+      return 'not quarantined';
+    case 'Control_Pause':
+      return state.control.paused ? 'already paused' : state.control.terminated ? 'terminated' : 'CONTROL is not RUNNING';
+    case 'Control_Resume':
+      return 'not paused';
+  }
+}
+
+/** True when the operator has something to decide: a quarantine, or REVIEW/REVERB awaiting approval. */
+export function awaitingOperator(spec: Spec, state: State): ActionDef[] {
+  return actionOptions(spec, state)
+    .filter((o) => o.allowed && (o.def.transition === 'Execution_Approve' || o.def.transition === 'Quarantine_Release'))
+    .map((o) => o.def);
+}
+
+/** The next HLC after `hlc_last` at physical time now_ms (Kulkarni send rule, CONTRACT §3). */
+export function nextHlc(hlc_last: string | null, now_ms: number): Hlc {
+  const physical_ms = Math.max(0, Math.floor(now_ms));
+  const last = hlc_last === null ? null : parseHlc(hlc_last);
+  return last === null ? { wall_ms: physical_ms, counter: 0 } : hlcSend(last, physical_ms);
+}
+
+export interface BuildInput {
+  spec: Spec;
+  head: { hash: Hash; state: State };
+  transition: OperatorTransition;
+  /** The operator's justification, as typed (trimmed here). */
+  text: string;
+  /** The key that will sign (`hmmm:ed25519:…`). */
+  signer: string;
+  now_ms: number;
+  /** Random part of the idem key (crypto.randomUUID in the console). */
+  uuid: string;
+}
+
+export interface BuiltAction {
+  unsigned: UnsignedProposal;
+  /** H(unsigned): the hash of exactly the payload shown. */
+  payload_hash: Hash;
+  /** Hex sha256 of the bytes the signature covers (domain + JCS without inputs and signature). */
+  signed_bytes_sha256: string;
+  /** The signed text, for display: `SWOOSH-PROPOSAL-V1\n{…}`. */
+  signed_text: string;
+  /** For gated transitions: the window the HLC falls in, and whether it is open. */
+  window: WindowCheck | null;
+  /** Certain failures: the button stays disabled while any is present. */
+  problems: string[];
+  /** Likely failures the orchestrator will judge (window, duplicate approval, clock). */
+  warnings: string[];
+}
+
+function identityOf(state: State, signer: string): { id: string; roles: string[] } | null {
+  return state.boot.identities.find((i) => i.signer === signer) ?? null;
+}
+
+/** The unsigned proposal for one operator action, with what can be told about it in advance. */
+export function buildAction(b: BuildInput): BuiltAction {
+  const { spec, head, transition, signer } = b;
+  const state = head.state;
+  const def = actionDef(transition);
+  const t = spec.transitions[transition];
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (!def || !t) problems.push(`${transition} is not an operator action of this machine`);
+  const text = b.text.trim();
+  if (text === '') problems.push(`${def?.fieldLabel ?? 'Justification'} is required`);
+  if (text.length > JUSTIFICATION_MAX) problems.push(`at most ${JUSTIFICATION_MAX} characters (${text.length})`);
+  const who = identityOf(state, signer);
+  if (who === null) problems.push('this key is not a signer of the project (genesis)');
+  else if (!who.roles.includes('operator')) problems.push(`${who.id} does not hold the operator role`);
+  const option = def ? actionOptions(spec, state).find((o) => o.def.transition === transition) : undefined;
+  if (option && !option.allowed) problems.push(...option.blocked.map((r) => `not allowed now: ${r}`));
+
+  const hlc = nextHlc(state.hlc_last, b.now_ms);
+  const schedule = state.execution.backbeat;
+  const position = beatPosition(schedule, hlc.wall_ms);
+  const classes = t?.window ?? null;
+  const window = classes && classes.length > 0 ? checkWindow(schedule, classes, hlc.wall_ms) : null;
+  if (window && !window.open) {
+    const next = Math.min(...classes!.map((c) => nextOpening_ms(schedule, c, hlc.wall_ms) ?? Infinity));
+    const when = Number.isFinite(next) ? ` (opens in ${Math.ceil((next - hlc.wall_ms) / 1000)} s)` : '';
+    warnings.push(`the ${classes!.join(' / ')} window is closed at this HLC${when}: the orchestrator will answer wrong_window`);
+  }
+  if (transition === 'Execution_Approve' && state.execution.approvals.some((a) => a.signer === signer && a.beat === position.beat)) {
+    warnings.push(`${who?.id ?? 'this key'} already approved beat ${position.beat}: one approval per operator per beat`);
+  }
+  const ahead_ms = aheadBy_ms(hlc, b.now_ms);
+  if (ahead_ms > state.meta.max_drift_ms) {
+    warnings.push(`the HLC is ${ahead_ms} ms ahead of this console's clock (HEAD's HLC is in its future): check the clock`);
+  }
+
+  const inputs: JsonObject = { [def?.field ?? 'justification']: text };
+  const unsigned: UnsignedProposal = {
+    current_state_hash: head.hash,
+    transition,
+    inputs,
+    inputs_hash: H(inputs),
+    signer,
+    idem_key: `${state.meta.project}:${position.beat}:${transition}:${b.uuid}`,
+    hlc: formatHlc(hlc),
+    window_id: window ? position.window_id : null,
+    evidence: [],
+  };
+  const signedBody: Record<string, unknown> = { ...unsigned };
+  delete signedBody.inputs;
+  return {
+    unsigned,
+    payload_hash: H(unsigned),
+    signed_bytes_sha256: sha256Hex(proposalSigningBytes(unsigned)),
+    signed_text: DOMAIN.proposal + canonicalize(signedBody),
+    window,
+    problems,
+    warnings,
+  };
+}
+
+/** Operators of the project (genesis identities with the operator role). */
+export function operatorSigners(state: State): string[] {
+  return signersWithRole(state, 'operator');
+}
