@@ -60,9 +60,30 @@ function reject(code: RejectionCode, reason: string, extra: Partial<Rejection> =
   return { ok: false, rejection: { code, reason, ...extra } };
 }
 
-export function reduce(head: Head, input: unknown, deps: ReduceDeps, admission?: Admission): ReduceResult {
+/**
+ * What the caller has already established about the input, so that reduce does not redo
+ * it. Explicit, never inferred; the judgement and its result are the same either way.
+ */
+export interface Prechecked {
+  /** `input` is the `proposal` of an ok `validateProposal(input)`: it is not validated again. */
+  validated?: true;
+  /**
+   * The caller verified `p.signature` over `proposalSigningBytes(p)` under `p.signer` and it
+   * holds (the host verifies on worker threads while proposals queue). Only a true verdict
+   * is passed this way; without it reduce verifies through `deps.verifier` as usual.
+   */
+  signature_verified?: true;
+}
+
+/** Which envelope checks to run; everything after the envelope always runs. */
+interface EnvelopeChecks {
+  signature: boolean;
+  inputs_hash: boolean;
+}
+
+export function reduce(head: Head, input: unknown, deps: ReduceDeps, admission?: Admission, pre: Prechecked = {}): ReduceResult {
   try {
-    return reduceChecked(head, input, deps, admission);
+    return reduceChecked(head, input, deps, admission, pre);
   } catch (err) {
     // Unreachable by construction (every input is validated first); kept so that a bug
     // can never take the host down or half-apply a proposal.
@@ -70,11 +91,32 @@ export function reduce(head: Head, input: unknown, deps: ReduceDeps, admission?:
   }
 }
 
-function reduceChecked(head: Head, input: unknown, deps: ReduceDeps, admission?: Admission): ReduceResult {
-  const parsed = validateProposal(input);
-  if (!parsed.ok) return reject('malformed', `${parsed.error.path}: ${parsed.error.reason}`);
-  const p = parsed.proposal;
-  const envelope = checkEnvelope(head.state, p, deps);
+function reduceChecked(head: Head, input: unknown, deps: ReduceDeps, admission: Admission | undefined, pre: Prechecked): ReduceResult {
+  let p: Proposal;
+  if (pre.validated) {
+    p = input as Proposal;
+  } else {
+    const parsed = validateProposal(input);
+    if (!parsed.ok) return reject('malformed', `${parsed.error.path}: ${parsed.error.reason}`);
+    p = parsed.proposal;
+  }
+  const stepped = step(head, p, deps, admission, { signature: pre.signature_verified !== true, inputs_hash: true });
+  if (!stepped.ok) return stepped;
+  return finishRecord(head, p, stepped, deps);
+}
+
+/** A judged, applied transition before its state hash and record body. */
+interface Stepped {
+  ok: true;
+  state: State;
+  t: TransitionSpec;
+  hlcText: string;
+  judged: { outcomes: GuardOutcome[]; branch: string | null };
+  branch: string | null;
+}
+
+function step(head: Head, p: Proposal, deps: ReduceDeps, admission: Admission | undefined, checks: EnvelopeChecks): Stepped | Rejected {
+  const envelope = checkEnvelope(head.state, p, deps, checks);
   if (envelope) return envelope;
   const t = deps.spec.transitions[p.transition] as TransitionSpec;
   const leaves = activeLeaves(head.state);
@@ -86,16 +128,39 @@ function reduceChecked(head: Head, input: unknown, deps: ReduceDeps, admission?:
   const ctx: GuardContext = { state: head.state, proposal: p, transition: t, wall_ms: hlc.wall_ms, verifier: deps.verifier, leaves };
   const judged = runGuards(ctx, windowResult.outcome);
   if (!judged.ok) return judged.rejected;
-  return apply(head, p, t, hlc, judged, windowResult, deps);
+  return apply(head, p, t, hlc, judged, windowResult);
+}
+
+/**
+ * Replay of a stored WAL record's proposal, for a host whose record-hash chain already
+ * authenticates the record's bytes (it checks each record's hash and link before this).
+ * Skips what the chain covers and what was established when the record was accepted:
+ * schema validation, the signature and the inputs_hash binding; and it does not hash
+ * the new state. The caller must compare the state's hash with the records'
+ * state_post_hash at the end of every replayed range, and on a mismatch (or a rejection)
+ * replay that range through `reduce` to name the first bad record. Every other check
+ * (signer, role, order, window, guards) and the effect run exactly as in `reduce`.
+ */
+export function replayStored(head: Head, proposal: Proposal, deps: ReduceDeps): { ok: true; state: State } | Rejected {
+  try {
+    const stepped = step(head, proposal, deps, undefined, { signature: false, inputs_hash: false });
+    return stepped.ok ? { ok: true, state: stepped.state } : stepped;
+  } catch (err) {
+    // A record whose bytes are not a valid proposal can only come from a forged chain;
+    // reject it so that the caller re-runs the range through `reduce`, which names it.
+    return reject('malformed', `internal error while replaying the record: ${(err as Error).message}`);
+  }
 }
 
 /** Signature, inputs binding, signer, transition and role: who may say what. */
-function checkEnvelope(s: State, p: Proposal, deps: ReduceDeps): Rejected | null {
-  if (!deps.verifier.verify(p.signer, proposalSigningBytes(p), p.signature)) {
+function checkEnvelope(s: State, p: Proposal, deps: ReduceDeps, checks: EnvelopeChecks): Rejected | null {
+  if (checks.signature && !deps.verifier.verify(p.signer, proposalSigningBytes(p), p.signature)) {
     return reject('bad_signature', 'signature does not verify over SWOOSH-PROPOSAL-V1 + JCS(proposal without signature and inputs)');
   }
-  const inputsHash = H(p.inputs);
-  if (inputsHash !== p.inputs_hash) return reject('inputs_hash_mismatch', `inputs_hash ${p.inputs_hash} is not H(inputs) ${inputsHash}`);
+  if (checks.inputs_hash) {
+    const inputsHash = H(p.inputs);
+    if (inputsHash !== p.inputs_hash) return reject('inputs_hash_mismatch', `inputs_hash ${p.inputs_hash} is not H(inputs) ${inputsHash}`);
+  }
   const identity = s.boot.identities.find((i) => i.signer === p.signer);
   if (!identity) return reject('unknown_signer', `${p.signer} is not a signer of the genesis`);
   const t = Object.prototype.hasOwnProperty.call(deps.spec.transitions, p.transition) ? deps.spec.transitions[p.transition] : undefined;
@@ -194,8 +259,7 @@ function apply(
   hlc: Hlc,
   judged: { outcomes: GuardOutcome[]; branch: string | null },
   win: { beat: number; window_id: string | null },
-  deps: ReduceDeps,
-): Accepted {
+): Stepped {
   const effect = EFFECTS[t.name];
   const ctx: EffectContext = {
     inputs: p.inputs, signer: p.signer, wall_ms: hlc.wall_ms, beat: win.beat, window_id: win.window_id,
@@ -205,21 +269,26 @@ function apply(
   // CONTRACT §3: `Z` may come in, `+00:00` always goes out (state and record).
   const hlcText = formatHlc(hlc);
   const next = finish(head.state, effected.state, p, hlcText);
-  const hash = deps.hashState ? deps.hashState(next) : H(next);
+  return { ok: true, state: next, t, hlcText, judged, branch: t.branches ? effected.branch : null };
+}
+
+/** The state hash and the record body of an applied transition. */
+function finishRecord(head: Head, p: Proposal, s: Stepped, deps: ReduceDeps): Accepted {
+  const hash = deps.hashState ? deps.hashState(s.state) : H(s.state);
   const body: RecordBody = {
     state_pre_hash: head.hash,
-    transition: t.name,
+    transition: s.t.name,
     proposal: p,
     inputs_hash: p.inputs_hash,
     signer: p.signer,
     idem_key: p.idem_key,
-    hlc: hlcText,
+    hlc: s.hlcText,
     window_id: p.window_id,
-    guard_outcomes: judged.outcomes,
+    guard_outcomes: s.judged.outcomes,
     evidence: p.evidence,
     state_post_hash: hash,
   };
-  return { ok: true, state: next, hash, body, branch: t.branches ? effected.branch : null };
+  return { ok: true, state: s.state, hash, body, branch: s.branch };
 }
 
 /** Bookkeeping shared by every transition: order key, derived mode, and region epochs. */

@@ -13,6 +13,7 @@ import { canonicalize } from '../core/canonical';
 import { Engine, type EngineHead } from './engine/engine';
 import { CorruptionError, genesisHead, replayRows, type ReplayHead } from './engine/replay';
 import { NodeVerifier } from './engine/verifier';
+import { defaultVerifyWorkers, VerifyPool } from './engine/verify-pool';
 import { loadMachine } from './machine';
 import { Store, type Durability } from './store/store';
 
@@ -27,6 +28,8 @@ export interface HostOptions {
   batch_max?: number;
   check_invariants?: boolean;
   spec?: Spec;
+  /** Worker threads verifying signatures while proposals queue (default: cores − 1, 1..4); 0 verifies inline. */
+  verify_workers?: number;
 }
 
 export interface RecoveryReport {
@@ -52,6 +55,7 @@ export class Host {
     readonly spec: Spec,
     readonly recovery: RecoveryReport,
     readonly clock: Clock,
+    private readonly verifyPool: VerifyPool | null,
   ) {}
 
   static open(opts: HostOptions): Host {
@@ -66,14 +70,15 @@ export class Host {
       const last = head.state.hlc_last === null ? null : parseHlc(head.state.hlc_last);
       const server = new HlcClock(clock, last ?? undefined);
       const engineHead: EngineHead = { ...head, server_hlc: server.now() };
+      const verifyPool = VerifyPool.create(opts.verify_workers ?? defaultVerifyWorkers());
       const engine = new Engine({
-        spec, store, clock, verifier: new NodeVerifier(), head: engineHead, project: genesis.project,
+        spec, store, clock, verifier: new NodeVerifier(), verify_pool: verifyPool, head: engineHead, project: genesis.project,
         snapshot_every: opts.snapshot_every ?? 1000,
         queue_max: opts.queue_max ?? 10_000,
         batch_max: opts.batch_max ?? 512,
         check_invariants: opts.check_invariants ?? false,
       });
-      return new Host(store, engine, genesis, spec, report, clock);
+      return new Host(store, engine, genesis, spec, report, clock, verifyPool);
     } catch (err) {
       store.close();
       throw err;
@@ -103,6 +108,7 @@ export class Host {
 
   close(): void {
     this.engine.stop();
+    this.verifyPool?.close();
     this.store.close();
   }
 }

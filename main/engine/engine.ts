@@ -5,6 +5,12 @@
 // that commit, so a 202 always names a durable record. better-sqlite3 commits
 // synchronously, so while one batch is being fsync'd the next one queues up and is taken
 // whole by the next drain.
+//
+// Work done once per proposal, when it is queued: the schema check, the canonical texts
+// (encode.ts: the idem hash, the signed text, later the record's text) and, with a
+// VerifyPool, the signature check on a worker thread. The drain takes the longest prefix
+// of the queue whose verdicts are in, so order is never changed; reduce gets the verdict
+// explicitly (Prechecked) and still runs every check in CONTRACT §5 order.
 
 import { decisionRecord } from '../../core/decision';
 import { hlcReceive, parseHlc, type Clock, type Hlc } from '../../core/hlc';
@@ -14,9 +20,13 @@ import type { Spec } from '../../core/spec';
 import type { State } from '../../core/state';
 import type { DecisionRecord, Hash, Proposal, RecordBody, Rejection, WalRecord } from '../../core/types';
 import { validateProposal } from '../../core/wire';
-import type { Verifier } from '../../core/crypto';
+import { b64uDecode } from '../../core/b64u';
+import { isValidPublicKey, publicKeyFromSigner, type Verifier } from '../../core/crypto';
+import { utf8 } from '../../core/canonical';
 import { hashStateNative } from './hashing';
-import { proposalHashOf, recordBodyText, recordHashOf, type NewRejection, type StoredSnapshot, type Store } from '../store/store';
+import { encodeProposal, recordText, type EncodedProposal } from './encode';
+import type { VerifyItem, VerifyPool } from './verify-pool';
+import { recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
 
 export interface EngineHead extends Head {
   index: number;
@@ -40,7 +50,12 @@ export interface EngineOptions {
   batch_max: number;
   /** Check core invariants after every accepted transition (tests, chaos). */
   check_invariants: boolean;
+  /** Verifies signatures off this thread while proposals queue; null: verify inline in reduce. */
+  verify_pool?: VerifyPool | null;
 }
+
+/** At most this many signatures per message to a verify worker (keeps the pipeline moving). */
+const VERIFY_CHUNK_MAX = 64;
 
 export interface AcceptedBody {
   index: number;
@@ -68,16 +83,41 @@ export type EngineEvent =
   | { type: 'violation'; index: number; violations: Violation[] }
   | { type: 'snapshot'; index: number; hlc: string | null };
 
+type Prepared =
+  | { ok: true; proposal: Proposal; encoded: EncodedProposal }
+  | { ok: false; reason: string };
+
 interface Pending {
   raw: unknown;
   received_ms: number;
   resolve: (r: SubmitResult) => void;
+  prepared: Prepared;
+  /** Worker verdict over encoded.signing_text; undefined: none (reduce verifies inline). */
+  verdict: boolean | undefined;
+  /** Queued or sent to a verify worker and not answered yet: the drain waits for it. */
+  verifying: boolean;
+}
+
+/** Schema check and canonical texts, once, at submit. */
+function prepare(raw: unknown): Prepared {
+  const parsed = validateProposal(raw);
+  if (!parsed.ok) return { ok: false, reason: `${parsed.error.path}: ${parsed.error.reason}` };
+  try {
+    return { ok: true, proposal: parsed.proposal, encoded: encodeProposal(parsed.proposal) };
+  } catch (err) {
+    // Unreachable: validateProposal admits plain JSON only.
+    return { ok: false, reason: `$: ${(err as Error).message}` };
+  }
 }
 
 export class Engine {
   private head: EngineHead;
   private queue: Pending[] = [];
   private draining = false;
+  private drainScheduled = false;
+  /** Proposals waiting to be sent to the verify pool (flushed once per tick, in chunks). */
+  private toVerify: Pending[] = [];
+  private flushScheduled = false;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private stopped = false;
   lastSnapshotHlc: string | null = null;
@@ -120,11 +160,18 @@ export class Engine {
       });
     }
     return new Promise((resolve) => {
-      this.queue.push({ raw, received_ms: this.opts.clock.now_ms(), resolve });
-      if (!this.draining) {
-        this.draining = true;
-        setImmediate(() => this.drain());
+      const prepared = prepare(raw);
+      const pending: Pending = { raw, received_ms: this.opts.clock.now_ms(), resolve, prepared, verdict: undefined, verifying: false };
+      this.queue.push(pending);
+      if (prepared.ok && this.opts.verify_pool?.alive) {
+        pending.verifying = true;
+        this.toVerify.push(pending);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          queueMicrotask(() => this.flushVerify());
+        }
       }
+      this.scheduleDrain();
     });
   }
 
@@ -132,11 +179,57 @@ export class Engine {
     this.stopped = true;
   }
 
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.draining) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Sends the queued signature checks to the pool, in chunks. */
+  private flushVerify(): void {
+    this.flushScheduled = false;
+    const pending = this.toVerify;
+    this.toVerify = [];
+    for (let i = 0; i < pending.length; i += VERIFY_CHUNK_MAX) this.sendChunk(pending.slice(i, i + VERIFY_CHUNK_MAX));
+  }
+
+  private sendChunk(chunk: Pending[]): void {
+    const sent: Pending[] = [];
+    const items: VerifyItem[] = [];
+    for (const p of chunk) {
+      const item = p.prepared.ok ? verifyItem(p.prepared.proposal, p.prepared.encoded) : null;
+      // No item: the key or signature cannot verify at all; reduce says bad_signature itself.
+      if (item === null) p.verifying = false;
+      else {
+        sent.push(p);
+        items.push(item);
+      }
+    }
+    if (items.length === 0) return this.scheduleDrain();
+    const done = (verdicts: Uint8Array | null): void => {
+      for (let i = 0; i < sent.length; i += 1) {
+        const p = sent[i] as Pending;
+        p.verdict = verdicts === null ? undefined : verdicts[i] === 1;
+        p.verifying = false;
+      }
+      this.scheduleDrain();
+    };
+    (this.opts.verify_pool as VerifyPool).verify(items).then(done, () => done(null));
+  }
+
   private drain(): void {
+    this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.batch_max);
-        this.runBatch(batch);
+        // The longest ready prefix: order is never changed, and a proposal still being
+        // verified holds back those behind it (its answer schedules the next drain).
+        let n = 0;
+        while (n < this.queue.length && n < this.opts.batch_max && !(this.queue[n] as Pending).verifying) n += 1;
+        if (n === 0) return;
+        this.runBatch(this.queue.splice(0, n));
       }
     } finally {
       this.draining = false;
@@ -148,7 +241,7 @@ export class Engine {
     const work = new BatchWork(this.opts, start);
     const answers = batch.map((p) => work.judge(p));
     try {
-      this.opts.store.commit({ records: work.records, rejections: work.rejections, snapshots: work.snapshots });
+      this.opts.store.commit({ records: work.records, encoded: work.encoded, rejections: work.rejections, snapshots: work.snapshots });
     } catch (err) {
       // Nothing of this batch is durable: HEAD stays where it was and every caller is told.
       const error: ApiError = { code: 'store_failed', reason: `the WAL could not be written: ${(err as Error).message}` };
@@ -158,14 +251,42 @@ export class Engine {
     this.head = work.head;
     if (work.snapshots.length > 0) this.lastSnapshotHlc = work.snapshots[work.snapshots.length - 1]!.hlc;
     for (let i = 0; i < batch.length; i += 1) batch[i]!.resolve(answers[i]!.result);
-    for (const a of answers) for (const e of a.events) this.emit(e);
+    if (this.listeners.size > 0) for (const a of answers) for (const e of a.events) this.emit(e);
   }
+}
+
+/** What a verify worker needs, or null when the key or signature can never verify. */
+function verifyItem(p: Proposal, e: EncodedProposal): VerifyItem | null {
+  const key = publicKeyFromSigner(p.signer);
+  if (key === null || !isValidPublicKey(key)) return null;
+  const signature = b64uDecode(p.signature);
+  if (signature === null || signature.length !== 64) return null;
+  return { key, message: e.signing_text, signature };
+}
+
+/**
+ * The verifier reduce sees for one proposal whose worker verdict was false: it answers
+ * that verdict for exactly that signer, signature and signed text (no second verify of a
+ * bad signature), and asks the real verifier about anything else (votes, licences).
+ */
+function withVerdict(real: Verifier, p: Proposal, e: EncodedProposal, verdict: boolean): Verifier {
+  let message: Uint8Array | null = null;
+  return {
+    verify(signer, bytes, signature) {
+      if (signer === p.signer && signature === p.signature) {
+        message ??= utf8(e.signing_text);
+        if (Buffer.compare(message, bytes) === 0) return verdict;
+      }
+      return real.verify(signer, bytes, signature);
+    },
+  };
 }
 
 /** One batch being judged: a working HEAD plus what the transaction will write. */
 class BatchWork {
   head: EngineHead;
   readonly records: WalRecord[] = [];
+  readonly encoded: RecordEncoding[] = [];
   readonly rejections: NewRejection[] = [];
   readonly snapshots: StoredSnapshot[] = [];
   /** idem keys applied in this batch (not yet visible in the store). */
@@ -176,19 +297,22 @@ class BatchWork {
   }
 
   judge(p: Pending): { result: SubmitResult; events: EngineEvent[] } {
-    const parsed = validateProposal(p.raw);
-    if (!parsed.ok) return this.refuse(p.raw, { code: 'malformed', reason: `${parsed.error.path}: ${parsed.error.reason}` }, p);
-    const proposal = parsed.proposal;
-    const dup = this.idem(proposal);
+    const prepared = p.prepared;
+    if (!prepared.ok) return this.refuse(p.raw, { code: 'malformed', reason: prepared.reason }, p);
+    const { proposal, encoded } = prepared;
+    const dup = this.idem(proposal, encoded.hash);
     if (dup) return dup;
     const now_ms = this.opts.clock.now_ms();
-    const result = reduce(this.head, proposal, { spec: this.opts.spec, verifier: this.opts.verifier, hashState: hashStateNative }, { now_ms });
+    const verifier = p.verdict === false ? withVerdict(this.opts.verifier, proposal, encoded, false) : this.opts.verifier;
+    const result = reduce(
+      this.head, proposal, { spec: this.opts.spec, verifier, hashState: hashStateNative }, { now_ms },
+      p.verdict === true ? { validated: true, signature_verified: true } : { validated: true },
+    );
     if (!result.ok) return this.refuse(proposal, result.rejection, p);
-    return this.accept(proposal, result.state, result.hash, result.body, result.branch, p, now_ms);
+    return this.accept(proposal, encoded, result.state, result.hash, result.body, result.branch, p, now_ms);
   }
 
-  private idem(proposal: Proposal): { result: SubmitResult; events: EngineEvent[] } | null {
-    const hash = proposalHashOf(proposal);
+  private idem(proposal: Proposal, hash: string): { result: SubmitResult; events: EngineEvent[] } | null {
     const inBatch = this.applied.get(proposal.idem_key);
     const stored = inBatch
       ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body }
@@ -209,16 +333,18 @@ class BatchWork {
   private storedOutcome(idem_key: string): { proposal_hash: string; body: AcceptedBody } | null {
     const row = this.opts.store.idemLookup(idem_key);
     if (!row) return null;
-    return { proposal_hash: row.proposal_hash, body: { index: row.index, state_post_hash: row.state_post_hash, decision_id: `bubble://dr/${row.index}` } };
+    return { proposal_hash: row.proposal_hash, body: { index: row.index, state_post_hash: row.state_post_hash, decision_id: decisionId(row.index) } };
   }
 
   private accept(
-    proposal: Proposal, state: State, hash: Hash, body: RecordBody,
+    proposal: Proposal, encoded: EncodedProposal, state: State, hash: Hash, body: RecordBody,
     branch: string | null, p: Pending, now_ms: number,
   ): { result: SubmitResult; events: EngineEvent[] } {
     const index = this.head.index + 1;
     const unhashed = { ...body, index, prev_record_hash: this.head.record_hash, accepted_at_ms: now_ms };
-    const record: WalRecord = { ...unhashed, record_hash: recordHashOf(recordBodyText(unhashed)) };
+    const text = recordText(unhashed, encoded.text);
+    const record: WalRecord = { ...unhashed, record_hash: recordHashOf(text) };
+    this.encoded.push({ body: text, proposal_hash: encoded.hash });
     const events: EngineEvent[] = [];
     if (this.opts.check_invariants) {
       const violations = checkInvariants(this.head.state, state, record);
@@ -227,14 +353,13 @@ class BatchWork {
     const hlc = parseHlc(proposal.hlc) as Hlc;
     this.head = { state, hash, index, record_hash: record.record_hash, server_hlc: hlcReceive(this.head.server_hlc, hlc, Math.max(now_ms, 0)) };
     this.records.push(record);
-    const decision = decisionRecord(index, record, this.opts.project);
-    const accepted: AcceptedBody = { index, state_post_hash: hash, decision_id: decision.id };
-    this.applied.set(proposal.idem_key, { proposal_hash: proposalHashOf(proposal), body: accepted });
+    const accepted: AcceptedBody = { index, state_post_hash: hash, decision_id: decisionId(index) };
+    this.applied.set(proposal.idem_key, { proposal_hash: encoded.hash, body: accepted });
     if (index % this.opts.snapshot_every === 0 || this.opts.spec.transitions[proposal.transition]?.snapshot) {
       this.snapshots.push({ index, hlc: proposal.hlc, state, state_hash: hash, record_hash: record.record_hash });
       events.push({ type: 'snapshot', index, hlc: proposal.hlc });
     }
-    events.unshift({ type: 'accepted', record, decision, state, latency_ms: now_ms - p.received_ms, branch });
+    events.unshift(acceptedEvent(record, state, now_ms - p.received_ms, branch, this.opts.project));
     return { result: { status: 202, body: accepted }, events };
   }
 
@@ -258,6 +383,23 @@ class BatchWork {
     this.rejections.push(row);
     return { result: { status, error }, events: [{ type: 'rejected', rejection: row, status }] };
   }
+}
+
+/** Equal to decisionRecord(index, …).id, without building the record. */
+function decisionId(index: number): string {
+  return `bubble://dr/${index}`;
+}
+
+/** The decision record is built on first read: most batches have no subscriber that wants it. */
+function acceptedEvent(record: WalRecord, state: State, latency_ms: number, branch: string | null, project: string): EngineEvent {
+  let decision: DecisionRecord | null = null;
+  return {
+    type: 'accepted', record, state, latency_ms, branch,
+    get decision(): DecisionRecord {
+      decision ??= decisionRecord(record.index, record, project);
+      return decision;
+    },
+  };
 }
 
 /** Best-effort identification of a (possibly malformed) proposal for the rejections log. */

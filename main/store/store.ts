@@ -49,8 +49,19 @@ export type NewRejection = Omit<RejectionRow, 'id'>;
 
 export interface CommitBatch {
   records: WalRecord[];
+  /**
+   * Optional, aligned with `records`: each record's stored text (recordBodyText) and its
+   * proposal's hash (proposalHashOf), when the writer already has them, so that they are
+   * not computed twice. The engine's tests check them against the recomputed values.
+   */
+  encoded?: RecordEncoding[];
   rejections: NewRejection[];
   snapshots: StoredSnapshot[];
+}
+
+export interface RecordEncoding {
+  body: string;
+  proposal_hash: string;
 }
 
 /** sha256 hex via node:crypto (the host's fast path; equal to core/hash sha256Hex). */
@@ -188,9 +199,14 @@ export class Store {
 
   private readonly commitTx = (batch: CommitBatch): void => {
     this.db.transaction(() => {
-      for (const r of batch.records) {
-        const body = recordBodyText(r);
-        this.stmt.insertRecord.run(r.index, body, r.record_hash, r.idem_key, proposalHash(r), r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
+      const encoded = batch.encoded;
+      if (encoded !== undefined && encoded.length !== batch.records.length) throw new Error('commit: encoded is not aligned with records');
+      for (let i = 0; i < batch.records.length; i += 1) {
+        const r = batch.records[i] as WalRecord;
+        const e = encoded?.[i];
+        const body = e ? e.body : recordBodyText(r);
+        const proposal_hash = e ? e.proposal_hash : proposalHash(r);
+        this.stmt.insertRecord.run(r.index, body, r.record_hash, r.idem_key, proposal_hash, r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
       }
       for (const s of batch.snapshots) this.writeSnapshot(s);
       for (const j of batch.rejections) this.writeRejection(j);
