@@ -10,6 +10,8 @@ import { Icon } from '../components/Icon';
 import { JsonTree } from '../components/JsonTree';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
 import { VirtualRows, type ScrollRequest } from '../components/VirtualRows';
+import { ExportPanel, FilterBar, FilteredList } from '../components/TimelineFilters';
+import { filterActive, NO_FILTER, type WalFilter } from '../lib/walFilter';
 import { Chip, Empty, HashText, Mark, Panel } from '../components/ui';
 import { chainStatus, type ChainStatus } from '../lib/chain';
 import { diffJson, preview } from '../lib/diff';
@@ -34,6 +36,27 @@ export function TimelineView({ cursor }: { cursor: Cursor }) {
   const changed = useMemo(() => new Set(diff.map((d) => d.path)), [diff]);
   const sources = frame?.record ? spec.transitions[frame.record.transition]?.from ?? [] : [];
   const position = cursor.index ?? cursor.headIndex;
+  const [filter, setFilter] = useState<WalFilter>(NO_FILTER);
+  const [exporting, setExporting] = useState(false);
+  const regexRef = useRef<HTMLInputElement>(null);
+  const filtered = filterActive(filter);
+
+  // f: focus the regex filter; e: open the repro export (when not typing).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const tag = (e.target as HTMLElement | null)?.tagName;
+      if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'f') {
+        e.preventDefault();
+        regexRef.current?.focus();
+      } else if (e.key === 'e') {
+        e.preventDefault();
+        setExporting(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   return (
     <div className="view view-timeline">
@@ -42,11 +65,24 @@ export function TimelineView({ cursor }: { cursor: Cursor }) {
         <span className="view-sub">
           {formatInt(cursor.headIndex)} records · {cursor.index === null ? 'following HEAD' : `cursor at #${formatInt(cursor.index)}`}
         </span>
+        <div className="view-tools">
+          <button type="button" className={`tbtn${exporting ? ' is-on' : ''}`} onClick={() => setExporting((x) => !x)} title="Export a slice of the WAL as a repro file (e)" data-testid="export-open">
+            Export repro…
+          </button>
+        </div>
       </div>
       <Transport cursor={cursor} />
+      <FilterBar filter={filter} onChange={setFilter} regexRef={regexRef} />
+      {exporting && <ExportPanel cursor={cursor} onClose={() => setExporting(false)} />}
       <div className="timeline-grid">
-        <Panel className="wal-panel" title="Write-ahead log" extra={<span className="muted" title="each visible record's hash is recomputed here and its links to the previous record checked">hash chain checked in view</span>}>
-          <WalList cursor={cursor} />
+        <Panel
+          className="wal-panel"
+          title={filtered ? (filter.rejectedOnly ? 'Rejections log · filtered' : 'Write-ahead log · filtered') : 'Write-ahead log'}
+          extra={filtered
+            ? <span className="muted" title="pages are scanned on demand, newest first; nothing is fetched wholesale">scanned on demand</span>
+            : <span className="muted" title="each visible record's hash is recomputed here and its links to the previous record checked">hash chain checked in view</span>}
+        >
+          {filtered ? <FilteredList filter={filter} cursor={cursor} /> : <WalList cursor={cursor} />}
         </Panel>
         <div className="timeline-side">
           <Panel
