@@ -12,6 +12,9 @@ const USAGE = `usage: swoosh <command> [options]
 commands:
   start     the operator console (Electron where available, else browser mode)
   serve     --db PATH --genesis FILE [--host 127.0.0.1] [--port 7420] [--console] [--sim] [--durability FULL|NORMAL]
+            real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
+            [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
+  vault     init|genkey|import-key|set|list|rm|passwd --vault FILE …   (swoosh vault --help)
   replay    --db PATH [--to N]
   verify    --db PATH
   keygen    --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force]
@@ -37,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench')).benchCommand,
   chaos: async () => (await import('./commands/chaos')).chaosCommand,
   follow: async () => (await import('./replica/follow')).followCommand,
+  vault: async () => (await import('./commands/vault')).vaultCommand,
 };
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

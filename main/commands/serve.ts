@@ -12,6 +12,10 @@ import { demoCast, demoGenesis, writeDemoOperatorKey } from '../demo';
 import { dirname, resolve } from 'node:path';
 import { startDemo, type Demo } from '../sim/demo';
 import { systemClock } from '../host';
+import { AgentRuntime } from '../facts/runtime';
+import { anyProviderFlag, ConfigError, describeConfig, neededEntries, providersConfig, runtimeOptions, type ProviderFlags, type ProvidersConfig } from '../facts/config';
+import { processPassphraseSource, unlockVault } from '../keys/unlock';
+import { VaultError, type Vault } from '../keys/vault';
 
 export interface Running {
   host: Host;
@@ -93,6 +97,19 @@ const SERVE_OPTIONS = {
   'beat-ms': { type: 'string', default: '60000' },
   'human-operator': { type: 'boolean', default: false },
   'auto-release-s': { type: 'string', default: '0' },
+  // Real CHORUS services instead of simulators (docs/providers.md): a JSON file and/or one
+  // URL per service (flags win), keys and credentials from the age vault.
+  vault: { type: 'string' },
+  providers: { type: 'string' },
+  kaching: { type: 'string' },
+  backbeat: { type: 'string' },
+  mcp: { type: 'string' },
+  shhh: { type: 'string' },
+  slurp: { type: 'string' },
+  provisioner: { type: 'string' },
+  council: { type: 'string' },
+  'agent-key': { type: 'string' },
+  'operator-key': { type: 'string', multiple: true },
 } as const;
 
 function positiveInt(raw: string, flag: string): number {
@@ -107,8 +124,60 @@ export function portOf(raw: string): number {
   return port;
 }
 
+type ServeValues = ReturnType<typeof parse<typeof SERVE_OPTIONS>>;
+
+function providerFlags(v: ServeValues): ProviderFlags {
+  return {
+    kaching: v.kaching, backbeat: v.backbeat, mcp: v.mcp, shhh: v.shhh, slurp: v.slurp, provisioner: v.provisioner,
+    council: v.council, agent_key: v['agent-key'], operator_keys: v['operator-key'],
+  };
+}
+
+/** The real-provider configuration, or null when serve runs without providers (or with --sim). */
+function realProviders(v: ServeValues): ProvidersConfig | null {
+  const flags = providerFlags(v);
+  const real = v.providers !== undefined || anyProviderFlag(flags);
+  if (!real) {
+    if (v.vault !== undefined && !v.sim) throw new UsageError('--vault is for real providers: add --providers FILE or the service URL flags (--kaching URL, …)');
+    if (v['agent-key'] !== undefined || v['operator-key'] !== undefined) throw new UsageError('--agent-key and --operator-key are for real providers (--providers FILE or --kaching URL, …)');
+    return null;
+  }
+  if (v.sim) throw new UsageError('--sim runs simulators with demo keys; it cannot be combined with --providers or a service URL flag');
+  if (!v.vault) throw new UsageError('real providers need --vault FILE: the agent and operator keys and the credentials come from it (swoosh vault init)');
+  try {
+    return providersConfig(v.providers ? readJsonFile(v.providers, 'providers file') : null, flags, v.providers ?? 'providers');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Unlocks the vault and checks every entry the config names, before the database opens. */
+async function unlockFor(path: string, config: ProvidersConfig): Promise<Vault> {
+  const vault = await unlockVault(path, processPassphraseSource());
+  try {
+    const need = neededEntries(config);
+    for (const name of need.keys) vault.signerId(name);
+    for (const name of need.credentials) vault.credential(name);
+  } catch (err) {
+    vault.lock();
+    throw err;
+  }
+  return vault;
+}
+
 export async function serveCommand(args: string[]): Promise<number> {
   const v = parse(args, SERVE_OPTIONS);
+  try {
+    return await serveWith(v);
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    process.stderr.write(`swoosh serve: ${err.message}\n`);
+    return 1;
+  }
+}
+
+async function serveWith(v: ServeValues): Promise<number> {
   if (!v.db) throw new UsageError('--db PATH is required');
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
   if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
@@ -117,18 +186,73 @@ export async function serveCommand(args: string[]): Promise<number> {
   const auto_release_s = Number(v['auto-release-s']);
   if (!Number.isInteger(auto_release_s) || auto_release_s < 0) throw new UsageError('--auto-release-s must be a non-negative integer');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
+  const real = realProviders(v);
+  const vault = real && v.vault ? await unlockFor(v.vault, real) : null;
   const withDemo = v.sim ? demoHealth({ human_operator: v['human-operator'], auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null }) : null;
-  const running = await startServer({
-    db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
-    trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], health: withDemo?.health, console: v.console,
-  });
+  let runtime: AgentRuntime | null = null;
+  let running: Running;
+  try {
+    running = await startServer({
+      db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
+      trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], console: v.console,
+      health: withDemo?.health ?? (real ? () => (runtime ? providersHealth(runtime) : {}) : undefined),
+    });
+    if (real && vault) runtime = attachRuntime(running, new AgentRuntime(runtimeOptions(real, vault, running.url, systemClock)));
+  } finally {
+    // The signers and request headers hold what they need; the vault's own copies go now.
+    vault?.lock();
+  }
+  if (real) printProviders(real);
   if (withDemo) {
     await withDemo.attach(running);
     const key = writeDemoOperatorKey(dirname(resolve(v.db)));
     process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
+    printSimulators(withDemo.simulators());
   }
   process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
+}
+
+function attachRuntime(r: Running, runtime: AgentRuntime): AgentRuntime {
+  runtime.start();
+  const stop = r.stop;
+  r.stop = async () => {
+    runtime.stop();
+    await stop();
+  };
+  return runtime;
+}
+
+/** One line per provider (URL and credential name, never its value), then one JSON line. */
+function printProviders(c: ProvidersConfig): void {
+  const d = describeConfig(c);
+  for (const [name, spec] of Object.entries(d)) {
+    if (name === 'agent_key' || name === 'operator_keys') continue;
+    const specs = Array.isArray(spec) ? spec.map((x, i) => [`${name}-${i + 1}`, x] as const) : [[name, spec] as const];
+    for (const [label, x] of specs) {
+      const s = x as { url: string; credential?: string } | null;
+      process.stdout.write(`swoosh: provider ${label} ${s ? `${s.url}${s.credential ? ` (credential ${s.credential})` : ''}` : 'off'}\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ event: 'providers', ...d })}\n`);
+}
+
+export interface SimulatorUrls {
+  [name: string]: { url: string; knobs: string; stats: string };
+}
+
+/** One line per simulator with its knobs URL, then the same as one JSON line for scripts. */
+function printSimulators(sims: SimulatorUrls): void {
+  for (const [name, s] of Object.entries(sims)) process.stdout.write(`swoosh: simulator ${name} ${s.url} knobs ${s.knobs}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'simulators', simulators: sims })}\n`);
+}
+
+/** /health's view of a runtime: `blocked` past grace, `degraded` in grace or with a breaker not closed. */
+export function providersHealth(runtime: AgentRuntime): Record<string, unknown> {
+  const h = runtime.health();
+  const open = Object.values(h.breakers).some((b) => b.state !== 'closed');
+  const status = h.license.status === 'expired' ? 'blocked' : open || h.license.status === 'grace' ? 'degraded' : 'ok';
+  return { status, providers: h };
 }
 
 /**
@@ -141,16 +265,12 @@ export interface DemoSettings {
   auto_release_after_ms?: number | null;
 }
 
-export function demoHealth(d: DemoSettings = {}): { health: () => Record<string, unknown>; attach(r: Running): Promise<void> } {
+export function demoHealth(d: DemoSettings = {}): { health: () => Record<string, unknown>; attach(r: Running): Promise<Demo>; simulators(): SimulatorUrls } {
   let demo: Demo | null = null;
+  const simulators = (): SimulatorUrls => Object.fromEntries(Object.entries(demo?.sims ?? {}).map(([name, sim]) => [name, { url: sim.url, knobs: `${sim.url}/_knobs`, stats: `${sim.url}/_stats` }]));
   return {
-    health: () => {
-      if (!demo) return {};
-      const h = demo.runtime.health();
-      const open = Object.values(h.breakers).some((b) => b.state !== 'closed');
-      const status = h.license.status === 'expired' ? 'blocked' : open || h.license.status === 'grace' ? 'degraded' : 'ok';
-      return { status, providers: h };
-    },
+    simulators,
+    health: () => (demo ? { ...providersHealth(demo.runtime), simulators: simulators() } : {}),
     attach: async (r) => {
       demo = await startDemo({
         swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock,
@@ -161,6 +281,7 @@ export function demoHealth(d: DemoSettings = {}): { health: () => Record<string,
         await demo?.stop();
         await stop();
       };
+      return demo;
     },
   };
 }

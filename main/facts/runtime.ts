@@ -160,6 +160,19 @@ export class AgentRuntime {
     };
   }
 
+  /**
+   * Sizes of everything the runtime keeps, for the bounded-growth check: a fixed set of
+   * lanes and clients, one corpus (at most the sources in state), numbers otherwise.
+   */
+  bounds(): { lanes: number; clients: number; corpus_texts: number; busy_lanes: number } {
+    return {
+      lanes: Object.keys(this.lanes).length,
+      clients: this.clients().length,
+      corpus_texts: this.corpus ? Object.keys(this.corpus.texts).length : 0,
+      busy_lanes: Object.values(this.lanes).filter((l) => l.busy).length,
+    };
+  }
+
   /** One pass over every lane against a fresh HEAD; exported for tests that step by hand. */
   async tick(): Promise<void> {
     if (this.ticking) return;
