@@ -6,6 +6,7 @@ import { shortHash, shortHlc, formatInt } from '../lib/format';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
 import { Icon } from './Icon';
+import { ActionsBadge } from './ActionsBadge';
 
 type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
 
@@ -56,6 +57,7 @@ export function Header({ cursor, onHelp }: { cursor: Cursor; onHelp: () => void 
         <Stat label="Events" value={live.link === 'open' ? 'live' : live.link} tone={linkTone} title={`${live.accepted} accepted, ${live.rejected} rejected since this page opened`} />
       </div>
       <div className="header-actions">
+        <ActionsBadge />
         {cursor.index !== null && (
           <button type="button" className="travel-badge" onClick={() => cursor.set(null)} title="Back to live (L)">
             <span>VIEWING #{formatInt(cursor.index)}</span>

@@ -1,7 +1,164 @@
-// Placeholder: replaced by the view's owner.
-import type { Cursor } from '../App';
-import { Empty } from '../components/ui';
+// Operator actions: what awaits the operator now, the five signed actions with whether
+// the current state allows each (and why not), and the operator's keys. Every action
+// opens the ActionDialog, which shows the exact payload before anything is signed.
+// Actions always act on live HEAD, whatever the time-travel cursor shows.
 
-export function ActionsView(_props: { cursor: Cursor }) {
-  return <Empty>Actions: not built yet.</Empty>;
+import { useEffect, useMemo, useState } from 'react';
+import type { Cursor } from '../App';
+import { ActionDialog, type ActionDone } from '../components/ActionDialog';
+import { KeysPanel } from '../components/KeysPanel';
+import { useOperatorKeys } from '../components/useOperatorKeys';
+import { Chip, Empty, Panel } from '../components/ui';
+import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions';
+import { beatView, formatCountdown } from '../lib/backbeat';
+import { formatInt, signerName } from '../lib/format';
+import { useConsole, useLive } from '../state/context';
+import type { State } from '../../core/state';
+
+const TICK_MS = 1000;
+const DONE_MAX = 20;
+
+function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), TICK_MS);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+function ApprovalStatus({ state, now }: { state: State; now: number }) {
+  const bv = beatView(state.execution.backbeat, now);
+  const open = bv.windows.filter((w) => w.cls === 'review' || w.cls === 'reverb');
+  const current = open.find((w) => w.open);
+  const next = open.filter((w) => !w.open && w.countdown_ms !== null).sort((a, b) => (a.countdown_ms ?? 0) - (b.countdown_ms ?? 0))[0];
+  const approvals = state.execution.approvals.filter((a) => a.beat === bv.beat);
+  return (
+    <div className="act-detail">
+      <span className="mono">{bv.window_id}</span>{' '}
+      {current ? <Chip tone="ok">{current.cls} open · {formatCountdown(current.countdown_ms)}</Chip> : <Chip tone="warn">closed{next ? ` · ${next.cls} in ${formatCountdown(next.countdown_ms)}` : ''}</Chip>}{' '}
+      <span className="muted">approvals this beat</span> <b>{approvals.length}</b><span className="muted">/{state.council.threshold}</span>
+      {approvals.length > 0 && <span className="muted"> · {approvals.map((a) => signerName(state, a.signer)).join(', ')}</span>}
+    </div>
+  );
+}
+
+function ActionRow({ o, state, now, onOpen }: { o: ActionOption; state: State; now: number; onOpen: (d: ActionDef) => void }) {
+  const { def } = o;
+  return (
+    <li className={`act-row${o.allowed ? ' is-allowed' : ''}`} data-testid={`act-${def.transition}`}>
+      <button
+        type="button"
+        className={`tbtn act-button tone-${def.tone}`}
+        disabled={!o.allowed}
+        onClick={() => onOpen(def)}
+        title={o.allowed ? `${def.verb}: opens the signing dialog` : o.blocked.join('; ')}
+      >
+        {def.verb}…
+      </button>
+      <div className="act-text">
+        <div className="act-title">
+          <span className="mono act-tr">{def.transition}</span>
+          {o.allowed ? <Chip tone="ok">allowed now</Chip> : <Chip>{o.blocked.join(' · ')}</Chip>}
+          {def.irreversible && <Chip tone="danger">irreversible</Chip>}
+        </div>
+        <div className="muted act-summary">{def.summary}</div>
+        {def.transition === 'Execution_Approve' && state.execution.phase !== null && <ApprovalStatus state={state} now={now} />}
+      </div>
+    </li>
+  );
+}
+
+function Attention({ state, options, onOpen }: { state: State; options: ActionOption[]; onOpen: (d: ActionDef) => void }) {
+  const allowed = (t: string) => options.find((o) => o.def.transition === t && o.allowed)?.def;
+  const release = allowed('Quarantine_Release');
+  const block = allowed('Quarantine_ConfirmBlock');
+  const approve = allowed('Execution_Approve');
+  if (state.policy.quarantined) {
+    return (
+      <div className="attention tone-danger" data-testid="attention">
+        <div className="attention-text">
+          <b>QUARANTINED</b> — only release, confirm block, policy update and licence refresh are accepted.
+          <ul>{state.policy.rationale.map((r) => <li key={r}>{r}</li>)}</ul>
+        </div>
+        <div className="attention-buttons">
+          {release && <button type="button" className="tbtn act-button tone-ok" onClick={() => onOpen(release)}>{release.verb}…</button>}
+          {block && <button type="button" className="tbtn act-button tone-danger" onClick={() => onOpen(block)}>{block.verb}…</button>}
+        </div>
+      </div>
+    );
+  }
+  if (approve) {
+    return (
+      <div className="attention tone-accent" data-testid="attention">
+        <div className="attention-text">
+          <b>EXECUTION · {state.execution.phase}</b> — REVERB opens when {state.council.threshold} operators approve within one beat's review/reverb window.
+        </div>
+        <div className="attention-buttons">
+          <button type="button" className="tbtn act-button tone-accent" onClick={() => onOpen(approve)}>{approve.verb}…</button>
+        </div>
+      </div>
+    );
+  }
+  return null;
+}
+
+export function ActionsView({ cursor }: { cursor: Cursor }) {
+  const { api, spec } = useConsole();
+  const live = useLive();
+  const keys = useOperatorKeys(api);
+  const now = useNow();
+  const [open, setOpen] = useState<ActionDef | null>(null);
+  const [done, setDone] = useState<ActionDone[]>([]);
+  const state = live.head?.state ?? null;
+  const options = useMemo(() => (state ? actionOptions(spec, state) : []), [spec, state]);
+
+  return (
+    <div className="view view-actions">
+      <div className="view-head">
+        <h1>Operator actions</h1>
+        <span className="view-sub">Signed with your operator key · the orchestrator judges · always against live HEAD <b>#{formatInt(live.head?.index ?? 0)}</b></span>
+        {cursor.index !== null && (
+          <div className="view-tools">
+            <Chip tone="info" title="Actions act on live HEAD, not on the record the other views show">viewing #{formatInt(cursor.index)} · actions use HEAD</Chip>
+          </div>
+        )}
+      </div>
+      {!state ? (
+        <Empty>Loading HEAD…</Empty>
+      ) : (
+        <div className="actions-grid">
+          <div className="actions-main">
+            <Attention state={state} options={options} onOpen={setOpen} />
+            <Panel title="Actions" extra={<span className="count">{options.filter((o) => o.allowed).length} allowed</span>} testId="actions-list">
+              <ul className="act-list">
+                {options.map((o) => <ActionRow key={o.def.transition} o={o} state={state} now={now} onOpen={setOpen} />)}
+              </ul>
+            </Panel>
+            <Panel title="Signed from this console" extra={<span className="count">{done.length}</span>} className="act-done-panel">
+              {done.length === 0 ? (
+                <Empty>Nothing signed in this session yet.</Empty>
+              ) : (
+                <table className="table">
+                  <thead><tr><th>Time</th><th>Transition</th><th>Signer</th><th>WAL</th></tr></thead>
+                  <tbody>
+                    {done.map((d) => (
+                      <tr key={`${d.at_ms}-${d.index}`} data-testid="act-done">
+                        <td className="mono">{new Date(d.at_ms).toISOString().slice(11, 19)}</td>
+                        <td className="mono">{d.transition}</td>
+                        <td>{signerName(state, d.signer)}</td>
+                        <td className="mono">#{formatInt(d.index)}{d.duplicate ? ' (already applied)' : ''}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Panel>
+          </div>
+          <KeysPanel model={keys} state={state} className="actions-keys" />
+        </div>
+      )}
+      {open && <ActionDialog def={open} keys={keys} onClose={() => setOpen(null)} onDone={(d) => setDone((x) => [d, ...x].slice(0, DONE_MAX))} />}
+    </div>
+  );
 }
