@@ -14,7 +14,7 @@ import type { Proposal, WalRecord } from '../../core/types';
 import type { RejectionRow } from '../api/ConsoleApi';
 import { counterRate, increaseBy, parseProm, parseSampleLine, pointBetween, Ring, sumBy, total } from './prom';
 import { buildRepro, replayRepro, REPRO_FORMAT, type ReproFile } from './repro';
-import { moveStep, runSandbox, stepsFromWal, trustingVerifier, type SandboxStep } from './sandbox';
+import { draftProposal, moveStep, runSandbox, stepsFromWal, trustingVerifier, type SandboxStep } from './sandbox';
 import { specFromYaml } from './spec';
 import { compileFilter, matchableRecord, matchableRejection, NO_FILTER, RejectionScan, WalScan } from './walFilter';
 
@@ -301,5 +301,19 @@ describe('what-if sandbox', () => {
     const strangerKey = { signer: stranger.signer, label: 'nobody', sign: async (u: Omit<Proposal, 'signature'>) => ({ ...u, signature: stranger.sign(proposalSigningBytes(u)) }) };
     const refused = await runSandbox(base, [added], { spec, rebase: true, liveHashAt, sign: strangerKey });
     expect(refused.outcomes[0]).toMatchObject({ result: 'rejected', code: 'unknown_signer' });
+  });
+});
+
+describe('sandbox drafts', () => {
+  it('stamps the next HLC tick, the window of gated transitions and H(inputs)', () => {
+    const sc = new Scenario(spec);
+    const schedule = sc.state.execution.backbeat;
+    const p = draftProposal({ spec, schedule, transition: 'Execution_Approve', signer: 's', inputs: { note: 'x' }, afterHlc: '2026-01-01T00:00:05.000+00:00#4', idem_key: 'k' });
+    expect(p.hlc).toBe('2026-01-01T00:00:05.000+00:00#5');
+    expect(p.window_id).toBe(`backbeat:W-${Math.floor((Date.UTC(2026, 0, 1, 0, 0, 5) - schedule.epoch_ms) / schedule.period_ms)}`);
+    expect(p.inputs_hash).toBe(H({ note: 'x' }));
+    const q = draftProposal({ spec, schedule, transition: 'Control_Pause', signer: 's', inputs: {}, afterHlc: null, hlc: '2026-01-02T00:00:00.000+00:00#0', idem_key: 'k2' });
+    expect(q.window_id).toBeNull();
+    expect(q.hlc).toBe('2026-01-02T00:00:00.000+00:00#0');
   });
 });

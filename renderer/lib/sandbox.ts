@@ -24,7 +24,9 @@ import { H } from '../../core/hash';
 import { reduce, type ReduceResult } from '../../core/reduce';
 import type { Spec } from '../../core/spec';
 import type { State } from '../../core/state';
+import { formatHlc, parseHlc } from '../../core/hlc';
 import type { GuardOutcome, Hash, JsonObject, Proposal } from '../../core/types';
+import { beatPosition, type Schedule } from '../../core/window';
 
 export type StepOrigin = 'wal' | 'edited' | 'added';
 
@@ -247,4 +249,44 @@ export function moveStep(steps: readonly SandboxStep[], i: number, delta: number
   const [s] = out.splice(i, 1);
   out.splice(j, 0, s as SandboxStep);
   return out;
+}
+
+/**
+ * A new proposal for the sandbox: HLC one tick after `afterHlc` (same wall ms, counter+1)
+ * unless given, window_id the window of that HLC for time-gated transitions (else null),
+ * inputs_hash = H(inputs). current_state_hash and signature are settled when it runs.
+ */
+export function draftProposal(d: {
+  spec: Spec;
+  schedule: Schedule;
+  transition: string;
+  signer: string;
+  inputs: JsonObject;
+  hlc?: string | null;
+  afterHlc: string | null;
+  idem_key: string;
+  evidence?: string[];
+}): Proposal {
+  const prev = d.afterHlc ? parseHlc(d.afterHlc) : null;
+  const hlcText = d.hlc && parseHlc(d.hlc) ? (d.hlc as string) : formatHlc(prev ? { wall_ms: prev.wall_ms, counter: prev.counter + 1 } : { wall_ms: d.schedule.epoch_ms, counter: 0 });
+  const wall = (parseHlc(hlcText) as { wall_ms: number }).wall_ms;
+  const gated = (d.spec.transitions[d.transition]?.window ?? null) !== null;
+  let inputs_hash = '';
+  try {
+    inputs_hash = H(d.inputs);
+  } catch {
+    inputs_hash = 'sha256-unhashable';
+  }
+  return {
+    current_state_hash: '',
+    transition: d.transition,
+    inputs: d.inputs,
+    inputs_hash,
+    signer: d.signer,
+    idem_key: d.idem_key,
+    hlc: hlcText,
+    window_id: gated ? beatPosition(d.schedule, wall).window_id : null,
+    evidence: d.evidence ?? [],
+    signature: '',
+  };
 }
