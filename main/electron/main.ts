@@ -33,7 +33,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: 
 function sqliteBinding(): void {
   // npm start passes the Electron build of better-sqlite3; a packaged app ships it as a resource.
   if (!process.env.SWOOSH_SQLITE_BINDING && app.isPackaged) {
-    process.env.SWOOSH_SQLITE_BINDING = join(process.resourcesPath, 'native', 'better_sqlite3.node');
+    process.env.SWOOSH_SQLITE_BINDING = join(process.resourcesPath, 'native', `electron-abi${process.versions.modules}`, 'better_sqlite3.node');
   }
 }
 
