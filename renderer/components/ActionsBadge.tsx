@@ -22,7 +22,7 @@ export function ActionsBadge() {
     >
       <span className="actions-badge-dot" aria-hidden="true" />
       <span className="actions-badge-label">Action</span>
-      <span className="actions-badge-verb">{first.verb}</span>
+      <span className="actions-badge-verb">{first.verb.split(' ')[0]}</span>
     </a>
   );
 }

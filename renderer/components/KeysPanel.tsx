@@ -64,11 +64,11 @@ function KeyRow({ k, model, state }: { k: OperatorKeyInfo; model: KeysModel; sta
           {k.unlocked ? '◉' : '○'}
         </span>
         <div className="key-text">
-          <div className="key-label">
-            <b>{k.label}</b>
+          <div className="key-label"><b title={k.label}>{k.label}</b></div>
+          <div className="key-sub">
+            <span className="key-fp mono" title={`${k.signer}\nfingerprint: first 16 hex of sha256(public key)`} data-testid="key-fingerprint">{k.fingerprint}</span>
             {who.known ? <Chip tone={who.operator ? 'accent' : 'warn'} title={k.signer}>{who.name}{who.operator ? ' · operator' : ' · not an operator'}</Chip> : <Chip tone="warn" title={k.signer}>not in this project</Chip>}
           </div>
-          <div className="key-fp mono" title={`${k.signer}\nfingerprint: first 16 hex of sha256(public key)`} data-testid="key-fingerprint">{k.fingerprint}</div>
         </div>
         <div className="key-buttons">
           {k.unlocked ? (

@@ -1,0 +1,196 @@
+// Signed operator actions in Debian Chromium against a real `swoosh serve --console --sim
+// --human-operator`: op-1 is left to the console, so every approval and release here is
+// made through the UI, signed in the page with the key the operator imported.
+//
+// - keys: the demo operator key file (as `swoosh keygen` writes it) is imported through the
+//   file picker, locked, and unlocked with its passphrase; the store holds only the
+//   encrypted file;
+// - quarantine: a Policy_Violation signed by the demo agent quarantines the project; the
+//   dialog's button stays disabled without a justification, and the release it signs
+//   takes the project out of QUARANTINED (GET /state);
+// - approve: in an open review/reverb window the dialog's Execution_Approve lands in the
+//   WAL signed by op-1; a second approval in the same beat is refused and the dialog stays
+//   open with the code;
+// - quorum: every vote of the current certificate verifies in the page (✓) and the
+//   member-set hash matches;
+// - screenshots keys-dark, actions-dialog-dark (and -light), quorum-dark; no page error or CSP violation.
+//
+// Needs dist/console (npm test builds it first) and /usr/bin/chromium (SWOOSH_CHROMIUM).
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateResponse, SwooshClient } from '../client/client';
+import type { State } from '../core/state';
+import { checkWindow } from '../core/window';
+import {
+  assertConsoleBuilt, clientFor, demo, launchBrowser, shot, startServe, waitUntil, watchedPage, type Served, type WatchedPage,
+} from './harness';
+
+/** Beat period: review [50%, 75%) and reverb [75%, 100%) give a 3 s approval window. */
+const BEAT_MS = 6000;
+/** Time the approve steps need inside one window (two dialogs, two round trips). */
+const APPROVE_LEAD_MS = 2200;
+const SIM_TIMEOUT_MS = 40_000;
+
+let srv: Served;
+let browser: Browser;
+let w: WatchedPage;
+let page: Page;
+let api: SwooshClient;
+const op1 = demo.operators[0]!;
+
+async function state(): Promise<State> {
+  return ((await api.state()) as StateResponse).state;
+}
+
+const dialog = '[data-testid="action-dialog"]';
+const submit = `${dialog} [data-testid="action-submit"]`;
+
+/** Opens the dialog of an action from the Actions list. */
+async function openAction(transition: string): Promise<void> {
+  await page.click(`[data-testid="act-${transition}"] button.act-button:not([disabled])`);
+  await page.waitForSelector(dialog);
+}
+
+/**
+ * Clicks the dialog's button and waits for the dialog to close (accepted) or to show a
+ * refusal. A race with another proposal (stale HEAD) is retried: the dialog rebuilds
+ * the payload against the new HEAD, so clicking again signs a fresh one.
+ */
+async function sign(): Promise<string | null> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await page.click(submit);
+    const outcome = await Promise.race([
+      page.waitForSelector(dialog, { state: 'detached' }).then(() => null),
+      page.waitForSelector(`${dialog} [data-testid="action-error"]`).then((e) => e.textContent()),
+    ]);
+    if (outcome === null) return null;
+    if (!/stale_state_hash|hlc_regression/.test(outcome ?? '')) return outcome;
+    await page.waitForTimeout(200);
+  }
+  throw new Error('three stale-HEAD races in a row');
+}
+
+describe('operator actions (browser mode, --human-operator)', () => {
+  beforeAll(async () => {
+    assertConsoleBuilt();
+    srv = await startServe(['--sim', '--console', '--human-operator', '--beat-ms', String(BEAT_MS)]);
+    if (!srv.demo_key) throw new Error(`swoosh serve --sim did not print the demo operator key:\n${srv.lines.join('\n')}`);
+    api = clientFor(srv.url);
+    browser = await launchBrowser();
+    w = await watchedPage(browser, { colorScheme: 'dark' });
+    page = w.page;
+    await page.goto(`${srv.url}/#/actions`);
+    await page.waitForSelector('[data-testid="keys-panel"]');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  it('imports the demo operator key file through the console and unlocks it', async () => {
+    await page.setInputFiles('[data-testid="key-import-file"]', srv.demo_key!.path);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="key-import-text"]') as HTMLTextAreaElement | null)?.value.includes('secret_encrypted'));
+    await page.fill('[data-testid="key-import-pass"]', 'wrong');
+    await page.click('[data-testid="key-import-submit"]');
+    await page.waitForSelector('[data-testid="key-import"] [role="alert"]:has-text("bad_passphrase")');
+    await page.fill('[data-testid="key-import-pass"]', srv.demo_key!.passphrase);
+    await page.click('[data-testid="key-import-submit"]');
+    const row = '[data-testid="key-row"]';
+    await page.waitForSelector(`${row}.is-unlocked`);
+    expect(await page.textContent(row)).toContain('op-1 · operator');
+    // Locked, then unlocked with the passphrase, as after a reload.
+    await page.click(`${row} button:has-text("Lock")`);
+    await page.waitForSelector(`${row}:not(.is-unlocked)`);
+    await page.click(`${row} button:has-text("Unlock")`);
+    await page.fill('[data-testid="key-unlock-pass"]', srv.demo_key!.passphrase);
+    await page.click('[data-testid="key-unlock-submit"]');
+    await page.waitForSelector(`${row}.is-unlocked`);
+    // At rest: the key file, encrypted; never the secret.
+    const stored = await page.evaluate(() => localStorage.getItem('swoosh.operator-keys.v1') ?? '');
+    expect(stored).toContain(op1.signer.slice(13));
+    expect(stored).toContain('secret_encrypted');
+    expect(stored).not.toMatch(/"secret":/);
+    await shot(page, 'keys-dark');
+  }, 60_000);
+
+  it('releases a quarantine through the dialog, which demands a justification', async () => {
+    await waitUntil('the demo to be licensed', async () => ((await state()).boot.phase === 'LICENSED' ? true : undefined), SIM_TIMEOUT_MS, 200);
+    const agent = clientFor(srv.url, demo.agents[0]);
+    const violation = await agent.propose('Policy_Violation', { rationale: 'e2e: a secret in the corpus', findings: [{ kind: 'secret', path: 'corpus/a', detail: 'e2e' }] });
+    expect(violation.ok, JSON.stringify(violation)).toBe(true);
+    await page.waitForSelector('[data-testid="attention"]:has-text("QUARANTINED")');
+    await page.waitForSelector('[data-testid="actions-badge"]:has-text("Release")');
+    await openAction('Quarantine_Release');
+    expect(await page.isDisabled(submit)).toBe(true);
+    expect(await page.textContent(`${dialog} [data-testid="action-problems"]`)).toContain('Justification is required');
+    await page.fill(`${dialog} [data-testid="action-justification"]`, '   ');
+    expect(await page.isDisabled(submit)).toBe(true);
+    await page.fill(`${dialog} [data-testid="action-justification"]`, 'False positive: the "secret" is a documented test fixture (checked by op-1).');
+    await page.waitForSelector(`${submit}:not([disabled])`);
+    expect(await page.textContent(submit)).toBe('Release quarantine');
+    expect(await page.textContent(`${dialog} [data-testid="action-payload"]`)).toContain('"justification": "False positive');
+    expect(await page.textContent(`${dialog} [data-testid="action-fingerprint"]`)).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+    await shot(page, 'actions-dialog-dark');
+    await page.evaluate(() => { document.documentElement.dataset.theme = 'light'; });
+    await shot(page, 'actions-dialog-light');
+    await page.evaluate(() => { document.documentElement.dataset.theme = 'dark'; });
+    expect(await sign()).toBeNull();
+    const s = await waitUntil('the quarantine to be lifted', async () => {
+      const st = await state();
+      return st.policy.quarantined ? undefined : st;
+    });
+    expect(s.policy.last_justification).toContain('False positive');
+  }, 60_000);
+
+  it('approves in an open window (WAL record signed by op-1); a second approval in the beat is refused and the dialog stays open', async () => {
+    // REVIEW, with enough of the approval window left for two dialogs.
+    const s = await waitUntil('EXECUTION.REVIEW with an approval window open', async () => {
+      const st = await state();
+      if (st.execution.phase !== 'REVIEW') return undefined;
+      const sched = st.execution.backbeat;
+      const now = Date.now();
+      const win = checkWindow(sched, ['review', 'reverb'], now);
+      const end_ms = sched.epoch_ms + win.position.beat * sched.period_ms + sched.period_ms;
+      return win.open && end_ms - now > APPROVE_LEAD_MS && win.open_class === 'review' ? st : undefined;
+    }, SIM_TIMEOUT_MS, 50);
+    const headBefore = (await api.state() as StateResponse).index;
+    await openAction('Execution_Approve');
+    await page.fill(`${dialog} [data-testid="action-justification"]`, 'Reviewed the loop artifact: ship it.');
+    expect(await page.textContent(submit)).toBe('Approve REVERB');
+    expect(await page.textContent(`${dialog} [data-testid="action-window"]`)).toMatch(/backbeat:W-\d+.*open/);
+    expect(await sign()).toBeNull();
+    const wal = await api.wal(headBefore + 1, 50);
+    const approve = wal.records.find((r) => r.transition === 'Execution_Approve');
+    expect(approve, 'an Execution_Approve record after the click').toBeDefined();
+    expect(approve!.signer).toBe(op1.signer);
+    expect(approve!.proposal.inputs).toEqual({ note: 'Reviewed the loop artifact: ship it.' });
+    expect(approve!.window_id).toMatch(/^backbeat:W-\d+$/);
+    expect(s.council.threshold).toBe(2);
+
+    await openAction('Execution_Approve');
+    await page.waitForSelector(`${dialog} [data-testid="action-warnings"]:has-text("already approved beat")`);
+    await page.fill(`${dialog} [data-testid="action-justification"]`, 'Again, in the same beat.');
+    const refusal = await sign();
+    expect(refusal).toMatch(/guard_failed · guard approval|wrong_window/);
+    expect(refusal).toMatch(/HTTP 400/);
+    expect(await page.isVisible(dialog)).toBe(true);
+    await page.click(`${dialog} button:has-text("Cancel")`);
+    await page.waitForSelector(dialog, { state: 'detached' });
+    expect(await page.textContent('[data-testid="act-done"]')).toContain('Execution_Approve');
+  }, 60_000);
+
+  it('shows the current quorum certificate with every vote verified in the page', async () => {
+    await page.goto(`${srv.url}/#/quorum`);
+    await page.waitForSelector('[data-testid="quorum-vote"]');
+    const marks = await page.$$eval('[data-testid="quorum-vote"] td:first-child .mark', (els) => els.map((e) => e.textContent));
+    expect(marks.length).toBeGreaterThanOrEqual(2);
+    expect(marks.every((m) => m === '✓')).toBe(true);
+    expect(await page.textContent('[data-testid="quorum-hash-match"]')).toContain('matches');
+    expect(await page.textContent('[data-testid="quorum-cert"]')).toContain('current council');
+    await shot(page, 'quorum-dark');
+    // The one expected complaint: Chromium logs the deliberate refusal's HTTP 400.
+    w.assertClean(/status of 400 \(Bad Request\) \(http:\/\/127\.0\.0\.1:\d+\/transition\)/);
+  }, 30_000);
+});
