@@ -28,7 +28,7 @@ const CONSOLE_ORIGIN = `${SCHEME}://console`;
 /** The renderer talks only to main: no fetch, no websockets, no remote anything. */
 export const ELECTRON_CSP = CONSOLE_CSP.replace("connect-src 'self'", "connect-src 'none'");
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 function sqliteBinding(): void {
   // npm start passes the Electron build of better-sqlite3; a packaged app ships it as a resource.
