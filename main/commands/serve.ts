@@ -217,7 +217,7 @@ function attachRuntime(r: Running, runtime: AgentRuntime): AgentRuntime {
   runtime.start();
   const stop = r.stop;
   r.stop = async () => {
-    runtime.stop();
+    await runtime.stop();
     await stop();
   };
   return runtime;

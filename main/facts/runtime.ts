@@ -108,7 +108,7 @@ export class AgentRuntime {
   private readonly lanes = Object.fromEntries(LANES.map((l) => [l, { busy: false, failures: 0, compensations: 0, not_before_ms: 0, last: null, actions: 0 }])) as Record<Lane, LaneState>;
   private policyCheckedAt_ms = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
+  private ticking: Promise<void> | null = null;
   private quarantinedSince_ms: number | null = null;
   private corpus: { content_hash: string; revision: number; texts: Record<string, string> } | null = null;
 
@@ -143,9 +143,11 @@ export class AgentRuntime {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the timer; resolves once the tick in flight (if any) has had its answers. */
+  stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    return this.ticking ?? Promise.resolve();
   }
 
   health(): RuntimeHealth {
@@ -174,29 +176,32 @@ export class AgentRuntime {
   }
 
   /** One pass over every lane against a fresh HEAD; exported for tests that step by hand. */
-  async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      const head = await this.api.state().catch(() => null);
-      if (!head) return;
-      const s = head.state;
-      const jobs = [
-        this.run('license', () => this.licenseLane(s)),
-        this.run('control', () => this.controlLane(s)),
-        this.run('policy', () => this.policyLane(s)),
-      ];
-      if (this.active(s)) {
-        jobs.push(this.run('ingestion', () => this.ingestionLane(s)));
-        jobs.push(this.run('council', () => this.councilLane(s)));
-        jobs.push(this.run('environment', () => this.environmentLane(s)));
-        jobs.push(this.run('execution', () => this.executionLane(s)));
-      }
-      await Promise.all(jobs);
-    } finally {
-      this.ticking = false;
-    }
+  tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = this.pass().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
   }
+
+  private async pass(): Promise<void> {
+    const head = await this.api.state().catch(() => null);
+    if (!head) return;
+    const s = head.state;
+    const jobs = [
+      this.run('license', () => this.licenseLane(s)),
+      this.run('control', () => this.controlLane(s)),
+      this.run('policy', () => this.policyLane(s)),
+    ];
+    if (this.active(s)) {
+      jobs.push(this.run('ingestion', () => this.ingestionLane(s)));
+      jobs.push(this.run('council', () => this.councilLane(s)));
+      jobs.push(this.run('environment', () => this.environmentLane(s)));
+      jobs.push(this.run('execution', () => this.executionLane(s)));
+    }
+    await Promise.all(jobs);
+  }
+
 
   /** Lanes that move the project only run while nothing holds it. */
   private active(s: State): boolean {

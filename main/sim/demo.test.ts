@@ -150,10 +150,23 @@ describe('swoosh serve --sim (the real command)', () => {
       child.stderr.resume();
       await until('the serving line', () => /serving .+ on (http:\/\/\S+)/.test(out), 30_000, () => out);
       const url = (/serving .+ on (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
+      // Every simulator's URL and knobs URL: one line each, then the same as one JSON line.
+      const names = ['kaching', 'mcp', 'backbeat', 'slurp', 'shhh', 'provisioner', 'council-1', 'council-2', 'council-3'];
+      for (const n of names) expect(out).toMatch(new RegExp(`^swoosh: simulator ${n} (http://127\\.0\\.0\\.1:\\d+) knobs \\1/_knobs$`, 'm'));
+      const line = out.split('\n').find((l) => l.startsWith('{"event":"simulators"')) as string;
+      const sims = (JSON.parse(line) as { simulators: Record<string, { url: string; knobs: string; stats: string }> }).simulators;
+      expect(Object.keys(sims)).toEqual(names);
+      expect(sims.shhh?.knobs).toBe(`${sims.shhh?.url}/_knobs`);
       const client = new SwooshClient({ url });
       await until('ingestion to run', async () => (await client.state()).state.ingestion.phase !== 'DISCOVER', 15_000);
-      const health = (await (await fetch(`${url}/health`)).json()) as { status: string; providers: { license: { status: string }; breakers: Record<string, { state: string }> } };
+      // The printed knobs URL works at run time: BACKBEAT pressure shows in /health.
+      const set = await fetch(sims.backbeat?.knobs as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amplitude_bp: 4000 }) });
+      expect(set.status).toBe(200);
+      await until('the amplitude in /health', async () => ((await (await fetch(`${url}/health`)).json()) as { providers: { amplitude_bp: number } }).providers.amplitude_bp === 4000, 10_000);
+      expect((await (await fetch(sims.backbeat?.stats as string)).json()) as { requests: number }).toMatchObject({ requests: expect.any(Number) });
+      const health = (await (await fetch(`${url}/health`)).json()) as { status: string; simulators: Record<string, { url: string }>; providers: { license: { status: string }; breakers: Record<string, { state: string }> } };
       expect(health.status).toBe('ok');
+      expect(health.simulators.kaching?.url).toBe(sims.kaching?.url);
       expect(health.providers.license.status).toBe('valid');
       expect(Object.keys(health.providers.breakers)).toEqual(expect.arrayContaining(['kaching', 'backbeat', 'mcp-registry', 'shhh', 'slurp', 'provisioner', 'council-1']));
       expect(Object.values(health.providers.breakers).map((b) => b.state)).not.toContain('open');

@@ -76,7 +76,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     runtime,
     sims,
     stop: async () => {
-      runtime.stop();
+      await runtime.stop();
       await Promise.all(Object.values(sims).map((s) => s.close()));
     },
   };
