@@ -91,7 +91,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
 
   it('imports the demo operator key file through the console and unlocks it', async () => {
     await page.setInputFiles('[data-testid="key-import-file"]', srv.demo_key!.path);
-    await page.waitForFunction(() => (document.querySelector('[data-testid="key-import-text"]') as HTMLTextAreaElement | null)?.value.includes('secret_encrypted'));
+    await waitUntil('the picked key file in the paste box', async () => ((await page.inputValue('[data-testid="key-import-text"]')).includes('secret_encrypted') ? true : undefined));
     await page.fill('[data-testid="key-import-pass"]', 'wrong');
     await page.click('[data-testid="key-import-submit"]');
     await page.waitForSelector('[data-testid="key-import"] [role="alert"]:has-text("bad_passphrase")');
@@ -108,7 +108,8 @@ describe('operator actions (browser mode, --human-operator)', () => {
     await page.click('[data-testid="key-unlock-submit"]');
     await page.waitForSelector(`${row}.is-unlocked`);
     // At rest: the key file, encrypted; never the secret.
-    const stored = await page.evaluate(() => localStorage.getItem('swoosh.operator-keys.v1') ?? '');
+    // Page-side expressions are strings here: the Node typecheck has no DOM names.
+    const stored = await page.evaluate<string>("localStorage.getItem('swoosh.operator-keys.v1') ?? ''");
     expect(stored).toContain(op1.signer.slice(13));
     expect(stored).toContain('secret_encrypted');
     expect(stored).not.toMatch(/"secret":/);
@@ -133,9 +134,9 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(await page.textContent(`${dialog} [data-testid="action-payload"]`)).toContain('"justification": "False positive');
     expect(await page.textContent(`${dialog} [data-testid="action-fingerprint"]`)).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
     await shot(page, 'actions-dialog-dark');
-    await page.evaluate(() => { document.documentElement.dataset.theme = 'light'; });
+    await page.evaluate("document.documentElement.dataset.theme = 'light'");
     await shot(page, 'actions-dialog-light');
-    await page.evaluate(() => { document.documentElement.dataset.theme = 'dark'; });
+    await page.evaluate("document.documentElement.dataset.theme = 'dark'");
     expect(await sign()).toBeNull();
     const s = await waitUntil('the quarantine to be lifted', async () => {
       const st = await state();
