@@ -343,7 +343,7 @@ function ScanStatus({ st, rejected, onMore, onStop, onCatchUp }: { st: ScanState
   const pct = st.runBudget > 0 ? Math.min(100, (100 * st.runDone) / st.runBudget) : 0;
   let range = '';
   if (v && st.result?.kind === 'wal') range = v.scanned === 0 ? 'nothing scanned yet' : `in #${formatInt(v.lo)}–#${formatInt(v.hi)} (${formatInt(v.scanned)} of ${formatInt(v.hi)} records)`;
-  if (v && st.result?.kind === 'rejections') range = v.scanned === 0 ? 'nothing scanned yet' : `in ${formatInt(v.scanned)} rejections (ids 0–${formatInt(v.hi)})`;
+  if (v && st.result?.kind === 'rejections') range = v.scanned === 0 ? 'nothing scanned yet' : `in ${formatInt(v.scanned)} rejections (ids up to ${formatInt(v.hi)})`;
   const canMore = v !== undefined && !st.running && !v.capped && (st.result?.kind === 'wal' ? !v.exhausted : true);
   return (
     <div className="tl-scan" data-testid="scan-status" aria-live="polite">

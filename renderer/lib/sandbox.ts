@@ -165,7 +165,7 @@ async function prepare(step: SandboxStep, head: SandboxBase, opts: SandboxOption
     return { proposal: signed, rebased, mode: 'signed', note: `signed with operator key ${opts.sign.label}, verified here` };
   }
   const why = step.origin === 'wal' ? 'rebased onto the sandbox HEAD, so the signed bytes changed' : `${step.origin} in the sandbox, unsigned`;
-  return { proposal: p, rebased, mode: 'trusted', note: `signature not checked (sandbox trusts it): ${why}; fact signatures inside are verified` };
+  return { proposal: p, rebased, mode: 'trusted', note: `not checked: ${why}; fact signatures inside (votes, licence tokens, MCP reports) are verified` };
 }
 
 function baseOutcome(step: SandboxStep, head: SandboxBase): StepOutcome {
