@@ -102,6 +102,11 @@ export class Host {
     return record ? decisionRecord(index, record, this.genesis.project) : null;
   }
 
+  /** Signatures verified on worker threads so far; null when verification runs inline. */
+  get verifiedOffThread(): number | null {
+    return this.verifyPool ? this.verifyPool.verified_items : null;
+  }
+
   serverHlc(): Hlc {
     return this.engine.current.server_hlc;
   }

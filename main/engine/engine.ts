@@ -255,10 +255,25 @@ export class Engine {
   }
 }
 
+const SIGNER_KEYS_MAX = 10_000;
+/** signer → its checked raw key, or null if it can never verify (isValidPublicKey is slow: curve math). */
+const signerKeys = new Map<string, Uint8Array | null>();
+
+function signerKey(signer: string): Uint8Array | null {
+  let key = signerKeys.get(signer);
+  if (key === undefined) {
+    const raw = publicKeyFromSigner(signer);
+    key = raw !== null && isValidPublicKey(raw) ? raw : null;
+    if (signerKeys.size >= SIGNER_KEYS_MAX) signerKeys.delete(signerKeys.keys().next().value as string);
+    signerKeys.set(signer, key);
+  }
+  return key;
+}
+
 /** What a verify worker needs, or null when the key or signature can never verify. */
 function verifyItem(p: Proposal, e: EncodedProposal): VerifyItem | null {
-  const key = publicKeyFromSigner(p.signer);
-  if (key === null || !isValidPublicKey(key)) return null;
+  const key = signerKey(p.signer);
+  if (key === null) return null;
   const signature = b64uDecode(p.signature);
   if (signature === null || signature.length !== 64) return null;
   return { key, message: e.signing_text, signature };

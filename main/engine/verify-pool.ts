@@ -43,6 +43,8 @@ export function defaultVerifyWorkers(): number {
 export class VerifyPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
+  /** Signatures answered by the workers so far (for tests and metrics). */
+  verified_items = 0;
 
   private constructor(size: number) {
     for (let i = 0; i < size; i += 1) this.slots.push(this.spawn());
@@ -104,6 +106,7 @@ export class VerifyPool {
     slot.requests.delete(m.id);
     slot.items_in_flight -= request.items;
     if (slot.items_in_flight === 0) slot.worker.unref();
+    this.verified_items += m.verdicts.length;
     request.resolve(m.verdicts);
   }
 
