@@ -242,7 +242,7 @@ export interface SimulatorUrls {
 }
 
 /** One line per simulator with its knobs URL, then the same as one JSON line for scripts. */
-function printSimulators(sims: SimulatorUrls): void {
+export function printSimulators(sims: SimulatorUrls): void {
   for (const [name, s] of Object.entries(sims)) process.stdout.write(`swoosh: simulator ${name} ${s.url} knobs ${s.knobs}\n`);
   process.stdout.write(`${JSON.stringify({ event: 'simulators', simulators: sims })}\n`);
 }
