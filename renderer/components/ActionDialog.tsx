@@ -58,7 +58,12 @@ export function ActionDialog({ def, keys, onClose, onDone }: { def: ActionDef; k
   const [stamp, setStamp] = useState(() => Date.now());
   const textRef = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => textRef.current?.focus(), []);
+  // Focus goes to the justification, and back to whatever opened the dialog when it closes.
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    textRef.current?.focus();
+    return () => opener?.focus?.();
+  }, []);
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), TICK_MS);
     return () => clearInterval(t);
