@@ -435,7 +435,7 @@ interface Project {
 
 const demo_cast = demoCast();
 
-async function project(knobs: DemoKnobs = {}, before?: (sims: Record<string, SimServer<BaseKnobs>>) => void): Promise<Project> {
+async function project(knobs: DemoKnobs = {}, before?: (sims: Record<string, SimServer<BaseKnobs>>) => void, auto_release_after_ms: number | null = null): Promise<Project> {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-providers-'));
   const genesis = demoGenesis({ period_ms: 2000, epoch_ms: Date.now() - 10_000 });
   let demo: Demo | null = null;
@@ -443,7 +443,7 @@ async function project(knobs: DemoKnobs = {}, before?: (sims: Record<string, Sim
     db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true,
     health: () => (demo ? { providers: demo.runtime.health() } : {}),
   });
-  demo = await startDemo({ swoosh: running.url, cast: demo_cast, genesis, clock: systemClock, knobs, tick_ms: 60_000 });
+  demo = await startDemo({ swoosh: running.url, cast: demo_cast, genesis, clock: systemClock, knobs, tick_ms: 60_000, auto_release_after_ms });
   demo.runtime.stop(); // stepped by hand
   before?.(demo.sims);
   const api = new SwooshClient({ url: running.url });
@@ -630,6 +630,18 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     p.sims.shhh?.setKnobs({ version: 1 });
     for (let i = 0; i < 5; i += 1) await p.runtime.tick();
     expect(await records(p, 'Policy_Update')).toHaveLength(1);
+  });
+
+  it('a SHHH outage does not hold back an automatic release; the policy lane names the outage first', async () => {
+    const p = await project({ slurp: { breach: { 'git://demo/specs': 'secret' } } }, undefined, 1500);
+    await tickUntil(p, 'QUARANTINED', () => p.state().policy.quarantined);
+    p.sims.shhh?.setKnobs({ down: true });
+    await tickUntil(p, 'a failed policy read', () => laneLast(p, 'policy').startsWith('error: '));
+    expect(laneLast(p, 'policy')).toBe('error: shhh: HTTP 503 unavailable: shhh-sim is down (knob)');
+    expect(p.state().policy.quarantined).toBe(true);
+    await tickUntil(p, 'Quarantine_Release', () => !p.state().policy.quarantined);
+    const [release] = await records(p, 'Quarantine_Release');
+    expect(release?.proposal.inputs.justification).toBe('automatic release after 2 s (demo operator bot): secret at git://demo/specs#L4: credential material (denied by policy v1)');
   });
 
   // Once a bug: FactClient built `new CircuitBreaker(clock)` with the default scale (1), so

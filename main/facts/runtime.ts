@@ -450,9 +450,20 @@ export class AgentRuntime {
 
   private async policyLane(s: State): Promise<string | null> {
     if (s.control.terminated || !this.license.open()) return null;
-    const update = await this.policyUpdate(s);
+    // A failed policy read must not hold back alerts or an automatic release: it is
+    // reported (and backed off) only when nothing else in the lane happened.
+    let readError: unknown = null;
+    const update = await this.policyUpdate(s).catch((err: unknown) => {
+      readError = err;
+      return null;
+    });
     if (update !== null) return update;
-    if (s.policy.quarantined) return this.quarantineStep(s);
+    const did = s.policy.quarantined ? await this.quarantineStep(s) : await this.alertStep(s);
+    if (did === null && readError !== null) throw readError;
+    return did;
+  }
+
+  private async alertStep(s: State): Promise<string | null> {
     this.quarantinedSince_ms = null;
     if (s.execution.phase === null) return null;
     const alerts = await this.shhh.alerts();
@@ -462,6 +473,7 @@ export class AgentRuntime {
     if (denied.length === 0) return null;
     return this.propose(this.agent, 'Policy_Violation', { rationale: alert.rationale, findings: alert.findings as unknown as JsonObject[] });
   }
+
 
   /**
    * Proposes SHHH's policy when it is newer than the one in state (at most one policy read
