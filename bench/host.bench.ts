@@ -46,7 +46,7 @@ import type { Engine, SubmitResult } from '../main/engine/engine';
 import { hashStateNative } from '../main/engine/hashing';
 import { genesisHead, replayRows } from '../main/engine/replay';
 import { chainTrustingVerifier, NodeVerifier } from '../main/engine/verifier';
-import { Host } from '../main/host';
+import { DEFAULT_SNAPSHOT_EVERY, Host } from '../main/host';
 import { loadMachine } from '../main/machine';
 import { proposalHashOf, recordBodyText, recordHashOf, type CommitBatch, type StoredSnapshot } from '../main/store/store';
 import { row, throughput, type BenchRow, type TimingOptions } from './harness';
@@ -98,7 +98,7 @@ export const DEFAULT_HOST_CONFIG: HostBenchConfig = {
   rate_duration_ms: 5_000,
   rate_warmup_ms: 3_000,
   wal_records: 200_000,
-  snapshot_every: 1000,
+  snapshot_every: DEFAULT_SNAPSHOT_EVERY,
   replay_records: 100_000,
   replay_budget_ms: 15_000,
   time_travel_queries: 500,
@@ -579,7 +579,7 @@ export async function benchEngine(config: HostBenchConfig, chain: ProposalChain,
       },
       notes: [
         `engine: ${n} proposals (13 boot + Control_Pause/Resume pairs) submitted in order to a fresh Host (durability FULL, batch_max 512, `
-          + `snapshot_every 1000, ${config.engine_window} outstanding); every one accepted; best of ${runs.length} runs `
+          + `snapshot_every ${DEFAULT_SNAPSHOT_EVERY}, ${config.engine_window} outstanding); every one accepted; best of ${runs.length} runs `
           + `(${runs.map((r) => fmt(r.per_s)).join(', ')}/s) after a ${warm}-proposal warm-up on another fresh database; `
           + `each run followed by the two ceilings (SQLite ${sqliteRates.map((x) => fmt(x)).join(', ')}/s; verify ${verifyRates.map((x) => fmt(x)).join(', ')}/s), best of each kept`,
         `engine commits: ${batchSizes.length} transactions, mean ${fmt(meanBatch, 1)} records (max ${Math.max(...batchSizes)}), ${snapshots} snapshots; `
@@ -924,6 +924,17 @@ export function walFixture(config: HostBenchConfig, records: number, log: Log): 
 }
 
 /** replayRows from genesis over the first `limit` records (chain-trusting, as recovery replays). */
+/** Snapshot rows and the bytes of their state text: what the snapshot cadence costs on disk. */
+function snapshotFootprint(path: string): { rows: number; bytes: number } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const r = db.prepare<[], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(LENGTH(state)) AS bytes FROM snapshots').get();
+    return { rows: r?.n ?? 0, bytes: r?.bytes ?? 0 };
+  } finally {
+    db.close();
+  }
+}
+
 function replaySpeed(path: string, limit: number, budget_ms: number): { per_s: number; records: number; ceiling_per_s: number } {
   const spec = loadMachine();
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -942,22 +953,33 @@ function replaySpeed(path: string, limit: number, budget_ms: number): { per_s: n
       }
     }
     // The ceiling: the same pages read, each body hashed and parsed (what replay does before reduce).
-    let ceilingRows = 0;
-    let sink = 0;
-    const c0 = performance.now();
-    for (const r of scan(limit)) {
-      if (recordHashOf(r.body) !== r.record_hash) throw new Error(`record ${r.index} hash mismatch`);
-      sink += (JSON.parse(r.body) as { index: number }).index;
-      ceilingRows += 1;
-    }
-    const ceiling_ms = performance.now() - c0;
-    if (sink === 0) throw new Error('empty WAL');
-    const start = genesisHead(genesis, spec);
-    const t0 = performance.now();
-    const head = replayRows(start, scan(limit), { spec });
-    const ms = performance.now() - t0;
-    if (head.index < 1) throw new Error('replay applied nothing');
-    return { per_s: (head.index * 1000) / ms, records: head.index, ceiling_per_s: (ceilingRows * 1000) / ceiling_ms };
+    const ceiling = (): number => {
+      let ceilingRows = 0;
+      let sink = 0;
+      const c0 = performance.now();
+      for (const r of scan(limit)) {
+        if (recordHashOf(r.body) !== r.record_hash) throw new Error(`record ${r.index} hash mismatch`);
+        sink += (JSON.parse(r.body) as { index: number }).index;
+        ceilingRows += 1;
+      }
+      if (sink === 0) throw new Error('empty WAL');
+      return (ceilingRows * 1000) / (performance.now() - c0);
+    };
+    const replay = (): { per_s: number; records: number } => {
+      const start = genesisHead(genesis, spec);
+      const t0 = performance.now();
+      const head = replayRows(start, scan(limit), { spec });
+      const ms = performance.now() - t0;
+      if (head.index < 1) throw new Error('replay applied nothing');
+      return { per_s: (head.index * 1000) / ms, records: head.index };
+    };
+    // Two interleaved rounds, best of each: outside load then hits the figure and its ceiling alike.
+    const ceilings = [ceiling()];
+    const runs = [replay()];
+    ceilings.push(ceiling());
+    runs.push(replay());
+    const best = runs[0]!.per_s >= runs[1]!.per_s ? runs[0]! : runs[1]!;
+    return { per_s: best.per_s, records: best.records, ceiling_per_s: Math.max(...ceilings) };
   } finally {
     db.close();
   }
@@ -984,6 +1006,7 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
   const fixture = walFixture(config, total, log);
   log(fixture.built_ms === null ? `long WAL: cached ${fixture.path}` : `long WAL: built ${fmt(total)} records in ${fmt(fixture.built_ms / 1000, 1)} s`);
   const fileMB = fileBytes(fixture.path) / MB;
+  const snaps = snapshotFootprint(fixture.path);
 
   const replayLimit = Math.min(config.replay_records, total);
   const replay = replaySpeed(fixture.path, replayLimit, config.replay_budget_ms);
@@ -1055,8 +1078,11 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
     notes: [
       `long WAL: ${fmt(total)} records (${fmt(config.wal_records)} + ${config.snapshot_every - 1} past the last snapshot, so start-up replays the longest possible tail), `
         + `snapshot_every ${config.snapshot_every}, ${fmt(fileMB, 1)} MB; ${fixture.built_ms === null ? 'reused from the cache' : `built in ${fmt(fixture.built_ms / 1000, 1)} s`} (${fixture.path})`,
+      `snapshots: ${fmt(snaps.rows)} rows, ${fmt(snaps.bytes / MB, 1)} MB of state text (${fmt((100 * snaps.bytes) / (fileMB * MB), 2)} % of the file; `
+        + `${fmt(snaps.bytes / Math.max(1, snaps.rows))} bytes each)`,
       `replay: the first ${fmt(replay.records)} records from genesis (bounded by ${fmt(config.replay_records)} records or ${fmt(config.replay_budget_ms / 1000)} s) `
-        + 'through replayRows with the chain-trusting verifier (as recovery replays), rows paged 2000 at a time as Store.scan pages them',
+        + 'through replayRows with the chain-trusting verifier (as recovery replays), rows paged 2000 at a time as Store.scan pages them; '
+        + 'two rounds of (ceiling, replay) interleaved, best of each',
       `start-up: startServer in a fresh process, page cache warm; Host recovery ${fmt(opened.recovery.duration_ms)} ms `
         + `(snapshot ${opened.recovery.snapshot_index}, ${opened.recovery.replayed} records replayed); floor read ${opened.floor_rows} tail rows`,
       `time travel: ${tt.length} GET /state/at/N with N uniform in 1..${fmt(total)} (seed ${config.seed}), each after a GET /state, one keep-alive connection; `

@@ -33,6 +33,12 @@ export interface ReduceDeps {
   verifier: Verifier;
   /** Optional faster state hasher (the host plugs in node:crypto); must equal H. */
   hashState?: (s: State) => Hash;
+  /**
+   * Optional faster canonicalize for state regions (the host plugs in a cache by object
+   * identity, sound because effects replace regions and never mutate them); must equal
+   * canonicalize.
+   */
+  canonicalRegion?: (region: unknown) => string;
 }
 
 /** Live admission only: the server's wall clock, for hlc_from_future. */
@@ -128,7 +134,7 @@ function step(head: Head, p: Proposal, deps: ReduceDeps, admission: Admission | 
   const ctx: GuardContext = { state: head.state, proposal: p, transition: t, wall_ms: hlc.wall_ms, verifier: deps.verifier, leaves };
   const judged = runGuards(ctx, windowResult.outcome);
   if (!judged.ok) return judged.rejected;
-  return apply(head, p, t, hlc, judged, windowResult);
+  return apply(head, p, t, hlc, judged, windowResult, deps.canonicalRegion ?? canonicalize);
 }
 
 /**
@@ -259,6 +265,7 @@ function apply(
   hlc: Hlc,
   judged: { outcomes: GuardOutcome[]; branch: string | null },
   win: { beat: number; window_id: string | null },
+  canonical: (v: unknown) => string,
 ): Stepped {
   const effect = EFFECTS[t.name];
   const ctx: EffectContext = {
@@ -268,7 +275,7 @@ function apply(
   const effected = effect ? effect(head.state, ctx) : { state: head.state, branch: judged.branch };
   // CONTRACT §3: `Z` may come in, `+00:00` always goes out (state and record).
   const hlcText = formatHlc(hlc);
-  const next = finish(head.state, effected.state, p, hlcText);
+  const next = finish(head.state, effected.state, p, hlcText, canonical);
   return { ok: true, state: next, t, hlcText, judged, branch: t.branches ? effected.branch : null };
 }
 
@@ -292,7 +299,7 @@ function finishRecord(head: Head, p: Proposal, s: Stepped, deps: ReduceDeps): Ac
 }
 
 /** Bookkeeping shared by every transition: order key, derived mode, and region epochs. */
-function finish(prev: State, next: State, p: Proposal, hlcText: string): State {
+function finish(prev: State, next: State, p: Proposal, hlcText: string, canonical: (v: unknown) => string): State {
   const mode = deriveMode(next);
   const control = mode === next.control.mode ? next.control : { ...next.control, mode };
   const withMode: State = {
@@ -303,15 +310,15 @@ function finish(prev: State, next: State, p: Proposal, hlcText: string): State {
   };
   const epoch = { ...prev.epoch };
   for (const key of REGION_KEYS) {
-    if (regionChanged(prev, withMode, key)) epoch[key] += 1;
+    if (regionChanged(prev, withMode, key, canonical)) epoch[key] += 1;
   }
   return { ...withMode, epoch };
 }
 
 /** Identity first (effects share unchanged regions), then canonical bytes. */
-export function regionChanged(prev: State, next: State, key: string): boolean {
+export function regionChanged(prev: State, next: State, key: string, canonical: (v: unknown) => string = canonicalize): boolean {
   if (!isRegionKey(key)) return false;
   const a = prev[key];
   const b = next[key];
-  return a !== b && canonicalize(a) !== canonicalize(b);
+  return a !== b && canonical(a) !== canonical(b);
 }

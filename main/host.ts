@@ -47,6 +47,14 @@ export class HostError extends Error {
 
 export const systemClock: Clock = { now_ms: () => Date.now() };
 
+/**
+ * Records between snapshots. Time travel to N replays up to this many − 1 records from the
+ * nearest snapshot, so it bounds /state/at latency; each snapshot is one ≈ 4 kB row
+ * (docs/benchmarks.md has the trade-off: 250 keeps p99 well under 50 ms for about 1 %
+ * more file than 1000).
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 250;
+
 export class Host {
   private constructor(
     readonly store: Store,
@@ -73,7 +81,7 @@ export class Host {
       const verifyPool = VerifyPool.create(opts.verify_workers ?? defaultVerifyWorkers());
       const engine = new Engine({
         spec, store, clock, verifier: new NodeVerifier(), verify_pool: verifyPool, head: engineHead, project: genesis.project,
-        snapshot_every: opts.snapshot_every ?? 1000,
+        snapshot_every: opts.snapshot_every ?? DEFAULT_SNAPSHOT_EVERY,
         queue_max: opts.queue_max ?? 10_000,
         batch_max: opts.batch_max ?? 512,
         check_invariants: opts.check_invariants ?? false,
@@ -185,5 +193,5 @@ function snapshotDisagreement(store: Store, s: { index: number; state_hash: Hash
 /** Nearest snapshot ≤ index, then replay up to index (time travel; `swoosh replay --to`). */
 export function headAt(store: Store, genesis: Genesis, spec: Spec, index: number): ReplayHead {
   const start = startingHead(store, genesis, spec, index);
-  return replayRows(start, store.scan(start.index + 1), { spec, to: index });
+  return replayRows(start, store.scan(start.index + 1, 2000, index), { spec, to: index });
 }

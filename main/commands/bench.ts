@@ -7,7 +7,7 @@
 //   swoosh bench --full               the long WAL at 1,000,000 records (the issue's size)
 //   swoosh bench --only engine,http   any of: core, engine, http, wal
 //   swoosh bench --wal N              the long WAL at N records
-//   swoosh bench --snapshot-every N   the long WAL's snapshot cadence (default 1000, as `swoosh serve`)
+//   swoosh bench --snapshot-every N   the long WAL's snapshot cadence (default 250, the host's default)
 //   swoosh bench --fresh              rebuild the cached long WAL
 //   swoosh bench --dir PATH           where the databases go (default $TMPDIR/swoosh-bench; use a real disk)
 //   swoosh bench --write-docs [FILE]  also replace the results block of docs/benchmarks.md

@@ -23,7 +23,7 @@ import { validateProposal } from '../../core/wire';
 import { b64uDecode } from '../../core/b64u';
 import { isValidPublicKey, publicKeyFromSigner, type Verifier } from '../../core/crypto';
 import { utf8 } from '../../core/canonical';
-import { hashStateNative } from './hashing';
+import { canonicalPart, hashStateNative } from './hashing';
 import { encodeProposal, recordText, type EncodedProposal } from './encode';
 import type { VerifyItem, VerifyPool } from './verify-pool';
 import { recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
@@ -320,7 +320,7 @@ class BatchWork {
     const now_ms = this.opts.clock.now_ms();
     const verifier = p.verdict === false ? withVerdict(this.opts.verifier, proposal, encoded, false) : this.opts.verifier;
     const result = reduce(
-      this.head, proposal, { spec: this.opts.spec, verifier, hashState: hashStateNative }, { now_ms },
+      this.head, proposal, { spec: this.opts.spec, verifier, hashState: hashStateNative, canonicalRegion: canonicalPart }, { now_ms },
       p.verdict === true ? { validated: true, signature_verified: true } : { validated: true },
     );
     if (!result.ok) return this.refuse(proposal, result.rejection, p);

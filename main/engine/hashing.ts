@@ -11,7 +11,8 @@ import type { Hash } from '../../core/types';
 
 const regionText = new WeakMap<object, string>();
 
-function canonicalPart(value: unknown): string {
+/** canonicalize, cached by object identity (for state regions, which are replaced, never mutated). */
+export function canonicalPart(value: unknown): string {
   if (typeof value !== 'object' || value === null) return canonicalize(value);
   let text = regionText.get(value);
   if (text === undefined) {

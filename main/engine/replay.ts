@@ -26,7 +26,7 @@ import { reduce, replayStored } from '../../core/reduce';
 import type { Spec } from '../../core/spec';
 import type { Genesis, Hash, RecordBody, WalRecord } from '../../core/types';
 import type { Verifier } from '../../core/crypto';
-import { hashStateNative } from './hashing';
+import { canonicalPart, hashStateNative } from './hashing';
 import { parseRecord, recordHashOf } from '../store/store';
 import { chainTrustingVerifier } from './verifier';
 
@@ -142,7 +142,7 @@ function applyTrusted(head: ReplayHead, row: StoredRow, opts: ReplayOptions): Re
   if (record.index !== row.index) fail(`record says index ${record.index}`);
   if (record.prev_record_hash !== head.record_hash) fail('prev_record_hash does not link to the previous record');
   if (record.state_pre_hash !== head.hash) fail('state_pre_hash is not the previous state_post_hash');
-  const result = replayStored(head, record.proposal, { spec: opts.spec, verifier: chainTrustingVerifier });
+  const result = replayStored(head, record.proposal, { spec: opts.spec, verifier: chainTrustingVerifier, canonicalRegion: canonicalPart });
   if (!result.ok) return fail(`the reducer rejects it on replay: ${result.rejection.code}: ${result.rejection.reason}`);
   if (typeof record.state_post_hash !== 'string') fail('state_post_hash is missing');
   return { state: result.state, hash: record.state_post_hash, index: row.index, record_hash: row.record_hash };
@@ -166,7 +166,7 @@ function applyRow(head: ReplayHead, row: StoredRow, verifier: Verifier, opts: Re
   if (record.index !== row.index) fail(`record says index ${record.index}`);
   if (record.prev_record_hash !== head.record_hash) fail('prev_record_hash does not link to the previous record');
   if (record.state_pre_hash !== head.hash) fail('state_pre_hash is not the previous state_post_hash');
-  const result = reduce(head, record.proposal, { spec: opts.spec, verifier, hashState: hashStateNative });
+  const result = reduce(head, record.proposal, { spec: opts.spec, verifier, hashState: hashStateNative, canonicalRegion: canonicalPart });
   if (!result.ok) return fail(`the reducer rejects it on replay: ${result.rejection.code}: ${result.rejection.reason}`);
   if (result.hash !== record.state_post_hash) fail(`replay gives state ${result.hash}, record says ${record.state_post_hash}`);
   if (opts.strict && canonicalize(bodyOf(record)) !== canonicalize(result.body)) fail('recorded guard outcomes or fields differ from the reducer\'s');

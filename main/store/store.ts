@@ -171,6 +171,9 @@ export class Store {
       range: db.prepare<[number, number], { idx: number; body: string; record_hash: string }>(
         'SELECT idx, body, record_hash FROM wal WHERE idx >= ? ORDER BY idx LIMIT ?',
       ),
+      rangeTo: db.prepare<[number, number, number], { idx: number; body: string; record_hash: string }>(
+        'SELECT idx, body, record_hash FROM wal WHERE idx >= ? AND idx <= ? ORDER BY idx LIMIT ?',
+      ),
       snapshotAtOrBefore: db.prepare<[number], SnapshotRow>('SELECT * FROM snapshots WHERE idx <= ? ORDER BY idx DESC'),
       snapshotIndexes: db.prepare<[], { idx: number }>('SELECT idx FROM snapshots ORDER BY idx'),
       rejections: db.prepare<[number, number], RejectionDbRow>('SELECT * FROM rejections WHERE id >= ? ORDER BY id LIMIT ?'),
@@ -248,11 +251,15 @@ export class Store {
     return row ? parseRecord(row.body, row.record_hash) : null;
   }
 
-  /** Stored rows from `from` on, in order; raw text so callers can verify before trusting. */
-  *scan(from: number, batch = 2000): Generator<{ index: number; body: string; record_hash: string }> {
+  /**
+   * Stored rows from `from` on (up to `to`, when given), in order; raw text so callers can
+   * verify before trusting. `to` keeps time travel from reading a page past what it needs.
+   */
+  *scan(from: number, batch = 2000, to?: number): Generator<{ index: number; body: string; record_hash: string }> {
     let next = Math.max(1, from);
     for (;;) {
-      const rows = this.stmt.range.all(next, batch);
+      if (to !== undefined && next > to) return;
+      const rows = to === undefined ? this.stmt.range.all(next, batch) : this.stmt.rangeTo.all(next, to, batch);
       for (const row of rows) yield { index: row.idx, body: row.body, record_hash: row.record_hash };
       if (rows.length < batch) return;
       next = (rows[rows.length - 1] as { idx: number }).idx + 1;
