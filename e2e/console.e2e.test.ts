@@ -30,6 +30,9 @@ const ROW_H_PX = 24;
 const CHART = '[data-testid="chart-panel"]';
 const MINI_CHART = '[data-testid="timeline-chart"]';
 
+/** What makes a view worth picturing, where its first render is not (metrics need two scrapes). */
+const PICTURE_READY: Partial<Record<string, string>> = { metrics: '#main .recharts-surface' };
+
 let srv: Served;
 let browser: Browser;
 let w: WatchedPage;
@@ -300,8 +303,11 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     for (const [i, v] of VIEWS.entries()) {
       if (i < 4) continue;
       await openView(i + 1);
-      // Let the view's first fetches land (bounded; a view still loading is pictured as is).
+      // Let the view's first fetches land (bounded; a view still loading is pictured as is:
+      // what each view shows is its own spec's business, this one only checks it renders).
       await page.waitForFunction(() => !/Loading/.test(document.querySelector('#main')?.textContent ?? ''), undefined, { timeout: 5_000 }).catch(() => undefined);
+      const ready = PICTURE_READY[v.id];
+      if (ready) await page.waitForSelector(ready, { timeout: 8_000 }).catch(() => undefined);
       await shot(page, `view-${v.id}-dark`);
     }
     w.assertClean();

@@ -279,10 +279,15 @@ export async function watchedPage(browser: Browser, o: PageOptions = {}): Promis
   };
 }
 
-/** Saves a full-viewport PNG as <SCREENSHOT_DIR>/<name>.png and returns its path. */
-export async function shot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a full-viewport PNG as <SCREENSHOT_DIR>/<name>.png and returns its path. The mouse
+ * is first parked in the top-left corner, so a hover tooltip left over from an earlier
+ * step does not end up in the picture (keep_hover: true to picture a hover on purpose).
+ */
+export async function shot(page: Page, name: string, o: { keep_hover?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
+  if (!o.keep_hover) await page.mouse.move(0, 0);
   // Let transitions and fonts settle so the picture is what an operator sees.
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   await page.screenshot({ path, animations: 'disabled' });
