@@ -114,7 +114,7 @@ function onFailure(ctx: TestContext): void {
     const path = join(tmpdir(), `swoosh-console-e2e-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
     await page?.screenshot({ path }).then(() => console.error(`page at failure: ${path}`), () => undefined);
     if (w?.problems.length) console.error(`page problems:\n  ${w.problems.join('\n  ')}`);
-    if (srv) console.error(`swoosh serve stderr (tail):\n${srv.stderr().slice(-4000)}`);
+    if (srv) console.error(`swoosh serve stdout (tail):\n${srv.lines.slice(-15).join('\n')}\nstderr (tail):\n${srv.stderr().slice(-4000)}`);
   });
 }
 
