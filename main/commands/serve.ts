@@ -274,7 +274,7 @@ export function demoHealth(d: DemoSettings = {}): { health: () => Record<string,
     attach: async (r) => {
       demo = await startDemo({
         swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock,
-        auto_approve: !d.human_operator, auto_release_after_ms: d.auto_release_after_ms ?? null,
+        human_operator: d.human_operator ?? false, auto_release_after_ms: d.auto_release_after_ms ?? null,
       });
       const stop = r.stop;
       r.stop = async () => {

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from '../cli';
 import { demoGenesis, writeDemoOperatorKey } from '../demo';
 import { HostError } from '../host';
-import { demoHealth, portOf, startServer, untilSignal, type Running } from './serve';
+import { demoHealth, portOf, printSimulators, startServer, untilSignal, type Running } from './serve';
 
 export const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,6 +42,8 @@ export interface DemoHostSettings {
   quiet?: boolean;
   /** Where messages for the operator go (stdout by default). */
   say?: (line: string) => void;
+  /** Print each simulator's URL and knobs URL on stdout, as `serve --sim` does. */
+  announce_simulators?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startDemoHost(s: DemoHostSettings): Promise<Running> {
     const withDemo = demoHealth();
     const running = await startServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', health: withDemo.health, console: s.console, quiet: s.quiet });
     await withDemo.attach(running);
+    if (s.announce_simulators) printSimulators(withDemo.simulators());
     return running;
   };
   try {
@@ -137,7 +140,7 @@ export async function startCommand(args: string[]): Promise<number> {
     why = prepared.ok ? why : prepared.reason;
   }
   process.stdout.write(`swoosh: ${why}; serving the console in browser mode instead.\n`);
-  const running = await startDemoHost({ db, port, console: true });
+  const running = await startDemoHost({ db, port, console: true, announce_simulators: true });
   const key = writeDemoOperatorKey(dirname(db));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);

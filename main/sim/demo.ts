@@ -29,7 +29,8 @@ export interface DemoOptions {
   genesis: Genesis;
   clock: Clock;
   knobs?: DemoKnobs;
-  auto_approve?: boolean;
+  /** op-1 is the human at the console: the bot approves with the other operators only. */
+  human_operator?: boolean;
   auto_release_after_ms?: number | null;
   tick_ms?: number;
 }
@@ -59,14 +60,15 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     swoosh: o.swoosh,
     clock: o.clock,
     agent: o.cast.agents[0] as Cast['kaching'],
-    // op-1 is the human at the console; the bot approves with every key when auto_approve is on.
-    operators: (o.auto_approve ?? true) ? [...o.cast.operators] : o.cast.operators.slice(1),
+    // With a human at the console the bot still approves, but never as op-1, so each
+    // REVERB needs the human's approval too (threshold 2 of op-1, op-2).
+    operators: o.human_operator ? o.cast.operators.slice(1) : [...o.cast.operators],
     services: {
       kaching: urls.kaching as string, mcp: urls.mcp as string, backbeat: urls.backbeat as string, slurp: urls.slurp as string,
       shhh: urls.shhh as string, provisioner: urls.provisioner as string,
       council: o.cast.council.map((_, i) => urls[`council-${i + 1}`] as string),
     },
-    auto_approve: o.auto_approve ?? true,
+    auto_approve: true,
     auto_release_after_ms: o.auto_release_after_ms === undefined ? null : o.auto_release_after_ms,
     watch_quorum: true,
     tick_ms: o.tick_ms ?? 250,
