@@ -32,7 +32,9 @@ export const CHROMIUM_PATH = process.env.SWOOSH_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = resolve(process.env.SWOOSH_SCREENSHOTS ?? join(REPO_DIR, 'docs', 'screenshots'));
 export const CONSOLE_DIR = process.env.SWOOSH_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR;
 /** Flags from the project rules: headless, no sandbox (containers), nothing phoning home. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  // A container's /dev/shm is often 64 MB, too small for Chromium's shared memory.
+  '--disable-dev-shm-usage'];
 export const VIEWPORT = { width: 1600, height: 960 };
 
 /** Default bound for one UI step (a selector to appear, a line to be printed). */

@@ -10,9 +10,10 @@ import { ActionsBadge } from './ActionsBadge';
 
 type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
 
-function Stat({ label, value, title, tone = 'neutral', mono = false, testId }: { label: string; value: string; title?: string; tone?: Tone; mono?: boolean; testId?: string }) {
+/** `shrinkable` cells give up width first (hash, HLC): the state words must stay whole. */
+function Stat({ label, value, title, tone = 'neutral', mono = false, testId, shrinkable = false }: { label: string; value: string; title?: string; tone?: Tone; mono?: boolean; testId?: string; shrinkable?: boolean }) {
   return (
-    <div className={`stat tone-${tone}`} title={title} data-testid={testId}>
+    <div className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}`} title={title} data-testid={testId}>
       <div className="stat-label">{label}</div>
       <div className={`stat-value${mono ? ' mono' : ''}`}>{value}</div>
     </div>
@@ -41,8 +42,8 @@ export function Header({ cursor, onHelp }: { cursor: Cursor; onHelp: () => void 
       </div>
       <div className="stats">
         <Stat label="HEAD" value={live.head ? `#${formatInt(live.head.index)}` : '…'} testId="head-index" tone="accent" />
-        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono />
-        <Stat label="HLC" value={shortHlc(live.head?.hlc)} title={live.head?.hlc ?? 'no proposal applied yet'} mono />
+        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono shrinkable />
+        <Stat label="HLC (UTC)" value={hlcTimeOfDay(live.head?.hlc)} title={live.head?.hlc ?? 'no proposal applied yet'} mono shrinkable />
         <Stat label="Flow" value={flow} title="active FLOW configuration" />
         <Stat label="Control" value={mode} tone={modeTone} testId="control-mode" title={s?.control.last_reason ?? undefined} />
         <Stat
@@ -70,6 +71,13 @@ export function Header({ cursor, onHelp }: { cursor: Cursor; onHelp: () => void 
       </div>
     </header>
   );
+}
+
+/** The header has room for the time of day only; the full HLC is in the tooltip. */
+function hlcTimeOfDay(hlc: string | null | undefined): string {
+  const full = shortHlc(hlc);
+  const space = full.indexOf(' ');
+  return space > 0 ? full.slice(space + 1) : full;
 }
 
 function licenceText(phase: string): string {

@@ -98,9 +98,11 @@ export function VirtualRows({ count, rowHeight, overscan = 8, renderRow, onRange
     anchor.current = { scrollTop: top, offset: clamped };
     el.scrollTop = top;
     setScrollTop(top);
-    // Only a new request scrolls; offset changes from the user's own scrolling do not.
+    // Only a new request scrolls; offset changes from the user's own scrolling do not, and
+    // nor do new rows — except when following the tail ('end'): a record arriving while the
+    // operator reads an old one must not yank the list back to the cursor row.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [scrollTo?.index, scrollTo?.align, scrollTo?.nonce, count, viewport]);
+  }, [scrollTo?.index, scrollTo?.align, scrollTo?.nonce, scrollTo?.align === 'end' ? count : -1, viewport]);
 
   const first = Math.max(0, Math.floor(offset / rowHeight) - overscan);
   const last = Math.min(count - 1, Math.ceil((offset + viewport) / rowHeight) + overscan);
