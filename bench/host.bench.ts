@@ -354,10 +354,11 @@ export class ServerChild {
   static start(): ServerChild {
     const require = createRequire(import.meta.url);
     const tsx = pathToFileURL(require.resolve('tsx')).href;
-    // SWOOSH_BENCH_CPU_PROF=DIR: the server child writes a V8 CPU profile there.
+    // SWOOSH_BENCH_CPU_PROF=DIR: the server child writes a V8 CPU profile there;
+    // SWOOSH_BENCH_TRACE_GC=1: it prints its GC pauses (node --trace-gc) on its stdout.
     const prof = process.env.SWOOSH_BENCH_CPU_PROF;
     const proc = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
-      execArgv: ['--import', tsx, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
+      execArgv: ['--import', tsx, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(process.env.SWOOSH_BENCH_TRACE_GC ? ['--trace-gc'] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new ServerChild(proc);

@@ -99,6 +99,11 @@ export class Store {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${durability}`);
+      // Checkpoint the -wal file into the database every 100 pages (≈ 400 kB) rather than
+      // SQLite's 1000: a checkpoint runs inside a commit, on the event loop, and at 1000
+      // pages it stalled one commit in ~180 by 3 – 4 ms (p99 of POST /transition); at 100
+      // the worst commit is ≈ 1.4 ms. Same pages written in total; more, smaller fsyncs.
+      this.db.pragma('wal_autocheckpoint = 100');
       // Take the exclusive lock now, so a second writer fails at start, not at first write.
       this.db.exec('BEGIN IMMEDIATE; COMMIT;');
       this.migrate();
