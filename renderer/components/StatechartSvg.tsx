@@ -19,6 +19,8 @@ export interface LastTransition {
 interface Props {
   layout: ChartLayout;
   state: State | null;
+  /** Active leaves to highlight (the xstate feed's configuration); default: activeLeaves(state). */
+  leaves?: readonly string[];
   last: LastTransition | null;
   /** Source states of the transition (spec `from`), pulsed when nothing moved. */
   sources?: readonly string[];
@@ -60,8 +62,8 @@ function arrowPath(a: ChartBox, b: ChartBox): { d: string; mx: number; my: numbe
   return { d: `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`, mx: (sx + 2 * cx + ex) / 4, my: (sy + 2 * cy + ey) / 4 };
 }
 
-function StatechartSvgImpl({ layout, state, last, sources = [], compact = false, onSelect, selected = null }: Props) {
-  const leaves = state ? activeLeaves(state) : [];
+function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], compact = false, onSelect, selected = null }: Props) {
+  const leaves = given ?? (state ? activeLeaves(state) : []);
   const active = activeSet(leaves);
   const delta = state && last ? leafDelta(last.from, state) : { exited: [], entered: [] };
   const arrows: Array<{ d: string; mx: number; my: number; key: string }> = [];

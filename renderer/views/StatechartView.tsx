@@ -2,14 +2,21 @@
 // (live HEAD unless time-travelling), the last transition animated, and beside it the
 // active configuration, the last transition's guard outcomes and what the configuration
 // structurally allows next.
+//
+// The highlight comes from xstate (DESIGN §3): an actor of the machine generated from the
+// YAML, fed the accepted transitions (renderer/lib/xstateFeed.ts); its inspection events
+// are listed under the chart and its configuration is cross-checked against the state
+// document at every frame ("xstate model ✓ agrees").
 
 import { useMemo } from 'react';
 import type { Cursor } from '../App';
 import { Chip, Empty, Kv, Mark, Panel } from '../components/ui';
+import { InspectionEvents, ModelCheck, SHOWN_MAX } from '../components/InspectionEvents';
 import { RecentTransitions } from '../components/RecentTransitions';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
 import { formatInt, shortHlc, signerName } from '../lib/format';
 import { activeLeaves, enabledTransitions } from '../lib/spec';
+import { useXstateFeed } from '../components/useXstateFeed';
 import { useConsole } from '../state/context';
 
 export function StatechartView({ cursor }: { cursor: Cursor }) {
@@ -22,7 +29,9 @@ export function StatechartView({ cursor }: { cursor: Cursor }) {
     [frame, record],
   );
   const sources = record ? spec.transitions[record.transition]?.from ?? [] : [];
-  const leaves = state ? activeLeaves(state) : [];
+  const { view: xs } = useXstateFeed(frame);
+  // The feed stands at the frame once synced; the document's leaves only before its first frame.
+  const leaves = state && xs.index === frame?.index ? xs.configuration : state ? activeLeaves(state) : [];
   const enabled = useMemo(() => (state ? enabledTransitions(spec, state) : []), [spec, state]);
 
   return (
@@ -37,7 +46,7 @@ export function StatechartView({ cursor }: { cursor: Cursor }) {
       <div className="statechart-grid">
         <div className="chart-column">
           <Panel className="chart-panel" testId="chart-panel">
-            {state ? <StatechartSvg layout={layout} state={state} last={last} sources={sources} /> : <Empty>{cursor.error ?? 'Loading state…'}</Empty>}
+            {state ? <StatechartSvg layout={layout} state={state} leaves={leaves} last={last} sources={sources} /> : <Empty>{cursor.error ?? 'Loading state…'}</Empty>}
             <div className="chart-legend" aria-hidden="true">
               <span><i className="lg lg-active" /> active</span>
               <span><i className="lg lg-path" /> contains active</span>
@@ -47,9 +56,14 @@ export function StatechartView({ cursor }: { cursor: Cursor }) {
               <span className="legend-right">{spec.regions.length} orthogonal regions · {Object.keys(spec.states).length} states · {Object.keys(spec.transitions).length} transitions</span>
             </div>
           </Panel>
-          <Panel title="Recent transitions" extra={<span className="muted">up to {cursor.index === null ? 'HEAD' : `#${formatInt(cursor.index)}`} · click to travel</span>} className="recent-panel">
-            <RecentTransitions cursor={cursor} />
-          </Panel>
+          <div className="chart-bottom">
+            <Panel title="Recent transitions" extra={<span className="muted">up to {cursor.index === null ? 'HEAD' : `#${formatInt(cursor.index)}`} · click to travel</span>} className="recent-panel">
+              <RecentTransitions cursor={cursor} />
+            </Panel>
+            <Panel title="Inspection events" extra={<><ModelCheck view={xs} /><span className="muted">last {SHOWN_MAX}</span></>} className="inspect-panel" testId="inspection-panel">
+              <InspectionEvents view={xs} />
+            </Panel>
+          </div>
         </div>
         <div className="side">
           <Panel title="Last transition" testId="last-transition">
