@@ -89,7 +89,8 @@ const SERVE_OPTIONS = {
   console: { type: 'boolean', default: false },
   sim: { type: 'boolean', default: false },
   durability: { type: 'string', default: 'FULL' },
-  'snapshot-every': { type: 'string', default: '1000' },
+  // No default here: the host's DEFAULT_SNAPSHOT_EVERY (250) applies.
+  'snapshot-every': { type: 'string' },
   trace: { type: 'string', default: 'none' },
   'check-invariants': { type: 'boolean', default: false },
   // --sim only: the demo project's beat period, whether op-1 is left to the human at the
@@ -181,7 +182,7 @@ async function serveWith(v: ServeValues): Promise<number> {
   if (!v.db) throw new UsageError('--db PATH is required');
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
   if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
-  const snapshot_every = positiveInt(v['snapshot-every'], '--snapshot-every');
+  const snapshot_every = v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every');
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
   const auto_release_s = Number(v['auto-release-s']);
   if (!Number.isInteger(auto_release_s) || auto_release_s < 0) throw new UsageError('--auto-release-s must be a non-negative integer');

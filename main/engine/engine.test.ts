@@ -50,6 +50,21 @@ describe('engine', () => {
     host.close();
   });
 
+  it('closing with proposals queued answers them shutting_down, writes none of them and throws nothing later', async () => {
+    const { sc, proposals } = lifecycle();
+    const db = join(dir, 'a.db');
+    const host = Host.open({ db, genesis: sc.genesis });
+    const answers = proposals.map((p) => host.engine.submit(p));
+    host.close(); // before the scheduled drain runs: the store is gone under it
+    const results = await Promise.all(answers);
+    expect(results.map((r) => ('error' in r ? r.error.code : r.status))).toEqual(proposals.map(() => 'shutting_down'));
+    expect(results.every((r) => r.status === 503)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the stale drain and verify answers land here
+    const again = Host.open({ db, genesis: sc.genesis });
+    expect(again.store.walLength()).toBe(0);
+    again.close();
+  });
+
   it('answers a duplicate with the original outcome, also within the same batch', async () => {
     const { sc, proposals } = lifecycle();
     const host = Host.open({ db: join(dir, 'a.db'), genesis: sc.genesis });

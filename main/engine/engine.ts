@@ -151,7 +151,7 @@ export class Engine {
 
   /** Queues a parsed JSON body; resolves after the batch holding it is durable. */
   submit(raw: unknown): Promise<SubmitResult> {
-    if (this.stopped) return Promise.resolve({ status: 500, error: { code: 'shutting_down', reason: 'the orchestrator is stopping' } });
+    if (this.stopped) return Promise.resolve({ status: 503, error: { code: 'shutting_down', reason: 'the orchestrator is stopping' } });
     if (this.queue.length >= this.opts.queue_max) {
       return Promise.resolve({
         status: 429,
@@ -175,8 +175,16 @@ export class Engine {
     });
   }
 
+  /**
+   * Stops taking and running proposals. Queued ones were never written, so each caller is
+   * told so now; a drain or verify answer scheduled earlier finds the engine stopped and
+   * does nothing (the store may already be closed under it).
+   */
   stop(): void {
     this.stopped = true;
+    const error: ApiError = { code: 'shutting_down', reason: 'the orchestrator stopped before this proposal was written' };
+    for (const p of this.queue.splice(0)) p.resolve({ status: 503, error });
+    this.toVerify = [];
   }
 
   private scheduleDrain(): void {
@@ -221,6 +229,7 @@ export class Engine {
   }
 
   private drain(): void {
+    if (this.stopped) return;
     this.draining = true;
     try {
       while (this.queue.length > 0) {
