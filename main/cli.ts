@@ -15,7 +15,7 @@ commands:
             real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
             [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
   vault     init|genkey|import-key|set|list|rm|passwd --vault FILE …   (swoosh vault --help)
-  replay    --db PATH [--to N]
+  replay    --db PATH [--to N]  |  --repro FILE   (a console-exported slice; exit 1 at the first difference)
   verify    --db PATH
   keygen    --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force]
   sign      --key FILE --proposal FILE|- [--passphrase-env VAR]

@@ -8,7 +8,7 @@ import {
 const ERROR_CODES = [
   'malformed', 'inputs_hash_mismatch', 'bad_signature', 'unknown_signer', 'role_denied', 'unknown_transition',
   'invalid_from_state', 'guard_failed', 'hlc_regression', 'hlc_from_future', 'wrong_window', 'idem_key_conflict',
-  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer',
+  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer', 'shutting_down',
 ];
 
 const errorBody = {
@@ -71,7 +71,7 @@ export function openApiDocument(): Record<string, unknown> {
             413: err('Body over 1 MiB'),
             415: err('Not application/json'),
             429: { description: 'overloaded; honour Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...json('Error') },
-            503: err('not_writer, with the writer URL'),
+            503: err('not_writer, with the writer URL; shutting_down while the host stops'),
           },
         },
       },

@@ -8,7 +8,8 @@ import { headAt } from '../host';
 import { CorruptionError, genesisHead, replayRows } from '../engine/replay';
 import { NodeVerifier } from '../engine/verifier';
 import { parse, UsageError } from '../cli';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { replayRepro } from '../../core/repro';
 
 function openExisting(db: string | undefined): { store: Store; genesis: Genesis } {
   if (!db) throw new UsageError('--db PATH is required');
@@ -27,8 +28,25 @@ function progress(total: number): (index: number) => void {
   return (index) => process.stderr.write(`\r${index}/${total} records (${Math.floor((100 * index) / Math.max(1, total))}%)`);
 }
 
+/** `swoosh replay --repro FILE`: re-runs a console-exported slice (docs/repro-files.md), signatures checked. */
+function replayReproFile(path: string): number {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read repro file ${path}: ${(err as Error).message}`);
+  }
+  const out = replayRepro(doc, { spec: loadMachine(), verifier: new NodeVerifier() });
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  return out.ok ? 0 : 1;
+}
+
 export async function replayCommand(args: string[]): Promise<number> {
-  const v = parse(args, { db: { type: 'string' }, to: { type: 'string' } });
+  const v = parse(args, { db: { type: 'string' }, to: { type: 'string' }, repro: { type: 'string' } });
+  if (v.repro !== undefined) {
+    if (v.db !== undefined || v.to !== undefined) throw new UsageError('--repro FILE takes no --db or --to: the file carries its own start state');
+    return replayReproFile(v.repro);
+  }
   const { store, genesis } = openExisting(v.db);
   try {
     const length = store.walLength();

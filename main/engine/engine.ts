@@ -74,7 +74,7 @@ export interface ApiError {
 
 export type SubmitResult =
   | { status: 200 | 202; body: AcceptedBody }
-  | { status: 400 | 409 | 429 | 500; error: ApiError; retry_after_s?: number };
+  | { status: 400 | 409 | 429 | 500 | 503; error: ApiError; retry_after_s?: number };
 
 export type EngineEvent =
   | { type: 'accepted'; record: WalRecord; decision: DecisionRecord; state: State; latency_ms: number; branch: string | null }

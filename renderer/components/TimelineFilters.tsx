@@ -11,7 +11,7 @@ import type { Cursor } from '../App';
 import { describeError, type RejectionRow, type WalRecord } from '../api/ConsoleApi';
 import { nobleVerifier } from '../../core/crypto';
 import { formatInt, regionOf, shortHlc, signerName } from '../lib/format';
-import { buildRepro, replayRepro, REPRO_RECORDS_MAX, reproFileName, type ReproFile } from '../lib/repro';
+import { buildRepro, replayRepro, REPRO_RECORDS_MAX, reproFileName, type ReproFile } from '../../core/repro';
 import {
   compileFilter, filterActive, matchableRecord, matchableRejection, RejectionScan, WalScan,
   type Abort, type RejectionMatch, type ScanView, type WalFilter, type WalMatch,

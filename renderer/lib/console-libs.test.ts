@@ -13,7 +13,7 @@ import { Scenario } from '../../core/testing/scenario';
 import type { Proposal, WalRecord } from '../../core/types';
 import type { RejectionRow } from '../api/ConsoleApi';
 import { counterRate, increaseBy, parseProm, parseSampleLine, pointBetween, Ring, sumBy, total } from './prom';
-import { buildRepro, replayRepro, REPRO_FORMAT, type ReproFile } from './repro';
+import { buildRepro, replayRepro, REPRO_FORMAT, type ReproFile } from '../../core/repro';
 import { draftProposal, moveStep, runSandbox, stepsFromWal, trustingVerifier, type SandboxStep } from './sandbox';
 import { specFromYaml } from './spec';
 import { compileFilter, matchableRecord, matchableRejection, NO_FILTER, RejectionScan, WalScan } from './walFilter';

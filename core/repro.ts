@@ -6,10 +6,10 @@
 // pure reducer over each record's proposal, every hash compared, stopping at the first
 // difference. Both functions are pure and total (a bad file is an answer, not a throw).
 
-import { H } from '../../core/hash';
-import { reduce, type ReduceDeps } from '../../core/reduce';
-import type { State } from '../../core/state';
-import type { Hash, WalRecord } from '../../core/types';
+import { H } from './hash';
+import { reduce, type ReduceDeps } from './reduce';
+import type { State } from './state';
+import type { Hash, WalRecord } from './types';
 
 export const REPRO_FORMAT = 'swoosh-repro/1';
 /** A slice larger than this is refused: a repro is for a person to read and a test to run. */
