@@ -12,6 +12,7 @@ import { buildRepro, type ReproFile } from '../../core/repro';
 import { Scenario } from '../../core/testing/scenario';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
+import type { Proposal } from '../../core/types';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-repro-'));
   const sc = new Scenario(loadMachine(), { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
   const host = Host.open({ db: join(dir, 'a.db'), genesis: sc.genesis });
-  const proposals = [];
+  const proposals: Proposal[] = [];
   const submit = sc.submit.bind(sc);
   sc.submit = (p) => {
     proposals.push(p);
