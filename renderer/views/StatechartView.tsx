@@ -14,6 +14,7 @@ import { Chip, Empty, Kv, Mark, Panel } from '../components/ui';
 import { InspectionEvents, ModelCheck, SHOWN_MAX } from '../components/InspectionEvents';
 import { RecentTransitions } from '../components/RecentTransitions';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
+import { StatelyInspectButton } from '../components/StatelyInspectButton';
 import { formatInt, shortHlc, signerName } from '../lib/format';
 import { activeLeaves, enabledTransitions } from '../lib/spec';
 import { useXstateFeed } from '../components/useXstateFeed';
@@ -29,7 +30,7 @@ export function StatechartView({ cursor }: { cursor: Cursor }) {
     [frame, record],
   );
   const sources = record ? spec.transitions[record.transition]?.from ?? [] : [];
-  const { view: xs } = useXstateFeed(frame);
+  const { feed, view: xs } = useXstateFeed(frame);
   // The feed stands at the frame once synced; the document's leaves only before its first frame.
   const leaves = state && xs.index === frame?.index ? xs.configuration : state ? activeLeaves(state) : [];
   const enabled = useMemo(() => (state ? enabledTransitions(spec, state) : []), [spec, state]);
@@ -41,6 +42,9 @@ export function StatechartView({ cursor }: { cursor: Cursor }) {
         <span className="view-sub">
           {cursor.index === null ? <>live · HEAD <b>#{formatInt(cursor.headIndex)}</b></> : <>time travel · record <b>#{formatInt(cursor.index)}</b> of {formatInt(cursor.headIndex)}</>}
           {' · '}machine <span className="mono" title={spec.hash}>{spec.id}</span>
+        </span>
+        <span className="view-head-tools">
+          <StatelyInspectButton feed={feed} />
         </span>
       </div>
       <div className="statechart-grid">
