@@ -22,6 +22,7 @@ import { createActor, type Actor, type InspectionEvent, type Observer, type Stat
 import type { Spec } from '../../core/spec';
 import { activeLeaves, type State } from '../../core/state';
 import { createSwooshMachine, leavesOf, type SwooshEvent, type SwooshMachine } from '../../core/xstate';
+import { Ring } from './prom';
 
 /** Ring entries kept (the view lists the last ~50). */
 export const RING_MAX = 200;
@@ -76,21 +77,6 @@ export interface FeedView {
 }
 
 const NO_DIFFERENCE: Difference = { only_xstate: [], only_document: [] };
-
-export class Ring<T> {
-  private readonly items: T[] = [];
-  constructor(readonly capacity: number) {}
-  push(item: T): void {
-    this.items.push(item);
-    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
-  }
-  toArray(): T[] {
-    return this.items.slice();
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
 
 /** The xstate StateValue of a configuration given by its active leaves (atomic children as `{}`). */
 export function stateValueOf(leaves: readonly string[]): StateValue {
