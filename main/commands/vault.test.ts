@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../cli';
-import { encodeKeyFile, signerIdOf, writeKeyFile } from '../keys/keyfile';
+import { signerOfSecret } from '../../core/keyformat';
+import { encodeKeyFile, writeKeyFile } from '../keys/keyfile';
 import { Vault } from '../keys/vault';
 import { runSwoosh } from '../testing/proc';
 import { vaultCommand, type VaultIo } from './vault';
@@ -56,7 +57,7 @@ describe('swoosh vault', () => {
     writeKeyFile(keyFile, encodeKeyFile(seed, 'kf-pass'));
     const imp = io({ SWOOSH_VAULT_PASSPHRASE: PASS, KEYPASS: 'kf-pass' });
     expect(await vaultCommand(['import-key', '--vault', path, 'op-bot', '--key', keyFile, '--passphrase-env', 'KEYPASS'], imp.io)).toBe(0);
-    expect(imp.out()).toBe(`op-bot ${signerIdOf(seed)}\n`);
+    expect(imp.out()).toBe(`op-bot ${signerOfSecret(seed)}\n`);
 
     const s1 = io({ SWOOSH_VAULT_PASSPHRASE: PASS, TOKEN: CREDENTIAL });
     expect(await vaultCommand(['set', '--vault', path, 'slurp-token', '--from-env', 'TOKEN'], s1.io)).toBe(0);
@@ -68,7 +69,7 @@ describe('swoosh vault', () => {
     expect(await vaultCommand(['list', '--vault', path], l.io)).toBe(0);
     const lines = l.out().trim().split('\n');
     expect(lines.map((x) => x.split('\t').slice(0, 2).join(' '))).toEqual(['agent-1 ed25519-seed', 'kaching-token credential', 'op-bot ed25519-seed', 'slurp-token credential']);
-    expect(lines[2]).toBe(`op-bot\ted25519-seed\t${signerIdOf(seed)}`);
+    expect(lines[2]).toBe(`op-bot\ted25519-seed\t${signerOfSecret(seed)}`);
     const printed = [a, g, imp, s1, s2, l].map((x) => x.out() + x.err()).join('');
     for (const secret of [CREDENTIAL, 'kt-from-stdin', PASS, Buffer.from(seed).toString('hex')]) expect(printed).not.toContain(secret);
     expect(readFileSync(path, 'utf8')).not.toContain(CREDENTIAL);

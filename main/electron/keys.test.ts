@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { b64uEncode } from '../../core/b64u';
 import { nobleVerifier, proposalSigningBytes } from '../../core/crypto';
-import { decodeKeyFile, encodeKeyFile, generateSecret, loadSigner, signerIdOf } from '../keys/keyfile';
+import { signerOfSecret } from '../../core/keyformat';
+import { decodeKeyFile, encodeKeyFile, generateSecret, loadSigner } from '../keys/keyfile';
 import { createMainKeys, KeysError } from './keys';
 
 const dirs: string[] = [];
@@ -92,7 +93,7 @@ describe('operator keys in Electron main', () => {
     expect(await code(keys.importFile('x', '{"kind":"other"}', 'pw'))).toBe('bad_key_file');
     expect(await code(keys.importFile('x', 'not json', 'pw'))).toBe('bad_key_file');
     const k = await keys.importFile('imported', file, 'file pw');
-    expect(k.signer).toBe(signerIdOf(secret));
+    expect(k.signer).toBe(signerOfSecret(secret));
     expect(readFileSync(join(dir, `${k.id}.key`), 'utf8')).not.toContain(b64uEncode(secret));
     expect(await code(keys.importFile('again', file, 'file pw'))).toBe('duplicate_key');
     await keys.remove(k.id);

@@ -15,19 +15,11 @@ import { createPrivateKey, sign as edSign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { b64uEncode } from '../../core/b64u';
-import { proposalSigningBytes, publicKeyFromSigner } from '../../core/crypto';
-import { sha256Hex } from '../../core/hash';
+import { proposalSigningBytes } from '../../core/crypto';
+import { AUTO_LOCK_MS, cleanKeyLabel, fingerprintOf, keyIdOf, KEYS_MAX, type KeyFile } from '../../core/keyformat';
 import type { Proposal } from '../../core/types';
-import { decodeKeyFile, encodeKeyFile, generateSecret, KeyFileError, type KeyFile } from '../keys/keyfile';
-
-export interface KeyInfo {
-  id: string;
-  label: string;
-  signer: string;
-  fingerprint: string;
-  created_ms: number;
-  unlocked: boolean;
-}
+import type { OperatorKeyInfo } from '../../renderer/api/ConsoleApi';
+import { decodeKeyFile, encodeKeyFile, generateSecret, KeyFileError } from '../keys/keyfile';
 
 export class KeysError extends Error {
   constructor(readonly code: 'bad_passphrase' | 'locked' | 'unknown_key' | 'bad_key_file' | 'declined' | 'malformed' | 'duplicate_key' | 'too_many_keys', readonly reason: string) {
@@ -39,14 +31,11 @@ export class KeysError extends Error {
 export interface MainKeysOptions {
   dir: string;
   /** Shows the operator exactly what will be signed; resolves true only on an explicit yes. */
-  confirm: (request: { key: KeyInfo; payload_json: string }) => Promise<boolean>;
+  confirm: (request: { key: OperatorKeyInfo; payload_json: string }) => Promise<boolean>;
   now_ms?: () => number;
   auto_lock_ms?: number;
 }
 
-export const AUTO_LOCK_MS = 15 * 60_000;
-const KEYS_MAX = 64;
-const LABEL_CHARS_MAX = 80;
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte RFC 8032 seed follows it. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -54,22 +43,6 @@ interface IndexEntry {
   id: string;
   label: string;
   created_ms: number;
-}
-
-export function fingerprintOf(signer: string): string {
-  const pk = publicKeyFromSigner(signer);
-  if (pk === null) return '—';
-  return sha256Hex(pk).slice(0, 16).replace(/(.{4})(?=.)/g, '$1 ');
-}
-
-/** Same id scheme as the browser store (renderer/api/browserKeys.ts), so ids agree across modes. */
-function idOf(signer: string): string {
-  return `k-${fingerprintOf(signer).replace(/ /g, '')}`;
-}
-
-function cleanLabel(label: string, signer: string): string {
-  const l = label.trim().replace(/[\u0000-\u001f\u007f]/g, '').slice(0, LABEL_CHARS_MAX);
-  return l === '' ? `key ${fingerprintOf(signer).slice(0, 9)}` : l;
 }
 
 function privateKeyOf(seed: Uint8Array): KeyObject {
@@ -122,7 +95,7 @@ export function createMainKeys(opts: MainKeysOptions) {
   function expire(): void {
     for (const [id, k] of unlocked) if (now_ms() - k.used_ms > auto_lock_ms) unlocked.delete(id);
   }
-  function info(e: IndexEntry, signer: string): KeyInfo {
+  function info(e: IndexEntry, signer: string): OperatorKeyInfo {
     expire();
     return { id: e.id, label: e.label, signer, fingerprint: fingerprintOf(signer), created_ms: e.created_ms, unlocked: unlocked.has(e.id) };
   }
@@ -130,28 +103,28 @@ export function createMainKeys(opts: MainKeysOptions) {
     unlocked.set(id, { key: privateKeyOf(seed), used_ms: now_ms() });
     seed.fill(0);
   }
-  function add(label: string, doc: KeyFile, seed: Uint8Array): KeyInfo {
+  function add(label: string, doc: KeyFile, seed: Uint8Array): OperatorKeyInfo {
     const entries = readIndex();
-    const id = idOf(doc.signer);
+    const id = keyIdOf(doc.signer);
     if (entries.some((e) => e.id === id)) throw new KeysError('duplicate_key', `this console already holds ${doc.signer}`);
     if (entries.length >= KEYS_MAX) throw new KeysError('too_many_keys', `at most ${KEYS_MAX} keys`);
     writeFileSync(fileOf(id), `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'w' });
-    const e = { id, label: cleanLabel(label, doc.signer), created_ms: now_ms() };
+    const e = { id, label: cleanKeyLabel(label, doc.signer), created_ms: now_ms() };
     writeIndex([...entries, e]);
     hold(id, seed);
     return info(e, doc.signer);
   }
 
   return {
-    async list(): Promise<KeyInfo[]> {
+    async list(): Promise<OperatorKeyInfo[]> {
       return readIndex().map((e) => info(e, readKeyFile(e.id).signer));
     },
-    async create(label: string, passphrase: string): Promise<KeyInfo> {
+    async create(label: string, passphrase: string): Promise<OperatorKeyInfo> {
       if (passphrase === '') throw new KeysError('bad_passphrase', 'the passphrase is empty');
       const seed = generateSecret();
       return add(label, encodeKeyFile(seed, passphrase), seed);
     },
-    async importFile(label: string, keyFileText: string, passphrase: string): Promise<KeyInfo> {
+    async importFile(label: string, keyFileText: string, passphrase: string): Promise<OperatorKeyInfo> {
       let doc: unknown;
       try {
         doc = JSON.parse(keyFileText);
@@ -168,7 +141,7 @@ export function createMainKeys(opts: MainKeysOptions) {
       if (passphrase === '') throw new KeysError('bad_passphrase', 'give a passphrase to store the key under');
       return add(label, encodeKeyFile(secret, passphrase), secret);
     },
-    async unlock(id: string, passphrase: string): Promise<KeyInfo> {
+    async unlock(id: string, passphrase: string): Promise<OperatorKeyInfo> {
       const e = entry(id);
       const doc = readKeyFile(id);
       let secret: Uint8Array;

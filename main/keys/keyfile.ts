@@ -1,8 +1,5 @@
-// Operator key files (DESIGN §3: keys at rest are encrypted).
-//
-//   {"kind": "swoosh-ed25519-key", "version": 1, "signer": "hmmm:ed25519:…",
-//    "secret_encrypted": {"kdf": "scrypt", "N", "r", "p", "salt", "cipher": "aes-256-gcm",
-//                         "iv", "tag", "ciphertext"}}
+// Operator key files (DESIGN §3: keys at rest are encrypted), with node:crypto. The format
+// (fields, constants, shape checks) is core/keyformat.ts, shared with the browser console.
 //
 // The secret is the 32-byte RFC 8032 seed. It is encrypted with AES-256-GCM under a key
 // derived by scrypt from a passphrase; the signer id is the GCM additional data, so a file
@@ -13,43 +10,18 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { b64uDecode, b64uEncode } from '../../core/b64u';
-import { nobleSigner, publicKeyFromSecret, signerFromPublicKey, type Signer } from '../../core/crypto';
+import { nobleSigner, type Signer } from '../../core/crypto';
+import {
+  IV_BYTES, KEY_FORMAT_VERSION, KEY_KIND, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
+  scryptParamsSane, SECRET_BYTES, signerOfSecret, TAG_BYTES, type KeyFile,
+} from '../../core/keyformat';
 
-export const KEY_KIND = 'swoosh-ed25519-key';
-export const KEY_FORMAT_VERSION = 1;
-/** scrypt cost: N = 2^15, r = 8 (≈32 MiB, ~0.1 s): fine for an operator, slow for a guesser. */
-const SCRYPT = { N: 1 << 15, r: 8, p: 1 } as const;
-const SCRYPT_MAXMEM = 256 * 1024 * 1024;
-
-export interface EncryptedSecret {
-  kdf: 'scrypt';
-  N: number;
-  r: number;
-  p: number;
-  salt: string;
-  cipher: 'aes-256-gcm';
-  iv: string;
-  tag: string;
-  ciphertext: string;
-}
-
-export interface KeyFile {
-  kind: typeof KEY_KIND;
-  version: number;
-  signer: string;
-  secret_encrypted?: EncryptedSecret;
-  /** Present only in files written with --insecure-plaintext. */
-  secret?: string;
-}
+export type { EncryptedSecret, KeyFile } from '../../core/keyformat';
 
 export class KeyFileError extends Error {}
 
 export function generateSecret(): Uint8Array {
-  return new Uint8Array(randomBytes(32));
-}
-
-export function signerIdOf(secret: Uint8Array): string {
-  return signerFromPublicKey(publicKeyFromSecret(secret));
+  return new Uint8Array(randomBytes(SECRET_BYTES));
 }
 
 function deriveKey(passphrase: string, salt: Uint8Array, params: { N: number; r: number; p: number }): Buffer {
@@ -58,14 +30,14 @@ function deriveKey(passphrase: string, salt: Uint8Array, params: { N: number; r:
 
 /** The key file document for `secret`; encrypted unless passphrase is null. */
 export function encodeKeyFile(secret: Uint8Array, passphrase: string | null): KeyFile {
-  const signer = signerIdOf(secret);
+  const signer = signerOfSecret(secret);
   if (passphrase === null) return { kind: KEY_KIND, version: KEY_FORMAT_VERSION, signer, secret: b64uEncode(secret) };
   if (passphrase === '') throw new KeyFileError('the passphrase is empty');
-  const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const key = deriveKey(passphrase, salt, SCRYPT);
+  const salt = randomBytes(SALT_BYTES);
+  const iv = randomBytes(IV_BYTES);
+  const key = deriveKey(passphrase, salt, SCRYPT_PARAMS);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`${KEY_KIND}\n${signer}`, 'utf8'));
+  cipher.setAAD(Buffer.from(keyFileAad(signer), 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
   key.fill(0);
   return {
@@ -73,7 +45,7 @@ export function encodeKeyFile(secret: Uint8Array, passphrase: string | null): Ke
     version: KEY_FORMAT_VERSION,
     signer,
     secret_encrypted: {
-      kdf: 'scrypt', ...SCRYPT, salt: b64uEncode(salt), cipher: 'aes-256-gcm',
+      kdf: 'scrypt', ...SCRYPT_PARAMS, salt: b64uEncode(salt), cipher: 'aes-256-gcm',
       iv: b64uEncode(iv), tag: b64uEncode(cipher.getAuthTag()), ciphertext: b64uEncode(ciphertext),
     },
   };
@@ -89,11 +61,9 @@ function bytesField(v: unknown, name: string, length?: number): Uint8Array {
 
 /** The 32-byte secret of a key file document; checks it against the file's signer. */
 export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret: Uint8Array; signer: string; encrypted: boolean } {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KeyFileError('not a key file (expected a JSON object)');
-  const k = doc as Partial<KeyFile>;
-  if (k.kind !== KEY_KIND) throw new KeyFileError(`not a key file (kind is not "${KEY_KIND}")`);
-  if (k.version !== KEY_FORMAT_VERSION) throw new KeyFileError(`key file version ${String(k.version)} is not supported`);
-  if (typeof k.signer !== 'string') throw new KeyFileError('key file has no signer');
+  const problem = keyFileShapeProblem(doc);
+  if (problem !== null) throw new KeyFileError(problem);
+  const k = doc as KeyFile;
   let secret: Uint8Array;
   let encrypted: boolean;
   if (k.secret_encrypted !== undefined) {
@@ -101,9 +71,7 @@ export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret
     if (passphrase === null || passphrase === '') throw new KeyFileError('the key file is encrypted: give its passphrase (--passphrase-env VAR)');
     const e = k.secret_encrypted;
     if (e.kdf !== 'scrypt' || e.cipher !== 'aes-256-gcm') throw new KeyFileError('unsupported key encryption');
-    // Bounded so that a crafted file cannot make us allocate or spin without limit.
-    const sane = [e.N, e.r, e.p].every((n) => Number.isSafeInteger(n) && n >= 1) && e.N <= 1 << 16 && e.r <= 16 && e.p <= 4;
-    if (!sane) throw new KeyFileError('bad scrypt parameters');
+    if (!scryptParamsSane(e)) throw new KeyFileError('bad scrypt parameters');
     let key: Buffer;
     try {
       key = deriveKey(passphrase, bytesField(e.salt, 'salt'), { N: e.N, r: e.r, p: e.p });
@@ -112,10 +80,10 @@ export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret
       throw new KeyFileError('bad scrypt parameters');
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, bytesField(e.iv, 'iv', 12));
-      decipher.setAAD(Buffer.from(`${KEY_KIND}\n${k.signer}`, 'utf8'));
-      decipher.setAuthTag(bytesField(e.tag, 'tag', 16));
-      secret = new Uint8Array(Buffer.concat([decipher.update(bytesField(e.ciphertext, 'ciphertext', 32)), decipher.final()]));
+      const decipher = createDecipheriv('aes-256-gcm', key, bytesField(e.iv, 'iv', IV_BYTES));
+      decipher.setAAD(Buffer.from(keyFileAad(k.signer), 'utf8'));
+      decipher.setAuthTag(bytesField(e.tag, 'tag', TAG_BYTES));
+      secret = new Uint8Array(Buffer.concat([decipher.update(bytesField(e.ciphertext, 'ciphertext', SECRET_BYTES)), decipher.final()]));
     } catch (err) {
       if (err instanceof KeyFileError) throw err;
       throw new KeyFileError('cannot decrypt the key: wrong passphrase or a damaged file');
@@ -124,11 +92,11 @@ export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret
     }
   } else if (k.secret !== undefined) {
     encrypted = false;
-    secret = bytesField(k.secret, 'secret', 32);
+    secret = bytesField(k.secret, 'secret', SECRET_BYTES);
   } else {
     throw new KeyFileError('key file holds no secret');
   }
-  if (signerIdOf(secret) !== k.signer) throw new KeyFileError('the secret does not belong to the key file\'s signer');
+  if (signerOfSecret(secret) !== k.signer) throw new KeyFileError('the secret does not belong to the key file\'s signer');
   return { secret, signer: k.signer, encrypted };
 }
 

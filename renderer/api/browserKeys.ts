@@ -9,17 +9,14 @@
 
 import { H } from '../../core/hash';
 import { nobleSigner, proposalSigningBytes } from '../../core/crypto';
+import { AUTO_LOCK_MS, cleanKeyLabel, fingerprintOf, keyIdOf, KEYS_MAX } from '../../core/keyformat';
 import {
-  checkKeyFile, decodeKeyFile, encodeKeyFile, fingerprintOf, KeyFileError, keyFileText, parseKeyFile, randomSecret,
-  type KdfOptions, type KeyFileDoc,
+  checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, randomSecret,
+  type KdfOptions, type KeyFile,
 } from '../lib/keyfile';
 import { ConsoleApiError, type OperatorKeyInfo, type OperatorKeys, type Proposal, type UnsignedProposal } from './ConsoleApi';
 
 export const STORAGE_KEY = 'swoosh.operator-keys.v1';
-/** An unlocked key locks itself after this long without signing. */
-export const AUTO_LOCK_MS = 15 * 60_000;
-const LABEL_MAX = 80;
-const KEYS_MAX = 64;
 
 /** The part of the Web Storage API the store uses (localStorage in the console). */
 export interface KeyStorage {
@@ -31,7 +28,7 @@ interface StoredKey {
   id: string;
   label: string;
   created_ms: number;
-  file: KeyFileDoc;
+  file: KeyFile;
 }
 
 export interface BrowserKeysOptions {
@@ -49,15 +46,6 @@ function fail(code: string, reason: string): never {
 function tagged(err: unknown): never {
   if (err instanceof KeyFileError) fail(err.code, err.reason);
   throw err;
-}
-
-function idOf(signer: string): string {
-  return `k-${fingerprintOf(signer).replace(/ /g, '')}`;
-}
-
-function cleanLabel(label: string, signer: string): string {
-  const l = label.trim().replace(/[\u0000-\u001f\u007f]/g, '').slice(0, LABEL_MAX);
-  return l === '' ? `key ${fingerprintOf(signer).slice(0, 9)}` : l;
 }
 
 function readAll(storage: KeyStorage): StoredKey[] {
@@ -137,16 +125,16 @@ export function createBrowserKeys(opts: BrowserKeysOptions = {}): BrowserKeys {
     id: k.id, label: k.label, signer: k.file.signer, fingerprint: fingerprintOf(k.file.signer), created_ms: k.created_ms, unlocked: secrets.has(k.id),
   });
 
-  const add = (label: string, file: KeyFileDoc, secret: Uint8Array): OperatorKeyInfo => {
+  const add = (label: string, file: KeyFile, secret: Uint8Array): OperatorKeyInfo => {
     const keys = readAll(storage);
-    const id = idOf(file.signer);
+    const id = keyIdOf(file.signer);
     const existing = keys.find((k) => k.id === id);
     if (existing) {
       secret.fill(0);
       fail('duplicate_key', `this key is already in the console as "${existing.label}"`);
     }
     if (keys.length >= KEYS_MAX) fail('too_many_keys', `the console keeps at most ${KEYS_MAX} keys`);
-    const stored: StoredKey = { id, label: cleanLabel(label, file.signer), created_ms: now_ms(), file };
+    const stored: StoredKey = { id, label: cleanKeyLabel(label, file.signer), created_ms: now_ms(), file };
     writeAll([...keys, stored]);
     hold(id, secret);
     return info(stored);
@@ -160,7 +148,7 @@ export function createBrowserKeys(opts: BrowserKeysOptions = {}): BrowserKeys {
       return add(label, file, secret);
     },
     importFile: async (label, text, passphrase) => {
-      let doc: KeyFileDoc;
+      let doc: KeyFile;
       let secret: Uint8Array;
       try {
         doc = parseKeyFile(text);

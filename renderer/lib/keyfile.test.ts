@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { b64uEncode } from '../../core/b64u';
 import { sha256Hex } from '../../core/hash';
 import { publicKeyFromSigner } from '../../core/crypto';
+import { fingerprintOf, SCRYPT_PARAMS, signerOfSecret } from '../../core/keyformat';
 import { testKey } from '../../core/testing/kit';
 import {
-  checkKeyFile, decodeKeyFile, encodeKeyFile, fingerprintOf, KeyFileError, keyFileText, parseKeyFile, SCRYPT_PARAMS, signerOfSecret,
-  type KeyFileDoc,
+  checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, type KeyFile,
 } from './keyfile';
 
 /** The CLI's key file module, loaded at run time: it uses node:crypto, which the renderer's typecheck does not know. */
@@ -49,7 +49,7 @@ describe('key files (browser side)', () => {
     expect((await rejection(decodeKeyFile(doc, 'not-pw'))).code).toBe('bad_passphrase');
     expect((await rejection(decodeKeyFile(doc, ''))).code).toBe('bad_passphrase');
     // The signer is the GCM additional data: pointing the file at another key breaks the tag.
-    const edited: KeyFileDoc = { ...doc, signer: testKey('op-2').signer };
+    const edited: KeyFile = { ...doc, signer: testKey('op-2').signer };
     expect((await rejection(decodeKeyFile(edited, 'pw'))).code).toBe('bad_passphrase');
   });
 
@@ -59,7 +59,7 @@ describe('key files (browser side)', () => {
     expect(() => checkKeyFile({ kind: 'swoosh-ed25519-key', version: 2, signer: op.signer, secret: 'x' })).toThrow(/version 2/);
     expect(() => checkKeyFile({ kind: 'swoosh-ed25519-key', version: 1, signer: 'hmmm:ed25519:short', secret: 'x' })).toThrow(/signer/);
     const doc = await encodeKeyFile(op.secret, 'pw');
-    const greedy: KeyFileDoc = { ...doc, secret_encrypted: { ...doc.secret_encrypted!, N: 1 << 20 } };
+    const greedy: KeyFile = { ...doc, secret_encrypted: { ...doc.secret_encrypted!, N: 1 << 20 } };
     const err = await rejection(decodeKeyFile(greedy, 'pw'));
     expect(err.code).toBe('bad_key_file');
     expect(err.reason).toMatch(/scrypt/);
