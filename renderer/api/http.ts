@@ -10,6 +10,7 @@ import {
   type ApiErrorBody, type ConsoleApi, type ConsoleEvent, type DecisionRecord, type Health, type Proposal,
   type RejectionsPage, type StateAt, type SubmitOutcome, type WalPage,
 } from './ConsoleApi';
+import { eventFanout } from './fanout';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const WAL_LIMIT_MAX = 1000;
@@ -64,18 +65,6 @@ export function createHttpApi(opts: HttpApiOptions = {}): ConsoleApi {
     return body as T;
   }
 
-  // One EventSource shared by every subscriber, opened on the first and closed with the last.
-  const listeners = new Set<(e: ConsoleEvent) => void>();
-  let source: EventSource | null = null;
-  const emit = (e: ConsoleEvent): void => {
-    for (const l of listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        console.error('console event listener failed', err);
-      }
-    }
-  };
   const parse = (ev: MessageEvent<string>): Record<string, unknown> | null => {
     try {
       const x = JSON.parse(ev.data) as unknown;
@@ -85,22 +74,24 @@ export function createHttpApi(opts: HttpApiOptions = {}): ConsoleApi {
     }
   };
 
-  function open(): void {
+  // One EventSource shared by every subscriber, opened on the first and closed with the last.
+  const { subscribe } = eventFanout((emit) => {
     if (!ES) {
       emit({ type: 'link', status: 'down' });
-      return;
+      return null;
     }
-    source = new ES(`${base}/events`);
+    const source = new ES(`${base}/events`);
     emit({ type: 'link', status: 'connecting' });
     source.onopen = () => emit({ type: 'link', status: 'open' });
-    source.onerror = () => emit({ type: 'link', status: source?.readyState === 2 ? 'down' : 'connecting' });
+    source.onerror = () => emit({ type: 'link', status: source.readyState === 2 ? 'down' : 'connecting' });
     for (const type of ['accepted', 'rejected', 'health'] as const) {
       source.addEventListener(type, (ev) => {
         const data = parse(ev as MessageEvent<string>);
         if (data) emit({ ...data, type } as ConsoleEvent);
       });
     }
-  }
+    return () => source.close();
+  });
 
   return {
     mode: 'browser',
@@ -155,16 +146,6 @@ export function createHttpApi(opts: HttpApiOptions = {}): ConsoleApi {
         retry_after_s: retry === null ? null : Number(retry),
       };
     },
-    subscribe: (listener) => {
-      listeners.add(listener);
-      if (source === null) open();
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0 && source !== null) {
-          source.close();
-          source = null;
-        }
-      };
-    },
+    subscribe,
   };
 }

@@ -13,6 +13,7 @@ import {
   type ConsoleApi, type ConsoleEvent, type DecisionRecord, type Health, type OperatorKeyInfo, type OperatorKeys,
   type Proposal, type RejectionsPage, type StateAt, type SubmitOutcome, type WalPage,
 } from './ConsoleApi';
+import { eventFanout } from './fanout';
 
 /** The preload's object, if this page runs in the Electron window. */
 export function electronBridge(w: unknown = globalThis): SwooshBridge | null {
@@ -46,29 +47,19 @@ export function createIpcApi(bridge: SwooshBridge): ConsoleApi {
     sign: (id, unsigned) => call<Proposal>('console:keys.sign', { id, unsigned }),
   };
 
-  const listeners = new Set<(e: ConsoleEvent) => void>();
-  let detach: (() => void) | null = null;
-  const emit = (e: ConsoleEvent): void => {
-    for (const l of listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        console.error('console event listener failed', err);
-      }
-    }
-  };
-  function attach(): void {
-    detach = bridge.onEvent((data) => {
+  // IPC needs no connection: the link is open at once, and a health event gives the head
+  // (the SSE stream sends the same first frame).
+  const { subscribe } = eventFanout((emit) => {
+    const detach = bridge.onEvent((data) => {
       if (typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string') emit(data as ConsoleEvent);
     });
-    // IPC needs no connection: the link is open at once, and a health event gives the head
-    // (the SSE stream sends the same first frame).
     emit({ type: 'link', status: 'open' });
     call<Health>('console:getHealth').then(
       (h) => emit({ type: 'health', status: h.status, index: h.index, hash: h.hash }),
       () => emit({ type: 'link', status: 'down' }),
     );
-  }
+    return detach;
+  });
 
   return {
     mode: 'electron',
@@ -82,16 +73,6 @@ export function createIpcApi(bridge: SwooshBridge): ConsoleApi {
     getMetricsText: () => call<string>('console:getMetricsText'),
     getStatechartYaml: async () => yamlText,
     submitProposal: (signed: Proposal) => call<SubmitOutcome>('console:submitProposal', { proposal: signed }),
-    subscribe: (listener) => {
-      listeners.add(listener);
-      if (detach === null) attach();
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0 && detach !== null) {
-          detach();
-          detach = null;
-        }
-      };
-    },
+    subscribe,
   };
 }
