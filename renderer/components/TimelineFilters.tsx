@@ -20,6 +20,7 @@ import { useConsole, useLive } from '../state/context';
 import { PAGE_SIZE, pageOf } from '../state/frames';
 import { Chip, Empty, Mark } from './ui';
 import { VirtualRows, type ScrollRequest } from './VirtualRows';
+import { WalHeader, WalRecordCells } from './WalCells';
 
 /** Records read per scan run: 20 pages of the host's WAL API. */
 export const SCAN_BUDGET = 10_000;
@@ -283,15 +284,7 @@ export function FilteredList({ filter, cursor }: { filter: WalFilter; cursor: Cu
           <span>Guard · reason</span>
         </div>
       ) : (
-        <div className="wal-header" aria-hidden="true">
-          <span className="c-idx">#</span>
-          <span className="c-hlc">HLC</span>
-          <span className="c-tr">Transition</span>
-          <span className="c-signer">Signer</span>
-          <span className="c-win">Window</span>
-          <span className="c-guards">Guards</span>
-          <span className="c-chain">Chain</span>
-        </div>
+        <WalHeader />
       )}
       {count === 0 ? (
         <Empty>{st.running ? 'Scanning…' : st.error ? '' : 'No match in the scanned range.'}</Empty>
@@ -321,12 +314,7 @@ export function FilteredList({ filter, cursor }: { filter: WalFilter; cursor: Cu
             const m = (result?.view.matches[i] as WalMatch);
             return (
               <div key={m.index} className={`wal-row${i % 2 ? ' is-odd' : ''}${m.index === position ? ' is-selected' : ''}`} style={style} onClick={() => cursor.set(m.index)} data-index={m.index} data-transition={m.transition}>
-                <span className="c-idx mono">{formatInt(m.index)}</span>
-                <span className="c-hlc mono" title={m.hlc}>{shortHlc(m.hlc).slice(11, 23)}<span className="hlc-counter">#{m.hlc.slice(m.hlc.lastIndexOf('#') + 1)}</span></span>
-                <span className={`c-tr region-${regionOf(m.transition).toLowerCase()}`} title={m.transition}>{m.transition}</span>
-                <span className="c-signer" title={m.signer}>{signerName(state, m.signer)}</span>
-                <span className="c-win mono muted">{m.window_id ? m.window_id.replace('backbeat:', '') : ''}</span>
-                <span className="c-guards">{m.guards_n === 0 ? <span className="muted">—</span> : m.guards_failed > 0 ? <Chip tone="warn">{m.guards_failed} diverted</Chip> : <span className="guards-ok">✓ {m.guards_n}</span>}</span>
+                <WalRecordCells m={m} signerLabel={signerName(state, m.signer)} />
                 <span className="c-chain" title="the hash chain is checked in the unfiltered list"><Mark ok={null} /></span>
               </div>
             );

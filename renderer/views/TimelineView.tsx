@@ -10,12 +10,13 @@ import { Icon } from '../components/Icon';
 import { JsonTree } from '../components/JsonTree';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
 import { VirtualRows, type ScrollRequest } from '../components/VirtualRows';
+import { WalHeader, WalRecordCells } from '../components/WalCells';
 import { ExportPanel, FilterBar, FilteredList } from '../components/TimelineFilters';
-import { filterActive, NO_FILTER, type WalFilter } from '../lib/walFilter';
-import { Chip, Empty, HashText, Mark, Panel } from '../components/ui';
+import { filterActive, NO_FILTER, walMatch, type WalFilter } from '../lib/walFilter';
+import { Empty, HashText, Mark, Panel } from '../components/ui';
 import { chainStatus, type ChainStatus } from '../lib/chain';
 import { diffJson, preview } from '../lib/diff';
-import { formatInt, regionOf, shortHlc, signerName } from '../lib/format';
+import { formatInt, signerName } from '../lib/format';
 import { findIndexAtHlc, parseHlcTarget } from '../lib/hlcSearch';
 import { useConsole, useLive } from '../state/context';
 import { PAGE_SIZE, pageOf } from '../state/frames';
@@ -256,14 +257,6 @@ function Transport({ cursor }: { cursor: Cursor }) {
 }
 
 /** `HH:MM:SS.mmm` of an HLC (the date is in the title and the record). */
-function hlcTime(hlc: string): string {
-  return shortHlc(hlc).slice(11, 23);
-}
-
-function hlcCounter(hlc: string): string {
-  return hlc.slice(hlc.lastIndexOf('#') + 1);
-}
-
 interface PageState {
   pages: Map<number, WalRecord[]>;
   version: number;
@@ -346,15 +339,7 @@ function WalList({ cursor }: { cursor: Cursor }) {
 
   return (
     <div className="wal" data-testid="wal-list">
-      <div className="wal-header" aria-hidden="true">
-        <span className="c-idx">#</span>
-        <span className="c-hlc">HLC</span>
-        <span className="c-tr">Transition</span>
-        <span className="c-signer">Signer</span>
-        <span className="c-win">Window</span>
-        <span className="c-guards">Guards</span>
-        <span className="c-chain">Chain</span>
-      </div>
+      <WalHeader />
       <VirtualRows
         className="wal-scroll"
         ariaLabel="WAL records"
@@ -389,18 +374,14 @@ function WalList({ cursor }: { cursor: Cursor }) {
                 </div>
               );
             }
-            const failed = r.guard_outcomes.filter((g) => !g.ok).length;
             const chain = chainOf(r);
             return (
               <div key={i} className={cls} style={style} onClick={() => cursor.set(i)} data-index={i} data-transition={r.transition}>
-                <span className="c-idx mono">{formatInt(i)}</span>
-                <span className="c-hlc mono" title={r.hlc}>{hlcTime(r.hlc)}<span className="hlc-counter">#{hlcCounter(r.hlc)}</span></span>
-                <span className={`c-tr region-${regionOf(r.transition).toLowerCase()}`} title={r.transition}>{r.transition}</span>
-                <span className="c-signer" title={r.signer}>{signerName(state, r.signer)}</span>
-                <span className="c-win mono muted">{r.window_id ? r.window_id.replace('backbeat:', '') : ''}</span>
-                <span className="c-guards" title={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n')}>
-                  {r.guard_outcomes.length === 0 ? <span className="muted">—</span> : failed > 0 ? <Chip tone="warn">{failed} diverted</Chip> : <span className="guards-ok">✓ {r.guard_outcomes.length}</span>}
-                </span>
+                <WalRecordCells
+                  m={walMatch(r)}
+                  signerLabel={signerName(state, r.signer)}
+                  guardsTitle={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n')}
+                />
                 <span className="c-chain" title={chain.detail}><Mark ok={chain.mark === 'ok' ? true : chain.mark === 'unknown' ? null : false} /></span>
               </div>
             );
