@@ -12,9 +12,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Cursor } from '../App';
 import { describeError, type OperatorKeyInfo, type WalRecord } from '../api/ConsoleApi';
 import type { JsonObject, Proposal } from '../../core/types';
+import { DiffTable } from '../components/DiffTable';
 import { JsonTree } from '../components/JsonTree';
 import { Chip, Empty, HashText, Kv, Mark, Panel } from '../components/ui';
-import { diffJson, preview } from '../lib/diff';
+import { diffJson } from '../lib/diff';
 import { formatInt, shortHlc, signerName } from '../lib/format';
 import {
   draftProposal, moveStep, runSandbox, SANDBOX_STEPS_MAX, stepsFromWal,
@@ -395,19 +396,7 @@ function StepDetail({ step, out, fork, state }: { step: SandboxStep | null; out:
             <div data-testid="sandbox-live-diff">
               <div className="panel-title" style={{ margin: '6px 0 4px' }}>Against live #{formatInt(liveDiff.index)}</div>
               {'error' in liveDiff ? <span className="tl-scan-error">{liveDiff.error}</span> : (
-                <table className="table diff-table">
-                  <colgroup><col className="col-path" /><col /><col /></colgroup>
-                  <thead><tr><th>Path</th><th>Live</th><th>Sandbox</th></tr></thead>
-                  <tbody>
-                    {liveDiff.entries.map((d) => (
-                      <tr key={d.path} className={`diff-${d.kind}`}>
-                        <td className="mono diff-path">{d.path}</td>
-                        <td className="mono diff-before" title={preview(d.before, 2000)}>{d.kind === 'added' ? '' : preview(d.before, 50)}</td>
-                        <td className="mono diff-after" title={preview(d.after, 2000)}>{d.kind === 'removed' ? '' : preview(d.after, 50)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DiffTable entries={liveDiff.entries} sides={['Live', 'Sandbox']} preview_chars={50} />
               )}
             </div>
           )}

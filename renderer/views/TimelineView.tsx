@@ -9,13 +9,14 @@ import { describeError } from '../api/ConsoleApi';
 import { Icon } from '../components/Icon';
 import { JsonTree } from '../components/JsonTree';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
+import { DiffTable } from '../components/DiffTable';
 import { VirtualRows, type ScrollRequest } from '../components/VirtualRows';
 import { WalHeader, WalRecordCells } from '../components/WalCells';
 import { ExportPanel, FilterBar, FilteredList } from '../components/TimelineFilters';
 import { filterActive, NO_FILTER, walMatch, type WalFilter } from '../lib/walFilter';
 import { Empty, HashText, Mark, Panel } from '../components/ui';
 import { chainStatus, type ChainStatus } from '../lib/chain';
-import { diffJson, preview } from '../lib/diff';
+import { diffJson } from '../lib/diff';
 import { formatInt, signerName } from '../lib/format';
 import { findIndexAtHlc, parseHlcTarget } from '../lib/hlcSearch';
 import { useConsole, useLive } from '../state/context';
@@ -109,7 +110,9 @@ export function TimelineView({ cursor }: { cursor: Cursor }) {
           >
             {!frame && <Empty>{cursor.error ?? 'Loading…'}</Empty>}
             {frame && tab === 'diff' && (
-              frame.prev === null ? <Empty>Genesis (state 0): nothing before it.</Empty> : <DiffTable entries={diff} />
+              frame.prev === null ? <Empty>Genesis (state 0): nothing before it.</Empty>
+                : diff.length === 0 ? <Empty>No change to the state document.</Empty>
+                : <DiffTable entries={diff} sides={['Before', 'After']} preview_chars={60} testId="diff" />
             )}
             {frame && tab === 'state' && <JsonTree value={frame.at.state} changed={changed} openDepth={0} />}
             {frame && tab === 'record' && (frame.record ? <JsonTree value={frame.record} openDepth={1} /> : <Empty>Index 0 is the genesis state; it has no record.</Empty>)}
@@ -124,35 +127,6 @@ function SourceNote({ frame }: { frame: NonNullable<Cursor['frame']> }) {
   return frame.at.source === 'replayed'
     ? <span className="muted" title="computed in the console by the pure reducer from the previous state; its hash equals the record's state_post_hash">replayed here ✓</span>
     : <span className="muted" title="answered by the host">from host</span>;
-}
-
-function DiffTable({ entries }: { entries: ReturnType<typeof diffJson> }) {
-  if (entries.length === 0) return <Empty>No change to the state document.</Empty>;
-  return (
-    <table className="table diff-table" data-testid="diff">
-      <colgroup>
-        <col className="col-path" />
-        <col />
-        <col />
-      </colgroup>
-      <thead>
-        <tr>
-          <th>Path</th>
-          <th>Before</th>
-          <th>After</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((d) => (
-          <tr key={d.path} className={`diff-${d.kind}`}>
-            <td className="mono diff-path">{d.path}</td>
-            <td className="mono diff-before" title={preview(d.before, 2000)}>{d.kind === 'added' ? '' : preview(d.before, 60)}</td>
-            <td className="mono diff-after" title={preview(d.after, 2000)}>{d.kind === 'removed' ? '' : preview(d.after, 60)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 function Transport({ cursor }: { cursor: Cursor }) {
