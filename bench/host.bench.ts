@@ -41,6 +41,7 @@ import { reduce, type Accepted, type ReduceResult } from '../core/reduce';
 import type { Spec } from '../core/spec';
 import { makeCast, type Cast, type NamedKey } from '../core/testing/kit';
 import { Scenario } from '../core/testing/scenario';
+import { mulberry32 } from '../core/testing/streams';
 import type { Genesis, Proposal, WalRecord } from '../core/types';
 import type { Engine, SubmitResult } from '../main/engine/engine';
 import { hashStateNative } from '../main/engine/hashing';
@@ -222,18 +223,6 @@ function quantile(sorted: ArrayLike<number>, q: number): number {
 
 function sortedCopy(xs: ArrayLike<number>): Float64Array {
   return Float64Array.from(xs).sort();
-}
-
-/** mulberry32: a small seeded PRNG for the random indexes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MB = 1024 * 1024;
@@ -1024,16 +1013,16 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
     if (opened.wal_length !== total) throw new Error(`host opened ${opened.wal_length} records, expected ${total}`);
     log(`start-up: ${fmt(opened.startup_ms)} ms (recovery ${fmt(opened.recovery.duration_ms)} ms, ${opened.recovery.replayed} records replayed after snapshot ${opened.recovery.snapshot_index}); RSS ${fmt(opened.rss / MB, 1)} MB`);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const rand = prng(config.seed);
+    const rand = mulberry32(config.seed);
     const deadline = performance.now() + config.time_travel_budget_ms;
     // Warm-up (untimed): a few of each.
     for (let i = 0; i < 5; i += 1) {
       await timedGet(agent, `${opened.url}/state`);
-      await timedGet(agent, `${opened.url}/state/at/${1 + Math.floor(rand() * total)}`);
+      await timedGet(agent, `${opened.url}/state/at/${1 + Math.floor(rand.unit() * total)}`);
     }
     for (let i = 0; i < config.time_travel_queries && performance.now() < deadline; i += 1) {
       const h = await timedGet(agent, `${opened.url}/state`);
-      const n = 1 + Math.floor(rand() * total);
+      const n = 1 + Math.floor(rand.unit() * total);
       const a = await timedGet(agent, `${opened.url}/state/at/${n}`);
       if (h.status !== 200 || a.status !== 200) throw new Error(`GET /state ${h.status}, /state/at/${n} ${a.status}`);
       head.push(h.ms);

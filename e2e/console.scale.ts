@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { H } from '../core/hash';
 import { formatHlc } from '../core/hlc';
+import { mulberry32 } from '../core/testing/streams';
 import { initialState } from '../core/state';
 import { DEFAULT_EPOCH_MS, makeCast, makeGenesis } from '../core/testing/kit';
 import { consoleStatic } from '../main/api/console-static';
@@ -120,22 +121,11 @@ async function syntheticHost(records: number): Promise<Synthetic> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Statistics and a deterministic random source (same indices every run)
+// Statistics
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Row {
@@ -320,12 +310,12 @@ async function main(): Promise<void> {
     rows.push({ name: `timeline render at ${RECORDS_BIG.toLocaleString('en-US')} records (median)`, unit: 'ms', value: quantile(bigRuns, 0.5), ceiling_name: `render at ${RECORDS_SMALL.toLocaleString('en-US')} records (median)`, ceiling: quantile(smallRuns, 0.5) });
 
     // Jumps to random indices of the million, each beside a raw /state/at fetch of the same index.
-    const rand = mulberry32(0x5eed);
+    const rand = mulberry32(0x5eed); // same indices every run
     const jumps: number[] = [];
     const fetches: number[] = [];
-    await jumpMs(page, 1 + Math.floor(rand() * RECORDS_BIG)); // warm-up
+    await jumpMs(page, 1 + Math.floor(rand.unit() * RECORDS_BIG)); // warm-up
     for (let i = 0; i < JUMPS; i += 1) {
-      const target = 1 + Math.floor(rand() * RECORDS_BIG);
+      const target = 1 + Math.floor(rand.unit() * RECORDS_BIG);
       fetches.push(await fetchStateAtMs(page, target));
       jumps.push(await jumpMs(page, target));
     }

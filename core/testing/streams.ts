@@ -33,6 +33,8 @@ import {
 export interface Prng {
   /** Next unsigned 32-bit integer. */
   u32(): number;
+  /** Uniform in [0, 1): u32 / 2^32. */
+  unit(): number;
   /** Uniform-ish integer in [0, n), n >= 1. */
   int(n: number): number;
   /** True with probability pct / 100. */
@@ -57,6 +59,7 @@ export function mulberry32(seed: number): Prng {
   };
   return {
     u32,
+    unit: () => u32() / 4294967296,
     int,
     chance: (pct) => int(100) < pct,
     pick<T>(xs: readonly T[]): T {
