@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../cli';
 import { signerOfSecret } from '../../core/keyformat';
+import { rejectionOf } from '../../core/testing/rejection';
 import { encodeKeyFile, writeKeyFile } from '../keys/keyfile';
 import { Vault } from '../keys/vault';
 import { runSwoosh } from '../testing/proc';
@@ -25,13 +26,7 @@ function io(env: Record<string, string | undefined> = { SWOOSH_VAULT_PASSPHRASE:
 }
 
 async function usage(args: string[]): Promise<string> {
-  try {
-    await vaultCommand(args, io().io);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
+  return (await rejectionOf(vaultCommand(args, io().io), UsageError)).message;
 }
 
 describe('swoosh vault', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../core/testing/rejection';
 import { promptHidden, unlockVault, vaultPassphrase, type TtyInput } from './unlock';
 import { Vault, VaultError } from './vault';
 
@@ -35,15 +36,7 @@ function screen() {
   return { written, write: (t: string) => written.push(t) };
 }
 
-async function failure(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VaultError);
-    return err as VaultError;
-  }
-  throw new Error('expected a VaultError');
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, VaultError);
 
 describe('promptHidden', () => {
   it('echoes nothing, edits with backspace, ends on Enter and restores the terminal', async () => {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Decrypter, armor } from 'age-encryption';
 import { b64uEncode } from '../../core/b64u';
 import { nobleSigner, nobleVerifier, signerFromPublicKey, publicKeyFromSecret } from '../../core/crypto';
+import { rejectionOf } from '../../core/testing/rejection';
 import { passphraseFromEnv, Vault, VaultError } from './vault';
 
 const dir = mkdtempSync(join(tmpdir(), 'swoosh-vault-'));
@@ -20,15 +21,7 @@ const FAST = { scrypt_log_n: 10 };
 const seed = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-async function rejects(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VaultError);
-    return err as VaultError;
-  }
-  throw new Error('expected a VaultError');
-}
+const rejects = (p: Promise<unknown>) => rejectionOf(p, VaultError);
 
 describe('Vault', () => {
   it('round-trips keys and credentials through an age file only the passphrase opens', async () => {

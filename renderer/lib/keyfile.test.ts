@@ -7,6 +7,7 @@ import { b64uEncode } from '../../core/b64u';
 import { sha256Hex } from '../../core/hash';
 import { publicKeyFromSigner } from '../../core/crypto';
 import { fingerprintOf, SCRYPT_PARAMS, signerOfSecret } from '../../core/keyformat';
+import { rejectionOf } from '../../core/testing/rejection';
 import { testKey } from '../../core/testing/kit';
 import {
   checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, type KeyFile,
@@ -22,15 +23,7 @@ const cli = (): Promise<CliKeyfile> => import(/* @vite-ignore */ CLI_KEYFILE) as
 
 const op = testKey('op-1');
 
-async function rejection(p: Promise<unknown>): Promise<KeyFileError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof KeyFileError) return err;
-    throw err;
-  }
-  throw new Error('expected a KeyFileError');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, KeyFileError);
 
 describe('key files (browser side)', () => {
   it('round-trips a secret and writes the CLI layout and cost', async () => {
