@@ -174,3 +174,14 @@ export class Scenario {
     return formatHlc({ wall_ms: this.wall_ms, counter: this.counter + 1 });
   }
 }
+
+/** Every proposal `sc` submits from now on, in order: to replay them against a real host. */
+export function recordSubmissions(sc: Scenario): Proposal[] {
+  const out: Proposal[] = [];
+  const submit = sc.submit.bind(sc);
+  sc.submit = (p) => {
+    out.push(p);
+    return submit(p);
+  };
+  return out;
+}

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRepro, type ReproFile } from '../../core/repro';
-import { Scenario } from '../../core/testing/scenario';
+import { recordSubmissions, Scenario } from '../../core/testing/scenario';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
-import type { Proposal } from '../../core/types';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,12 +30,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-repro-'));
   const sc = new Scenario(loadMachine(), { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
   const host = Host.open({ db: join(dir, 'a.db'), genesis: sc.genesis });
-  const proposals: Proposal[] = [];
-  const submit = sc.submit.bind(sc);
-  sc.submit = (p) => {
-    proposals.push(p);
-    return submit(p);
-  };
+  const proposals = recordSubmissions(sc);
   sc.boot().ingest().elect();
   for (const p of proposals) expect((await host.engine.submit(p)).status).toBe(202);
   const first = 4;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../../core/canonical';
 import { proposalSigningBytes } from '../../core/crypto';
-import { Scenario } from '../../core/testing/scenario';
+import { recordSubmissions, Scenario } from '../../core/testing/scenario';
 import type { Proposal, WalRecord } from '../../core/types';
 import { loadMachine } from '../machine';
 import { proposalHashOf, recordBodyText } from '../store/store';
@@ -12,12 +12,7 @@ const spec = loadMachine();
 /** Proposals of a lifecycle with awkward text in them (astral, BMP above U+E000, escapes). */
 function proposals(): Proposal[] {
   const sc = new Scenario(spec);
-  const out: Proposal[] = [];
-  const submit = sc.submit.bind(sc);
-  sc.submit = (p) => {
-    out.push(p);
-    return submit(p);
-  };
+  const out = recordSubmissions(sc);
   sc.toExecution();
   sc.step('Control_Pause', { reason: 'tab\t quote" back\\ astral 𝄞 private \uE000 nul \u0000 é' }, sc.operator);
   sc.step('Control_Resume', { reason: '\u2028 line sep, ﬀ ligature' }, sc.operator);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { H } from '../../core/hash';
 import { canonicalize } from '../../core/canonical';
 import { nobleVerifier } from '../../core/crypto';
-import { Scenario } from '../../core/testing/scenario';
+import { recordSubmissions, Scenario } from '../../core/testing/scenario';
 import { signProposal } from '../../core/testing/kit';
 import type { Proposal } from '../../core/types';
 import { Host } from '../host';
@@ -26,12 +26,7 @@ afterEach(() => {
 /** Proposals of a whole lifecycle, pre-built against the pure reducer. */
 function lifecycle(): { sc: Scenario; proposals: Proposal[] } {
   const sc = new Scenario(spec, { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
-  const proposals: Proposal[] = [];
-  const submit = sc.submit.bind(sc);
-  sc.submit = (p) => {
-    proposals.push(p);
-    return submit(p);
-  };
+  const proposals = recordSubmissions(sc);
   sc.boot().ingest().elect().provision().enterExecution();
   return { sc, proposals };
 }

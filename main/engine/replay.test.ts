@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '../../core/canonical';
 import { H } from '../../core/hash';
-import { Scenario } from '../../core/testing/scenario';
-import type { Genesis, Proposal, WalRecord } from '../../core/types';
+import { recordSubmissions, Scenario } from '../../core/testing/scenario';
+import type { Genesis, WalRecord } from '../../core/types';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
 import { recordHashOf } from '../store/store';
@@ -33,12 +33,7 @@ let genesis: Genesis;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-replay-'));
   const sc = new Scenario(spec, { start_ms: 1_800_000_000_000, epoch_ms: 1_799_990_000_000 });
-  const proposals: Proposal[] = [];
-  const submit = sc.submit.bind(sc);
-  sc.submit = (p) => {
-    proposals.push(p);
-    return submit(p);
-  };
+  const proposals = recordSubmissions(sc);
   sc.toExecution().reverbLoop();
   for (let i = 0; i < 6; i += 1) {
     sc.step('Control_Pause', { reason: `p${i}` }, sc.operator);

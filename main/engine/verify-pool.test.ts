@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { b64uDecode } from '../../core/b64u';
 import { publicKeyFromSigner } from '../../core/crypto';
-import { Scenario } from '../../core/testing/scenario';
+import { recordSubmissions, Scenario } from '../../core/testing/scenario';
 import type { Proposal } from '../../core/types';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
@@ -26,12 +26,7 @@ afterEach(() => {
 
 function lifecycle(): { sc: Scenario; proposals: Proposal[] } {
   const sc = new Scenario(spec, { start_ms: 1_800_000_000_000, epoch_ms: 1_799_990_000_000 });
-  const proposals: Proposal[] = [];
-  const submit = sc.submit.bind(sc);
-  sc.submit = (p) => {
-    proposals.push(p);
-    return submit(p);
-  };
+  const proposals = recordSubmissions(sc);
   sc.toExecution().reverbLoop();
   return { sc, proposals };
 }
