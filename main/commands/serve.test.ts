@@ -22,20 +22,12 @@ import { provisionerSim } from '../sim/provisioner';
 import { shhhSim } from '../sim/shhh';
 import { slurpSim } from '../sim/slurp';
 import { PACKAGE_DIR, runSwoosh, SWOOSH_BIN } from '../testing/proc';
+import { until } from '../testing/until';
 
 const cast = demoCast();
 const PASS = 'serve-test vault passphrase 9931';
 const KACHING_TOKEN = 'kaching_live_3c9d0e7f1a2b4c6d';
 const COUNCIL_TOKEN = 'council2_live_8e7d6c5b4a392817';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeout_ms: number, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what} ${detail()}`);
-    await sleep(100);
-  }
-}
 
 describe('swoosh serve with real providers (--vault, --providers, service flags)', () => {
   let dir: string;

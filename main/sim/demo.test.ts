@@ -19,19 +19,15 @@ import { startServer, type Running } from '../commands/serve';
 import { demoCast, demoGenesis } from '../demo';
 import { systemClock } from '../host';
 import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';
+import { until as untilPolled } from '../testing/until';
 import { startDemo, type Demo } from './demo';
 
 const PERIOD_MS = 2000;
 const cast = demoCast();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeout_ms: number, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what} ${detail()}`);
-    await sleep(50);
-  }
-}
+/** Polls every 50 ms: the demo's beat is fast, and loops are counted as they pass. */
+const until = (what: string, check: () => boolean | Promise<boolean>, timeout_ms: number, detail?: () => string) => untilPolled(what, check, timeout_ms, detail, 50);
 
 interface WalRecord {
   index: number;
