@@ -11,6 +11,7 @@
 // edited does not decrypt. Only the shape lives here: the crypto itself is each side's
 // platform's (pure core has no CSPRNG).
 
+import { b64uEncode } from './b64u';
 import { publicKeyFromSecret, publicKeyFromSigner, signerFromPublicKey } from './crypto';
 import { sha256Hex } from './hash';
 
@@ -48,6 +49,19 @@ export interface KeyFile {
 /** The GCM additional data: the kind and the signer, so editing either breaks the tag. */
 export function keyFileAad(signer: string): string {
   return `${KEY_KIND}\n${signer}`;
+}
+
+/** The document of a secret sealed under SCRYPT_PARAMS (each side seals with its own crypto). */
+export function encryptedKeyFile(signer: string, sealed: { salt: Uint8Array; iv: Uint8Array; tag: Uint8Array; ciphertext: Uint8Array }): KeyFile {
+  return {
+    kind: KEY_KIND,
+    version: KEY_FORMAT_VERSION,
+    signer,
+    secret_encrypted: {
+      kdf: 'scrypt', ...SCRYPT_PARAMS, salt: b64uEncode(sealed.salt), cipher: 'aes-256-gcm',
+      iv: b64uEncode(sealed.iv), tag: b64uEncode(sealed.tag), ciphertext: b64uEncode(sealed.ciphertext),
+    },
+  };
 }
 
 /**

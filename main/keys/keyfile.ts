@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { b64uDecode, b64uEncode } from '../../core/b64u';
 import { nobleSigner, type Signer } from '../../core/crypto';
 import {
-  IV_BYTES, KEY_FORMAT_VERSION, KEY_KIND, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
+  encryptedKeyFile, IV_BYTES, KEY_FORMAT_VERSION, KEY_KIND, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
   scryptParamsSane, SECRET_BYTES, signerOfSecret, TAG_BYTES, type KeyFile,
 } from '../../core/keyformat';
 
@@ -40,15 +40,7 @@ export function encodeKeyFile(secret: Uint8Array, passphrase: string | null): Ke
   cipher.setAAD(Buffer.from(keyFileAad(signer), 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
   key.fill(0);
-  return {
-    kind: KEY_KIND,
-    version: KEY_FORMAT_VERSION,
-    signer,
-    secret_encrypted: {
-      kdf: 'scrypt', ...SCRYPT_PARAMS, salt: b64uEncode(salt), cipher: 'aes-256-gcm',
-      iv: b64uEncode(iv), tag: b64uEncode(cipher.getAuthTag()), ciphertext: b64uEncode(ciphertext),
-    },
-  };
+  return encryptedKeyFile(signer, { salt, iv, tag: cipher.getAuthTag(), ciphertext });
 }
 
 function bytesField(v: unknown, name: string, length?: number): Uint8Array {

@@ -8,10 +8,10 @@
 // decrypt. Errors are tagged (KeyFileError.code) and never carry secret bytes.
 
 import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { b64uDecode, b64uEncode } from '../../core/b64u';
+import { b64uDecode } from '../../core/b64u';
 import { publicKeyFromSigner } from '../../core/crypto';
 import {
-  IV_BYTES, KEY_FORMAT_VERSION, KEY_KIND, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
+  encryptedKeyFile, IV_BYTES, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
   scryptParamsSane, SECRET_BYTES, signerOfSecret, TAG_BYTES, type KeyFile,
 } from '../../core/keyformat';
 
@@ -67,15 +67,7 @@ export async function encodeKeyFile(secret: Uint8Array, passphrase: string, o: K
   const sealed = new Uint8Array(await c.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aadOf(signer), tagLength: 128 }, key, Uint8Array.from(secret)));
   const ciphertext = sealed.subarray(0, sealed.length - TAG_BYTES);
   const tag = sealed.subarray(sealed.length - TAG_BYTES);
-  return {
-    kind: KEY_KIND,
-    version: KEY_FORMAT_VERSION,
-    signer,
-    secret_encrypted: {
-      kdf: 'scrypt', ...SCRYPT_PARAMS, salt: b64uEncode(salt), cipher: 'aes-256-gcm',
-      iv: b64uEncode(iv), tag: b64uEncode(tag), ciphertext: b64uEncode(ciphertext),
-    },
-  };
+  return encryptedKeyFile(signer, { salt, iv, tag, ciphertext });
 }
 
 function bytesField(v: unknown, name: string, length?: number): Uint8Array {
