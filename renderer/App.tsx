@@ -21,13 +21,23 @@ import { SandboxView } from './views/SandboxView';
 import { MetricsView } from './views/MetricsView';
 import { HealthView } from './views/HealthView';
 
+/**
+ * Settle time for continuous input only (a slider drag, a held arrow key): dragging over a
+ * million records must not fire a million requests, so only where it comes to rest is
+ * loaded. A discrete move (a typed jump, a click on a row, one step) loads at once.
+ */
 const SETTLE_MS = 40;
+
+/** How a cursor move was made: `continuous` moves (drag, key repeat) wait SETTLE_MS. */
+export interface MoveOptions {
+  continuous?: boolean;
+}
 
 export interface Cursor {
   /** null: live (follow HEAD). */
   index: number | null;
-  set(index: number | null): void;
-  step(delta: number): void;
+  set(index: number | null, o?: MoveOptions): void;
+  step(delta: number, o?: MoveOptions): void;
   playing: boolean;
   setPlaying(p: boolean): void;
   speed: number;
@@ -59,16 +69,22 @@ export function App() {
   const [index, setIndex] = useState<number | null>(null);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState(4);
-  const [travel, setTravel] = useState<{ frame: Frame | null; error: string | null; loading: boolean }>({ frame: null, error: null, loading: false });
+  // What the loader last answered, and for which index: "loading" is derived from it (the
+  // cursor is ahead of the answer), so starting a load costs no extra render of the console.
+  const [travel, setTravel] = useState<{ index: number | null; frame: Frame | null; error: string | null }>({ index: null, frame: null, error: null });
+  const travelLoading = index !== null && travel.index !== index;
   const [help, setHelp] = useState(false);
   const pendingG = useRef<number>(0);
+  /** Whether the latest move was continuous (read by the frame loader's effect). */
+  const settleNext = useRef(false);
 
   const setView = useCallback((v: ViewId) => {
     setViewState(v);
     if (window.location.hash !== `#/${v}`) window.history.replaceState(null, '', `#/${v}`);
   }, []);
 
-  const set = useCallback((i: number | null) => {
+  const set = useCallback((i: number | null, o?: MoveOptions) => {
+    settleNext.current = o?.continuous === true;
     if (i === null) {
       setIndex(null);
       setPlaying(false);
@@ -77,7 +93,8 @@ export function App() {
     setIndex(Math.max(0, Math.min(i, live.getSnapshot().head?.index ?? 0)));
   }, [live]);
 
-  const step = useCallback((delta: number) => {
+  const step = useCallback((delta: number, o?: MoveOptions) => {
+    settleNext.current = o?.continuous === true;
     setIndex((cur) => {
       const head = live.getSnapshot().head?.index ?? 0;
       const from = cur ?? head;
@@ -85,19 +102,20 @@ export function App() {
     });
   }, [live]);
 
-  // Load the frame at the cursor; only the latest request may land.
+  // Load the frame at the cursor; only the latest request may land. A discrete move starts
+  // loading in this very effect (its requests go out before the list has even scrolled);
+  // a continuous one waits for the input to rest.
   useEffect(() => {
     if (index === null) return;
     let stale = false;
-    setTravel((t) => ({ ...t, loading: true }));
-    // A short settle time: dragging the slider over a million records must not fire a
-    // million requests; only where it comes to rest is loaded.
-    const timer = setTimeout(() => {
+    const load = () => {
       live.loader.frame(index, live.getSnapshot().head?.index ?? index).then(
-        (frame) => !stale && setTravel({ frame, error: null, loading: false }),
-        (err: unknown) => !stale && setTravel({ frame: null, error: describeError(err), loading: false }),
+        (frame) => !stale && setTravel({ index, frame, error: null }),
+        (err: unknown) => !stale && setTravel({ index, frame: null, error: describeError(err) }),
       );
-    }, SETTLE_MS);
+    };
+    const timer = settleNext.current ? setTimeout(load, SETTLE_MS) : undefined;
+    if (timer === undefined) load();
     return () => {
       stale = true;
       clearTimeout(timer);
@@ -106,14 +124,14 @@ export function App() {
 
   // Playback advances only after the current frame has loaded (natural back-pressure).
   useEffect(() => {
-    if (!playing || index === null || travel.loading || travel.frame?.index !== index) return;
+    if (!playing || index === null || travelLoading || travel.frame?.index !== index) return;
     if (index >= headIndex) {
       setPlaying(false);
       return;
     }
     const t = setTimeout(() => step(1), 1000 / speed);
     return () => clearTimeout(t);
-  }, [playing, index, travel, headIndex, speed, step]);
+  }, [playing, index, travel, travelLoading, headIndex, speed, step]);
 
   const cursor: Cursor = useMemo(() => {
     const isLive = index === null;
@@ -123,17 +141,20 @@ export function App() {
       step,
       playing,
       setPlaying: (p: boolean) => {
-        if (p && index === null) setIndex(0);
+        if (p && index === null) {
+          settleNext.current = false;
+          setIndex(0);
+        }
         setPlaying(p);
       },
       speed,
       setSpeed,
       frame: isLive ? liveView.frame : travel.frame?.index === index ? travel.frame : null,
-      loading: isLive ? liveView.frame === null : travel.loading,
-      error: isLive ? liveView.error : travel.error,
+      loading: isLive ? liveView.frame === null : travelLoading,
+      error: isLive ? liveView.error : travel.index === index ? travel.error : null,
       headIndex,
     };
-  }, [index, set, step, playing, speed, liveView.frame, liveView.error, travel, headIndex]);
+  }, [index, set, step, playing, speed, liveView.frame, liveView.error, travel, travelLoading, headIndex]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -178,11 +199,11 @@ export function App() {
           break;
         case 'ArrowLeft':
         case 'k':
-          step(e.shiftKey ? -10 : -1);
+          step(e.shiftKey ? -10 : -1, { continuous: e.repeat });
           break;
         case 'ArrowRight':
         case 'j':
-          step(e.shiftKey ? 10 : 1);
+          step(e.shiftKey ? 10 : 1, { continuous: e.repeat });
           break;
         case ' ':
           cursor.setPlaying(!playing);

@@ -2,7 +2,7 @@
 // smooth at a million records), transport controls, a slider and jump-to index/HLC. The
 // cursor drives the whole console: the chart, the state document and the diff follow it.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Cursor } from '../App';
 import type { WalRecord } from '../api/ConsoleApi';
 import { describeError } from '../api/ConsoleApi';
@@ -84,7 +84,7 @@ export function TimelineView({ cursor }: { cursor: Cursor }) {
             ? <span className="muted" title="pages are scanned on demand, newest first; nothing is fetched wholesale">scanned on demand</span>
             : <span className="muted" title="each visible record's hash is recomputed here and its links to the previous record checked">hash chain checked in view</span>}
         >
-          {filtered ? <FilteredList filter={filter} cursor={cursor} /> : <WalList cursor={cursor} />}
+          {filtered ? <FilteredList filter={filter} cursor={cursor} /> : <WalList index={cursor.index} headIndex={cursor.headIndex} set={cursor.set} />}
         </Panel>
         <div className="timeline-side">
           <Panel
@@ -200,7 +200,8 @@ function Transport({ cursor }: { cursor: Cursor }) {
         min={0}
         max={Math.max(0, cursor.headIndex)}
         value={position}
-        onChange={(e) => cursor.set(Number(e.target.value))}
+        // A drag is continuous: only where the slider rests is loaded (App's SETTLE_MS).
+        onChange={(e) => cursor.set(Number(e.target.value), { continuous: true })}
         aria-label="Timeline position"
         data-testid="scrubber"
       />
@@ -236,10 +237,20 @@ interface PageState {
   version: number;
 }
 
-function WalList({ cursor }: { cursor: Cursor }) {
+interface WalListProps {
+  index: Cursor['index'];
+  headIndex: number;
+  set: Cursor['set'];
+}
+
+/**
+ * Memoized on the cursor's position alone: a frame landing (the chart and diff redraw)
+ * must not redraw every visible row on a jump's critical path.
+ */
+const WalList = memo(function WalList({ index, headIndex, set }: WalListProps) {
   const { live } = useConsole();
   const liveView = useLive();
-  const head = cursor.headIndex;
+  const head = headIndex;
   const state = liveView.head?.state ?? null;
   const count = head + 1; // row 0 is the genesis state
   const [range, setRange] = useState<[number, number]>([0, 0]);
@@ -248,7 +259,7 @@ function WalList({ cursor }: { cursor: Cursor }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const inflight = useRef(new Set<string>());
   const chainCache = useRef(new WeakMap<WalRecord, ChainStatus>());
-  const position = cursor.index ?? head;
+  const position = index ?? head;
 
   useEffect(() => {
     live.loader.stateAt(0, head).then((s) => setGenesisHash(s.hash), () => undefined);
@@ -295,7 +306,7 @@ function WalList({ cursor }: { cursor: Cursor }) {
   }, [first, lastRow, head, data.pages, live]);
 
   // Keep the cursor row in view; follow the tail while live.
-  const scrollTo: ScrollRequest = useMemo(() => ({ index: position, align: cursor.index === null ? 'end' : 'auto', nonce: 0 }), [position, cursor.index]);
+  const scrollTo: ScrollRequest = useMemo(() => ({ index: position, align: index === null ? 'end' : 'auto', nonce: 0 }), [position, index]);
 
   const recordAt = (i: number): WalRecord | null => {
     if (i < 1) return null;
@@ -329,7 +340,7 @@ function WalList({ cursor }: { cursor: Cursor }) {
             const style = { top, height: ROW_H };
             if (i === 0) {
               return (
-                <div key={i} className={cls} style={style} onClick={() => cursor.set(0)} data-index={0}>
+                <div key={i} className={cls} style={style} onClick={() => set(0)} data-index={0}>
                   <span className="c-idx mono">0</span>
                   <span className="c-hlc mono muted">—</span>
                   <span className="c-tr muted">genesis (state 0)</span>
@@ -350,7 +361,7 @@ function WalList({ cursor }: { cursor: Cursor }) {
             }
             const chain = chainOf(r);
             return (
-              <div key={i} className={cls} style={style} onClick={() => cursor.set(i)} data-index={i} data-transition={r.transition}>
+              <div key={i} className={cls} style={style} onClick={() => set(i)} data-index={i} data-transition={r.transition}>
                 <WalRecordCells
                   m={walMatch(r)}
                   signerLabel={signerName(state, r.signer)}
@@ -364,4 +375,4 @@ function WalList({ cursor }: { cursor: Cursor }) {
       {loadError && <div className="inline-error">WAL: {loadError}</div>}
     </div>
   );
-}
+});
