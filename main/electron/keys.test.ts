@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { b64uEncode } from '../../core/b64u';
 import { nobleVerifier, proposalSigningBytes } from '../../core/crypto';
+import { H } from '../../core/hash';
 import { signerOfSecret } from '../../core/keyformat';
 import { decodeKeyFile, encodeKeyFile, generateSecret, loadSigner } from '../keys/keyfile';
 import { createMainKeys, KeysError } from './keys';
@@ -20,9 +21,10 @@ function store(confirm: (r: { payload_json: string }) => boolean = () => true, c
 }
 
 function unsigned(signer: string) {
+  const inputs = { justification: 'checked by hand' };
   return {
-    current_state_hash: `sha256-${'0'.repeat(64)}`, transition: 'Quarantine_Release', inputs: {}, inputs_hash: `sha256-${'1'.repeat(64)}`,
-    signer, idem_key: 'idem-1', hlc: '1700000000000-0-op', window_id: null, evidence: [],
+    current_state_hash: `sha256-${'0'.repeat(64)}`, transition: 'Quarantine_Release', inputs, inputs_hash: H(inputs),
+    signer, idem_key: 'idem-1', hlc: '2026-11-26T06:00:00.000+00:00#0', window_id: null, evidence: [],
   };
 }
 
@@ -59,6 +61,17 @@ describe('operator keys in Electron main', () => {
     expect(JSON.parse(seen[0] ?? 'null')).toEqual(u);
     expect(nobleVerifier.verify(k.signer, proposalSigningBytes(u), signed.signature)).toBe(true);
     expect({ ...signed, signature: undefined }).toEqual({ ...u, signature: undefined });
+  });
+
+  it('refuses, before asking the operator, inputs other than those hashed, and payloads the host would not parse', async () => {
+    const { keys, seen } = store();
+    const k = await keys.create('a', 'pw');
+    const shown = unsigned(k.signer);
+    const swapped = { ...shown, inputs_hash: H({ justification: 'something the operator never saw' }) };
+    expect(await code(keys.sign(k.id, swapped))).toBe('malformed');
+    expect(await code(keys.sign(k.id, { ...shown, transition: 42 }))).toBe('malformed');
+    expect(await code(keys.sign(k.id, { ...shown, extra: 'field' }))).toBe('malformed');
+    expect(seen).toEqual([]);
   });
 
   it('refuses to sign when the operator declines, when locked, or for another signer', async () => {

@@ -16,6 +16,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { b64uEncode } from '../../core/b64u';
 import { proposalSigningBytes } from '../../core/crypto';
+import { H } from '../../core/hash';
+import { validateProposal } from '../../core/wire';
 import { AUTO_LOCK_MS, cleanKeyLabel, fingerprintOf, keyIdOf, KEYS_MAX, type KeyFile } from '../../core/keyformat';
 import type { Proposal } from '../../core/types';
 import type { OperatorKeyInfo } from '../../renderer/api/ConsoleApi';
@@ -28,10 +30,35 @@ export class KeysError extends Error {
   }
 }
 
+/** What the confirm dialog leads with, taken from the validated proposal (not the renderer's layout). */
+export interface SigningSummary {
+  transition: string;
+  hlc: string;
+  window_id: string | null;
+  current_state_hash: string;
+  inputs_json: string;
+}
+
+/** A placeholder that satisfies the signature's pattern, to run the full proposal schema before signing. */
+const SIGNATURE_PLACEHOLDER = 'A'.repeat(86);
+
+/**
+ * The proposal about to be signed must be one the orchestrator would parse, and its
+ * `inputs_hash` must be H(inputs): the signature covers the hash, not the inputs, so a
+ * renderer that showed one `inputs` and hashed another would otherwise get a signature
+ * over inputs the operator never saw.
+ */
+function checkedForSigning(unsigned: Record<string, unknown>): Proposal {
+  const v = validateProposal({ ...unsigned, signature: SIGNATURE_PLACEHOLDER });
+  if (!v.ok) throw new KeysError('malformed', `not a valid proposal: ${v.error.path}: ${v.error.reason}`);
+  if (H(v.proposal.inputs) !== v.proposal.inputs_hash) throw new KeysError('malformed', 'inputs_hash is not H(inputs): refusing to sign inputs other than those shown');
+  return v.proposal;
+}
+
 export interface MainKeysOptions {
   dir: string;
   /** Shows the operator exactly what will be signed; resolves true only on an explicit yes. */
-  confirm: (request: { key: OperatorKeyInfo; payload_json: string }) => Promise<boolean>;
+  confirm: (request: { key: OperatorKeyInfo; payload_json: string; summary: SigningSummary }) => Promise<boolean>;
   now_ms?: () => number;
   auto_lock_ms?: number;
 }
@@ -172,8 +199,13 @@ export function createMainKeys(opts: MainKeysOptions) {
       if ('signature' in unsigned) throw new KeysError('malformed', 'the proposal to sign already has a signature');
       const signer = readKeyFile(id).signer;
       if (unsigned.signer !== signer) throw new KeysError('malformed', `the proposal's signer is not ${signer}`);
+      const proposal = checkedForSigning(unsigned);
       const payload_json = JSON.stringify(unsigned, null, 2);
-      if (!(await opts.confirm({ key: info(e, signer), payload_json }))) throw new KeysError('declined', 'the operator declined to sign');
+      const summary: SigningSummary = {
+        transition: proposal.transition, hlc: proposal.hlc, window_id: proposal.window_id,
+        current_state_hash: proposal.current_state_hash, inputs_json: JSON.stringify(proposal.inputs, null, 2),
+      };
+      if (!(await opts.confirm({ key: info(e, signer), payload_json, summary }))) throw new KeysError('declined', 'the operator declined to sign');
       held.used_ms = now_ms();
       const signature = b64uEncode(new Uint8Array(edSign(null, proposalSigningBytes(unsigned), held.key)));
       return { ...unsigned, signature } as unknown as Proposal;

@@ -21,7 +21,7 @@ import { createBridge, consoleEventOf } from './bridge';
 import { EVENT_CHANNEL, REQUEST_CHANNELS } from './channels';
 import { consoleFile } from './console-files';
 import { admit, refusalEnvelope, type TrustedWindow } from './ipc-contract';
-import { createMainKeys } from './keys';
+import { createMainKeys, type SigningSummary } from './keys';
 
 const SCHEME = 'swoosh';
 const CONSOLE_ORIGIN = `${SCHEME}://console`;
@@ -79,10 +79,19 @@ function senderOf(e: IpcMainInvokeEvent) {
   return { webContentsId: e.sender.id, isMainFrame: frame !== null && frame === e.sender.mainFrame, frameUrl: frame?.url ?? '' };
 }
 
-async function confirmSigning(win: BrowserWindow, r: { key: { label: string; fingerprint: string }; payload_json: string }): Promise<boolean> {
+/** Longest inputs text the native dialog shows before the full payload; the rest is elided, never hidden silently. */
+const DIALOG_INPUTS_CHARS_MAX = 2000;
+
+async function confirmSigning(win: BrowserWindow, r: { key: { label: string; fingerprint: string }; payload_json: string; summary: SigningSummary }): Promise<boolean> {
+  // The fields that decide what the signature means come first, in main's own order, so a
+  // renderer cannot push them below the fold with a long payload.
+  const s = r.summary;
+  const inputs = s.inputs_json.length > DIALOG_INPUTS_CHARS_MAX ? `${s.inputs_json.slice(0, DIALOG_INPUTS_CHARS_MAX)}\n… (${s.inputs_json.length} characters in all)` : s.inputs_json;
   const answer = await dialog.showMessageBox(win, {
     type: 'question', buttons: ['Cancel', 'Sign'], defaultId: 0, cancelId: 0, noLink: true,
-    title: 'Sign this proposal?', message: `Sign with ${r.key.label} (${r.key.fingerprint})?`, detail: r.payload_json,
+    title: 'Sign this proposal?',
+    message: `Sign ${s.transition} with ${r.key.label} (${r.key.fingerprint})?`,
+    detail: `HLC ${s.hlc}\nwindow ${s.window_id ?? '(not time-gated)'}\nHEAD ${s.current_state_hash}\n\ninputs:\n${inputs}\n\nfull payload:\n${r.payload_json}`,
   });
   return answer.response === 1;
 }
