@@ -82,8 +82,16 @@ export function keyFileShapeProblem(doc: unknown): string | null {
  * scrypt parameters within the CLI's bounds (N a power of two in 2..2^16, r ≤ 16, p ≤ 4):
  * a crafted file must not make anyone allocate or spin without limit.
  */
+/**
+ * At most twice the work of the parameters we write (N·r·p): unlocking runs on the host's
+ * thread in Electron and in the page in browser mode, so a crafted key file must not be
+ * able to stall either for seconds.
+ */
+const SCRYPT_WORK_MAX = 2 * (1 << 15) * 8;
+
 export function scryptParamsSane(e: { N: number; r: number; p: number }): boolean {
-  return [e.N, e.r, e.p].every((n) => Number.isSafeInteger(n) && n >= 1) && e.N > 1 && e.N <= 1 << 16 && (e.N & (e.N - 1)) === 0 && e.r <= 16 && e.p <= 4;
+  return [e.N, e.r, e.p].every((n) => Number.isSafeInteger(n) && n >= 1) && e.N > 1 && e.N <= 1 << 16 && (e.N & (e.N - 1)) === 0 && e.r <= 16 && e.p <= 4
+    && e.N * e.r * e.p <= SCRYPT_WORK_MAX;
 }
 
 /** The signer id of a 32-byte RFC 8032 seed. */
