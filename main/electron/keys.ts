@@ -112,7 +112,9 @@ export function createMainKeys(opts: MainKeysOptions) {
     try {
       return JSON.parse(readFileSync(fileOf(id), 'utf8')) as KeyFile;
     } catch (err) {
-      throw new KeysError('bad_key_file', `cannot read the key file of ${id}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      // The errno code or "not JSON", never the parser's message: it quotes the file (ciphertext).
+      const why = (err as NodeJS.ErrnoException).code ?? (err instanceof SyntaxError ? 'not JSON' : 'unreadable');
+      throw new KeysError('bad_key_file', `cannot read the key file of ${id}: ${why}`);
     }
   }
   function entry(id: string): IndexEntry {
