@@ -1,16 +1,11 @@
 // Conformance vectors: a scripted project driven through the pure reducer, recorded step
 // by step so that other implementations can replay it and compare every outcome and every
 // state hash. `generateVectors(spec)` is pure (the test calls it and compares bytes);
-// running this file writes genesis.json, keys.json and vectors.json next to it:
-//
-//   node --import tsx core/testdata/generate.ts        (npm run vectors)
+// scripts/write-vectors.ts writes genesis.json, keys.json and vectors.json next to it
+// (npm run vectors): the file I/O lives there, so core/ stays pure (DESIGN §2).
 //
 // The format is documented in core/testdata/README.md.
 
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadMachine } from '../../main/machine';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { H } from '../hash';
 import { parseHlc } from '../hlc';
@@ -266,14 +261,3 @@ export function generateVectors(spec: Spec): VectorFiles {
     'vectors.json': `${JSON.stringify(vectors)}\n`,
   };
 }
-
-function main(): void {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  const files = generateVectors(loadMachine());
-  for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(dir, name), text);
-    process.stdout.write(`wrote ${join(dir, name)} (${Buffer.byteLength(text)} bytes)\n`);
-  }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
