@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
+  HLC_COUNTER_MAX,
   HLC_WALL_MS_MAX,
   HlcClock,
   ManualClock,
@@ -20,7 +21,7 @@ import type { Hlc, OrderKey } from './hlc';
 
 const hlcArb = fc.record({
   wall_ms: fc.integer({ min: 0, max: HLC_WALL_MS_MAX }),
-  counter: fc.oneof(fc.nat({ max: 1000 }), fc.maxSafeNat()),
+  counter: fc.oneof(fc.nat({ max: 1000 }), fc.nat({ max: HLC_COUNTER_MAX }), fc.constant(HLC_COUNTER_MAX)),
 });
 
 describe('parseHlc / formatHlc', () => {
@@ -38,10 +39,15 @@ describe('parseHlc / formatHlc', () => {
 
   it('range ends', () => {
     expect(parseHlc('1970-01-01T00:00:00.000+00:00#0')).toEqual({ wall_ms: 0, counter: 0 });
-    expect(parseHlc('9999-12-31T23:59:59.999+00:00#9007199254740991')).toEqual({
+    expect(parseHlc('9999-12-31T23:59:59.999+00:00#4294967295')).toEqual({
       wall_ms: HLC_WALL_MS_MAX,
-      counter: Number.MAX_SAFE_INTEGER,
+      counter: HLC_COUNTER_MAX,
     });
+    // Past the counter bound: refused at parse time (a signed proposal carrying it once
+    // crashed the writer in hlcReceive).
+    expect(parseHlc('2026-01-01T00:00:00.000+00:00#4294967296')).toBeNull();
+    expect(parseHlc('2026-01-01T00:00:00.000+00:00#9007199254740991')).toBeNull();
+    expect(parseHlc('2026-01-01T00:00:00.000+00:00#99999999999')).toBeNull();
     expect(HLC_WALL_MS_MAX).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
   });
 
@@ -191,14 +197,16 @@ describe('Kulkarni send/receive', () => {
 
   it('send is strictly increasing and never behind physical time (property)', () => {
     fc.assert(
-      fc.property(hlcArb.filter((h) => h.counter < 2 ** 40), fc.array(fc.nat({ max: 2 ** 45 }), { maxLength: 50 }), (start, times) => {
+      fc.property(hlcArb.filter((h) => h.wall_ms < HLC_WALL_MS_MAX - 100), fc.array(fc.nat({ max: 2 ** 45 }), { maxLength: 50 }), (start, times) => {
         let h = start;
         for (const pt of times) {
           const next = hlcSend(h, pt);
           expect(compareHlc(next, h)).toBe(1);
           expect(next.wall_ms).toBeGreaterThanOrEqual(pt);
-          expect(next.wall_ms).toBe(Math.max(h.wall_ms, pt));
-          if (pt > h.wall_ms) expect(next.counter).toBe(0);
+          // A full counter carries into the next ms.
+          const carried = pt <= h.wall_ms && h.counter === HLC_COUNTER_MAX;
+          expect(next.wall_ms).toBe(carried ? h.wall_ms + 1 : Math.max(h.wall_ms, pt));
+          if (pt > h.wall_ms || carried) expect(next.counter).toBe(0);
           h = next;
         }
       }),
@@ -268,10 +276,45 @@ describe('Kulkarni send/receive', () => {
     expect(() => hlcSend({ wall_ms: 0, counter: 0 }, 1.5)).toThrow(RangeError);
     expect(() => hlcSend({ wall_ms: 0, counter: 0 }, NaN)).toThrow(RangeError);
     expect(() => hlcSend({ wall_ms: 0, counter: -1 }, 0)).toThrow(RangeError);
-    expect(() => hlcSend({ wall_ms: 5, counter: Number.MAX_SAFE_INTEGER }, 0)).toThrow(RangeError);
+    expect(() => hlcSend({ wall_ms: 5, counter: HLC_COUNTER_MAX + 1 }, 0)).toThrow(RangeError);
     expect(() => hlcReceive({ wall_ms: 0, counter: 0 }, { wall_ms: -5, counter: 0 }, 0)).toThrow(RangeError);
     expect(() => new ManualClock(Infinity)).toThrow(RangeError);
     expect(() => new HlcClock(new ManualClock(), { wall_ms: 0.5, counter: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('counter bound: carry, never throw', () => {
+  it('a full counter carries into the next ms (send and all receive cases)', () => {
+    const full = { wall_ms: 100, counter: HLC_COUNTER_MAX };
+    expect(hlcSend(full, 50)).toEqual({ wall_ms: 101, counter: 0 });
+    expect(hlcReceive(full, { wall_ms: 100, counter: 3 }, 50)).toEqual({ wall_ms: 101, counter: 0 });
+    expect(hlcReceive({ wall_ms: 100, counter: 3 }, full, 50)).toEqual({ wall_ms: 101, counter: 0 });
+    expect(hlcReceive({ wall_ms: 90, counter: 3 }, full, 50)).toEqual({ wall_ms: 101, counter: 0 });
+    expect(hlcReceive(full, { wall_ms: 90, counter: HLC_COUNTER_MAX }, 50)).toEqual({ wall_ms: 101, counter: 0 });
+  });
+
+  it('saturates at the very end of the range instead of throwing', () => {
+    const end = { wall_ms: HLC_WALL_MS_MAX, counter: HLC_COUNTER_MAX };
+    expect(hlcSend(end, 0)).toEqual(end);
+    expect(hlcReceive(end, end, HLC_WALL_MS_MAX + 10)).toEqual(end);
+    expect(hlcSend({ wall_ms: 0, counter: 0 }, HLC_WALL_MS_MAX + 10)).toEqual({ wall_ms: HLC_WALL_MS_MAX, counter: 0 });
+  });
+
+  it('receive never throws for valid inputs and is strictly after both, short of saturation (property)', () => {
+    fc.assert(
+      fc.property(hlcArb, hlcArb, fc.nat({ max: HLC_WALL_MS_MAX }), (last, remote, pt) => {
+        const next = hlcReceive(last, remote, pt);
+        expect(isValidHlc(next)).toBe(true);
+        const saturated = next.wall_ms === HLC_WALL_MS_MAX && next.counter === HLC_COUNTER_MAX;
+        if (!saturated) {
+          expect(compareHlc(next, last)).toBe(1);
+          expect(compareHlc(next, remote)).toBe(1);
+        }
+        expect(formatHlc(next)).toMatch(/#\d+$/);
+        expect(parseHlc(formatHlc(next))).toEqual(next);
+      }),
+      { seed: 0x41c, numRuns: 2000 },
+    );
   });
 });
 

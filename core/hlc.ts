@@ -18,13 +18,19 @@ export interface Clock {
 /** 1970-01-01T00:00:00.000 .. 9999-12-31T23:59:59.999 (UTC), the range of the text form. */
 export const HLC_WALL_MS_MIN = 0;
 export const HLC_WALL_MS_MAX = 253_402_300_799_999;
-export const HLC_COUNTER_MAX = Number.MAX_SAFE_INTEGER;
+/**
+ * The largest counter the text form may carry (2^32 − 1). A counter only grows while many
+ * events share one wall ms, so real clocks stay far below it; a bound at parse time keeps
+ * a hostile proposal from parking the server's clock at the edge of the safe-integer
+ * range (docs/decisions/0100-hlc-counter-bound.md).
+ */
+export const HLC_COUNTER_MAX = 4_294_967_295;
 
 const MS_PER_DAY = 86_400_000;
 
-// Accepts `+00:00` or `Z`; counter: decimal, no leading zeros, at most 16 digits (then range-checked).
+// Accepts `+00:00` or `Z`; counter: decimal, no leading zeros, at most 10 digits (then range-checked).
 const HLC_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)#(0|[1-9]\d{0,15})$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)#(0|[1-9]\d{0,9})$/;
 const UTC_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)$/;
 
 function isLeapYear(y: number): boolean {
@@ -129,7 +135,7 @@ export function parseHlc(text: string): Hlc | null {
   const wall_ms = wallFromFields(m.slice(1, 8));
   if (wall_ms === null) return null;
   const counter = Number(m[8]);
-  if (!Number.isSafeInteger(counter)) return null;
+  if (counter > HLC_COUNTER_MAX) return null;
   return { wall_ms, counter };
 }
 
@@ -145,37 +151,43 @@ export function compareHlc(a: Hlc, b: Hlc): -1 | 0 | 1 {
   return 0;
 }
 
-function bump(counter: number): number {
-  if (counter >= HLC_COUNTER_MAX) throw new RangeError('HLC counter overflow');
-  return counter + 1;
+/**
+ * The smallest HLC strictly after (wall_ms, counter). A full counter carries into the
+ * wall time (one ms later, counter 0), which keeps the order total and never throws; at
+ * the very end of the range the clock saturates there (a year-9999 clock has nowhere to
+ * go, and refusing to tick beats taking the writer down).
+ */
+function successor(wall_ms: number, counter: number): Hlc {
+  if (counter < HLC_COUNTER_MAX) return { wall_ms, counter: counter + 1 };
+  if (wall_ms < HLC_WALL_MS_MAX) return { wall_ms: wall_ms + 1, counter: 0 };
+  return { wall_ms, counter };
 }
 
 /**
  * Kulkarni send / local event: l' = max(l, pt); c' = (l' == l) ? c + 1 : 0.
- * The result is strictly greater than `last`.
+ * The result is strictly greater than `last` (except at the saturated end of the range).
  */
 export function hlcSend(last: Hlc, physical_ms: number): Hlc {
   assertHlc(last, 'last');
   assertPhysical(physical_ms);
-  if (physical_ms > last.wall_ms) return { wall_ms: physical_ms, counter: 0 };
-  return { wall_ms: last.wall_ms, counter: bump(last.counter) };
+  if (physical_ms > last.wall_ms) return { wall_ms: Math.min(physical_ms, HLC_WALL_MS_MAX), counter: 0 };
+  return successor(last.wall_ms, last.counter);
 }
 
 /**
  * Kulkarni receive: l' = max(l, l_m, pt); c' = max(c, c_m) + 1 when l' == l == l_m,
  * c + 1 when only l' == l, c_m + 1 when only l' == l_m, else 0.
- * The result is strictly greater than both `last` and `remote`.
+ * The result is strictly greater than both `last` and `remote` (except at the saturated end
+ * of the range); a full counter carries into the wall time instead of throwing.
  */
 export function hlcReceive(last: Hlc, remote: Hlc, physical_ms: number): Hlc {
   assertHlc(last, 'last');
   assertHlc(remote, 'remote');
   assertPhysical(physical_ms);
-  const wall_ms = Math.max(last.wall_ms, remote.wall_ms, physical_ms);
-  if (wall_ms === last.wall_ms && wall_ms === remote.wall_ms) {
-    return { wall_ms, counter: bump(Math.max(last.counter, remote.counter)) };
-  }
-  if (wall_ms === last.wall_ms) return { wall_ms, counter: bump(last.counter) };
-  if (wall_ms === remote.wall_ms) return { wall_ms, counter: bump(remote.counter) };
+  const wall_ms = Math.min(Math.max(last.wall_ms, remote.wall_ms, physical_ms), HLC_WALL_MS_MAX);
+  if (wall_ms === last.wall_ms && wall_ms === remote.wall_ms) return successor(wall_ms, Math.max(last.counter, remote.counter));
+  if (wall_ms === last.wall_ms) return successor(wall_ms, last.counter);
+  if (wall_ms === remote.wall_ms) return successor(wall_ms, remote.counter);
   return { wall_ms, counter: 0 };
 }
 

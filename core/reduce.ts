@@ -91,9 +91,10 @@ export function reduce(head: Head, input: unknown, deps: ReduceDeps, admission?:
   try {
     return reduceChecked(head, input, deps, admission, pre);
   } catch (err) {
-    // Unreachable by construction (every input is validated first); kept so that a bug
-    // can never take the host down or half-apply a proposal.
-    return reject('malformed', `internal error while judging the proposal: ${(err as Error).message}`);
+    // Unreachable by construction (every input is validated first). A bug must never take
+    // the host down or half-apply a proposal, and must never be blamed on the caller:
+    // `internal` is answered 500, logged and counted by the host.
+    return reject('internal', `internal error while judging the proposal: ${errorText(err)}`);
   }
 }
 
@@ -154,8 +155,12 @@ export function replayStored(head: Head, proposal: Proposal, deps: ReduceDeps): 
   } catch (err) {
     // A record whose bytes are not a valid proposal can only come from a forged chain;
     // reject it so that the caller re-runs the range through `reduce`, which names it.
-    return reject('malformed', `internal error while replaying the record: ${(err as Error).message}`);
+    return reject('internal', `internal error while replaying the record: ${errorText(err)}`);
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** Signature, inputs binding, signer, transition and role: who may say what. */

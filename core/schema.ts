@@ -29,7 +29,8 @@ export interface SchemaError {
   reason: string;
 }
 
-export type FormatCheck = (value: unknown) => boolean;
+/** true when the value has the format; false or a reason (shown to the caller) when not. */
+export type FormatCheck = (value: unknown) => boolean | string;
 
 const MAX_DEPTH = 32;
 const patternCache = new Map<string, RegExp>();
@@ -95,8 +96,9 @@ function checkFormat(schema: JsonSchema, value: unknown, path: string, formats: 
   const name = schema['x-format'];
   if (name === undefined) return null;
   const check = formats[name];
-  if (check && !check(value)) return { path, reason: `not a valid ${name}` };
-  return null;
+  const verdict = check ? check(value) : true;
+  if (verdict === true) return null;
+  return { path, reason: typeof verdict === 'string' ? `not a valid ${name}: ${verdict}` : `not a valid ${name}` };
 }
 
 function checkNumber(schema: JsonSchema, value: number, path: string): SchemaError | null {

@@ -117,7 +117,9 @@ export type RejectionCode =
   | 'idem_key_conflict'
   | 'quarantined'
   | 'terminated'
-  | 'stale_state_hash';
+  | 'stale_state_hash'
+  /** Not the caller's fault: the judge itself failed (a bug). Logged, counted, answered 500. */
+  | 'internal';
 
 export interface Rejection {
   code: RejectionCode;

@@ -2,7 +2,7 @@
 // the signed facts they carry, and the genesis document. One source: the reducer
 // validates with these and the host publishes them in /openapi.json.
 
-import { parseHlc } from './hlc';
+import { HLC_COUNTER_MAX, parseHlc } from './hlc';
 import { isEvidenceUri } from './ucxl';
 import { validate, type FormatCheck, type JsonSchema, type SchemaError } from './schema';
 import type { Genesis, Proposal } from './types';
@@ -145,8 +145,10 @@ export const GENESIS_SCHEMA: JsonSchema = object(
   false,
 );
 
+const HLC_FORMAT_HINT = `expected YYYY-MM-DDTHH:MM:SS.mmm+00:00#<counter>, a real UTC instant in 1970..9999, counter 0..${HLC_COUNTER_MAX} without leading zeros`;
+
 export const FORMATS: Record<string, FormatCheck> = {
-  hlc: (v) => typeof v === 'string' && parseHlc(v) !== null,
+  hlc: (v) => (typeof v === 'string' && parseHlc(v) !== null) || HLC_FORMAT_HINT,
   'evidence-uri': (v) => isEvidenceUri(v),
 };
 

@@ -8,7 +8,7 @@ import {
 const ERROR_CODES = [
   'malformed', 'inputs_hash_mismatch', 'bad_signature', 'unknown_signer', 'role_denied', 'unknown_transition',
   'invalid_from_state', 'guard_failed', 'hlc_regression', 'hlc_from_future', 'wrong_window', 'idem_key_conflict',
-  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer', 'shutting_down',
+  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer', 'shutting_down', 'internal',
 ];
 
 const errorBody = {

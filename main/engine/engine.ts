@@ -81,7 +81,9 @@ export type EngineEvent =
   | { type: 'rejected'; rejection: NewRejection; status: number }
   | { type: 'duplicate'; transition: string; index: number }
   | { type: 'violation'; index: number; violations: Violation[] }
-  | { type: 'snapshot'; index: number; hlc: string | null };
+  | { type: 'snapshot'; index: number; hlc: string | null }
+  /** The judge failed on one proposal (a bug, never the caller's fault); the writer went on. */
+  | { type: 'internal'; transition: string | null; idem_key: string | null; reason: string };
 
 type Prepared =
   | { ok: true; proposal: Proposal; encoded: EncodedProposal }
@@ -248,7 +250,7 @@ export class Engine {
   private runBatch(batch: Pending[]): void {
     const start = this.head;
     const work = new BatchWork(this.opts, start);
-    const answers = batch.map((p) => work.judge(p));
+    const answers = batch.map((p) => work.judgeContained(p));
     try {
       this.opts.store.commit({ records: work.records, encoded: work.encoded, rejections: work.rejections, snapshots: work.snapshots });
     } catch (err) {
@@ -306,6 +308,26 @@ function withVerdict(real: Verifier, p: Proposal, e: EncodedProposal, verdict: b
   };
 }
 
+type Judged = { result: SubmitResult; events: EngineEvent[] };
+
+/** How far a batch had got before one proposal was judged (to take that proposal back). */
+interface BatchMark {
+  head: EngineHead;
+  records: number;
+  encoded: number;
+  rejections: number;
+  snapshots: number;
+  idem_key: string | null;
+  idem_known: boolean;
+}
+
+/** 409 for the optimistic-concurrency retry, 500 for our own bug, 400 for the caller's. */
+function statusOf(code: Rejection['code']): 400 | 409 | 500 {
+  if (code === 'stale_state_hash') return 409;
+  if (code === 'internal') return 500;
+  return 400;
+}
+
 /** One batch being judged: a working HEAD plus what the transaction will write. */
 class BatchWork {
   head: EngineHead;
@@ -320,7 +342,40 @@ class BatchWork {
     this.head = start;
   }
 
-  judge(p: Pending): { result: SubmitResult; events: EngineEvent[] } {
+  /**
+   * judge, with any exception contained to the one proposal: what it had added to this
+   * batch is taken back, it is answered 500 `internal` (and logged, counted, kept in the
+   * rejections log), and the proposals around it are judged as if it had never come.
+   */
+  judgeContained(p: Pending): Judged {
+    const mark = this.mark(p);
+    try {
+      return this.judge(p);
+    } catch (err) {
+      this.rollback(mark);
+      const reason = `internal error while judging the proposal: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      return this.refuse(p.prepared.ok ? p.prepared.proposal : p.raw, { code: 'internal', reason }, p);
+    }
+  }
+
+  private mark(p: Pending): BatchMark {
+    const idem_key = p.prepared.ok ? p.prepared.proposal.idem_key : null;
+    return {
+      head: this.head, records: this.records.length, encoded: this.encoded.length, rejections: this.rejections.length,
+      snapshots: this.snapshots.length, idem_key, idem_known: idem_key !== null && this.applied.has(idem_key),
+    };
+  }
+
+  private rollback(m: BatchMark): void {
+    this.head = m.head;
+    this.records.length = m.records;
+    this.encoded.length = m.encoded;
+    this.rejections.length = m.rejections;
+    this.snapshots.length = m.snapshots;
+    if (m.idem_key !== null && !m.idem_known) this.applied.delete(m.idem_key);
+  }
+
+  judge(p: Pending): Judged {
     const prepared = p.prepared;
     if (!prepared.ok) return this.refuse(p.raw, { code: 'malformed', reason: prepared.reason }, p);
     const { proposal, encoded } = prepared;
@@ -336,7 +391,7 @@ class BatchWork {
     return this.accept(proposal, encoded, result.state, result.hash, result.body, result.branch, p, now_ms);
   }
 
-  private idem(proposal: Proposal, hash: string): { result: SubmitResult; events: EngineEvent[] } | null {
+  private idem(proposal: Proposal, hash: string): Judged | null {
     const inBatch = this.applied.get(proposal.idem_key);
     const stored = inBatch
       ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body }
@@ -363,7 +418,7 @@ class BatchWork {
   private accept(
     proposal: Proposal, encoded: EncodedProposal, state: State, hash: Hash, body: RecordBody,
     branch: string | null, p: Pending, now_ms: number,
-  ): { result: SubmitResult; events: EngineEvent[] } {
+  ): Judged {
     const index = this.head.index + 1;
     const unhashed = { ...body, index, prev_record_hash: this.head.record_hash, accepted_at_ms: now_ms };
     const text = recordText(unhashed, encoded.text);
@@ -387,8 +442,8 @@ class BatchWork {
     return { result: { status: 202, body: accepted }, events };
   }
 
-  private refuse(raw: unknown, rejection: Rejection, p: Pending | null): { result: SubmitResult; events: EngineEvent[] } {
-    const status = rejection.code === 'stale_state_hash' ? 409 : 400;
+  private refuse(raw: unknown, rejection: Rejection, p: Pending | null): Judged {
+    const status = statusOf(rejection.code);
     const error: ApiError = { code: rejection.code, reason: rejection.reason };
     if (rejection.guard !== undefined) error.guard = rejection.guard;
     if (rejection.reasons !== undefined) error.reasons = rejection.reasons;
@@ -405,7 +460,9 @@ class BatchWork {
       proposal: raw,
     };
     this.rejections.push(row);
-    return { result: { status, error }, events: [{ type: 'rejected', rejection: row, status }] };
+    const events: EngineEvent[] = [{ type: 'rejected', rejection: row, status }];
+    if (rejection.code === 'internal') events.push({ type: 'internal', transition: row.transition, idem_key: row.idem_key, reason: rejection.reason });
+    return { result: { status, error }, events };
   }
 }
 

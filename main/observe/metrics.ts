@@ -31,6 +31,7 @@ export function createMetrics(engine: Engine): HostMetrics {
   const recoveryTime = new Gauge({ name: 'swoosh_recovery_time_seconds', help: 'Duration of the last start-up recovery', registers: [registry] });
   const walLag = new Gauge({ name: 'swoosh_wal_lag_records', help: 'Records this node is behind the writer (0 on the writer)', registers: [registry] });
   const rejected = new Counter({ name: 'swoosh_rejection_total', help: 'Rejected proposals by code', labelNames: ['code'], registers: [registry] });
+  const internal = new Counter({ name: 'swoosh_internal_errors_total', help: 'Proposals the judge failed on (a bug; answered 500 internal, the writer continued)', registers: [registry] });
   const queue = new Gauge({ name: 'swoosh_queue_depth', help: 'Proposals waiting for the writer', registers: [registry], collect() { this.set(engine.queueDepth); } });
   void queue;
   walLag.set(0);
@@ -48,6 +49,8 @@ export function createMetrics(engine: Engine): HostMetrics {
       if (e.rejection.code === 'stale_state_hash' && e.rejection.transition) retries.inc({ transition: e.rejection.transition });
     } else if (e.type === 'duplicate') {
       retries.inc({ transition: e.transition });
+    } else if (e.type === 'internal') {
+      internal.inc();
     }
   });
   return { registry, walLag, recoveryTime };
