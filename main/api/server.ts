@@ -10,10 +10,16 @@ import { HostError } from '../host';
 import type { EngineEvent, SubmitResult } from '../engine/engine';
 import type { HostMetrics } from '../observe/metrics';
 import { openApiDocument } from './openapi';
+import { checkHost, checkOrigin, hostAllowList, Slots, type HostAllowList } from './admission';
+import { parseStrictJson } from './strict-json';
 
 export const BODY_BYTES_MAX = 1024 * 1024;
 const WAL_PAGE_MAX = 1000;
 const SSE_CLIENTS_MAX = 256;
+/** Request bodies read at once; beyond it POST answers 429 (each holds up to 1 MiB). */
+export const BODIES_IN_FLIGHT_MAX = 32;
+/** Open sockets; beyond it the kernel's backlog waits and Node drops new ones. */
+export const CONNECTIONS_MAX = 1024;
 
 export interface ApiOptions {
   host: Host;
@@ -22,6 +28,8 @@ export interface ApiOptions {
   fallback?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
   /** Extra health facts (provider breakers, consensus) merged into GET /health. */
   health?: () => Record<string, unknown>;
+  /** Host names besides loopback that requests may name (DNS-rebinding defence; see admission.ts). */
+  allowed_hosts?: readonly string[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
@@ -90,6 +98,8 @@ export class ApiServer {
   private readonly sse = new Set<ServerResponse>();
   private readonly routes: Array<{ method: string; pattern: RegExp; handler: Handler }>;
   private unsubscribe: (() => void) | null = null;
+  private allow: HostAllowList = hostAllowList('127.0.0.1');
+  private readonly bodies = new Slots(BODIES_IN_FLIGHT_MAX);
 
   constructor(private readonly opts: ApiOptions) {
     this.routes = [
@@ -104,7 +114,8 @@ export class ApiServer {
       { method: 'GET', pattern: /^\/events$/, handler: (q, s) => this.getEvents(q, s) },
       { method: 'GET', pattern: /^\/openapi\.json$/, handler: (q, s) => sendJson(s, 200, openApiDocument()) },
     ];
-    this.server = createServer((req, res) => {
+    // Slow or stalled headers are found within a second and cut at headersTimeout.
+    this.server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
       this.dispatch(req, res).catch((err: unknown) => {
         if (!res.headersSent) sendError(res, 500, 'internal', (err as Error).message);
         else res.destroy();
@@ -113,10 +124,12 @@ export class ApiServer {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
     this.server.keepAliveTimeout = 5_000;
+    this.server.maxConnections = CONNECTIONS_MAX;
     this.unsubscribe = opts.host.engine.subscribe((e) => this.broadcast(e));
   }
 
   listen(port: number, hostname = '127.0.0.1'): Promise<AddressInfo> {
+    this.allow = hostAllowList(hostname, this.opts.allowed_hosts);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, hostname, () => {
@@ -144,6 +157,13 @@ export class ApiServer {
       sendError(res, 400, 'malformed', 'unparseable request target');
       return;
     }
+    const refused = checkHost(req.headers.host, this.allow) ?? (req.method === 'POST' ? checkOrigin(req.headers.origin, this.allow) : null);
+    if (refused !== null) {
+      req.resume();
+      if (req.method === 'POST' && req.headers.origin !== undefined && checkHost(req.headers.host, this.allow) === null) sendError(res, 403, 'forbidden_origin', refused);
+      else sendError(res, 421, 'misdirected_request', refused);
+      return;
+    }
     const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
     const route = matching.find((r) => r.method === req.method);
     if (route) {
@@ -165,23 +185,46 @@ export class ApiServer {
       sendError(res, 415, 'unsupported_media_type', `content-type must be application/json, got ${req.headers['content-type'] ?? 'none'}`);
       return;
     }
+    if (!this.bodies.take()) {
+      req.resume();
+      sendError(res, 429, 'overloaded', `${this.bodies.max} request bodies are being read; retry later`, {}, { 'retry-after': '1', connection: 'close' });
+      return;
+    }
+    let parsed: unknown;
+    try {
+      const read = await this.readJsonBody(req, res);
+      if (!read.ok) return;
+      parsed = read.value;
+    } finally {
+      this.bodies.give();
+    }
+    const result = await this.opts.host.engine.submit(parsed);
+    this.answer(res, result);
+  }
+
+  /** The body as strict JSON (unique member names, bounded size); on failure the answer is sent. */
+  private async readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<{ ok: true; value: unknown } | { ok: false }> {
     let body: Buffer;
     try {
       body = await readBody(req);
     } catch (err) {
       if (err instanceof BodyError) sendError(res, err.status, err.code, err.message, {}, { connection: 'close' });
       else sendError(res, 400, 'malformed', `could not read the body: ${(err as Error).message}`);
-      return;
+      return { ok: false };
     }
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     } catch (err) {
-      sendError(res, 400, 'malformed', `body is not UTF-8 JSON: ${(err as Error).message}`);
-      return;
+      sendError(res, 400, 'malformed', `body is not UTF-8: ${(err as Error).message}`);
+      return { ok: false };
     }
-    const result = await this.opts.host.engine.submit(parsed);
-    this.answer(res, result);
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) {
+      sendError(res, 400, 'malformed', parsed.reason);
+      return { ok: false };
+    }
+    return parsed;
   }
 
   private answer(res: ServerResponse, result: SubmitResult): void {
