@@ -70,8 +70,8 @@ function rejected(res: ReduceResult, code: RejectionCode): Rejection {
 }
 
 function accepted(res: ReduceResult): Extract<ReduceResult, { ok: true }> {
-  if (!res.ok) throw new Error(`rejected: ${res.rejection.code}: ${res.rejection.reason}`);
-  return res;
+  expect(res.ok ? 'accepted' : `rejected: ${res.rejection.code}: ${res.rejection.reason}`).toBe('accepted');
+  return res as Extract<ReduceResult, { ok: true }>;
 }
 
 function resign(p: Proposal, by: Signer): Proposal {
