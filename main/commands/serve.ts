@@ -8,7 +8,6 @@ import { demoGenesis, writeDemoOperatorKey } from '../demo';
 import { systemClock } from '../host';
 import { anyProviderFlag, ConfigError, describeConfig, providersConfig, type ProviderFlags, type ProvidersConfig } from '../facts/config';
 import { processPassphraseSource } from '../keys/unlock';
-import type { Vault } from '../keys/vault';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
 import { openServer, type Running } from '../app/server';
@@ -118,22 +117,25 @@ export async function serveCommand(args: string[]): Promise<number> {
       db: plan.db, genesis: plan.genesis, host: v.host, port: portOf(v.port), durability: v.durability as 'FULL' | 'NORMAL',
       snapshot_every: plan.snapshot_every, trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], console: v.console,
     });
-    if (plan.real && vault) attachWithVault(running, plan.real, vault);
+    const real = plan.real;
+    if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
   } finally {
     // The signers and request headers hold what they need; the vault's own copies go now.
     vault?.lock();
   }
   if (plan.real) printProviders(plan.real);
-  if (v.sim) await startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms });
+  if (v.sim) await orStop(running, () => startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }));
+  // A cluster (main/app/cluster.ts, not built yet) attaches here the same way, from its own flags.
   process.stdout.write(`swoosh: serving ${plan.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
 }
 
-function attachWithVault(running: Running, real: ProvidersConfig, vault: Vault): void {
+/** Runs an attachment; if it fails, the server stops before the error goes on (no half-started process). */
+async function orStop<T>(running: Running, attach: () => T | Promise<T>): Promise<T> {
   try {
-    attachProviders(running, real, vault, systemClock);
+    return await attach();
   } catch (err) {
-    void running.stop();
+    await running.stop();
     throw err;
   }
 }
