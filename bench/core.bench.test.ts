@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nobleVerifier, proposalSigningBytes } from '../core/crypto';
 import { buildFixture, DEFAULT_CONFIG, nodeHashState, nodeVerifier, replayOp, runCoreBench, type CoreBenchConfig } from './core.bench';
-import { formatTable, isBenchRow, throughput } from './harness';
+import { formatTable, isBenchRow, throughput } from '../main/bench/harness';
 import { H } from '../core/hash';
 
 const SMALL: CoreBenchConfig = {

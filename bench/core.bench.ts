@@ -42,7 +42,7 @@ import type { Proposal } from '../core/types';
 import { loadMachine } from '../main/machine';
 import { hashStateNative } from '../main/engine/hashing';
 import { NodeVerifier } from '../main/engine/verifier';
-import { interleaved, report, row, throughput, type BenchRow, type TimingOptions } from './harness';
+import { interleaved, report, row, throughput, type BenchRow, type TimingOptions } from '../main/bench/harness';
 
 // DER headers that turn a raw 32-byte Ed25519 key into SPKI (public) / PKCS#8 (private).
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findElectron, prepareElectronSqlite, REPO_DIR } from '../main/commands/start';
+import { findElectron, prepareElectronSqlite, REPO_DIR } from '../main/app/electron-launch';
 import { buildElectron } from '../main/electron/build';
 
 const probe = findElectron();

@@ -1,9 +1,13 @@
-// swoosh command line (CONTRACT §10). Each command returns its exit code; errors are one
-// clear line on stderr, never a stack trace for an expected failure.
+// swoosh command line (the README's "Commands" lists them). Only the command table and
+// the error mapping live here: each command (main/commands/) parses its flags and calls
+// main/app/, returns its exit code, and expected failures become one clear line on
+// stderr, never a stack trace: UsageError exits 2, the tagged errors of the app and its
+// parts exit 1.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { AppError } from './app/errors';
+import { UsageError } from './commands/args';
 import { HostError } from './host';
+import { VaultError } from './keys/vault';
 import { NativeBindingError } from './store/native';
 import { StoreError } from './store/store';
 
@@ -25,8 +29,6 @@ commands:
   bench     [--json]
 `;
 
-export class UsageError extends Error {}
-
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -42,28 +44,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   follow: async () => (await import('./replica/follow')).followCommand,
   vault: async () => (await import('./commands/vault')).vaultCommand,
 };
-
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new UsageError(`${what} ${path} is not JSON: ${(err as Error).message}`);
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -83,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof HostError || err instanceof NativeBindingError || err instanceof StoreError) {
+    if (err instanceof AppError || err instanceof HostError || err instanceof NativeBindingError || err instanceof StoreError || err instanceof VaultError) {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 1;
     }

@@ -18,7 +18,7 @@ import { fakeHash, licenseToken, makeCast, makeGenesis, mcpReport, quorumInputs,
 import type { Genesis, JsonObject } from '../../core/types';
 import { beatPosition } from '../../core/window';
 import { INPUT_SCHEMAS } from '../../core/wire';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { loadMachine } from '../machine';
 
 const PERIOD_MS = 1000;

@@ -17,7 +17,7 @@ import { fakeHash, signProposal, wallAt, type NamedKey } from '../../core/testin
 import { Scenario } from '../../core/testing/scenario';
 import type { JsonObject, Proposal } from '../../core/types';
 import { beatPosition } from '../../core/window';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { loadMachine } from '../machine';
 
 interface Answer {

@@ -1,7 +1,7 @@
 // Process entry of the chaos command: `node --import tsx main/chaos/main.ts --seed …`, the
 // same as `swoosh chaos …` (main/commands/chaos.ts), for use before the CLI table lists it.
 
-import { UsageError } from '../cli';
+import { UsageError } from '../commands/args';
 import { chaosCommand } from '../commands/chaos';
 
 try {

@@ -11,7 +11,7 @@
 // passed, 1 when any check failed (the summary prints the command that reruns the seed).
 // docs/chaos.md explains the checks; docs/runbooks/rerun-failing-seed.md the rerun.
 
-import { parse, UsageError } from '../cli';
+import { parse, UsageError } from './args';
 import { FaultSpecError, parseFaults } from '../chaos/faults';
 import { formatSeedLine, formatSweep, formatTable, summarize } from '../chaos/report';
 import { DEFAULT_CHECK_EVERY, DEFAULT_FAULTS, runChaos, type ChaosOptions, type ChaosProgress, type ChaosSummary } from '../chaos/run';

@@ -13,10 +13,10 @@ import { H } from '../../core/hash';
 import { licenseToken, makeCast, makeGenesis } from '../../core/testing/kit';
 import type { Proposal } from '../../core/types';
 import { validateProposal } from '../../core/wire';
-import { UsageError } from '../cli';
+import { UsageError } from './args';
 import { decodeKeyFile, encodeKeyFile, KeyFileError, loadSigner, writeKeyFile } from '../keys/keyfile';
 import { keygenCommand, proposeCommand, signCommand, type CommandIo } from './keys';
-import { startServer, type Running } from './serve';
+import { openServer as startServer, type Running } from '../app/server';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PASS_VAR = 'SWOOSH_TEST_KEY_PASSPHRASE';

@@ -7,7 +7,7 @@ import { SwooshClient, signProposal } from '../../client/client';
 import { H } from '../../core/hash';
 import type { JsonObject } from '../../core/types';
 import { validateProposal } from '../../core/wire';
-import { parse, UsageError } from '../cli';
+import { parse, UsageError } from './args';
 import {
   encodeKeyFile, generateSecret, KeyFileError, loadSigner, writeKeyFile,
 } from '../keys/keyfile';

@@ -7,7 +7,7 @@ import { loadMachine } from '../machine';
 import { headAt } from '../host';
 import { CorruptionError, genesisHead, replayRows } from '../engine/replay';
 import { NodeVerifier } from '../engine/verifier';
-import { parse, UsageError } from '../cli';
+import { parse, UsageError } from './args';
 import { existsSync, readFileSync } from 'node:fs';
 import { replayRepro } from '../../core/repro';
 

@@ -1,85 +1,17 @@
-// swoosh serve.
+// swoosh serve: parses flags into main/app/ calls — openServer, then attachDemo (--sim)
+// or attachProviders (--providers / service URL flags) — and prints what it started.
 
 import type { Genesis } from '../../core/types';
-import { ApiServer } from '../api/server';
-import { consoleStatic } from '../api/console-static';
-import { Host } from '../host';
-import { createLogger, logEngine } from '../observe/log';
-import { createMetrics } from '../observe/metrics';
-import { traceEngine, type TraceExporterKind } from '../observe/trace';
-import { parse, readJsonFile, UsageError } from '../cli';
-import { demoCast, demoGenesis, writeDemoOperatorKey } from '../demo';
 import { dirname, resolve } from 'node:path';
-import { startDemo, type Demo } from '../sim/demo';
+import type { TraceExporterKind } from '../observe/trace';
+import { demoGenesis, writeDemoOperatorKey } from '../demo';
 import { systemClock } from '../host';
-import { AgentRuntime } from '../facts/runtime';
-import { anyProviderFlag, ConfigError, describeConfig, neededEntries, providersConfig, runtimeOptions, type ProviderFlags, type ProvidersConfig } from '../facts/config';
-import { processPassphraseSource, unlockVault } from '../keys/unlock';
-import { VaultError, type Vault } from '../keys/vault';
-
-export interface Running {
-  host: Host;
-  api: ApiServer;
-  url: string;
-  stop: () => Promise<void>;
-}
-
-export interface ServeSettings {
-  db: string;
-  genesis?: Genesis;
-  host: string;
-  port: number;
-  durability: 'FULL' | 'NORMAL';
-  snapshot_every?: number;
-  trace?: TraceExporterKind;
-  check_invariants?: boolean;
-  quiet?: boolean;
-  /** Extra facts for GET /health (the demo's provider breakers). */
-  health?: () => Record<string, unknown>;
-  /** Serve the operator console (dist/console) beside the API. */
-  console?: boolean;
-}
-
-/** Opens the host and its API; used by the CLI, the tests and the Electron shell. */
-export async function startServer(s: ServeSettings): Promise<Running> {
-  const log = createLogger(s.quiet ? 'warn' : undefined);
-  const host = Host.open({ db: s.db, genesis: s.genesis, durability: s.durability, snapshot_every: s.snapshot_every, check_invariants: s.check_invariants });
-  const metrics = createMetrics(host.engine);
-  metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
-  const unlog = logEngine(host.engine, log);
-  const tracing = traceEngine(host.engine, s.trace ?? 'none');
-  const api = new ApiServer({ host, metrics, health: s.health, fallback: s.console ? consoleStatic() : undefined });
-  let address;
-  try {
-    address = await api.listen(s.port, s.host);
-  } catch (err) {
-    host.close();
-    throw new UsageError(`cannot listen on ${s.host}:${s.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-  log.info({ event: 'listening', url, db: s.db, index: host.head.index, hash: host.head.hash, recovery: host.recovery }, `swoosh listening on ${url}`);
-  return {
-    host, api, url,
-    stop: async () => {
-      unlog();
-      await api.close();
-      await tracing.stop();
-      host.close();
-    },
-  };
-}
-
-export function untilSignal(running: Running): Promise<number> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void running.stop().then(() => resolve(0));
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
+import { anyProviderFlag, ConfigError, describeConfig, providersConfig, type ProviderFlags, type ProvidersConfig } from '../facts/config';
+import { processPassphraseSource } from '../keys/unlock';
+import { attachDemo, type SimulatorUrls } from '../app/demo';
+import { attachProviders, openProvidersVault } from '../app/providers';
+import { openServer, type Running } from '../app/server';
+import { nonNegativeInt, parse, portOf, positiveInt, readJsonFile, UsageError } from './args';
 
 const SERVE_OPTIONS = {
   db: { type: 'string' },
@@ -113,19 +45,20 @@ const SERVE_OPTIONS = {
   'operator-key': { type: 'string', multiple: true },
 } as const;
 
-function positiveInt(raw: string, flag: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${raw}`);
-  return n;
-}
-
-export function portOf(raw: string): number {
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${raw}`);
-  return port;
-}
-
 type ServeValues = ReturnType<typeof parse<typeof SERVE_OPTIONS>>;
+
+/** Resolves when SIGINT or SIGTERM has stopped `running`; the exit code is 0. */
+export function untilSignal(running: Running): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.stop().then(() => resolve(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 function providerFlags(v: ServeValues): ProviderFlags {
   return {
@@ -153,75 +86,65 @@ function realProviders(v: ServeValues): ProvidersConfig | null {
   }
 }
 
-/** Unlocks the vault and checks every entry the config names, before the database opens. */
-async function unlockFor(path: string, config: ProvidersConfig): Promise<Vault> {
-  const vault = await unlockVault(path, processPassphraseSource());
-  try {
-    const need = neededEntries(config);
-    for (const name of need.keys) vault.signerId(name);
-    for (const name of need.credentials) vault.credential(name);
-  } catch (err) {
-    vault.lock();
-    throw err;
-  }
-  return vault;
+interface ServePlan {
+  db: string;
+  genesis: Genesis | undefined;
+  snapshot_every: number | undefined;
+  period_ms: number;
+  auto_release_after_ms: number | null;
+  real: ProvidersConfig | null;
 }
 
-export async function serveCommand(args: string[]): Promise<number> {
-  const v = parse(args, SERVE_OPTIONS);
-  try {
-    return await serveWith(v);
-  } catch (err) {
-    if (!(err instanceof VaultError)) throw err;
-    process.stderr.write(`swoosh serve: ${err.message}\n`);
-    return 1;
-  }
-}
-
-async function serveWith(v: ServeValues): Promise<number> {
+/** Every flag checked before anything opens. */
+function planOf(v: ServeValues): ServePlan {
   if (!v.db) throw new UsageError('--db PATH is required');
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
   if (!['none', 'console', 'memory'].includes(v.trace)) throw new UsageError('--trace is none, console or memory');
   const snapshot_every = v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every');
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
-  const auto_release_s = Number(v['auto-release-s']);
-  if (!Number.isInteger(auto_release_s) || auto_release_s < 0) throw new UsageError('--auto-release-s must be a non-negative integer');
+  const auto_release_s = nonNegativeInt(v['auto-release-s'], '--auto-release-s');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
-  const real = realProviders(v);
-  const vault = real && v.vault ? await unlockFor(v.vault, real) : null;
-  const withDemo = v.sim ? demoHealth({ human_operator: v['human-operator'], auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null }) : null;
-  let runtime: AgentRuntime | null = null;
+  return { db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v) };
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const v = parse(args, SERVE_OPTIONS);
+  const plan = planOf(v);
+  const vault = plan.real && v.vault ? await openProvidersVault(v.vault, plan.real, processPassphraseSource()) : null;
   let running: Running;
   try {
-    running = await startServer({
-      db: v.db, genesis, host: v.host, port: portOf(v.port), durability: v.durability, snapshot_every,
-      trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], console: v.console,
-      health: withDemo?.health ?? (real ? () => (runtime ? providersHealth(runtime) : {}) : undefined),
+    running = await openServer({
+      db: plan.db, genesis: plan.genesis, host: v.host, port: portOf(v.port), durability: v.durability as 'FULL' | 'NORMAL',
+      snapshot_every: plan.snapshot_every, trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], console: v.console,
     });
-    if (real && vault) runtime = attachRuntime(running, new AgentRuntime(runtimeOptions(real, vault, running.url, systemClock)));
+    const real = plan.real;
+    if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
   } finally {
     // The signers and request headers hold what they need; the vault's own copies go now.
     vault?.lock();
   }
-  if (real) printProviders(real);
-  if (withDemo) {
-    await withDemo.attach(running);
-    const key = writeDemoOperatorKey(dirname(resolve(v.db)));
-    process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
-    printSimulators(withDemo.simulators());
-  }
-  process.stdout.write(`swoosh: serving ${v.db} on ${running.url} (index ${running.host.head.index})\n`);
+  if (plan.real) printProviders(plan.real);
+  if (v.sim) await orStop(running, () => startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }));
+  // A cluster (main/app/cluster.ts, not built yet) attaches here the same way, from its own flags.
+  process.stdout.write(`swoosh: serving ${plan.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
 }
 
-function attachRuntime(r: Running, runtime: AgentRuntime): AgentRuntime {
-  runtime.start();
-  const stop = r.stop;
-  r.stop = async () => {
-    await runtime.stop();
-    await stop();
-  };
-  return runtime;
+/** Runs an attachment; if it fails, the server stops before the error goes on (no half-started process). */
+async function orStop<T>(running: Running, attach: () => T | Promise<T>): Promise<T> {
+  try {
+    return await attach();
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+}
+
+async function startSim(running: Running, db: string, d: { human_operator: boolean; auto_release_after_ms: number | null }): Promise<void> {
+  const demo = await attachDemo(running, d);
+  const key = writeDemoOperatorKey(dirname(resolve(db)));
+  process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
+  printSimulators(demo.simulators());
 }
 
 /** One line per provider (URL and credential name, never its value), then one JSON line. */
@@ -238,51 +161,8 @@ function printProviders(c: ProvidersConfig): void {
   process.stdout.write(`${JSON.stringify({ event: 'providers', ...d })}\n`);
 }
 
-export interface SimulatorUrls {
-  [name: string]: { url: string; knobs: string; stats: string };
-}
-
 /** One line per simulator with its knobs URL, then the same as one JSON line for scripts. */
 export function printSimulators(sims: SimulatorUrls): void {
   for (const [name, s] of Object.entries(sims)) process.stdout.write(`swoosh: simulator ${name} ${s.url} knobs ${s.knobs}\n`);
   process.stdout.write(`${JSON.stringify({ event: 'simulators', simulators: sims })}\n`);
-}
-
-/** /health's view of a runtime: `blocked` past grace, `degraded` in grace or with a breaker not closed. */
-export function providersHealth(runtime: AgentRuntime): Record<string, unknown> {
-  const h = runtime.health();
-  const open = Object.values(h.breakers).some((b) => b.state !== 'closed');
-  const status = h.license.status === 'expired' ? 'blocked' : open || h.license.status === 'grace' ? 'degraded' : 'ok';
-  return { status, providers: h };
-}
-
-/**
- * The simulated project beside a running host: created before the server (so /health can
- * report its breakers) and attached once the server's URL is known.
- */
-export interface DemoSettings {
-  /** op-1 is the human at the console: the bot neither approves nor releases with it. */
-  human_operator?: boolean;
-  auto_release_after_ms?: number | null;
-}
-
-export function demoHealth(d: DemoSettings = {}): { health: () => Record<string, unknown>; attach(r: Running): Promise<Demo>; simulators(): SimulatorUrls } {
-  let demo: Demo | null = null;
-  const simulators = (): SimulatorUrls => Object.fromEntries(Object.entries(demo?.sims ?? {}).map(([name, sim]) => [name, { url: sim.url, knobs: `${sim.url}/_knobs`, stats: `${sim.url}/_stats` }]));
-  return {
-    simulators,
-    health: () => (demo ? { ...providersHealth(demo.runtime), simulators: simulators() } : {}),
-    attach: async (r) => {
-      demo = await startDemo({
-        swoosh: r.url, cast: demoCast(), genesis: r.host.genesis, clock: systemClock,
-        human_operator: d.human_operator ?? false, auto_release_after_ms: d.auto_release_after_ms ?? null,
-      });
-      const stop = r.stop;
-      r.stop = async () => {
-        await demo?.stop();
-        await stop();
-      };
-      return demo;
-    },
-  };
 }

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoGenesis } from '../demo';
 import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';
-import { startServer } from './serve';
-import { findElectron, startDemoHost } from './start';
+import { openServer as startServer } from '../app/server';
+import { openDemoHost as startDemoHost } from '../app/demo';
+import { findElectron } from '../app/electron-launch';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../cli';
+import { UsageError } from './args';
 import { signerOfSecret } from '../../core/keyformat';
 import { rejectionOf } from '../../core/testing/rejection';
 import { encodeKeyFile, writeKeyFile } from '../keys/keyfile';

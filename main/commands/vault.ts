@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli';
+import { UsageError } from './args';
 import { decodeKeyFile, KeyFileError } from '../keys/keyfile';
 import { processPassphraseSource, unlockVault, vaultPassphrase, VAULT_PASSPHRASE_ENV, type PassphraseSource } from '../keys/unlock';
 import { SCRYPT_LOG_N_DEFAULT, Vault, VaultError } from '../keys/vault';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { demoGenesis } from '../demo';
 import type { EngineEvent } from '../engine/engine';
 import { consoleEventOf, createBridge } from './bridge';

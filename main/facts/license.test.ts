@@ -18,7 +18,7 @@ import { SwooshClient } from '../../client/client';
 import { H } from '../../core/hash';
 import type { State } from '../../core/state';
 import type { JsonObject, LicenseToken } from '../../core/types';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { demoCast, demoGenesis } from '../demo';
 import { systemClock } from '../host';
 import type { BaseKnobs, SimServer } from '../sim/base';

@@ -15,7 +15,7 @@ import { ManualClock } from '../../core/hlc';
 import type { State } from '../../core/state';
 import { makeCast } from '../../core/testing/kit';
 import type { JsonObject } from '../../core/types';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { demoCast, demoGenesis } from '../demo';
 import { systemClock } from '../host';
 import { backbeatSim } from '../sim/backbeat';

@@ -7,7 +7,7 @@
 // Exit 0 when stopped, 1 when the replica diverged from the writer.
 
 import type { Genesis } from '../../core/types';
-import { parse, readJsonFile, UsageError } from '../cli';
+import { parse, readJsonFile, UsageError } from '../commands/args';
 import { Follower, FollowerError, type FollowerEvent } from './follower';
 
 const FOLLOW_OPTIONS = {

@@ -13,7 +13,7 @@ import { makeCast } from '../../core/testing/kit';
 import { happyStep, StreamDriver } from '../../core/testing/streams';
 import type { WalRecord } from '../../core/types';
 import { CHAOS_EPOCH_MS, fastCast } from '../chaos/model';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { NodeVerifier } from '../engine/verifier';
 import { loadMachine } from '../machine';
 import { Follower, type FollowerEvent } from './follower';

@@ -2,7 +2,7 @@
 // The same command as `swoosh follow`, started without going through the CLI table, so
 // the chaos runner can spawn replicas however main/cli.ts is wired.
 
-import { UsageError } from '../cli';
+import { UsageError } from '../commands/args';
 import { followCommand } from './follow';
 
 try {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '../../core/canonical';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { demoCast, demoGenesis } from '../demo';
 import { systemClock } from '../host';
 import { startDemo, type Demo } from './demo';

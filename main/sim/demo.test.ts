@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwooshClient } from '../../client/client';
 import { canonicalize } from '../../core/canonical';
-import { startServer, type Running } from '../commands/serve';
+import { openServer as startServer, type Running } from '../app/server';
 import { demoCast, demoGenesis } from '../demo';
 import { systemClock } from '../host';
 import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';

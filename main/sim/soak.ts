@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalize } from '../../core/canonical';
 import { demoGenesis } from '../demo';
-import { demoHealth, startServer } from '../commands/serve';
+import { attachDemo } from '../app/demo';
+import { providersHealth } from '../app/providers';
+import { openServer } from '../app/server';
 
 interface Sample {
   t_s: number;
@@ -42,9 +44,8 @@ async function main(): Promise<void> {
   const sample_ms = Number(values['sample-s']) * 1000;
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-soak-'));
   const db = join(dir, 'soak.db');
-  const withDemo = demoHealth({ auto_release_after_ms: 10_000 });
-  const running = await startServer({ db, genesis: demoGenesis({ period_ms }), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true, health: withDemo.health });
-  const demo = await withDemo.attach(running);
+  const running = await openServer({ db, genesis: demoGenesis({ period_ms }), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
+  const { demo } = await attachDemo(running, { auto_release_after_ms: 10_000 });
   // Exercise the paths that could leak: runtime alerts → quarantine → automatic release.
   demo.sims.shhh?.setKnobs({ alert_every_ms: 60_000 });
   const t0 = Date.now();
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     wal_records: last.wal_index, wal_records_per_hour: Math.round((last.wal_index - first.wal_index) / hours),
     db_bytes: last.db_bytes, db_bytes_per_hour: Math.round((last.db_bytes - first.db_bytes) / hours),
     state_bytes: { after_warmup: first.state_bytes, end: last.state_bytes }, loops: last.loop,
-    runtime: demo.runtime.bounds(), health_status: (withDemo.health() as { status?: string }).status,
+    runtime: demo.runtime.bounds(), health_status: providersHealth(demo.runtime).status,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   await running.stop();

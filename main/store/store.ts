@@ -83,6 +83,37 @@ function snapshotChecksum(index: number, stateHash: Hash, recordHash: Hash, stat
   return sha256HexNative(`${index}\n${stateHash}\n${recordHash}\n${stateText}`);
 }
 
+/** The WAL table, as the store creates it (exported so benchmarks build the same table). */
+export const WAL_TABLE_DDL = `CREATE TABLE IF NOT EXISTS wal (
+        idx INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        record_hash TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        proposal_hash TEXT NOT NULL,
+        transition TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        state_post_hash TEXT NOT NULL,
+        accepted_at_ms INTEGER NOT NULL
+      )`;
+
+/** One WAL row in WAL_TABLE_DDL's column order; the parameters of WAL_INSERT_SQL. */
+export const WAL_INSERT_SQL = 'INSERT INTO wal (idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** A row of the WAL table. */
+export interface WalRow {
+  idx: number;
+  body: string;
+  record_hash: string;
+  idem_key: string;
+  proposal_hash: string;
+  transition: string;
+  signer: string;
+  hlc: string;
+  state_post_hash: string;
+  accepted_at_ms: number;
+}
+
 export class StoreError extends Error {
   constructor(readonly code: 'locked' | 'format', message: string) {
     super(message);
@@ -120,18 +151,7 @@ export class Store {
   private migrate(): void {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS wal (
-        idx INTEGER PRIMARY KEY,
-        body TEXT NOT NULL,
-        record_hash TEXT NOT NULL,
-        idem_key TEXT NOT NULL UNIQUE,
-        proposal_hash TEXT NOT NULL,
-        transition TEXT NOT NULL,
-        signer TEXT NOT NULL,
-        hlc TEXT NOT NULL,
-        state_post_hash TEXT NOT NULL,
-        accepted_at_ms INTEGER NOT NULL
-      );
+      ${WAL_TABLE_DDL};
       CREATE TABLE IF NOT EXISTS snapshots (
         idx INTEGER PRIMARY KEY,
         hlc TEXT,
@@ -160,9 +180,7 @@ export class Store {
     return {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      insertRecord: db.prepare(
-        'INSERT INTO wal (idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertRecord: db.prepare(WAL_INSERT_SQL),
       insertSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (idx, hlc, state, state_hash, record_hash, checksum) VALUES (?, ?, ?, ?, ?, ?)'),
       insertRejection: db.prepare(
         'INSERT INTO rejections (at_ms, head_index, idem_key, transition, signer, hlc, code, guard, reason, reasons, proposal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -1,12 +1,12 @@
 // Shared helpers for benchmarks: a throughput loop (warm-up, then a fixed duration on
-// process.hrtime.bigint), result rows in the CONTRACT §10 shape, a table printer and the
+// process.hrtime.bigint), result rows in the `swoosh bench` shape, a table printer and the
 // `--json` convention (the last line of stdout is the JSON array of rows).
 //
 // Project rule: speed is measured here, never asserted in unit tests. Every figure is
 // printed beside a ceiling measured in the same run, with the ratio, so that numbers from
 // different machines can be compared by their ratios.
 
-/** CONTRACT §10: one benchmark figure beside its ceiling. */
+/** One benchmark figure beside its ceiling: the `swoosh bench --json` row. */
 export interface BenchRow {
   name: string;
   unit: string;
@@ -89,7 +89,7 @@ export function row(name: string, unit: string, value: number, ceiling: number):
   return { name, unit, value, ceiling, ratio: value / ceiling };
 }
 
-/** True when `x` has exactly the CONTRACT §10 row shape with finite numbers. */
+/** True when `x` has exactly the row shape with finite numbers. */
 export function isBenchRow(x: unknown): x is BenchRow {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;

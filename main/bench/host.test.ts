@@ -1,5 +1,5 @@
 // Smoke test of the host benchmarks: each one runs with tiny sizes and must produce
-// well-formed rows (CONTRACT §10 shape), a named ceiling per row and a verdict per target.
+// well-formed rows (the `swoosh bench` row shape), a named ceiling per row and a verdict per target.
 // Nothing about speed is asserted (project rule: speed is measured by `swoosh bench`).
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBenchRow } from './harness';
-import {
-  benchEngine, benchHttp, benchWal, DEFAULT_HOST_CONFIG, ProposalChain, walFixture, type HostBenchConfig, type HostBenchResult,
-} from './host.bench';
-import { loadMachine } from '../main/machine';
-import { Host } from '../main/host';
-import { resultsMarkdown, RESULTS_END, RESULTS_START } from '../main/commands/bench';
+import { ProposalChain } from './chain';
+import { DEFAULT_HOST_CONFIG, type HostBenchConfig, type HostBenchResult } from './config';
+import { resultsMarkdown, RESULTS_END, RESULTS_START, withResults } from './docs';
+import { benchEngine } from './engine';
+import { benchHttp } from './http';
+import { benchWal, walFixture } from './wal';
+import { loadMachine } from '../machine';
+import { Host } from '../host';
 
 const dir = mkdtempSync(join(tmpdir(), 'swoosh-host-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,9 +89,17 @@ describe('bench/host', () => {
 
   it('the docs block has the markers and one table line per row', () => {
     const rows = [{ name: 'x', unit: 'ops/s', value: 2, ceiling: 4, ratio: 0.5 }];
-    const md = resultsMarkdown([], rows, { x: 'four' }, ['cpu: test'], ['  [met] t: f'], ['n'], 1);
+    const md = resultsMarkdown({ args: [], rows, ceilings: { x: 'four' }, facts: ['cpu: test'], targets: ['  [met] t: f'], notes: ['n'], seconds: 1, at: new Date(0) });
     expect(md.startsWith(RESULTS_START)).toBe(true);
     expect(md.endsWith(RESULTS_END)).toBe(true);
     expect(md).toContain('| x | 2.00 | ops/s | 4.00 | 0.500 | four |');
+    expect(md).toContain('on 1970-01-01T00:00:00.000Z (1 s)');
+  });
+
+  it('the docs block replaces only what lies between the markers, or is appended once', () => {
+    const page = `# Bench\n\nbefore\n${RESULTS_START}\nold\n${RESULTS_END}\nafter\n`;
+    expect(withResults(page, `${RESULTS_START}\nnew\n${RESULTS_END}`)).toBe(`# Bench\n\nbefore\n${RESULTS_START}\nnew\n${RESULTS_END}\nafter\n`);
+    const appended = withResults('# Bench', 'BLOCK');
+    expect(appended).toBe('# Bench\n\n## Latest results\n\nBLOCK\n');
   });
 });

@@ -1,0 +1,98 @@
+// attachDemo: the demo project beside a running server — every CHORUS service simulated
+// on loopback and the demo bots (agent, council, operator) driving it. openDemoHost is
+// what `swoosh start` and the Electron shell run: a server on the demo genesis with the
+// demo attached, moving aside a demo database that an older demo genesis made.
+
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Clock } from '../../core/hlc';
+import { demoCast, demoGenesis } from '../demo';
+import { HostError, systemClock } from '../host';
+import { startDemo, type Demo } from '../sim/demo';
+import { providersHealth } from './providers';
+import { openServer, type Attachment, type Running } from './server';
+
+export interface DemoSettings {
+  /** op-1 is the human at the console: the bot neither approves nor releases with it. */
+  human_operator?: boolean;
+  /** The operator bot releases a quarantine after this long; null (default) = never. */
+  auto_release_after_ms?: number | null;
+  clock?: Clock;
+}
+
+export interface SimulatorUrls {
+  [name: string]: { url: string; knobs: string; stats: string };
+}
+
+export interface DemoAttachment extends Attachment {
+  demo: Demo;
+  /** Each simulator's URL, knobs URL and stats URL. */
+  simulators(): SimulatorUrls;
+}
+
+/** Starts the simulators and bots against `running`, reports them on /health, stops them with it. */
+export async function attachDemo(running: Running, d: DemoSettings = {}): Promise<DemoAttachment> {
+  const demo = await startDemo({
+    swoosh: running.url, cast: demoCast(), genesis: running.host.genesis, clock: d.clock ?? systemClock,
+    human_operator: d.human_operator ?? false, auto_release_after_ms: d.auto_release_after_ms ?? null,
+  });
+  const simulators = (): SimulatorUrls => simulatorUrls(demo);
+  running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
+  return running.adopt({ demo, simulators, stop: () => demo.stop() });
+}
+
+function simulatorUrls(demo: Demo): SimulatorUrls {
+  return Object.fromEntries(Object.entries(demo.sims).map(([name, sim]) => [name, { url: sim.url, knobs: `${sim.url}/_knobs`, stats: `${sim.url}/_stats` }]));
+}
+
+/** Where `npm start` keeps its database when none is given ($SWOOSH_DATA_DIR, else XDG). */
+export function defaultDataDir(): string {
+  const base = process.env.SWOOSH_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'swoosh');
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
+/** Moves a database and its -wal/-shm aside; returns where the main file went. */
+export function moveAside(db: string, stamp_ms: number): string {
+  const aside = `${db}.old-${stamp_ms}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(db + suffix)) renameSync(db + suffix, aside + suffix);
+  return aside;
+}
+
+export interface DemoHostSettings {
+  db: string;
+  port: number;
+  console: boolean;
+  quiet?: boolean;
+  /** Where messages for the operator go (stdout by default). */
+  say?: (line: string) => void;
+}
+
+export type DemoHost = Running & { demo: DemoAttachment };
+
+/**
+ * The demo server on 127.0.0.1. A demo database made with an older demo genesis cannot be
+ * reused (its history was signed under other rules), so it is moved aside — said in one
+ * line, kept for inspection — and a fresh one is started, instead of failing.
+ */
+export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
+  const say = s.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const open = async (): Promise<DemoHost> => {
+    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet });
+    try {
+      return Object.assign(running, { demo: await attachDemo(running) });
+    } catch (err) {
+      await running.stop();
+      throw err;
+    }
+  };
+  try {
+    return await open();
+  } catch (err) {
+    if (!(err instanceof HostError) || err.code !== 'genesis_mismatch') throw err;
+    const aside = moveAside(s.db, Date.now());
+    say(`swoosh: ${basename(s.db)} was made with an older demo genesis; moved it to ${aside} and starting a fresh demo database`);
+    return open();
+  }
+}
