@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { H } from '../../core/hash';
+import { ManualClock } from '../../core/hlc';
 import { canonicalize } from '../../core/canonical';
 import { nobleVerifier } from '../../core/crypto';
 import { recordSubmissions, Scenario } from '../../core/testing/scenario';
@@ -191,8 +192,10 @@ describe('engine: hostile clocks and counters (a signed proposal must never kill
 
   it('accepts the largest counter and carries the server clock into the next ms instead of throwing', async () => {
     const sc = new Scenario(spec, { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
-    const host = Host.open({ db: join(dir, 'a.db'), genesis: sc.genesis });
-    const soon_ms = Date.now() + 500;
+    // A stopped clock: the carry is only visible while physical time is behind the proposal's.
+    const clock = new ManualClock(Date.now());
+    const host = Host.open({ db: join(dir, 'a.db'), genesis: sc.genesis, clock });
+    const soon_ms = clock.now_ms() + 500;
     const edge = bootAt(sc, hlcText(soon_ms, 4_294_967_295), 'edge');
     const r = await host.engine.submit(edge);
     expect(r.status).toBe(202);
