@@ -53,6 +53,7 @@ describe('schema notation', () => {
       required: ['h'],
       additionalProperties: false,
     };
+    expect(typeOf({ type: 'string', maxLength: 4, pattern: '^[a-z]+$' })).toBe('string[0..4] /^[a-z]+$/');
     expect(typeOf(schema)).toBe('{h: hash, n?: int(1..), xs?: [string[0..8]] (≤3, unique)} (closed)');
     expect(fieldTable(schema)).toContain('| `n` | `int(1..)` | no |');
     expect(fieldTable(schema)).toContain('Other fields: refused (`malformed`).');

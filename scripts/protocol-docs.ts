@@ -56,7 +56,8 @@ function stringType(s: JsonSchema): string {
   if (s['x-format'] !== undefined) return s['x-format'];
   if (s.enum !== undefined) return s.enum.map((v) => JSON.stringify(v)).join('|');
   const lengths = s.minLength === undefined && s.maxLength === undefined ? '' : `[${s.minLength ?? 0}..${s.maxLength ?? ''}]`;
-  return `string${lengths}`;
+  const pattern = s.pattern === undefined ? '' : ` /${s.pattern}/`;
+  return `string${lengths}${pattern}`;
 }
 
 function arrayType(s: JsonSchema, depth: number): string {
