@@ -324,6 +324,37 @@ describe('(c) a gap in the WAL', () => {
   });
 });
 
+describe('(c2) the newest records deleted (the chain that is left still links)', () => {
+  it('verify names the first missing index and serve refuses to start', async () => {
+    const path = copyDb();
+    edit(path, (db) => db.prepare('DELETE FROM wal WHERE idx > ?').run(length - 3));
+    const v = await verify(path);
+    expect(v.code).toBe(1);
+    expect(v.out).toMatchObject({ ok: false, first_bad_index: length - 2 });
+    expect(String(v.out.problem)).toMatch(new RegExp(`newest records are missing: the last commit ended at #${length}`));
+    const line = await expectServeRefuses(path, length - 2);
+    expect(line).toMatch(/newest records are missing/);
+  });
+
+  it('a database from a build without the head row adopts its end on first open, then checks it', () => {
+    const path = copyDb();
+    edit(path, (db) => db.prepare("DELETE FROM meta WHERE key = 'committed_head'").run());
+    const host = open(path);
+    expect(host.store.committedHead()).toEqual({ index: length, record_hash: host.head.record_hash });
+    host.close();
+    edit(path, (db) => db.prepare('DELETE FROM wal WHERE idx = ?').run(length));
+    expect(() => open(path)).toThrow(new RegExp(`WAL record ${length} is corrupt: the newest records are missing`));
+  });
+
+  it('a record rewritten at the end (same index, other hash) is named too', async () => {
+    const path = copyDb();
+    edit(path, (db) => db.prepare('UPDATE wal SET record_hash = ? WHERE idx = ?').run('sha256-' + '0'.repeat(64), length));
+    const v = await verify(path);
+    expect(v.code).toBe(1);
+    expect(v.out.first_bad_index).toBe(length);
+  });
+});
+
 describe('(d) a forged snapshot (wrong state, recomputed hashes) is not trusted', () => {
   function forge(path: string, idx: number, recomputeStateHash: boolean): void {
     edit(path, (db) => {

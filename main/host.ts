@@ -155,9 +155,12 @@ function recover(store: Store, genesis: Genesis, spec: Spec): { head: ReplayHead
   const report: RecoveryReport = { snapshot_index: null, skipped_snapshots: [], replayed: 0, duration_ms: 0 };
   const start = startingHead(store, genesis, spec, length, report);
   try {
+    const truncated = store.headProblem();
+    if (truncated !== null) throw new CorruptionError(truncated.index, truncated.problem);
     const head = replayRows(start, store.scan(start.index + 1), { spec });
     report.replayed = head.index - start.index;
     if (head.index !== length) throw new CorruptionError(head.index + 1, 'missing record (gap in the WAL)');
+    store.adoptHead();
     return { head, report };
   } catch (err) {
     if (err instanceof CorruptionError) {

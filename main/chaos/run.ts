@@ -357,7 +357,16 @@ class Run {
       await this.writer.startAndKill(this.prng.int(900));
       this.s.startup_kills += 1;
     }
-    await this.writer.start();
+    try {
+      await this.writer.start();
+    } catch (err) {
+      // A writer that refuses to start on its own file has found damage (e.g. the newest
+      // records gone: the committed-head row no longer matches); that is a failed run with
+      // the reason, and the audits below still read the file.
+      this.violation('durability', d.step, null, `the writer refused to restart: ${(err as Error).message.slice(0, 400)}`);
+      this.aborted = true;
+      return;
+    }
     this.client.reset();
     const health = await this.client.getOk<{ index: number; hash: string; recovery: { snapshot_index: number | null; skipped_snapshots: Array<{ index: number; problem: string }> } }>(`${this.writer.url}/health`);
     const skipped = health.recovery.skipped_snapshots.map((s) => s.index).sort((a, b) => a - b);

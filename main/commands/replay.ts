@@ -101,6 +101,11 @@ export async function verifyCommand(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: head.index + 1, problem: 'missing record (gap)', verified: head.index, length })}\n`);
       return 1;
     }
+    const truncated = store.headProblem();
+    if (truncated !== null) {
+      process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: truncated.index, problem: truncated.problem, verified: head.index, length })}\n`);
+      return 1;
+    }
     const orphan = [...snapshots.keys()].filter((i) => i > length);
     for (const i of orphan) bad.push({ index: i, problem: 'snapshot beyond the end of the WAL' });
     if (bad.length > 0) {

@@ -114,6 +114,14 @@ export interface WalRow {
   accepted_at_ms: number;
 }
 
+/** meta key of the head written in each commit's transaction. */
+const HEAD_META_KEY = 'committed_head';
+
+export interface CommittedHead {
+  index: number;
+  record_hash: Hash;
+}
+
 export class StoreError extends Error {
   constructor(readonly code: 'locked' | 'format', message: string) {
     super(message);
@@ -213,6 +221,49 @@ export class Store {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /** The head written with the last commit (index and record hash), or null before the first. */
+  committedHead(): CommittedHead | null {
+    const text = this.getMeta(HEAD_META_KEY);
+    if (text === null) return null;
+    try {
+      const h = JSON.parse(text) as Partial<CommittedHead>;
+      if (Number.isSafeInteger(h.index) && typeof h.record_hash === 'string') return { index: h.index as number, record_hash: h.record_hash };
+    } catch {
+      // fall through: an unreadable head row is reported like a missing one below
+    }
+    return { index: -1, record_hash: '' };
+  }
+
+  /**
+   * Does the WAL end where the last commit left it? Null when it does (or when the head row
+   * predates this check: a database written by an older build adopts its current end on
+   * first open, see adoptHead); otherwise the first index that is wrong and why.
+   */
+  headProblem(): { index: number; problem: string } | null {
+    const head = this.committedHead();
+    if (head === null) return null;
+    const length = this.walLength();
+    if (head.index < 0) return { index: length + 1, problem: 'the committed-head row is unreadable' };
+    if (head.index > length) {
+      return { index: length + 1, problem: `the newest records are missing: the last commit ended at #${head.index} (${head.record_hash}) but the WAL ends at #${length}` };
+    }
+    if (head.index < length) return { index: head.index + 1, problem: `records past the last commit (#${head.index}) were written outside SWOOSH` };
+    const row = length === 0 ? null : this.recordText(length);
+    if (row !== null && row.record_hash !== head.record_hash) {
+      return { index: length, problem: `record #${length} is not the one the last commit wrote (${head.record_hash})` };
+    }
+    return null;
+  }
+
+  /** For a database from a build without the head row: record where it ends now. */
+  adoptHead(): void {
+    if (this.committedHead() !== null) return;
+    const length = this.walLength();
+    if (length === 0) return;
+    const row = this.recordText(length);
+    if (row !== null) this.setMeta(HEAD_META_KEY, JSON.stringify({ index: length, record_hash: row.record_hash }));
+  }
+
   /** Number of WAL records (the last index; indexes are contiguous from 1). */
   walLength(): number {
     return this.stmt.count.get()?.n ?? 0;
@@ -237,6 +288,10 @@ export class Store {
       for (const s of batch.snapshots) this.writeSnapshot(s);
       for (const j of batch.rejections) this.writeRejection(j);
       if (batch.rejections.length > 0) this.stmt.trimRejections.run(REJECTIONS_MAX);
+      const last = batch.records[batch.records.length - 1];
+      // The head, in the same transaction as its records: deleting the newest records
+      // (which leaves a chain that still links) no longer goes unnoticed (headProblem).
+      if (last !== undefined) this.stmt.setMeta.run(HEAD_META_KEY, JSON.stringify({ index: last.index, record_hash: last.record_hash }));
     })();
   };
 
