@@ -3,7 +3,7 @@
 // validates with these and the host publishes them in /openapi.json.
 
 import { parseHlc } from './hlc';
-import { routeOrderProblem } from './state';
+import { MIGRATION_ORDER, ROUTE_MODES, routeOrderProblem } from './state';
 import { isEvidenceUri } from './ucxl';
 import { validate, type FormatCheck, type JsonSchema, type SchemaError } from './schema';
 import type { Genesis, Proposal } from './types';
@@ -59,9 +59,8 @@ const reason = text(4096, 1);
 const empty = object({}, []);
 /** A migration justification or reason: bounded, and not blank (it is what an audit reads). */
 const said: JsonSchema = { ...reason, pattern: '\\S', description: 'non-blank text, at most 4096 characters' };
-const MIGRATION_REGIONS = ['council', 'ingestion', 'execution'];
-const ROUTE_MODES = ['legacy', 'shadow', 'swoosh'];
-const routeMode: JsonSchema = { type: 'string', enum: ROUTE_MODES };
+const MIGRATION_REGIONS = [...MIGRATION_ORDER];
+const routeMode: JsonSchema = { type: 'string', enum: [...ROUTE_MODES] };
 
 /** Genesis `migration`: all three routes, each a mode (the order rule is checked in validateGenesis). */
 export const MIGRATION_GENESIS_SCHEMA = object(
