@@ -7,7 +7,7 @@
 import { H } from './hash';
 import { compareUtf8 } from './canonical';
 import { breaches, describeBreach } from './guards/policy';
-import type { GuardOutcome, Json, LicenseToken, McpReport, PolicyFinding, SignerId } from './types';
+import type { GuardOutcome, Json, LicenseToken, McpReport, MigrationRegion, PolicyFinding, RouteMode, SignerId } from './types';
 import type { BootPhase, CouncilState, State } from './state';
 
 export interface EffectContext {
@@ -182,4 +182,14 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
       policy: { ...s.policy, last_justification: str(c.inputs.justification) },
       control: { ...s.control, terminated: true, last_reason: str(c.inputs.justification) },
     }, c),
+
+  // Migration: the guards have checked the step and the bypass flag, so each of these
+  // changes the migration region (and so advances epoch.migration exactly once).
+  Migration_Route: (s, c) => {
+    const routes = { ...s.migration.routes, [str(c.inputs.region) as MigrationRegion]: str(c.inputs.mode) as RouteMode };
+    return same({ ...s, migration: { ...s.migration, routes, last_justification: str(c.inputs.justification) } }, c);
+  },
+  Migration_Bypass: (s, c) => same({ ...s, migration: { ...s.migration, bypass: true, bypass_reason: str(c.inputs.reason) } }, c),
+  Migration_Restore: (s, c) =>
+    same({ ...s, migration: { ...s.migration, bypass: false, bypass_reason: null, last_justification: str(c.inputs.justification) } }, c),
 };

@@ -4,7 +4,7 @@
 
 import { compareOrderKey, parseHlc, type Hlc } from './hlc';
 import { memberSetHash } from './guards/quorum';
-import { deriveMode, REGION_KEYS, type State } from './state';
+import { deriveMode, MIGRATION_ORDER, REGION_KEYS, ROUTE_MODES, routeOrderProblem, type State } from './state';
 import { regionChanged } from './reduce';
 import type { RecordBody } from './types';
 import { checkWindow } from './window';
@@ -17,7 +17,11 @@ export interface Violation {
 /** While quarantined, only these get through (CONTRACT §6). */
 export const QUARANTINE_ALLOWED: ReadonlySet<string> = new Set([
   'Quarantine_Release', 'Policy_Update', 'Quarantine_ConfirmBlock', 'License_Refresh',
+  'Migration_Route', 'Migration_Bypass', 'Migration_Restore',
 ]);
+
+/** The transitions that may change the migration region (and so epoch.migration). */
+export const MIGRATION_TRANSITIONS: ReadonlySet<string> = new Set(['Migration_Route', 'Migration_Bypass', 'Migration_Restore']);
 
 export function checkInvariants(prev: State, next: State, body: RecordBody): Violation[] {
   const out: Violation[] = [];
@@ -28,6 +32,7 @@ export function checkInvariants(prev: State, next: State, body: RecordBody): Vio
   quarantineSticky(prev, body, out);
   if (prev.control.terminated) out.push({ invariant: 'terminated_absorbing', detail: `${body.transition} accepted after TERMINATED` });
   gatedPhasesInWindow(prev, next, body, out);
+  migrationRoutes(prev, next, body, out);
   if (next.control.mode !== deriveMode(next)) {
     out.push({ invariant: 'control_mode', detail: `control.mode ${String(next.control.mode)} but flags say ${String(deriveMode(next))}` });
   }
@@ -100,5 +105,27 @@ function gatedPhasesInWindow(prev: State, next: State, body: RecordBody, out: Vi
   const cls = phase === 'REVIEW' ? 'review' : 'reverb';
   if (!hlc || !checkWindow(next.execution.backbeat, [cls], hlc.wall_ms).open) {
     out.push({ invariant: 'window', detail: `${phase} entered at ${body.hlc} outside the ${cls} window` });
+  }
+}
+
+/**
+ * Routes are always modes, obey the order rule, move by at most one step and only on a
+ * migration transition, which always changes the migration region (so epoch.migration
+ * advances exactly on migration transitions).
+ */
+function migrationRoutes(prev: State, next: State, body: RecordBody, out: Violation[]): void {
+  const routes = next.migration.routes;
+  const bad = MIGRATION_ORDER.filter((r) => !ROUTE_MODES.includes(routes[r]));
+  if (bad.length > 0) out.push({ invariant: 'migration_routes', detail: `not a route mode: ${bad.map((r) => `${r} ${JSON.stringify(routes[r])}`).join(', ')}` });
+  const order = routeOrderProblem(routes);
+  if (order !== null) out.push({ invariant: 'migration_order', detail: order });
+  const moved = MIGRATION_ORDER.filter((r) => routes[r] !== prev.migration.routes[r]);
+  const steps = moved.map((r) => Math.abs(ROUTE_MODES.indexOf(routes[r]) - ROUTE_MODES.indexOf(prev.migration.routes[r])));
+  if (moved.length > 1 || steps.some((n) => n !== 1)) {
+    out.push({ invariant: 'migration_step', detail: `${body.transition} moved [${moved.join(', ')}] by [${steps.join(', ')}] steps; one region, one step at a time` });
+  }
+  const changed = regionChanged(prev, next, 'migration');
+  if (changed !== MIGRATION_TRANSITIONS.has(body.transition)) {
+    out.push({ invariant: 'migration_epoch', detail: `${body.transition} ${changed ? 'changed' : 'left'} the migration region` });
   }
 }

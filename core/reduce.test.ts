@@ -13,10 +13,10 @@ import { H } from './hash';
 import { formatHlc, parseHlc } from './hlc';
 import { checkInvariants, QUARANTINE_ALLOWED } from './invariants';
 import { reduce, regionChanged, type Head, type ReduceDeps, type ReduceResult } from './reduce';
-import { activeLeaves, REGION_KEYS, type State } from './state';
+import { activeLeaves, effectiveRoute, initialState, MIGRATION_ORDER, REGION_KEYS, type State } from './state';
 import { fakeHash, quorumInputs, signProposal, wallAt } from './testing/kit';
 import { Scenario } from './testing/scenario';
-import type { JsonObject, Proposal, RecordBody, Rejection, RejectionCode } from './types';
+import type { JsonObject, MigrationRoutes, Proposal, RecordBody, Rejection, RejectionCode } from './types';
 import { parseUcxl } from './ucxl';
 import { beatPosition } from './window';
 import { INPUT_SCHEMAS } from './wire';
@@ -1114,6 +1114,124 @@ describe('decision records', () => {
   });
 });
 
+describe('migration from WHOOSH', () => {
+  /** A project whose genesis declares routes: state 0 from that genesis, still in BOOT. */
+  function migrating(routes: MigrationRoutes): Traced {
+    const sc = new Traced(spec);
+    const s0 = initialState({ ...sc.genesis, migration: { routes } }, spec.hash);
+    sc.head = { state: s0, hash: H(s0) };
+    return sc;
+  }
+  const route = (sc: Scenario, region: string, mode: string, o: Over = {}): ReduceResult =>
+    tryStep(sc, draft(sc, 'Migration_Route', { region, mode, justification: `${region} to ${mode}: shadow clean` }, { by: sc.operator, ...o }));
+  const bypass = (sc: Scenario): ReduceResult => tryStep(sc, draft(sc, 'Migration_Bypass', { reason: 'divergence storm' }, { by: sc.operator }));
+  const restore = (sc: Scenario): ReduceResult => tryStep(sc, draft(sc, 'Migration_Restore', { justification: 'WHOOSH drained' }, { by: sc.operator }));
+  const served = (s: State): string[] => MIGRATION_ORDER.map((r) => effectiveRoute(s.migration, r));
+
+  it('walks legacy → shadow → swoosh region by region; each step changes only the migration region and its epoch', () => {
+    const sc = migrating({ council: 'legacy', ingestion: 'legacy', execution: 'legacy' });
+    const plan: Array<[string, string]> = [
+      ['council', 'shadow'], ['ingestion', 'shadow'], ['council', 'swoosh'], ['execution', 'shadow'], ['ingestion', 'swoosh'], ['execution', 'swoosh'],
+    ];
+    for (const [n, [region, mode]] of plan.entries()) {
+      const prev = sc.state;
+      const r = accepted(route(sc, region, mode));
+      expect(changedRegions(prev, r.state)).toEqual(['migration']);
+      expect(epochDelta(prev, r.state)).toEqual(['migration']);
+      expect(r.state.epoch.migration).toBe(n + 1);
+      expect(r.state.migration.last_justification).toBe(`${region} to ${mode}: shadow clean`);
+      expect(r.body.guard_outcomes.map((g) => [g.guard, g.ok])).toEqual([['migration_order', true]]);
+      expect(activeLeaves(r.state)).toEqual(activeLeaves(prev));
+    }
+    expect(sc.state.migration.routes).toEqual({ council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' });
+    for (const s of sc.trail) expect(checkInvariants(s.prev, s.next, s.body)).toEqual([]);
+  });
+
+  it('the order rule and the one-step rule answer guard_failed migration_order; HEAD does not move', () => {
+    const sc = migrating({ council: 'shadow', ingestion: 'shadow', execution: 'legacy' });
+    const early = rejected(route(sc, 'ingestion', 'swoosh'), 'guard_failed');
+    expect(early.guard).toBe('migration_order');
+    expect(early.reason).toBe('guard migration_order failed: ingestion may become "swoosh" only after council (now "shadow")');
+    expect(rejected(route(sc, 'execution', 'swoosh'), 'guard_failed').reasons).toEqual(['execution "legacy" → "swoosh" skips a step; routes move one step along legacy → shadow → swoosh']);
+    expect(rejected(route(sc, 'council', 'shadow'), 'guard_failed').reasons).toEqual(['council is already "shadow"']);
+    accepted(route(sc, 'council', 'swoosh'));
+    accepted(route(sc, 'ingestion', 'swoosh'));
+    expect(rejected(route(sc, 'council', 'shadow'), 'guard_failed').reasons).toEqual(['council may leave "swoosh" only after ingestion leaves "swoosh"']);
+    expect(sc.state.epoch.migration).toBe(2);
+  });
+
+  it('a project born on SWOOSH may step back from the last region only', () => {
+    const sc = booted();
+    expect(sc.state.migration.routes).toEqual({ council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' });
+    expect(rejected(route(sc, 'ingestion', 'shadow'), 'guard_failed').guard).toBe('migration_order');
+    accepted(route(sc, 'execution', 'shadow'));
+    accepted(route(sc, 'ingestion', 'shadow'));
+    expect(sc.state.migration.routes).toEqual({ council: 'swoosh', ingestion: 'shadow', execution: 'shadow' });
+  });
+
+  it('bypass serves every region as legacy until restored; bypass twice and restore unbypassed are refused', () => {
+    const sc = migrating({ council: 'swoosh', ingestion: 'shadow', execution: 'legacy' });
+    expect(rejected(restore(sc), 'guard_failed').reasons).toEqual(['not bypassed: nothing to restore']);
+    const b = accepted(bypass(sc));
+    expect(b.state.migration).toMatchObject({ bypass: true, bypass_reason: 'divergence storm', routes: { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' } });
+    expect(served(b.state)).toEqual(['legacy', 'legacy', 'legacy']);
+    const twice = rejected(bypass(sc), 'guard_failed');
+    expect(twice).toMatchObject({ guard: 'migration_bypass', reasons: ['already bypassed (divergence storm); Migration_Restore first'] });
+    // Routes still move while bypassed (prepared for the restore), and are served after it.
+    accepted(route(sc, 'ingestion', 'swoosh'));
+    expect(served(sc.state)).toEqual(['legacy', 'legacy', 'legacy']);
+    const r = accepted(restore(sc));
+    expect(r.state.migration).toMatchObject({ bypass: false, bypass_reason: null, last_justification: 'WHOOSH drained' });
+    expect(served(r.state)).toEqual(['swoosh', 'swoosh', 'legacy']);
+    expect(r.state.epoch.migration).toBe(3);
+  });
+
+  it('accepted in BOOT without a licence, while PAUSED, while QUARANTINED and past grace; refused once TERMINATED', () => {
+    const sc = new Traced(spec);
+    accepted(route(sc, 'execution', 'shadow')); // BOOT.UNINITIALIZED, no licence
+    sc.boot();
+    sc.step('Control_Pause', { reason: 'incident' }, sc.operator);
+    accepted(bypass(sc));
+    sc.step('Policy_Violation', { rationale: 'SHHH flagged a secret', findings: [SECRET] });
+    expect(sc.state.control.paused && sc.state.policy.quarantined).toBe(true);
+    accepted(restore(sc));
+    const expired = sc.license(sc.state.boot.license!.issued_ms, 1, 1); // not older than the licence in force, long past grace
+    accepted(tryStep(sc, draft(sc, 'License_Refresh', expired)));
+    expect(sc.state.boot.phase).toBe('EXPIRED');
+    rejected(tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'x' }, { by: sc.operator })), 'guard_failed');
+    accepted(route(sc, 'execution', 'swoosh'));
+    for (const s of sc.trail) expect(checkInvariants(s.prev, s.next, s.body), s.body.transition).toEqual([]);
+    const t = terminated();
+    expect(rejected(route(t, 'execution', 'shadow'), 'terminated').reason).toContain('TERMINATED');
+    rejected(bypass(t), 'terminated');
+  });
+
+  it('operator only: an agent gets role_denied', () => {
+    const sc = booted();
+    const r = rejected(route(sc, 'execution', 'shadow', { by: sc.agent }), 'role_denied');
+    expect(r.reason).toContain('Migration_Route needs one of [operator]');
+    rejected(tryStep(sc, draft(sc, 'Migration_Bypass', { reason: 'x' })), 'role_denied');
+  });
+
+  it.each([
+    ['a blank justification', { region: 'execution', mode: 'shadow', justification: '  ' }, '$.inputs.justification'],
+    ['an empty justification', { region: 'execution', mode: 'shadow', justification: '' }, '$.inputs.justification'],
+    ['an over-long justification', { region: 'execution', mode: 'shadow', justification: 'x'.repeat(4097) }, '$.inputs.justification'],
+    ['an unknown region', { region: 'environment', mode: 'shadow', justification: 'x' }, '$.inputs.region'],
+    ['an unknown mode', { region: 'execution', mode: 'whoosh', justification: 'x' }, '$.inputs.mode'],
+    ['no justification', { region: 'execution', mode: 'shadow' }, '$.inputs.justification'],
+  ])('Migration_Route with %s is malformed, naming the field', (_, inputs, path) => {
+    const sc = booted();
+    expect(rejected(tryStep(sc, draft(sc, 'Migration_Route', inputs as JsonObject, { by: sc.operator })), 'malformed').reason.startsWith(`${path}:`)).toBe(true);
+  });
+
+  it('Migration_Bypass needs a non-blank reason, Migration_Restore a non-blank justification', () => {
+    const sc = booted();
+    expect(rejected(tryStep(sc, draft(sc, 'Migration_Bypass', { reason: '\t' }, { by: sc.operator })), 'malformed').reason).toContain('$.inputs.reason');
+    expect(rejected(tryStep(sc, draft(sc, 'Migration_Restore', {}, { by: sc.operator })), 'malformed').reason).toContain('$.inputs.justification');
+  });
+});
+
 describe('checkInvariants', () => {
   const sc = atExecution();
   sc.step('Execution_PlanLocked', { plan_hash: fakeHash('p') });
@@ -1196,6 +1314,23 @@ describe('checkInvariants', () => {
     const beat = beatPosition(sc.genesis.backbeat, hlc.wall_ms).beat;
     a.body.hlc = formatHlc({ wall_ms: wallAt(sc.genesis.backbeat, beat, 100), counter: hlc.counter });
     expect(names(a)).toContain('window');
+  });
+
+  it('migration: routes out of order, a skipped step, a bad mode, a change outside a migration transition', () => {
+    const a = find('Environment_Installed');
+    a.next.migration = { ...a.next.migration, routes: { council: 'shadow', ingestion: 'swoosh', execution: 'swoosh' } };
+    expect(names(a).sort()).toEqual(['epoch_once', 'migration_epoch', 'migration_order']);
+    const b = find('Environment_Installed');
+    b.prev.migration = { ...b.prev.migration, routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'legacy' } };
+    b.body.transition = 'Migration_Route';
+    b.next.epoch.migration += 1;
+    expect(names(b)).toEqual(['migration_step']);
+    const c = find('Environment_Installed');
+    (c.next.migration.routes as Record<string, string>).execution = 'whoosh';
+    expect(names(c)).toContain('migration_routes');
+    const d = find('Environment_Installed');
+    d.body.transition = 'Migration_Bypass';
+    expect(checkInvariants(d.prev, d.next, d.body)).toContainEqual({ invariant: 'migration_epoch', detail: 'Migration_Bypass left the migration region' });
   });
 
   it('control_mode: a mode the flags do not say', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMachine } from '../main/machine';
 import { H } from './hash';
 import {
-  activeLeaves, deriveMode, initialState, projectState, REGION_KEYS, signersWithRole, type State,
+  activeLeaves, deriveMode, effectiveRoute, initialState, MIGRATION_ORDER, projectState, REGION_KEYS, signersWithRole, type State,
 } from './state';
 import { fakeHash, makeCast, makeGenesis } from './testing/kit';
 import { Scenario } from './testing/scenario';
@@ -31,7 +31,7 @@ describe('initialState', () => {
 
   it('is state 0 of the contract: BOOT.UNINITIALIZED, epochs 0, no HLC', () => {
     const s = initialState(genesis, spec.hash);
-    expect(Object.keys(s).sort()).toEqual(['boot', 'control', 'council', 'environment', 'epoch', 'execution', 'hlc_last', 'ingestion', 'meta', 'policy'].sort());
+    expect(Object.keys(s).sort()).toEqual(['boot', 'control', 'council', 'environment', 'epoch', 'execution', 'hlc_last', 'ingestion', 'meta', 'migration', 'policy'].sort());
     expect(s.boot.phase).toBe('UNINITIALIZED');
     expect(s.ingestion.phase).toBe('DISCOVER');
     expect(s.council.phase).toBe('PLAN_ROLES');
@@ -73,6 +73,30 @@ describe('initialState', () => {
     const s = initialState(g, spec.hash);
     expect(H(s)).not.toBe(base);
     expect(s.meta.genesis_hash).toBe(H(g));
+  });
+
+  it('a genesis without migration is a project born on SWOOSH: every route "swoosh", no bypass', () => {
+    const s = initialState(genesis, spec.hash);
+    expect(s.migration).toEqual({
+      routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false, bypass_reason: null, last_justification: null,
+    });
+    expect(s.epoch.migration).toBe(0);
+    expect(MIGRATION_ORDER.map((r) => effectiveRoute(s.migration, r))).toEqual(['swoosh', 'swoosh', 'swoosh']);
+  });
+
+  it('genesis migration.routes are the routes of state 0, copied (not aliased), and change the state hash', () => {
+    const g = { ...clone(genesis), migration: { routes: { council: 'shadow', ingestion: 'legacy', execution: 'legacy' } } } as Genesis;
+    const s = initialState(g, spec.hash);
+    expect(s.migration.routes).toEqual({ council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
+    expect(H(s)).not.toBe(H(initialState(genesis, spec.hash)));
+    const before = H(s);
+    g.migration!.routes.council = 'swoosh';
+    expect(H(s)).toBe(before);
+  });
+
+  it('while bypassed every region is served as "legacy", whatever its route', () => {
+    const m = { ...initialState(genesis, spec.hash).migration, bypass: true, bypass_reason: 'incident 42' };
+    expect(MIGRATION_ORDER.map((r) => effectiveRoute(m, r))).toEqual(['legacy', 'legacy', 'legacy']);
   });
 
   it('a different machine gives a different state 0', () => {

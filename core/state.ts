@@ -7,7 +7,7 @@
 
 import { H } from './hash';
 import type {
-  Genesis, GenesisSigner, Hash, Json, PolicyFinding, SignerId,
+  Genesis, GenesisSigner, Hash, Json, MigrationRegion, MigrationRoutes, PolicyFinding, RouteMode, SignerId,
 } from './types';
 
 export type BootPhase = 'UNINITIALIZED' | 'LICENSE_CHECK' | 'LICENSED' | 'GRACE' | 'EXPIRED';
@@ -17,7 +17,7 @@ export type EnvironmentPhase = 'ALLOCATE' | 'PROVISION' | 'HEALTHCHECK' | 'READY
 export type ExecutionPhase = 'PLAN' | 'WORK' | 'REVIEW' | 'REVERB';
 export type ControlMode = null | 'PAUSED' | 'RECOVERY' | 'DEGRADED';
 
-export const REGION_KEYS = ['boot', 'ingestion', 'council', 'environment', 'execution', 'control', 'policy'] as const;
+export const REGION_KEYS = ['boot', 'ingestion', 'council', 'environment', 'execution', 'control', 'policy', 'migration'] as const;
 export type RegionKey = (typeof REGION_KEYS)[number];
 
 export function isRegionKey(key: string): key is RegionKey {
@@ -125,6 +125,48 @@ export interface PolicyState {
   last_justification: string | null;
 }
 
+/**
+ * Routing of a migration from WHOOSH (statechart/README.md, "Migration from WHOOSH").
+ * Always present: a project born on SWOOSH has every route "swoosh" and no bypass
+ * (docs/decisions/0101-migration-state-always-present.md).
+ */
+export interface MigrationState {
+  routes: MigrationRoutes;
+  /** Emergency rollback: while true every region is served as "legacy", whatever its route. */
+  bypass: boolean;
+  bypass_reason: string | null;
+  /** Justification of the last Migration_Route or Migration_Restore. */
+  last_justification: string | null;
+}
+
+/** Regions in the order they must reach "swoosh": a region is "swoosh" only when all before it are. */
+export const MIGRATION_ORDER: readonly MigrationRegion[] = ['council', 'ingestion', 'execution'];
+/** Route modes in migration order; a route moves one step along it at a time. */
+export const ROUTE_MODES: readonly RouteMode[] = ['legacy', 'shadow', 'swoosh'];
+export const BORN_ON_SWOOSH: Readonly<MigrationRoutes> = { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' };
+
+/** How a region is served right now: its route, or "legacy" for every region while bypassed. */
+export function effectiveRoute(m: MigrationState, region: MigrationRegion): RouteMode {
+  return m.bypass ? 'legacy' : m.routes[region];
+}
+
+/**
+ * The order rule over a whole set of routes: the "swoosh" regions are a prefix of
+ * MIGRATION_ORDER. Returns what breaks it, or null. Genesis validation, the
+ * migration_order guard and the invariants share it.
+ */
+export function routeOrderProblem(routes: MigrationRoutes): string | null {
+  for (let i = 1; i < MIGRATION_ORDER.length; i += 1) {
+    const region = MIGRATION_ORDER[i] as MigrationRegion;
+    if (routes[region] !== 'swoosh') continue;
+    const behind = MIGRATION_ORDER.slice(0, i).filter((r) => routes[r] !== 'swoosh');
+    if (behind.length > 0) {
+      return `${region} is "swoosh" while ${behind.map((r) => `${r} is "${routes[r]}"`).join(' and ')}; regions reach "swoosh" in the order ${MIGRATION_ORDER.join(' → ')}`;
+    }
+  }
+  return null;
+}
+
 export type Epochs = Record<RegionKey, number>;
 
 export interface State {
@@ -145,6 +187,7 @@ export interface State {
   execution: ExecutionState;
   control: ControlState;
   policy: PolicyState;
+  migration: MigrationState;
   epoch: Epochs;
   hlc_last: string | null;
 }
@@ -213,7 +256,13 @@ export function initialState(genesis: Genesis, specHash: Hash): State {
       quarantines: 0,
       last_justification: null,
     },
-    epoch: { boot: 0, ingestion: 0, council: 0, environment: 0, execution: 0, control: 0, policy: 0 },
+    migration: {
+      routes: { ...(genesis.migration?.routes ?? BORN_ON_SWOOSH) },
+      bypass: false,
+      bypass_reason: null,
+      last_justification: null,
+    },
+    epoch: { boot: 0, ingestion: 0, council: 0, environment: 0, execution: 0, control: 0, policy: 0, migration: 0 },
     hlc_last: null,
   };
 }

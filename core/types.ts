@@ -36,7 +36,15 @@ export interface Genesis {
     windows: Record<string, [number, number]>;
   };
   max_drift_ms: number;
+  /** A project migrating from WHOOSH starts with these routes; absent, every route is "swoosh". */
+  migration?: { routes: MigrationRoutes };
 }
+
+/** Who serves a region's requests during a migration from WHOOSH (statechart/README.md, "Migration from WHOOSH"). */
+export type RouteMode = 'legacy' | 'shadow' | 'swoosh';
+/** The migrated regions, in the order they must reach "swoosh". */
+export type MigrationRegion = 'council' | 'ingestion' | 'execution';
+export type MigrationRoutes = Record<MigrationRegion, RouteMode>;
 
 // ---------------------------------------------------------------------------
 // Signed facts carried in proposal inputs (CONTRACT §6)

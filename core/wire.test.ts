@@ -64,6 +64,40 @@ describe('validateGenesis', () => {
     expect(errs[0]!.path.startsWith('$.backbeat.windows.review')).toBe(true);
   });
 
+  describe('migration (a project migrating from WHOOSH)', () => {
+    const routes = (council: string, ingestion: string, execution: string): Loose => ({ council, ingestion, execution });
+
+    it('accepts every route set whose "swoosh" regions come first in council → ingestion → execution', () => {
+      for (const r of [
+        routes('legacy', 'legacy', 'legacy'), routes('shadow', 'legacy', 'shadow'), routes('swoosh', 'shadow', 'legacy'),
+        routes('swoosh', 'swoosh', 'shadow'), routes('swoosh', 'swoosh', 'swoosh'),
+      ]) {
+        expect(validateGenesis({ ...clone(genesis), migration: { routes: r } }).ok, JSON.stringify(r)).toBe(true);
+      }
+    });
+
+    it('refuses a region on "swoosh" ahead of its order, naming the regions behind', () => {
+      const errs = genesisErrors((g) => { g.migration = { routes: routes('shadow', 'legacy', 'swoosh') } as never; });
+      expect(errs).toEqual([{
+        path: '$.migration.routes',
+        reason: 'execution is "swoosh" while council is "shadow" and ingestion is "legacy"; regions reach "swoosh" in the order council → ingestion → execution',
+      }]);
+    });
+
+    it.each([
+      ['an unknown mode', (g: Loose) => { g.migration = { routes: routes('legacy', 'whoosh', 'legacy') }; }, '$.migration.routes.ingestion', 'must be one of "legacy", "shadow", "swoosh"'],
+      ['a missing region', (g: Loose) => { g.migration = { routes: { council: 'legacy', ingestion: 'legacy' } }; }, '$.migration.routes.execution', 'required'],
+      ['an unknown region', (g: Loose) => { g.migration = { routes: { ...routes('legacy', 'legacy', 'legacy'), environment: 'legacy' } }; }, '$.migration.routes.environment', ''],
+      ['no routes', (g: Loose) => { g.migration = {}; }, '$.migration.routes', 'required'],
+      ['routes not an object', (g: Loose) => { g.migration = { routes: 'legacy' }; }, '$.migration.routes', ''],
+    ])('refuses %s with the path', (_, mutate, path, reason) => {
+      const errs = genesisErrors(mutate);
+      expect(errs).toHaveLength(1);
+      expect(errs[0]!.path).toBe(path);
+      expect(errs[0]!.reason).toContain(reason);
+    });
+  });
+
   it('the full beat [0, 10000] is a valid window', () => {
     const g = clone(genesis);
     g.backbeat.windows.review = [0, 10000];

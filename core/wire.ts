@@ -3,6 +3,7 @@
 // validates with these and the host publishes them in /openapi.json.
 
 import { HLC_COUNTER_MAX, parseHlc } from './hlc';
+import { MIGRATION_ORDER, ROUTE_MODES, routeOrderProblem } from './state';
 import { isEvidenceUri } from './ucxl';
 import { validate, type FormatCheck, type JsonSchema, type SchemaError } from './schema';
 import type { Genesis, Proposal } from './types';
@@ -56,6 +57,17 @@ export const POLICY_SCHEMA = object(
 
 const reason = text(4096, 1);
 const empty = object({}, []);
+/** A migration justification or reason: bounded, and not blank (it is what an audit reads). */
+const said: JsonSchema = { ...reason, pattern: '\\S', description: 'non-blank text, at most 4096 characters' };
+const MIGRATION_REGIONS = [...MIGRATION_ORDER];
+const routeMode: JsonSchema = { type: 'string', enum: [...ROUTE_MODES] };
+
+/** Genesis `migration`: all three routes, each a mode (the order rule is checked in validateGenesis). */
+export const MIGRATION_GENESIS_SCHEMA = object(
+  { routes: object({ council: routeMode, ingestion: routeMode, execution: routeMode }, MIGRATION_REGIONS, false) },
+  ['routes'],
+  false,
+);
 
 /** Minimum inputs per transition (CONTRACT §6); more fields are allowed and hashed. */
 export const INPUT_SCHEMAS: Record<string, JsonSchema> = {
@@ -97,6 +109,12 @@ export const INPUT_SCHEMAS: Record<string, JsonSchema> = {
   Policy_Update: object({ policy: POLICY_SCHEMA }, ['policy']),
   Quarantine_Release: object({ justification: reason }, ['justification']),
   Quarantine_ConfirmBlock: object({ justification: reason }, ['justification']),
+  Migration_Route: object(
+    { region: { type: 'string', enum: MIGRATION_REGIONS }, mode: routeMode, justification: said },
+    ['region', 'mode', 'justification'],
+  ),
+  Migration_Bypass: object({ reason: said }, ['reason']),
+  Migration_Restore: object({ justification: said }, ['justification']),
 };
 
 export const PROPOSAL_SCHEMA: JsonSchema = object(
@@ -140,6 +158,7 @@ export const GENESIS_SCHEMA: JsonSchema = object(
       false,
     ),
     max_drift_ms: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    migration: MIGRATION_GENESIS_SCHEMA,
   },
   ['project', 'signers', 'kaching', 'mcp', 'policy', 'quorum', 'backbeat', 'max_drift_ms'],
   false,
@@ -264,5 +283,7 @@ export function validateGenesis(input: unknown): { ok: true; genesis: Genesis } 
   for (const cls of ['review', 'reverb']) {
     if (!(cls in g.backbeat.windows)) errors.push({ path: `$.backbeat.windows.${cls}`, reason: 'required' });
   }
+  const order = g.migration ? routeOrderProblem(g.migration.routes) : null;
+  if (order) errors.push({ path: '$.migration.routes', reason: order });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, genesis: g };
 }

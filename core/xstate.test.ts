@@ -23,7 +23,7 @@ import { publicKeyFromSigner, type Signer, type Verifier } from './crypto';
 import { H } from './hash';
 import type { ReduceResult } from './reduce';
 import { isActive, type Spec, type TransitionSpec } from './spec';
-import { activeLeaves } from './state';
+import { activeLeaves, MIGRATION_ORDER, ROUTE_MODES, routeOrderProblem, type State } from './state';
 import { fakeHash, licenseToken, makeCast, quorumInputs, type Cast, type NamedKey } from './testing/kit';
 import { Scenario } from './testing/scenario';
 import type { JsonObject, PolicyFinding } from './types';
@@ -273,11 +273,31 @@ function happy(sc: Scenario, t: TransitionSpec, alt: number): Plan {
     }
     case 'Quarantine_Release':
     case 'Quarantine_ConfirmBlock':
+    case 'Migration_Restore':
       return plan({ justification: `${t.name}: reviewed by the operator` });
+    case 'Migration_Route':
+      return plan({ ...legalRoute(s, alt), justification: 'shadow results reviewed' });
+    case 'Migration_Bypass':
+      return plan({ reason: 'incident: roll back to WHOOSH' });
     default:
       // Ingestion_RollbackIndex, Execution_QuorumLost, Control_*: a reason.
       return plan(reason);
   }
+}
+
+/**
+ * A route step the migration_order guard allows, the alt-th region first. One always
+ * exists: execution, last in the order, can always move one step.
+ */
+function legalRoute(s: State, alt: number): { region: string; mode: string } {
+  for (let k = 0; k < MIGRATION_ORDER.length; k += 1) {
+    const region = MIGRATION_ORDER[(alt + k) % MIGRATION_ORDER.length] as (typeof MIGRATION_ORDER)[number];
+    const at = ROUTE_MODES.indexOf(s.migration.routes[region]);
+    for (const mode of [ROUTE_MODES[at + 1 - 2 * (alt % 2)], ROUTE_MODES[at - 1 + 2 * (alt % 2)]]) {
+      if (mode !== undefined && routeOrderProblem({ ...s.migration.routes, [region]: mode }) === null) return { region, mode };
+    }
+  }
+  throw new Error(`no legal route step from ${JSON.stringify(s.migration.routes)}`);
 }
 
 // ---- random sequences -----------------------------------------------------------------
@@ -294,6 +314,10 @@ const WEIGHT: Record<string, number> = {
   Council_ReElect: 1,
   Environment_Deprovision: 1,
   Environment_Amber: 2,
+  // Enabled in every non-terminal state: rare, or they would crowd out the lifecycle.
+  Migration_Route: 1,
+  Migration_Bypass: 1,
+  Migration_Restore: 1,
 };
 const DEFAULT_WEIGHT = 8;
 
@@ -371,9 +395,11 @@ describe('model check: reducer and xstate agree at every step', () => {
     const branches = NAMES.flatMap((n) => Object.keys(spec.transitions[n]?.branches ?? {}).map((b) => `${n}[${b}]`));
     expect(branches.filter((b) => !coverage.branches.has(b)), 'branches never taken').toEqual([]);
     // Happy proposals fail data guards only where the walk itself breaks a rule (an operator
-    // approving twice in a beat, too few approvals in this beat): anything else means the
-    // generator stopped building happy proposals and the check lost its reach.
-    expect([...coverage.data.keys()].filter((k) => !['guard_failed/approval', 'guard_failed/approvals'].includes(k))).toEqual([]);
+    // approving twice in a beat, too few approvals in this beat, a bypass while bypassed or
+    // a restore while not): anything else means the generator stopped building happy
+    // proposals and the check lost its reach.
+    const walkRules = ['guard_failed/approval', 'guard_failed/approvals', 'guard_failed/migration_bypass'];
+    expect([...coverage.data.keys()].filter((k) => !walkRules.includes(k))).toEqual([]);
     for (const code of ['invalid_from_state', 'quarantined', 'terminated', 'guard_failed']) {
       expect(coverage.structural.get(code) ?? 0, `structural ${code} refusals`).toBeGreaterThan(0);
     }
@@ -486,6 +512,26 @@ describe('hand-written sequences', () => {
     twin.refuse('Quarantine_Release', 'guard_failed');
     twin.accept('License_Refresh', 0);
     twin.accept('Quarantine_Release');
+  });
+
+  it('migration routing is data: accepted in BOOT, PAUSED, QUARANTINED and past grace, the configuration unchanged', () => {
+    const twin = new Twin();
+    twin.accept('Migration_Route'); // BOOT.UNINITIALIZED, no licence yet
+    twin.accept('Migration_Bypass');
+    for (const n of ['Boot_ConfigOk', 'Boot_Licensed', 'Control_Pause']) twin.accept(n);
+    twin.accept('Migration_Restore');
+    twin.accept('Policy_Violation');
+    expect(twin.leaves).toEqual(['CONTROL.PAUSED', 'FLOW.PROJECT_LIFECYCLE.Council.PLAN_ROLES', 'FLOW.PROJECT_LIFECYCLE.Environment.ALLOCATE',
+      'FLOW.PROJECT_LIFECYCLE.Ingestion.DISCOVER', 'LICENSE.LICENSED', 'POLICY.QUARANTINED']);
+    const before = twin.leaves;
+    twin.accept('Migration_Route', 1);
+    twin.accept('Migration_Bypass');
+    expect(twin.leaves).toEqual(before);
+    twin.accept('License_Refresh', 2); // past grace: only licence-exempt transitions
+    twin.refuse('Quarantine_Release', 'guard_failed');
+    twin.accept('Migration_Restore');
+    twin.accept('Migration_Route', 2);
+    expect(twin.sc.state.epoch.migration).toBe(7); // one per accepted migration transition
   });
 
   it('covers every transition over the whole file', () => {

@@ -7,6 +7,7 @@ import { loadMachine } from '../../main/machine';
 import { nobleVerifier, type Signer } from '../crypto';
 import { H } from '../hash';
 import { activeLeaves, type State } from '../state';
+import type { MigrationRegion, MigrationRoutes, RouteMode } from '../types';
 import {
   castVote, fakeHash, licenseToken, mcpReport, quorumInputs, testKey,
 } from '../testing/kit';
@@ -18,6 +19,7 @@ import { allReadyGuard, approvalGuard, approvalsGuard } from './execution';
 import { GUARDS, GUARD_NAMES, type GuardContext, type GuardResult } from './index';
 import { licenseGate, licenseGuard, licenseStatus } from './license';
 import { mcpGuard } from './mcp';
+import { migrationBypassGuard, migrationOrderGuard } from './migration';
 import { policyGuard, policyUpdateGuard } from './policy';
 import { eligibleMembers, memberSetHash, quorumGuard } from './quorum';
 
@@ -556,5 +558,74 @@ describe('approval guards (Execution_Approve, Execution_ApprovalsThreshold)', ()
     expect(res.rejection.guard).toBe('approvals');
     expect(res.rejection.guard_outcomes?.map((g) => [g.guard, g.ok])).toEqual([['window', true], ['license', true], ['approvals', false]]);
     expect(sc.state.execution.phase).toBe('REVIEW');
+  });
+});
+
+describe('migration guards', () => {
+  const REGIONS: MigrationRegion[] = ['council', 'ingestion', 'execution'];
+  const MODES: RouteMode[] = ['legacy', 'shadow', 'swoosh'];
+  const sc = new Scenario(spec);
+  const op = sc.operator;
+  const withRoutes = (routes: MigrationRoutes, bypass = false): State => ({
+    ...sc.state, migration: { ...sc.state.migration, routes, bypass, bypass_reason: bypass ? 'incident 7' : null },
+  });
+  const route = (routes: MigrationRoutes, region: MigrationRegion, mode: RouteMode): GuardResult =>
+    migrationOrderGuard(ctxOf(sc, 'Migration_Route', { region, mode, justification: 'shadow clean for a week' }, op, sc.wall_ms, withRoutes(routes)));
+  const R = (council: RouteMode, ingestion: RouteMode, execution: RouteMode): MigrationRoutes => ({ council, ingestion, execution });
+
+  it('one step at a time along legacy → shadow → swoosh, either way', () => {
+    expectPass(route(R('legacy', 'legacy', 'legacy'), 'council', 'shadow'), 'migration_order');
+    expectPass(route(R('shadow', 'legacy', 'legacy'), 'council', 'swoosh'), 'migration_order');
+    expectPass(route(R('swoosh', 'legacy', 'legacy'), 'council', 'shadow'), 'migration_order');
+    expectPass(route(R('shadow', 'legacy', 'legacy'), 'council', 'legacy'), 'migration_order');
+    expectFail(route(R('legacy', 'legacy', 'legacy'), 'council', 'swoosh'), 'migration_order', 'council "legacy" → "swoosh" skips a step');
+    expectFail(route(R('swoosh', 'legacy', 'legacy'), 'council', 'legacy'), 'migration_order', 'skips a step');
+    expectFail(route(R('shadow', 'legacy', 'legacy'), 'council', 'shadow'), 'migration_order', 'council is already "shadow"');
+  });
+
+  it('a region becomes "swoosh" only after every region before it in council → ingestion → execution', () => {
+    expectFail(route(R('shadow', 'shadow', 'legacy'), 'ingestion', 'swoosh'), 'migration_order', 'ingestion may become "swoosh" only after council (now "shadow")');
+    expectFail(route(R('legacy', 'swoosh', 'shadow'), 'execution', 'swoosh'), 'migration_order', 'execution may become "swoosh" only after council (now "legacy")');
+    expectFail(route(R('swoosh', 'shadow', 'shadow'), 'execution', 'swoosh'), 'migration_order', 'only after ingestion (now "shadow")');
+    expectPass(route(R('swoosh', 'shadow', 'shadow'), 'ingestion', 'swoosh'), 'migration_order');
+    expectPass(route(R('swoosh', 'swoosh', 'shadow'), 'execution', 'swoosh'), 'migration_order');
+    // Shadowing has no order: any region may be mirrored at any time.
+    expectPass(route(R('legacy', 'legacy', 'legacy'), 'execution', 'shadow'), 'migration_order');
+  });
+
+  it('a region leaves "swoosh" only while no region after it is "swoosh"', () => {
+    expectFail(route(R('swoosh', 'swoosh', 'legacy'), 'council', 'shadow'), 'migration_order', 'council may leave "swoosh" only after ingestion leaves "swoosh"');
+    expectFail(route(R('swoosh', 'swoosh', 'swoosh'), 'council', 'shadow'), 'migration_order', 'only after ingestion and execution leave "swoosh"');
+    expectPass(route(R('swoosh', 'swoosh', 'swoosh'), 'execution', 'shadow'), 'migration_order');
+    expectPass(route(R('swoosh', 'swoosh', 'shadow'), 'ingestion', 'shadow'), 'migration_order');
+  });
+
+  it('over every route set, region and mode: passes exactly on one step that keeps the "swoosh" regions a prefix', () => {
+    // Independent oracle: "is swoosh" never turns true again once false along the order.
+    const ordered = (r: MigrationRoutes): boolean => REGIONS.every((reg, i) => i === 0 || r[reg] !== 'swoosh' || r[REGIONS[i - 1]!] === 'swoosh');
+    let passes = 0;
+    for (const c of MODES) for (const i of MODES) for (const e of MODES) {
+      const routes = R(c, i, e);
+      if (!ordered(routes)) continue;
+      for (const region of REGIONS) for (const mode of MODES) {
+        const next = { ...routes, [region]: mode };
+        const oneStep = Math.abs(MODES.indexOf(mode) - MODES.indexOf(routes[region])) === 1;
+        const r = route(routes, region, mode);
+        expect(r.ok, `${JSON.stringify(routes)} ${region} → ${mode}: ${r.reasons.join('; ')}`).toBe(oneStep && ordered(next));
+        if (r.ok) passes += 1;
+      }
+    }
+    expect(passes).toBeGreaterThan(20);
+  });
+
+  it('bypass only when not bypassed; restore only when bypassed', () => {
+    const routes = R('swoosh', 'shadow', 'legacy');
+    const bypass = (b: boolean) => migrationBypassGuard(ctxOf(sc, 'Migration_Bypass', { reason: 'divergence storm' }, op, sc.wall_ms, withRoutes(routes, b)));
+    const restore = (b: boolean) => migrationBypassGuard(ctxOf(sc, 'Migration_Restore', { justification: 'fixed' }, op, sc.wall_ms, withRoutes(routes, b)));
+    expectPass(bypass(false), 'migration_bypass');
+    expectFail(bypass(true), 'migration_bypass', 'already bypassed (incident 7); Migration_Restore first');
+    expectPass(restore(true), 'migration_bypass');
+    expect(restore(true).reasons[0]).toBe('routes back in force: council "swoosh", ingestion "shadow", execution "legacy"');
+    expectFail(restore(false), 'migration_bypass', 'not bypassed: nothing to restore');
   });
 });

@@ -5,6 +5,7 @@ import { configGuard } from './config';
 import { allReadyGuard, approvalGuard, approvalsGuard } from './execution';
 import { licenseGuard } from './license';
 import { mcpGuard } from './mcp';
+import { migrationBypassGuard, migrationOrderGuard } from './migration';
 import { policyGuard, policyUpdateGuard } from './policy';
 import { quorumGuard } from './quorum';
 import type { GuardDef } from './types';
@@ -19,6 +20,8 @@ export const GUARDS: Readonly<Record<string, GuardDef>> = {
   all_ready: { name: 'all_ready', check: allReadyGuard },
   approval: { name: 'approval', check: approvalGuard },
   approvals: { name: 'approvals', check: approvalsGuard },
+  migration_order: { name: 'migration_order', check: migrationOrderGuard },
+  migration_bypass: { name: 'migration_bypass', check: migrationBypassGuard },
 };
 
 export const GUARD_NAMES: readonly string[] = Object.keys(GUARDS);

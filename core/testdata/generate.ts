@@ -9,20 +9,26 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { H } from '../hash';
 import { parseHlc } from '../hlc';
+import type { Head } from '../reduce';
 import type { Spec } from '../spec';
-import type { State } from '../state';
+import { initialState, type State } from '../state';
 import { applyFault, happyStep, StreamDriver, type FaultKind, type Intent } from '../testing/streams';
 import type { NamedKey } from '../testing/kit';
-import type { Hash, Json, JsonObject, RecordBody, WalRecord } from '../types';
+import type { Genesis, Hash, Json, JsonObject, RecordBody, WalRecord } from '../types';
 
 /** PRNG seed of the script (clock jitter, vote subsets, fault variants left to chance). */
 export const VECTOR_SEED = 20260101;
+/** PRNG seed of the migration script (a second project, whose genesis declares routes). */
+export const MIGRATION_SEED = 20260102;
 export const FORMAT = 'swoosh-conformance-vectors/1';
 
 export interface VectorFiles {
   'genesis.json': string;
   'keys.json': string;
   'vectors.json': string;
+  /** A project migrating from WHOOSH: its genesis carries `migration.routes` (same keys). */
+  'genesis-migration.json': string;
+  'vectors-migration.json': string;
 }
 
 type VectorExpect =
@@ -176,13 +182,11 @@ function transitionOf(p: unknown): string {
   return typeof t === 'string' ? t : '(not a proposal)';
 }
 
-export function generateVectors(spec: Spec): VectorFiles {
-  const d = new StreamDriver(spec, VECTOR_SEED);
-  script(d);
-
+/** The vectors document of a run: state 0, every step with its outcome, the final heads. */
+function vectorsOf(spec: Spec, d: StreamDriver, genesis: Genesis, initial: Head): Json {
   const steps: VectorStep[] = [];
   let index = 0;
-  let prev_record_hash = d.initial.hash;
+  let prev_record_hash = initial.hash;
   for (const [n, e] of d.entries.entries()) {
     const r = e.result;
     const ok = e.expect.accepted
@@ -225,16 +229,23 @@ export function generateVectors(spec: Spec): VectorFiles {
   }
 
   const final = d.head;
-  const vectors = {
+  return {
     format: FORMAT,
     about: 'SWOOSH conformance vectors (test data only; keys in keys.json are public test keys). See README.md.',
     spec_hash: spec.hash,
-    genesis_hash: H(d.genesis),
-    state0_hash: d.initial.hash,
-    state0: d.initial.state,
+    genesis_hash: H(genesis),
+    state0_hash: initial.hash,
+    state0: initial.state,
     steps,
     final: { index, state_hash: final.hash, record_hash: prev_record_hash },
-  };
+  } as unknown as Json;
+}
+
+export function generateVectors(spec: Spec): VectorFiles {
+  const d = new StreamDriver(spec, VECTOR_SEED);
+  script(d);
+  const vectors = vectorsOf(spec, d, d.genesis, d.initial);
+  const migration = migrationRun(spec);
 
   const roles = new Map(d.genesis.signers.map((s) => [s.signer, s.roles as string[]]));
   const c = d.cast;
@@ -259,5 +270,72 @@ export function generateVectors(spec: Spec): VectorFiles {
     'genesis.json': `${JSON.stringify(d.genesis, null, 2)}\n`,
     'keys.json': `${JSON.stringify(keys, null, 2)}\n`,
     'vectors.json': `${JSON.stringify(vectors)}\n`,
+    'genesis-migration.json': `${JSON.stringify(migration.genesis, null, 2)}\n`,
+    'vectors-migration.json': `${JSON.stringify(migration.vectors)}\n`,
   };
+}
+
+/**
+ * The migration script: a project that starts with every region on WHOOSH ("legacy")
+ * and moves them to SWOOSH through shadow, region by region, with the order rule, the
+ * bypass and the role, input and state checks around it.
+ */
+function migrationRun(spec: Spec): { genesis: Genesis; vectors: Json } {
+  const d = new StreamDriver(spec, MIGRATION_SEED);
+  const genesis: Genesis = { ...d.genesis, migration: { routes: { council: 'legacy', ingestion: 'legacy', execution: 'legacy' } } };
+  const state = initialState(genesis, spec.hash);
+  const initial: Head = { state, hash: H(state) };
+  // The driver started from the genesis without routes; HEAD 0 becomes this project's.
+  d.head = initial;
+  d.heads[0] = initial;
+  migrationScript(d, genesis);
+  return { genesis, vectors: vectorsOf(spec, d, genesis, initial) };
+}
+
+function migrationScript(d: StreamDriver, genesis: Genesis): void {
+  const op = d.cast.operators[0] as NamedKey;
+  const send = (note: string, transition: string, inputs: JsonObject, by: NamedKey, expect: Intent['expect']): void => {
+    d.submit(note, d.build({ transition, inputs, by, at: d.draft(), expect }), expect);
+  };
+  const ok: Intent['expect'] = { accepted: true };
+  const order: Intent['expect'] = { accepted: false, codes: ['guard_failed'], guard: 'migration_order' };
+  const bypassRule: Intent['expect'] = { accepted: false, codes: ['guard_failed'], guard: 'migration_bypass' };
+  const route = (note: string, region: string, mode: string, expect: Intent['expect'], by = op): void =>
+    send(note, 'Migration_Route', { region, mode, justification: `${region} to ${mode}: shadow comparisons clean` }, by, expect);
+
+  // BOOT: routes move before the licence (migration is licence-exempt).
+  route('skip_step', 'council', 'swoosh', order);
+  route('route', 'council', 'shadow', ok);
+  send('happy', 'Boot_ConfigOk', { config_hash: H(genesis) }, op, ok);
+  happyStep(d); // Boot_Licensed
+
+  // The order rule: council first, then ingestion, then execution; and back in reverse.
+  route('route', 'ingestion', 'shadow', ok);
+  route('order', 'ingestion', 'swoosh', order);
+  route('route', 'council', 'swoosh', ok);
+  route('route', 'ingestion', 'swoosh', ok);
+  route('order_back', 'council', 'shadow', order);
+  route('same_mode', 'ingestion', 'swoosh', order);
+  route('wrong_role', 'execution', 'shadow', { accepted: false, codes: ['role_denied'] }, d.agent);
+  send('blank_justification', 'Migration_Route', { region: 'execution', mode: 'shadow', justification: ' ' }, op, { accepted: false, codes: ['malformed'] });
+
+  // Emergency bypass while PAUSED; routes still move while bypassed.
+  send('restore_unbypassed', 'Migration_Restore', { justification: 'nothing to restore' }, op, bypassRule);
+  send('happy', 'Control_Pause', { reason: 'incident 7: divergence storm' }, op, ok);
+  send('bypass', 'Migration_Bypass', { reason: 'incident 7: serve everything from WHOOSH' }, op, ok);
+  send('bypass_twice', 'Migration_Bypass', { reason: 'again' }, op, bypassRule);
+  route('route', 'execution', 'shadow', ok);
+
+  // While QUARANTINED too; then the last region reaches SWOOSH.
+  send('happy', 'Policy_Violation', { rationale: 'SHHH flagged a secret', findings: [{ kind: 'secret', path: 'cfg/.env', detail: 'key' }] }, d.agent, ok);
+  send('restore', 'Migration_Restore', { justification: 'incident 7 closed' }, op, ok);
+  send('happy', 'Quarantine_Release', { justification: 'fixture, not a secret' }, op, ok);
+  send('happy', 'Control_Resume', { reason: 'incident 7 closed' }, op, ok);
+  route('route', 'execution', 'swoosh', ok);
+  route('route', 'execution', 'shadow', ok);
+
+  // TERMINATED accepts nothing, migration included.
+  send('happy', 'Policy_Violation', { rationale: 'confirmed leak', findings: [] }, d.agent, ok);
+  send('happy', 'Quarantine_ConfirmBlock', { justification: 'leak confirmed' }, op, ok);
+  send('terminated', 'Migration_Bypass', { reason: 'too late' }, op, { accepted: false, codes: ['terminated'] });
 }

@@ -50,6 +50,13 @@ interface Vectors {
 
 const vectors = JSON.parse(read('vectors.json')) as Vectors;
 const genesis = JSON.parse(read('genesis.json')) as Genesis;
+const migrationVectors = JSON.parse(read('vectors-migration.json')) as Vectors;
+const migrationGenesis = JSON.parse(read('genesis-migration.json')) as Genesis;
+/** Each vectors file with the genesis it starts from. */
+const RUNS: Array<[string, Vectors, Genesis]> = [
+  ['vectors.json', vectors, genesis],
+  ['vectors-migration.json', migrationVectors, migrationGenesis],
+];
 const keys = JSON.parse(read('keys.json')) as { keys: Array<{ name: string; signer: string; secret_key_hex: string }> };
 
 /** H per CONTRACT §1 with node:crypto's SHA-256 (independent of core/hash). */
@@ -65,7 +72,7 @@ function nodeVerifyProposal(p: Proposal): boolean {
 }
 
 describe('conformance vectors (core/testdata)', () => {
-  it('state 0 is the pure function of genesis.json and the statechart', () => {
+  it.each(RUNS)('%s: state 0 is the pure function of its genesis and the statechart', (_, vectors, genesis) => {
     expect(vectors.format).toBe(FORMAT);
     expect(vectors.spec_hash).toBe(spec.hash);
     expect(H(genesis)).toBe(vectors.genesis_hash);
@@ -82,12 +89,12 @@ describe('conformance vectors (core/testdata)', () => {
       expect(nobleSigner(Uint8Array.from(Buffer.from(k.secret_key_hex, 'hex'))).signer).toBe(k.signer);
     }
     const named = new Set(keys.keys.map((k) => k.signer));
-    for (const s of genesis.signers) expect(named).toContain(s.signer);
+    for (const s of [...genesis.signers, ...migrationGenesis.signers]) expect(named).toContain(s.signer);
     expect(named).toContain(genesis.kaching.signer);
     expect(named).toContain(genesis.mcp.signer);
   });
 
-  it('replays every step with the expected outcome, state hash and record hash', () => {
+  it.each(RUNS)('%s: replays every step with the expected outcome, state hash and record hash', (_, vectors) => {
     let head: Head = { state: vectors.state0, hash: vectors.state0_hash };
     let index = 0;
     let prevRecord = vectors.state0_hash;
@@ -144,6 +151,22 @@ describe('conformance vectors (core/testdata)', () => {
     }
     const guards = new Set(vectors.steps.flatMap((s) => (!s.expect.accepted && s.expect.guard ? [s.expect.guard] : [])));
     for (const g of ['config', 'license', 'quorum', 'mcp', 'all_ready', 'approval', 'approvals', 'policy_version']) expect(guards, g).toContain(g);
+  });
+
+  it('the migration run starts on WHOOSH and covers the three transitions, the order rule and the bypass rule', () => {
+    expect(migrationGenesis.migration?.routes).toEqual({ council: 'legacy', ingestion: 'legacy', execution: 'legacy' });
+    expect(migrationVectors.state0.migration.routes).toEqual(migrationGenesis.migration?.routes);
+    const accepted = migrationVectors.steps.filter((s) => s.expect.accepted).map((s) => (s.proposal as Proposal).transition);
+    for (const t of ['Migration_Route', 'Migration_Bypass', 'Migration_Restore']) expect(accepted).toContain(t);
+    const refused = migrationVectors.steps.flatMap((s) => (s.expect.accepted ? [] : [`${s.expect.code}/${s.expect.guard ?? ''}`]));
+    for (const r of ['guard_failed/migration_order', 'guard_failed/migration_bypass', 'role_denied/', 'malformed/', 'terminated/']) expect(refused).toContain(r);
+    // Accepted while PAUSED and while QUARANTINED.
+    const during = migrationVectors.steps.filter((s, i) => {
+      const before = i === 0 ? migrationVectors.state0 : [...migrationVectors.steps.slice(0, i)].reverse().find((x) => x.state_after)?.state_after;
+      return s.expect.accepted && (s.proposal as Proposal).transition.startsWith('Migration_') && before !== undefined
+        && (before.control.paused || before.policy.quarantined);
+    });
+    expect(during.length).toBeGreaterThanOrEqual(2);
   });
 
   it('regenerating gives byte-identical files', () => {
