@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SwooshClient } from '../client/client';
 import { startServer, type Running } from '../main/commands/serve';
 import { demoGenesis } from '../main/demo';
 import { consoleEventOf as mainEventOf, createBridge } from '../main/electron/bridge';
@@ -19,6 +20,7 @@ import { createHttpApi } from '../renderer/api/http';
 import { createIpcApi } from '../renderer/api/ipc';
 import type { ConsoleApi, ConsoleEvent, Proposal } from './api';
 import { ConsoleApiError } from './errors';
+import { consoleEventOf } from './events';
 import type { SwooshBridge } from './ipc';
 import { argsOf, HOST_CALLS, specOf, type HostCallName } from './methods';
 
@@ -118,5 +120,22 @@ describe('HTTP and IPC adapters against one host', () => {
     expect(created).toMatchObject({ label: 'desk', unlocked: true });
     expect((await ipc.keys.list()).map((k) => k.id)).toEqual([created.id]);
     await expect(ipc.keys.unlock('k-0000000000000000', 'pw')).rejects.toMatchObject({ code: 'unknown_key', status: 0 });
+  });
+
+  it('stream the same event objects over SSE and over IPC', async () => {
+    const viaIpc: ConsoleEvent[] = [];
+    const off = ipc.subscribe((e) => viaIpc.push(e));
+    const abort = new AbortController();
+    const frames = new SwooshClient({ url: running.url }).events({ signal: abort.signal });
+    const first = await frames.next(); // the stream is open once its first frame (health) is in
+    expect(first.value && consoleEventOf(first.value.event, first.value.data)).toMatchObject({ type: 'health', index: 0 });
+    await http.submitProposal({ transition: 'Control_Pause', idem_key: 'sse-vs-ipc' } as unknown as Proposal);
+    const next = await frames.next();
+    abort.abort();
+    await frames.return(undefined).catch(() => undefined);
+    off();
+    const viaSse = next.value ? consoleEventOf(next.value.event, next.value.data) : null;
+    expect(viaSse).toMatchObject({ type: 'rejected', code: 'malformed' });
+    expect(viaIpc.filter((e) => e.type === 'rejected')).toEqual([viaSse]);
   });
 });
