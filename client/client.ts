@@ -20,6 +20,8 @@ import type { DecisionRecord, Hash, JsonObject, Proposal } from '../core/types';
 import { beatPosition, type Schedule } from '../core/window';
 import type { RejectionRow, RejectionsPage, StateAt, WalPage as ProtocolWalPage } from '../protocol/api';
 import { failureOf, parseMaybeJson } from '../protocol/errors';
+import { routeOf } from '../protocol/http';
+import { urlOf, type HostCallName } from '../protocol/methods';
 import { transitionOutcomeOf } from '../protocol/outcome';
 
 /** Time-gated transitions of the shipped statechart (statechart/swoosh.statechart.yaml) and their window classes. */
@@ -283,19 +285,19 @@ export class SwooshClient {
   }
 
   wal(from = 1, limit = 100): Promise<WalPage> {
-    return this.read(`/wal?from=${from}&limit=${limit}`) as Promise<WalPage>;
+    return this.read(hostPath('getWal', { from, limit })) as Promise<WalPage>;
   }
 
   decision(index: number): Promise<DecisionRecord> {
-    return this.read(`/decisions/${index}`) as Promise<DecisionRecord>;
+    return this.read(hostPath('getDecision', { n: index })) as Promise<DecisionRecord>;
   }
 
   rejections(from = 0, limit = 100): Promise<RejectionPage> {
-    return this.read(`/rejections?from=${from}&limit=${limit}`) as Promise<RejectionPage>;
+    return this.read(hostPath('getRejections', { from, limit })) as Promise<RejectionPage>;
   }
 
   stateAt(index: number): Promise<StateResponse> {
-    return this.read(`/state/at/${index}`) as Promise<StateResponse>;
+    return this.read(hostPath('getStateAt', { n: index })) as Promise<StateResponse>;
   }
 
   async metrics(): Promise<string> {
@@ -477,6 +479,11 @@ export class SwooshClient {
     }
     return { status: res.status, headers: res.headers, body: parseMaybeJson(text) };
   }
+}
+
+/** A read's path and query, from the console's method table (the same routes the console calls). */
+function hostPath(name: HostCallName, payload: Record<string, unknown>): string {
+  return urlOf(routeOf(name), payload);
 }
 
 function describeFetchError(err: unknown): string {
