@@ -1,5 +1,6 @@
-// The typed SWOOSH client SDK (CONTRACT §2, §3, §5, §8): reads, signed proposals, the
-// event stream. Used by the CLI, the simulators, the tests and the browser console, so it
+// The typed SWOOSH client SDK (docs/protocol.md): reads, signed proposals, the event
+// stream. Its wire types, error-body parsing and POST /transition outcome are protocol/'s,
+// the same the console and its Electron bridge use. Used by the CLI, the simulators, the tests and the browser console, so it
 // runs anywhere with a global `fetch`: no node:* imports. Time comes through an injected
 // Clock, waiting through an injected sleep, so tests drive both.
 //
@@ -15,10 +16,15 @@ import { proposalSigningBytes, type Signer } from '../core/crypto';
 import { H } from '../core/hash';
 import { formatHlc, HlcClock, parseHlc, type Clock, type Hlc } from '../core/hlc';
 import type { State } from '../core/state';
-import type { DecisionRecord, Hash, JsonObject, Proposal, WalRecord } from '../core/types';
+import type { DecisionRecord, Hash, JsonObject, Proposal } from '../core/types';
 import { beatPosition, type Schedule } from '../core/window';
+import type { RejectionRow, RejectionsPage, StateAt, WalPage as ProtocolWalPage } from '../protocol/api';
+import { failureOf, parseMaybeJson } from '../protocol/errors';
+import { routeOf } from '../protocol/http';
+import { urlOf, type HostCallName } from '../protocol/methods';
+import { transitionOutcomeOf } from '../protocol/outcome';
 
-/** Time-gated transitions of the shipped statechart (CONTRACT §6) and their window classes. */
+/** Time-gated transitions of the shipped statechart (statechart/swoosh.statechart.yaml) and their window classes. */
 export const DEFAULT_GATED: Readonly<Record<string, readonly string[]>> = {
   Execution_BeatReviewGate: ['review'],
   Execution_Approve: ['review', 'reverb'],
@@ -95,18 +101,16 @@ export interface ProposeRejected {
   head_hash?: Hash;
   /** 503 not_writer: where the writer is. */
   writer?: string;
+  /** 503 not_writer from a cluster follower: the leader's URL. */
+  leader?: string;
   proposal?: Proposal;
   attempts: number;
 }
 
 export type ProposeResult = ProposeAccepted | ProposeRejected;
 
-export interface StateResponse {
-  hash: Hash;
-  index: number;
-  hlc: string | null;
-  state: State;
-}
+/** GET /state (the console's StateAt). */
+export type StateResponse = StateAt;
 
 export interface ProjectionResponse {
   hash: Hash;
@@ -121,33 +125,9 @@ export interface HealthResponse {
   body: { status: string; consensus: unknown; lastSnapshotHLC: string | null; walLag: number; [k: string]: unknown };
 }
 
-export interface WalPage {
-  from: number;
-  count: number;
-  head_index: number;
-  records: WalRecord[];
-}
-
-export interface RejectionEntry {
-  id: number;
-  at_ms: number;
-  head_index: number;
-  idem_key: string | null;
-  transition: string | null;
-  signer: string | null;
-  hlc: string | null;
-  code: string;
-  guard: string | null;
-  reason: string;
-  reasons: string[];
-  proposal: unknown;
-}
-
-export interface RejectionPage {
-  from: number;
-  count: number;
-  rejections: RejectionEntry[];
-}
+export type WalPage = ProtocolWalPage;
+export type RejectionEntry = RejectionRow;
+export type RejectionPage = RejectionsPage;
 
 export interface ServerEvent {
   event: string;
@@ -300,30 +280,30 @@ export class SwooshClient {
 
   async health(): Promise<HealthResponse> {
     const a = await this.request('GET', '/health');
-    if (a.status !== 200 && a.status !== 503) throw errorOf(a);
+    if (a.status !== 200 && a.status !== 503) throw errorOf('GET', '/health', a);
     return { http_status: a.status, body: a.body as HealthResponse['body'] };
   }
 
   wal(from = 1, limit = 100): Promise<WalPage> {
-    return this.read(`/wal?from=${from}&limit=${limit}`) as Promise<WalPage>;
+    return this.read(hostPath('getWal', { from, limit })) as Promise<WalPage>;
   }
 
   decision(index: number): Promise<DecisionRecord> {
-    return this.read(`/decisions/${index}`) as Promise<DecisionRecord>;
+    return this.read(hostPath('getDecision', { n: index })) as Promise<DecisionRecord>;
   }
 
   rejections(from = 0, limit = 100): Promise<RejectionPage> {
-    return this.read(`/rejections?from=${from}&limit=${limit}`) as Promise<RejectionPage>;
+    return this.read(hostPath('getRejections', { from, limit })) as Promise<RejectionPage>;
   }
 
   stateAt(index: number): Promise<StateResponse> {
-    return this.read(`/state/at/${index}`) as Promise<StateResponse>;
+    return this.read(hostPath('getStateAt', { n: index })) as Promise<StateResponse>;
   }
 
   async metrics(): Promise<string> {
     const res = await this.send('GET', '/metrics');
     const text = await res.text();
-    if (res.status !== 200) throw new SwooshError(res.status, 'http_error', text.slice(0, 200), text);
+    if (res.status !== 200) throw errorOf('GET', '/metrics', { status: res.status, headers: res.headers, body: parseMaybeJson(text) });
     return text;
   }
 
@@ -338,8 +318,7 @@ export class SwooshClient {
   async *events(opts: { signal?: AbortSignal } = {}): AsyncGenerator<ServerEvent> {
     const res = await this.send('GET', '/events', undefined, opts.signal);
     if (res.status !== 200 || !res.body) {
-      const text = await res.text();
-      throw new SwooshError(res.status, 'http_error', text.slice(0, 200), text);
+      throw errorOf('GET', '/events', { status: res.status, headers: res.headers, body: parseMaybeJson(await res.text()) });
     }
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
@@ -476,7 +455,7 @@ export class SwooshClient {
 
   private async read(path: string): Promise<unknown> {
     const a = await this.request('GET', path);
-    if (a.status < 200 || a.status > 299) throw errorOf(a);
+    if (a.status < 200 || a.status > 299) throw errorOf('GET', path, a);
     return a.body;
   }
 
@@ -502,12 +481,9 @@ export class SwooshClient {
   }
 }
 
-function parseMaybeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+/** A read's path and query, from the console's method table (the same routes the console calls). */
+function hostPath(name: HostCallName, payload: Record<string, unknown>): string {
+  return urlOf(routeOf(name), payload);
 }
 
 function describeFetchError(err: unknown): string {
@@ -515,43 +491,19 @@ function describeFetchError(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-type ErrorBody = { code?: unknown; reason?: unknown; guard?: unknown; reasons?: unknown; head_hash?: unknown; writer?: unknown };
-
-function errorFields(body: unknown): ErrorBody | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const e = (body as { error?: unknown }).error;
-  return typeof e === 'object' && e !== null ? (e as ErrorBody) : null;
+function errorOf(method: string, path: string, a: HttpAnswer): SwooshError {
+  const f = failureOf(a.status, a.body, `${method} ${path}`);
+  return new SwooshError(a.status, f.code, f.reason, a.body);
 }
 
-function errorOf(a: HttpAnswer): SwooshError {
-  const e = errorFields(a.body);
-  const code = typeof e?.code === 'string' ? e.code : 'http_error';
-  const reason = typeof e?.reason === 'string' ? e.reason : typeof a.body === 'string' ? a.body.slice(0, 200) : `HTTP ${a.status}`;
-  return new SwooshError(a.status, code, reason, a.body);
-}
-
+/** protocol/'s outcome, flattened into the SDK's result with the proposal and attempt count. */
 function outcomeOf(a: HttpAnswer, proposal: Proposal, attempts: number): ProposeResult {
-  const b = a.body as Partial<{ index: number; state_post_hash: string; decision_id: string; duplicate: boolean }> | null;
-  if ((a.status === 200 || a.status === 202) && b && typeof b === 'object' && typeof b.index === 'number' && typeof b.state_post_hash === 'string') {
-    return {
-      ok: true, status: a.status, index: b.index, state_post_hash: b.state_post_hash, decision_id: String(b.decision_id),
-      duplicate: b.duplicate === true, proposal, attempts,
-    };
+  const o = transitionOutcomeOf(a.status, a.body, a.headers.get('retry-after'));
+  if (o.ok) {
+    const { ok: _ok, status, ...accepted } = o;
+    return { ok: true, status: status as 200 | 202, ...accepted, proposal, attempts };
   }
-  const e = errorFields(a.body);
-  const out: ProposeRejected = {
-    ok: false,
-    status: a.status,
-    code: typeof e?.code === 'string' ? e.code : 'bad_response',
-    reason: typeof e?.reason === 'string' ? e.reason : `unexpected HTTP ${a.status} answer`,
-    proposal,
-    attempts,
-  };
-  if (typeof e?.guard === 'string') out.guard = e.guard;
-  if (Array.isArray(e?.reasons)) out.reasons = e.reasons.filter((r): r is string => typeof r === 'string');
-  if (typeof e?.head_hash === 'string') out.head_hash = e.head_hash;
-  if (typeof e?.writer === 'string') out.writer = e.writer;
-  return out;
+  return { ok: false, status: o.status, ...o.error, proposal, attempts };
 }
 
 function readFailure(err: unknown, attempts: number): ProposeRejected {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { projectState } from '../../core/state';
+import { acceptedEventOf, healthEventOf, rejectedEventOf, sseDataOf } from '../../protocol/events';
 import type { Host } from '../host';
 import { HostError } from '../host';
 import type { EngineEvent, SubmitResult } from '../engine/engine';
@@ -325,7 +326,7 @@ export class ApiServer {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`retry: 2000\n\n`);
     const head = this.opts.host.head;
-    res.write(`event: health\ndata: ${JSON.stringify({ status: 'ok', index: head.index, hash: head.hash })}\n\n`);
+    res.write(`event: health\ndata: ${JSON.stringify(sseDataOf(healthEventOf('ok', head.index, head.hash)))}\n\n`);
     this.sse.add(res);
     req.on('close', () => this.sse.delete(res));
   }
@@ -335,13 +336,10 @@ export class ApiServer {
     let frame: string | null = null;
     if (e.type === 'accepted') {
       const r = e.record;
-      frame = `id: ${r.index}\nevent: accepted\ndata: ${JSON.stringify({
-        index: r.index, transition: r.transition, signer: r.signer, hlc: r.hlc, window_id: r.window_id,
-        state_pre_hash: r.state_pre_hash, state_post_hash: r.state_post_hash, guard_outcomes: r.guard_outcomes, decision_id: e.decision.id,
-      })}\n\n`;
+      frame = `id: ${r.index}\nevent: accepted\ndata: ${JSON.stringify(sseDataOf(acceptedEventOf(r, e.decision.id)))}\n\n`;
     } else if (e.type === 'rejected') {
       const j = e.rejection;
-      frame = `event: rejected\ndata: ${JSON.stringify({ code: j.code, guard: j.guard, reason: j.reason, reasons: j.reasons, transition: j.transition, signer: j.signer, hlc: j.hlc, idem_key: j.idem_key, status: e.status })}\n\n`;
+      frame = `event: rejected\ndata: ${JSON.stringify(sseDataOf(rejectedEventOf(j, e.status)))}\n\n`;
     }
     if (frame === null) return;
     for (const res of this.sse) {

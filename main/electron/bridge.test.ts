@@ -42,7 +42,7 @@ describe('Electron main bridge against a real host', () => {
   });
 
   it('resolves a refused proposal as an answer, and forwards the rejection event', async () => {
-    const events: Array<Record<string, unknown>> = [];
+    const events: Array<{ type: string }> = [];
     const off = running.host.engine.subscribe((e: EngineEvent) => {
       const c = consoleEventOf(e);
       if (c) events.push(c);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { callOfChannel, specOf } from '../../protocol/methods';
 import { REQUEST_CHANNELS } from './channels';
 import { admit, checkSender, validatePayload, type SenderInfo, type TrustedWindow } from './ipc-contract';
 
@@ -73,5 +74,22 @@ describe('IPC contract: what main admits', () => {
       expect(channel.startsWith('console:')).toBe(true);
       expect(() => validatePayload(channel, {})).not.toThrow();
     }
+  });
+
+  it('admits each channel\'s example payload and refuses each field\'s counterexamples (derived from the method table)', () => {
+    let refused = 0;
+    for (const channel of REQUEST_CHANNELS) {
+      const schema = specOf(callOfChannel(channel)).schema;
+      const good = Object.fromEntries(Object.entries(schema).map(([k, f]) => [k, f.example]));
+      expect(admit(channel, good, console_, trusted).ok, channel).toBe(true);
+      for (const [field, f] of Object.entries(schema)) {
+        for (const bad of f.counterexamples()) {
+          const a = admit(channel, { ...good, [field]: bad }, console_, trusted);
+          expect(a.ok === false && a.error.code, `${channel}.${field} = ${JSON.stringify(bad)?.slice(0, 40)}`).toBe('malformed');
+          refused += 1;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(REQUEST_CHANNELS.length);
   });
 });

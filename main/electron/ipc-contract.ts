@@ -1,10 +1,12 @@
 // What main accepts over IPC: the channel allowlist, a payload schema per channel, and
-// the sender-frame check (DESIGN §3; VS Code's ipcMain validates the same two things).
+// the sender-frame check (docs/electron.md; VS Code's ipcMain validates the same two
+// things). Channels and schemas are the rows of protocol/'s method table.
 //
 // Plain TypeScript with no Electron import, so vitest checks it under Node. Main calls
 // `admit` on every message before any handler runs; a refusal is tagged data
 // ({code, reason, status}) that the renderer's adapter turns into a ConsoleApiError.
 
+import { validateRequest } from '../../protocol/ipc';
 import { isRequestChannel, type Envelope, type RequestChannel } from './channels';
 
 export interface Refusal {
@@ -27,55 +29,6 @@ export interface TrustedWindow {
   webContentsId: number;
   origin: string;
 }
-
-const INDEX_MAX = Number.MAX_SAFE_INTEGER;
-const PAGE_LIMIT_MAX = 1000;
-const LABEL_CHARS_MAX = 100;
-const PASSPHRASE_CHARS_MAX = 1024;
-const KEY_ID_CHARS_MAX = 64;
-const KEY_FILE_CHARS_MAX = 64 * 1024;
-/** Same bound as the HTTP API's body limit (main/api/server.ts BODY_BYTES_MAX). */
-const PROPOSAL_BYTES_MAX = 1024 * 1024;
-
-type Check = (v: unknown) => string | null;
-
-const int = (min: number, max: number): Check => (v) =>
-  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be an integer in ${min}..${max}`;
-
-const text = (min: number, max: number): Check => (v) =>
-  typeof v === 'string' && v.length >= min && v.length <= max ? null : `must be a string of ${min}..${max} characters`;
-
-/** A JSON object (the host or the signer checks the inside); bounded so nothing huge is copied. */
-const jsonObject = (bytesMax: number): Check => (v) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be a JSON object';
-  let size: number;
-  try {
-    size = Buffer.byteLength(JSON.stringify(v), 'utf8');
-  } catch {
-    return 'must be plain JSON';
-  }
-  return size <= bytesMax ? null : `must be at most ${bytesMax} bytes of JSON`;
-};
-
-type Schema = Record<string, Check>;
-
-const SCHEMAS: Record<RequestChannel, Schema> = {
-  'console:getState': {},
-  'console:getStateAt': { n: int(0, INDEX_MAX) },
-  'console:getWal': { from: int(0, INDEX_MAX), limit: int(0, PAGE_LIMIT_MAX) },
-  'console:getDecision': { n: int(0, INDEX_MAX) },
-  'console:getRejections': { from: int(0, INDEX_MAX), limit: int(0, PAGE_LIMIT_MAX) },
-  'console:getHealth': {},
-  'console:getMetricsText': {},
-  'console:submitProposal': { proposal: jsonObject(PROPOSAL_BYTES_MAX) },
-  'console:keys.list': {},
-  'console:keys.create': { label: text(1, LABEL_CHARS_MAX), passphrase: text(1, PASSPHRASE_CHARS_MAX) },
-  'console:keys.importFile': { label: text(1, LABEL_CHARS_MAX), keyFileText: text(1, KEY_FILE_CHARS_MAX), passphrase: text(0, PASSPHRASE_CHARS_MAX) },
-  'console:keys.unlock': { id: text(1, KEY_ID_CHARS_MAX), passphrase: text(1, PASSPHRASE_CHARS_MAX) },
-  'console:keys.lock': { id: text(1, KEY_ID_CHARS_MAX) },
-  'console:keys.remove': { id: text(1, KEY_ID_CHARS_MAX) },
-  'console:keys.sign': { id: text(1, KEY_ID_CHARS_MAX), unsigned: jsonObject(PROPOSAL_BYTES_MAX) },
-};
 
 export type Admitted = { ok: true; channel: RequestChannel; payload: Record<string, unknown> } | { ok: false; error: Refusal };
 
@@ -102,19 +55,7 @@ export function checkSender(sender: SenderInfo, trusted: TrustedWindow): Refusal
 
 /** Checks the payload against the channel's schema: an object with exactly the schema's keys. */
 export function validatePayload(channel: RequestChannel, payload: unknown): Refusal | null {
-  const schema = SCHEMAS[channel];
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    return { code: 'malformed', reason: `${channel}: payload must be an object`, status: 400 };
-  }
-  const p = payload as Record<string, unknown>;
-  for (const key of Object.keys(p)) {
-    if (!Object.hasOwn(schema, key)) return { code: 'malformed', reason: `${channel}: unexpected field "${key}"`, status: 400 };
-  }
-  for (const [key, check] of Object.entries(schema)) {
-    const problem = Object.hasOwn(p, key) ? check(p[key]) : 'is missing';
-    if (problem !== null) return { code: 'malformed', reason: `${channel}: ${key} ${problem}`, status: 400 };
-  }
-  return null;
+  return validateRequest(channel, payload);
 }
 
 /** The whole gate: known channel, trusted frame, well-formed payload — in that order. */

@@ -20,7 +20,7 @@ import { H } from '../../core/hash';
 import { validateProposal } from '../../core/wire';
 import { AUTO_LOCK_MS, cleanKeyLabel, fingerprintOf, keyIdOf, KEYS_MAX, type KeyFile } from '../../core/keyformat';
 import type { Proposal } from '../../core/types';
-import type { OperatorKeyInfo } from '../../renderer/api/ConsoleApi';
+import type { OperatorKeyInfo } from '../../protocol/api';
 import { decodeKeyFile, encodeKeyFile, generateSecret, KeyFileError } from '../keys/keyfile';
 
 export class KeysError extends Error {

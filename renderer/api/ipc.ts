@@ -1,18 +1,17 @@
 // ConsoleApi over the Electron preload bridge (`window.swoosh`, main/electron/preload.ts).
 //
-// Every call is one allowlisted `console:` channel; main checks the sender frame and the
+// Built from protocol/'s method table: every call is its row's `console:` channel with
+// the arguments under the row's param names; main checks the sender frame and the
 // payload schema, answers with an envelope ({ok, value} | {ok: false, error}), and this
 // adapter turns refusals into ConsoleApiError — the same tagged errors as the HTTP
 // adapter. Operator keys live in main: `keys` only forwards calls, and sign() resolves
 // after the operator confirmed the exact payload in main's dialog.
 
 import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
-import type { Envelope, RequestChannel, SwooshBridge } from '../../main/electron/channels';
 import {
-  ConsoleApiError,
-  type ConsoleApi, type ConsoleEvent, type DecisionRecord, type Health, type OperatorKeyInfo, type OperatorKeys,
-  type Proposal, type RejectionsPage, type StateAt, type SubmitOutcome, type WalPage,
-} from './ConsoleApi';
+  ConsoleApiError, consoleEventOf, IPC_CALLS, payloadOf, proxy, proxyKeys, specOf,
+  type ConsoleApi, type Envelope, type Health, type IpcCallName, type RequestChannel, type SwooshBridge,
+} from '../../protocol';
 import { eventFanout } from './fanout';
 
 /** The preload's object, if this page runs in the Electron window. */
@@ -21,40 +20,33 @@ export function electronBridge(w: unknown = globalThis): SwooshBridge | null {
   return b && b.kind === 'swoosh-electron' && typeof b.invoke === 'function' && typeof b.onEvent === 'function' ? (b as SwooshBridge) : null;
 }
 
+/** The top-level calls (the rest of IPC_CALLS are `keys.*`). */
+type TopCallName = Exclude<IpcCallName, `keys.${string}`>;
+const TOP_CALLS = IPC_CALLS.filter((n): n is TopCallName => !n.startsWith('keys.'));
+
 export function createIpcApi(bridge: SwooshBridge): ConsoleApi {
-  async function call<T>(channel: RequestChannel, payload: Record<string, unknown> = {}): Promise<T> {
+  async function invoke(name: IpcCallName, args: unknown[]): Promise<unknown> {
+    const channel = specOf(name).channel as RequestChannel;
     let answer: Envelope;
     try {
-      answer = await bridge.invoke(channel, payload);
+      answer = await bridge.invoke(channel, payloadOf(name, args));
     } catch (err) {
       throw new ConsoleApiError('unreachable', `${channel}: ${(err as Error).message}`, 0);
     }
-    if (answer.ok) return answer.value as T;
-    throw new ConsoleApiError(answer.error.code, answer.error.reason, answer.error.status);
+    if (answer.ok) return answer.value;
+    throw ConsoleApiError.of(answer.error);
   }
-
-  const keys: OperatorKeys = {
-    list: () => call<OperatorKeyInfo[]>('console:keys.list'),
-    create: (label, passphrase) => call<OperatorKeyInfo>('console:keys.create', { label, passphrase }),
-    importFile: (label, keyFileText, passphrase) => call<OperatorKeyInfo>('console:keys.importFile', { label, keyFileText, passphrase }),
-    unlock: (id, passphrase) => call<OperatorKeyInfo>('console:keys.unlock', { id, passphrase }),
-    lock: async (id) => {
-      await call('console:keys.lock', { id });
-    },
-    remove: async (id) => {
-      await call('console:keys.remove', { id });
-    },
-    sign: (id, unsigned) => call<Proposal>('console:keys.sign', { id, unsigned }),
-  };
 
   // IPC needs no connection: the link is open at once, and a health event gives the head
   // (the SSE stream sends the same first frame).
   const { subscribe } = eventFanout((emit) => {
     const detach = bridge.onEvent((data) => {
-      if (typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string') emit(data as ConsoleEvent);
+      const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : null;
+      const event = typeof type === 'string' ? consoleEventOf(type, data) : null;
+      if (event) emit(event);
     });
     emit({ type: 'link', status: 'open' });
-    call<Health>('console:getHealth').then(
+    (invoke('getHealth', []) as Promise<Health>).then(
       (h) => emit({ type: 'health', status: h.status, index: h.index, hash: h.hash }),
       () => emit({ type: 'link', status: 'down' }),
     );
@@ -63,16 +55,9 @@ export function createIpcApi(bridge: SwooshBridge): ConsoleApi {
 
   return {
     mode: 'electron',
-    keys,
-    getState: () => call<StateAt>('console:getState'),
-    getStateAt: (n) => call<StateAt>('console:getStateAt', { n }),
-    getWal: (from, limit) => call<WalPage>('console:getWal', { from, limit }),
-    getDecision: (n) => call<DecisionRecord>('console:getDecision', { n }),
-    getRejections: (from, limit) => call<RejectionsPage>('console:getRejections', { from, limit }),
-    getHealth: () => call<Health>('console:getHealth'),
-    getMetricsText: () => call<string>('console:getMetricsText'),
+    keys: proxyKeys(IPC_CALLS, invoke),
+    ...proxy(TOP_CALLS, invoke),
     getStatechartYaml: async () => yamlText,
-    submitProposal: (signed: Proposal) => call<SubmitOutcome>('console:submitProposal', { proposal: signed }),
     subscribe,
   };
 }

@@ -1,0 +1,193 @@
+// The console's wire shapes and the ConsoleApi interface: what renderer and main agree on.
+//
+// Renderer and main meet only in protocol/ (docs/console-protocol.md): the renderer's adapters
+// (HTTP + SSE, Electron IPC) implement ConsoleApi, main's IPC bridge answers it, and the
+// SDK (client/) reads the same bodies. The host's own types (store rows, engine events)
+// are restated here as the wire shapes they are; only core/ types are imported.
+// Errors crossing this boundary are tagged data (errors.ts), never bare strings.
+
+import type { State } from '../core/state';
+import type { DecisionRecord, GuardOutcome, Hash, Proposal, WalRecord } from '../core/types';
+
+export type { DecisionRecord, GuardOutcome, Hash, Proposal, State, WalRecord };
+
+/** GET /state and GET /state/at/N. */
+export interface StateAt {
+  index: number;
+  hash: Hash;
+  hlc: string | null;
+  state: State;
+}
+
+/** GET /wal?from&limit. */
+export interface WalPage {
+  from: number;
+  count: number;
+  head_index: number;
+  records: WalRecord[];
+}
+
+/** One row of the rejections log (GET /rejections). */
+export interface RejectionRow {
+  id: number;
+  at_ms: number;
+  head_index: number;
+  idem_key: string | null;
+  transition: string | null;
+  signer: string | null;
+  hlc: string | null;
+  code: string;
+  guard: string | null;
+  reason: string;
+  reasons: string[];
+  proposal: unknown;
+}
+
+export interface RejectionsPage {
+  from: number;
+  count: number;
+  rejections: RejectionRow[];
+}
+
+/** GET /health (200 or 503 — both are answers, not errors). */
+export interface Health {
+  status: string;
+  consensus: { role: string; mode: string; nodes: number } | Record<string, unknown>;
+  lastSnapshotHLC: string | null;
+  walLag: number;
+  index?: number;
+  hash?: Hash;
+  hlc?: string | null;
+  queue?: number;
+  recovery?: { snapshot_index: number | null; replayed: number; duration_ms: number; skipped_snapshots?: unknown[] };
+  [extra: string]: unknown;
+}
+
+/** POST /transition: 202/200 accepted (200 = duplicate), anything else refused. */
+export type SubmitOutcome =
+  | { ok: true; status: number; index: number; state_post_hash: Hash; decision_id: string; duplicate: boolean }
+  | { ok: false; status: number; error: ApiErrorBody; retry_after_s: number | null };
+
+/**
+ * The error body of every refusal: `{"error": {code, reason, guard?, reasons?, head_hash?, leader?}}`
+ * (docs/protocol.md). `leader` is where a follower sends writes (the cluster's 503
+ * not_writer); `writer` is the same for a single-writer host that is not the writer.
+ */
+export interface ApiErrorBody {
+  code: string;
+  reason: string;
+  guard?: string;
+  reasons?: string[];
+  head_hash?: Hash;
+  leader?: string;
+  writer?: string;
+}
+
+/** SSE `accepted`: a summary of the new WAL record. */
+export interface AcceptedEvent {
+  type: 'accepted';
+  index: number;
+  transition: string;
+  signer: string;
+  hlc: string;
+  window_id: string | null;
+  state_pre_hash: Hash;
+  state_post_hash: Hash;
+  guard_outcomes: GuardOutcome[];
+  decision_id: string;
+}
+
+/** SSE `rejected`. */
+export interface RejectedEvent {
+  type: 'rejected';
+  code: string;
+  guard?: string | null;
+  reason: string;
+  reasons?: string[];
+  transition?: string | null;
+  signer?: string | null;
+  hlc?: string | null;
+  idem_key?: string | null;
+  status?: number;
+}
+
+/** SSE `health`. */
+export interface HealthEvent {
+  type: 'health';
+  status: string;
+  index?: number;
+  hash?: Hash;
+}
+
+/** The event stream itself: connecting, open, or down (it retries on its own). */
+export interface LinkEvent {
+  type: 'link';
+  status: 'connecting' | 'open' | 'down';
+}
+
+export type ConsoleEvent = AcceptedEvent | RejectedEvent | HealthEvent | LinkEvent;
+
+/** An operator key as the console may see it: never the secret. */
+export interface OperatorKeyInfo {
+  /** Stable local id (the signer string is unique too, but long). */
+  id: string;
+  label: string;
+  /** `hmmm:ed25519:<b64u public key>` (docs/protocol.md). */
+  signer: string;
+  /** Short fingerprint shown in dialogs: first 16 hex chars of sha256(public key), grouped. */
+  fingerprint: string;
+  created_ms: number;
+  /** Whether the secret is decrypted in memory right now (it is never stored decrypted). */
+  unlocked: boolean;
+}
+
+/** A proposal exactly as it will be signed: everything but `signature`. */
+export type UnsignedProposal = Omit<Proposal, 'signature'>;
+
+/**
+ * Operator keys, stored encrypted at rest. In browser mode the renderer keeps them
+ * (encrypted in local storage) and signs with @noble/ed25519; in Electron the main
+ * process keeps and signs, so the secret never reaches the renderer (docs/electron.md).
+ * Rejects with ConsoleApiError: `bad_passphrase`, `locked`, `unknown_key`, `bad_key_file`,
+ * `duplicate_key` (importing a key already held), `wrong_signer` (the proposal names another signer).
+ */
+export interface OperatorKeys {
+  list(): Promise<OperatorKeyInfo[]>;
+  /** Generates a new key, encrypted under the passphrase; it is left unlocked. */
+  create(label: string, passphrase: string): Promise<OperatorKeyInfo>;
+  /** Imports a `swoosh keygen` key file (its JSON text), decrypted with its passphrase. */
+  importFile(label: string, keyFileText: string, passphrase: string): Promise<OperatorKeyInfo>;
+  unlock(id: string, passphrase: string): Promise<OperatorKeyInfo>;
+  lock(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Signs exactly the given proposal (the signing bytes of core/crypto.ts); the key must be unlocked. */
+  sign(id: string, unsigned: UnsignedProposal): Promise<Proposal>;
+  /**
+   * The key as an encrypted `swoosh keygen` key file (JSON text), for use with the CLI or
+   * another console. Optional: a shell that cannot hand the file out omits it.
+   */
+  exportFile?(id: string): Promise<string>;
+}
+
+export interface ConsoleApi {
+  /** Where the console runs: shown in the header, and lets views offer mode-specific help. */
+  readonly mode: 'browser' | 'electron';
+  /** The operator's keys (browser: in the renderer; Electron: in main). */
+  readonly keys: OperatorKeys;
+  getState(): Promise<StateAt>;
+  /** State after WAL record n (0 = genesis). */
+  getStateAt(n: number): Promise<StateAt>;
+  /** Records from..from+limit-1 (limit ≤ 1000). */
+  getWal(from: number, limit: number): Promise<WalPage>;
+  getDecision(n: number): Promise<DecisionRecord>;
+  getRejections(from: number, limit: number): Promise<RejectionsPage>;
+  getHealth(): Promise<Health>;
+  /** Prometheus exposition text. */
+  getMetricsText(): Promise<string>;
+  /** The statechart YAML the host runs (the spec the chart is drawn from). */
+  getStatechartYaml(): Promise<string>;
+  /** Submits a signed proposal; refusals resolve (ok: false), only transport failures reject. */
+  submitProposal(signed: Proposal): Promise<SubmitOutcome>;
+  /** Live events; returns the unsubscribe function. */
+  subscribe(listener: (e: ConsoleEvent) => void): () => void;
+}
