@@ -11,8 +11,9 @@ import { H } from '../hash';
 import { parseHlc } from '../hlc';
 import type { Spec } from '../spec';
 import type { State } from '../state';
-import { applyFault, happyStep, StreamDriver, type FaultKind, type Intent } from '../testing/streams';
-import type { NamedKey } from '../testing/kit';
+import type { NamedKey } from '../fixtures/cast';
+import { happyStep, StreamDriver, type Intent } from '../workload/driver';
+import { applyFault, type FaultKind } from '../workload/faults';
 import type { Hash, Json, JsonObject, RecordBody, WalRecord } from '../types';
 
 /** PRNG seed of the script (clock jitter, vote subsets, fault variants left to chance). */
