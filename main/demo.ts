@@ -1,21 +1,13 @@
-// The demo project: deterministic demo keys (core/testing/kit), never for production.
-// The simulators sign with the same cast, so the genesis trusts them.
+// The demo project on disk: its cast and genesis are fixtures (core/fixtures/demo.ts,
+// demo keys, never for production); here is what needs the file system, op-1's key file
+// for the console.
 
-import { makeCast, makeGenesis, type Cast, type KitOptions } from '../core/testing/kit';
-import type { Genesis } from '../core/types';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { demoCast } from '../core/fixtures/demo';
 import { encodeKeyFile, writeKeyFile } from './keys/keyfile';
 
-export const DEMO_CAST_OPTIONS: KitOptions = { operators: 2, agents: 2, council: 3 };
-
-export function demoCast(): Cast {
-  return makeCast(DEMO_CAST_OPTIONS);
-}
-
-export function demoGenesis(opts: { period_ms?: number; epoch_ms?: number } = {}): Genesis {
-  return makeGenesis(demoCast(), { project: 'demo', threshold: 2, ...opts });
-}
+export { DEMO_CAST_OPTIONS, demoCast, demoGenesis } from '../core/fixtures/demo';
 
 /** The demo's operator key file for the console (op-1); a demo key, so its passphrase is printed. */
 export const DEMO_OPERATOR_PASSPHRASE = 'demo';

@@ -12,8 +12,9 @@ import { parseHlc } from '../hlc';
 import type { Head } from '../reduce';
 import type { Spec } from '../spec';
 import { initialState, type State } from '../state';
-import { applyFault, happyStep, StreamDriver, type FaultKind, type Intent } from '../testing/streams';
-import type { NamedKey } from '../testing/kit';
+import type { NamedKey } from '../fixtures/cast';
+import { happyStep, StreamDriver, type Intent } from '../workload/driver';
+import { applyFault, type FaultKind } from '../workload/faults';
 import type { Genesis, Hash, Json, JsonObject, RecordBody, WalRecord } from '../types';
 
 /** PRNG seed of the script (clock jitter, vote subsets, fault variants left to chance). */

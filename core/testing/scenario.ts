@@ -1,7 +1,8 @@
 // A scripted project driven through the pure reducer: the happy lifecycle from
 // BOOT.UNINITIALIZED to EXECUTION and round the REVERB loop, with correctly signed
-// proposals and HLCs placed inside the right BACKBEAT windows. Tests, conformance vectors,
-// benchmarks and the chaos workload build on it.
+// proposals and HLCs placed inside the right BACKBEAT windows. Tests and benchmarks build
+// on it. The planner (core/planner.ts) says which step comes next up to EXECUTION; the
+// scenario fills it with fixed, readable inputs.
 
 import { H } from '../hash';
 import { nobleVerifier, type Signer, type Verifier } from '../crypto';
@@ -11,10 +12,18 @@ import { initialState, type State } from '../state';
 import type { Spec } from '../spec';
 import type { Genesis, JsonObject, Proposal, RecordBody } from '../types';
 import { beatPosition } from '../window';
+import { nextIntents, type NextIntent, type Region } from '../planner';
 import {
   fakeHash, licenseToken, makeCast, makeGenesis, mcpReport, quorumInputs, signProposal, wallAt, windowIdAt,
   type Cast, type KitOptions,
 } from './kit';
+
+/** Inputs a script may choose; the rest are fixed. */
+interface Script {
+  sources?: string[];
+  version?: string;
+  members?: readonly Signer[];
+}
 
 export interface Step {
   proposal: Proposal;
@@ -112,42 +121,54 @@ export class Scenario {
 
   /** UNINITIALIZED → LICENSE_CHECK → PROJECT_LIFECYCLE. */
   boot(): this {
-    this.step('Boot_ConfigOk', { config_hash: H(this.genesis) }, this.operator);
-    this.step('Boot_Licensed', this.license());
-    return this;
+    return this.advance('license', () => this.state.boot.phase === 'LICENSED');
   }
 
   ingest(sources = ['git://corpus/a', 'git://corpus/b'], version = 'v1'): this {
-    this.step('Ingestion_SourcesResolved', { sources });
-    this.step('Ingestion_BytesOk', { content_hash: fakeHash(`bytes:${version}`) });
-    this.step('Ingestion_SchemaOk', { findings: [] });
-    this.step('Ingestion_CorpusBuilt', { content_hash: fakeHash(`corpus:${version}`), version });
-    return this;
+    return this.advance('ingestion', () => this.state.ingestion.phase === 'READY', { sources, version });
   }
 
   elect(members: readonly Signer[] = this.cast.council): this {
-    if (this.state.council.phase === 'PLAN_ROLES') this.step('Council_ProfilesLoaded', { roles: ['planner', 'reviewer'] });
-    this.step('Council_QuorumCert', quorumInputs(members, this.state.epoch.council));
-    this.step('Council_McpGreen', this.mcpGreen());
-    return this;
+    return this.advance('council', () => this.state.council.phase === 'READY', { members });
   }
 
   provision(): this {
-    this.step('Environment_CapacityOk', { allocations: [{ node: 'n1', cpu: 2 }] });
-    this.step('Environment_Installed', { assets: ['image:swoosh-worker@1'] });
-    this.step('Environment_Green', { env_hash: fakeHash('env:1') });
-    return this;
+    return this.advance('environment', () => this.state.environment.phase === 'READY');
   }
 
   enterExecution(): this {
-    const s = this.state;
-    this.step('Execution_AllReady', {
-      content_hash: s.ingestion.content_hash as string,
-      version: s.ingestion.version as string,
-      member_set_hash: s.council.member_set_hash as string,
-      env_hash: s.environment.env_hash as string,
-    });
+    return this.advance('execution', () => this.state.execution.phase !== null);
+  }
+
+  /** Steps what the planner calls for in `region` until `done`; a bound stops a script that loops. */
+  private advance(region: Region, done: () => boolean, script: Script = {}): this {
+    for (let n = 0; n < 16 && !done(); n += 1) {
+      const next = nextIntents(this.state, this.spec).find((i) => i.due && i.region === region);
+      if (!next) throw new Error(`the planner calls for nothing in ${region}`);
+      this.step(next.transition, this.fill(next, script), next.roles.includes('agent') ? this.agent : this.operator);
+    }
+    if (!done()) throw new Error(`${region} did not get there in 16 steps`);
     return this;
+  }
+
+  /** Fixed inputs for each step of the lifecycle up to EXECUTION. */
+  private fill(i: NextIntent, script: Script): JsonObject {
+    switch (i.transition) {
+      case 'Boot_Licensed': return this.license();
+      case 'Ingestion_SourcesResolved': return { sources: script.sources ?? ['git://corpus/a', 'git://corpus/b'] };
+      case 'Ingestion_BytesOk': return { content_hash: fakeHash(`bytes:${script.version ?? 'v1'}`) };
+      case 'Ingestion_SchemaOk': return { findings: [] };
+      case 'Ingestion_CorpusBuilt': return { content_hash: fakeHash(`corpus:${script.version ?? 'v1'}`), version: script.version ?? 'v1' };
+      case 'Council_ProfilesLoaded': return { roles: ['planner', 'reviewer'] };
+      case 'Council_QuorumCert': return quorumInputs(script.members ?? this.cast.council, this.state.epoch.council);
+      case 'Council_McpGreen': return this.mcpGreen();
+      case 'Environment_CapacityOk': return { allocations: [{ node: 'n1', cpu: 2 }] };
+      case 'Environment_Installed': return { assets: ['image:swoosh-worker@1'] };
+      case 'Environment_Green': return { env_hash: fakeHash('env:1') };
+      default:
+        if (i.needs.length > 0) throw new Error(`the scenario has no inputs for ${i.transition}`);
+        return i.given;
+    }
   }
 
   /** Whole lifecycle: boot, the three regions, then EXECUTION.PLAN. */

@@ -1,4 +1,4 @@
-// The chaos workload: the seeded proposal stream of core/testing/streams.ts (a mostly
+// The chaos workload: the seeded proposal stream of core/workload/ (a mostly
 // happy project lifecycle with in-band faults), with three differences.
 //
 // 1. Every proposal goes through a faulty network on its way to the writer: it may be
@@ -20,10 +20,10 @@
 import { HLC_WALL_MS_MAX } from '../../core/hlc';
 import type { ReduceResult } from '../../core/reduce';
 import type { Spec } from '../../core/spec';
-import { licenseToken } from '../../core/testing/kit';
-import {
-  applyFault, happyStep, mulberry32, StreamDriver, type Expect, type FaultKind, type Intent, type Prng, type StreamOptions,
-} from '../../core/testing/streams';
+import { licenseToken } from '../../core/fixtures/documents';
+import { happyStep, StreamDriver, type Expect, type Intent, type StreamOptions } from '../../core/workload/driver';
+import { applyFault, type FaultKind } from '../../core/workload/faults';
+import { mulberry32, type Prng } from '../../core/workload/rng';
 import type { JsonObject } from '../../core/types';
 import { STREAM_FAULTS, CHAOS_STREAM_FAULTS, type FaultPlan } from './faults';
 import { MODEL_NOW_MS, type Answer, type ModelHost } from './model';
@@ -46,7 +46,7 @@ export interface Delivery {
 }
 
 /**
- * Relative weights of in-band faults: those of core/testing/streams.ts, with a rare
+ * Relative weights of in-band faults: those of core/workload/faults.ts, with a rare
  * confirm_block (it ends the project: every later proposal is `terminated`) and the
  * simulated-service faults added.
  */

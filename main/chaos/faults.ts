@@ -9,7 +9,7 @@
 //            newest snapshots are deleted, corrupted, or forged self-consistently while the
 //            writer is down, so recovery has to start from an older one plus the WAL
 //            (rollback); kill -9 of a replica and restart from its own file (replica-kill).
-//   stream   in-band faults in the proposals themselves (core/testing/streams.ts: stale
+//   stream   in-band faults in the proposals themselves (core/workload/faults.ts: stale
 //            hashes, wrong windows, bad signatures, breaches, licence grace/expiry, quorum
 //            loss, compensations …) plus the simulated-service faults of main/chaos/driver.ts
 //            (KACHING latency and denial, MCP registry flaps, capacity churn, far-future HLC).
@@ -17,14 +17,15 @@
 // Syntax: a comma list of names or groups, `-name` removes: `all`, `all,-kill`,
 // `net,stream`, `none`. Names: see FAULT_NAMES.
 
-import { FAULT_KINDS, mulberry32, type FaultKind } from '../../core/testing/streams';
+import { FAULT_KINDS, type FaultKind } from '../../core/workload/faults';
+import { mulberry32 } from '../../core/workload/rng';
 
 export const NET_FAULTS = ['net-dup', 'net-reorder', 'net-drop'] as const;
 export const PROCESS_FAULTS = ['kill', 'rollback', 'replica-kill'] as const;
 /** Faults of the chaos driver itself (simulated services and admission). */
 export const CHAOS_STREAM_FAULTS = ['far_future', 'kaching_latency', 'kaching_denial', 'mcp_flap', 'capacity_churn'] as const;
 /**
- * Stream faults from core/testing/streams.ts. `future` is left out: it places the HLC just
+ * Stream faults from core/workload/faults.ts. `future` is left out: it places the HLC just
  * beyond max_drift_ms of the *stream's* clock, which a live writer (real clock, years
  * later) would accept; `far_future` is its replacement that both judge alike.
  */

@@ -17,7 +17,7 @@ import { checkInvariants } from '../../core/invariants';
 import { reduce, type ReduceResult } from '../../core/reduce';
 import type { Spec } from '../../core/spec';
 import type { Verifier } from '../../core/crypto';
-import type { Cast, NamedKey } from '../../core/testing/kit';
+import type { Cast, NamedKey } from '../../core/fixtures/cast';
 import type { Genesis, Hash } from '../../core/types';
 import { validateProposal } from '../../core/wire';
 import { genesisHead, type ReplayHead } from '../engine/replay';

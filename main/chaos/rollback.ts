@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canonicalize } from '../../core/canonical';
 import { openDatabase } from '../store/native';
-import type { Prng } from '../../core/testing/streams';
+import type { Prng } from '../../core/workload/rng';
 
 export type RollbackKind = 'delete' | 'corrupt' | 'forge';
 

@@ -1,8 +1,11 @@
 // The agent runtime: the workers and council agents of a project, driven by the
-// orchestrator's state. Each lane (licence, ingestion, council, environment, execution,
-// policy) looks at HEAD, consults its outside service through a provider, and proposes
-// the next transition over HTTP with its own key — exactly what a remote agent would do.
-// The orchestrator judges; the runtime never touches state directly (DESIGN §2 rule 3).
+// orchestrator's state. Each pass reads HEAD and asks the planner (core/planner.ts) what
+// the project calls for; each lane (licence, ingestion, council, environment, execution,
+// policy, control) takes the intents of its region, fills their inputs from its outside
+// service through a provider, and proposes over HTTP with its own key — exactly what a
+// remote agent would do. The planner decides what is next; the lanes decide only whether
+// the facts allow it now (a token in hand, a window open, a service answering). The
+// orchestrator judges; the runtime never touches state directly (DESIGN §2 rule 3).
 //
 // Everything is bounded: one action in flight per lane, exponential backoff per lane
 // (stretched by BACKBEAT pressure), counters and last errors only.
@@ -15,9 +18,11 @@ import type { Clock } from '../../core/hlc';
 import { memberSetHash } from '../../core/guards/quorum';
 import { licenseStatus } from '../../core/guards/license';
 import { breaches } from '../../core/guards/policy';
+import { nextIntents, type NextIntent } from '../../core/planner';
+import type { Spec } from '../../core/spec';
 import { signersWithRole, type State } from '../../core/state';
 import type { JsonObject } from '../../core/types';
-import { beatPosition } from '../../core/window';
+import { loadMachine } from '../machine';
 import { SwooshClient, type ProposeResult } from '../../client/client';
 import { BackbeatProvider } from './backbeat';
 import type { BreakerSnapshot, ClientTuning, FactClient } from './http';
@@ -63,6 +68,8 @@ export interface RuntimeOptions {
   /** Raise the quorum-lost path when fewer council agents than the threshold answer. */
   watch_quorum: boolean;
   tick_ms?: number;
+  /** The statechart the orchestrator runs (default: the one this build ships). */
+  spec?: Spec;
 }
 
 type Lane = 'license' | 'ingestion' | 'council' | 'environment' | 'execution' | 'policy' | 'control';
@@ -85,6 +92,20 @@ interface LaneState {
  */
 type Step = string | null | { did: string; compensation?: true; settled?: true };
 
+/** What the planner lists in this pass, looked up by transition name. */
+class Plan {
+  constructor(readonly intents: readonly NextIntent[]) {}
+
+  get(transition: string): NextIntent | null {
+    return this.intents.find((i) => i.transition === transition) ?? null;
+  }
+
+  /** The due step of a region (the state calls for one per region at most). */
+  due(region: NextIntent['region']): NextIntent | null {
+    return this.intents.find((i) => i.region === region && i.due) ?? null;
+  }
+}
+
 export interface RuntimeHealth {
   lanes: Record<Lane, LaneState>;
   breakers: Record<string, BreakerSnapshot>;
@@ -96,6 +117,7 @@ export interface RuntimeHealth {
 
 export class AgentRuntime {
   private readonly api: SwooshClient;
+  private readonly spec: Spec;
   private readonly agent: SwooshClient;
   private readonly ops: SwooshClient[];
   readonly license: LicenseProvider;
@@ -114,6 +136,7 @@ export class AgentRuntime {
 
   constructor(private readonly opts: RuntimeOptions) {
     const { clock } = opts;
+    this.spec = opts.spec ?? loadMachine();
     this.api = new SwooshClient({ url: opts.swoosh, clock });
     this.agent = this.api.withSigner(opts.agent);
     this.ops = opts.operators.map((o) => this.api.withSigner(o));
@@ -188,20 +211,20 @@ export class AgentRuntime {
     const head = await this.api.state().catch(() => null);
     if (!head) return;
     const s = head.state;
+    const plan = new Plan(nextIntents(s, this.spec, { now_ms: this.opts.clock.now_ms() }));
     const jobs = [
-      this.run('license', () => this.licenseLane(s)),
-      this.run('control', () => this.controlLane(s)),
-      this.run('policy', () => this.policyLane(s)),
+      this.run('license', () => this.licenseLane(s, plan)),
+      this.run('control', () => this.controlLane(plan)),
+      this.run('policy', () => this.policyLane(s, plan)),
     ];
     if (this.active(s)) {
-      jobs.push(this.run('ingestion', () => this.ingestionLane(s)));
-      jobs.push(this.run('council', () => this.councilLane(s)));
-      jobs.push(this.run('environment', () => this.environmentLane(s)));
-      jobs.push(this.run('execution', () => this.executionLane(s)));
+      jobs.push(this.run('ingestion', () => this.ingestionLane(s, plan)));
+      jobs.push(this.run('council', () => this.councilLane(s, plan)));
+      jobs.push(this.run('environment', () => this.environmentLane(s, plan)));
+      jobs.push(this.run('execution', () => this.executionLane(s, plan)));
     }
     await Promise.all(jobs);
   }
-
 
   /** Lanes that move the project only run while nothing holds it. */
   private active(s: State): boolean {
@@ -250,9 +273,10 @@ export class AgentRuntime {
 
   // ---- licence ---------------------------------------------------------------
 
-  private async licenseLane(s: State): Promise<string | null> {
+  private async licenseLane(s: State, plan: Plan): Promise<string | null> {
     await this.backbeat.refresh();
-    if (s.boot.phase === 'UNINITIALIZED') return this.propose(this.bot, 'Boot_ConfigOk', { config_hash: s.meta.genesis_hash });
+    const boot = plan.get('Boot_ConfigOk');
+    if (boot) return this.propose(this.bot, boot.transition, boot.given);
     if (this.license.refreshDue()) {
       const r = await this.license.fetch(s.meta.project);
       if (!r.ok && this.license.token === null) throw new Error(r.reason);
@@ -260,15 +284,14 @@ export class AgentRuntime {
     const token = this.license.token;
     if (!token) return null;
     const inputs = { token: token as unknown as JsonObject };
-    if (s.boot.phase === 'LICENSE_CHECK') {
+    if (plan.get('Boot_Licensed')) {
       return licenseStatus(token, this.opts.clock.now_ms()) === 'valid' ? this.propose(this.agent, 'Boot_Licensed', inputs) : null;
     }
-    return this.refreshIfNeeded(s, inputs, H(token));
+    return plan.get('License_Refresh') ? this.refreshIfNeeded(s, inputs, H(token)) : null;
   }
 
   /** Proposes License_Refresh when the token in hand differs from the one in force, or its status changed. */
   private async refreshIfNeeded(s: State, inputs: JsonObject, tokenHash: string): Promise<string | null> {
-    if (s.control.terminated) return null;
     const token = this.license.token;
     if (!token) return null;
     const status = licenseStatus(token, this.opts.clock.now_ms());
@@ -280,26 +303,25 @@ export class AgentRuntime {
 
   // ---- ingestion -------------------------------------------------------------
 
-  private async ingestionLane(s: State): Promise<string | null> {
-    if (s.execution.phase !== null || s.control.recovery) return null;
-    switch (s.ingestion.phase) {
-      case 'DISCOVER': {
+  private async ingestionLane(s: State, plan: Plan): Promise<string | null> {
+    switch (plan.due('ingestion')?.transition) {
+      case 'Ingestion_SourcesResolved': {
         const r = await this.slurp.sources();
         if (!r.ok) throw new Error(r.reason);
         return this.propose(this.agent, 'Ingestion_SourcesResolved', { sources: r.body.sources });
       }
-      case 'FETCH': {
+      case 'Ingestion_BytesOk': {
         const corpus = await this.fetchCorpus(s.ingestion.sources);
         return this.propose(this.agent, 'Ingestion_BytesOk', { content_hash: corpus.content_hash });
       }
-      case 'VALIDATE': {
+      case 'Ingestion_SchemaOk': {
         const corpus = this.corpus ?? (await this.fetchCorpus(s.ingestion.sources));
         const r = await this.shhh.scan(corpus.texts);
         if (!r.ok) throw new Error(r.reason);
         const ev = [`ucxl://agent:ingest@${s.meta.project}:validate/corpus/r${corpus.revision}*^/`];
         return this.propose(this.agent, 'Ingestion_SchemaOk', { findings: r.body.findings as unknown as JsonObject[] }, ev);
       }
-      case 'INDEX': {
+      case 'Ingestion_CorpusBuilt': {
         const corpus = this.corpus ?? (await this.fetchCorpus(s.ingestion.sources));
         return this.propose(this.agent, 'Ingestion_CorpusBuilt', { content_hash: H({ corpus: corpus.content_hash }), version: `r${corpus.revision}` });
       }
@@ -325,12 +347,11 @@ export class AgentRuntime {
 
   // ---- council ---------------------------------------------------------------
 
-  private async councilLane(s: State): Promise<string | null> {
-    if (s.execution.phase !== null || s.control.recovery) return null;
-    switch (s.council.phase) {
-      case 'PLAN_ROLES':
+  private async councilLane(s: State, plan: Plan): Promise<string | null> {
+    switch (plan.due('council')?.transition) {
+      case 'Council_ProfilesLoaded':
         return this.propose(this.agent, 'Council_ProfilesLoaded', { roles: ['planner', 'implementer', 'reviewer'] });
-      case 'ELECT': {
+      case 'Council_QuorumCert': {
         const ejected = new Set(s.council.ejected);
         const members = signersWithRole(s, 'council').filter((m) => !ejected.has(m));
         const { votes, problems } = await this.council.collect(members, s.epoch.council);
@@ -338,7 +359,7 @@ export class AgentRuntime {
         const inputs = { members, member_set_hash: memberSetHash(members), votes: votes as unknown as JsonObject[] };
         return this.propose(this.agent, 'Council_QuorumCert', inputs);
       }
-      case 'TOOLING_SYNC': {
+      case 'Council_McpGreen': {
         const r = await this.mcp.report();
         if (!r.ok) throw new Error(r.reason);
         const problems = pinProblems(r.body.report, s.council.mcp.pins);
@@ -352,27 +373,27 @@ export class AgentRuntime {
 
   // ---- environment -------------------------------------------------------------
 
-  private async environmentLane(s: State): Promise<Step> {
-    if (s.execution.phase !== null || s.control.recovery) return null;
-    switch (s.environment.phase) {
-      case 'ALLOCATE': {
+  private async environmentLane(s: State, plan: Plan): Promise<Step> {
+    switch (plan.due('environment')?.transition) {
+      case 'Environment_CapacityOk': {
         const r = await this.provisioner.allocate();
         if (!r.ok) throw new Error(r.reason);
         return this.propose(this.agent, 'Environment_CapacityOk', { allocations: r.body.allocations as JsonObject[] });
       }
-      case 'PROVISION': {
+      case 'Environment_Installed': {
         const r = await this.provisioner.install();
         if (r.ok) return this.propose(this.agent, 'Environment_Installed', { assets: r.body.assets });
-        if (r.kind === 'http') return { did: await this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` }), compensation: true };
+        if (r.kind === 'http' && plan.get('Environment_Deprovision')) return { did: await this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` }), compensation: true };
         throw new Error(r.reason);
       }
-      case 'HEALTHCHECK': {
+      case 'Environment_Green': {
         const r = await this.provisioner.health();
         if (!r.ok) throw new Error(r.reason);
         if (r.body.green && r.body.env_hash) return { did: await this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash }), settled: true };
+        if (!plan.get('Environment_Amber')) return null;
         return this.propose(this.agent, 'Environment_Amber', { reasons: r.body.reasons ?? ['health check not green'] });
       }
-      case 'DEGRADED': {
+      case 'Environment_Deprovision': {
         const did = await this.propose(this.agent, 'Environment_Deprovision', { reason: `amber health: ${s.environment.health_reasons.join('; ')}` });
         return { did, compensation: true };
       }
@@ -383,28 +404,28 @@ export class AgentRuntime {
 
   // ---- execution ---------------------------------------------------------------
 
-  private async executionLane(s: State): Promise<string | null> {
-    if (s.control.recovery) return null;
-    if (s.execution.phase === null) return this.enterExecution(s);
-    if (this.opts.watch_quorum) {
+  private async executionLane(s: State, plan: Plan): Promise<string | null> {
+    const step = plan.due('execution');
+    if (!step) return null;
+    if (step.transition === 'Execution_AllReady') return this.propose(this.agent, step.transition, step.given);
+    if (this.opts.watch_quorum && plan.get('Execution_QuorumLost')) {
       const lost = await this.quorumLost(s);
       if (lost) return this.propose(this.agent, 'Execution_QuorumLost', { reason: lost });
     }
-    const schedule = s.execution.backbeat;
-    const open = (cls: string) => this.backbeat.isOpen(schedule, cls);
-    const beat = beatPosition(schedule, this.opts.clock.now_ms()).beat;
-    switch (s.execution.phase) {
-      case 'PLAN':
-        return this.propose(this.agent, 'Execution_PlanLocked', { plan_hash: H({ loop: s.execution.loop, corpus: s.execution.pins?.content_hash ?? null }) });
-      case 'WORK':
-        return open('review') ? this.propose(this.agent, 'Execution_BeatReviewGate', {}) : null;
-      case 'REVIEW':
-        return this.reviewStep(s, beat, open('review'), open('reverb'));
-      case 'REVERB': {
-        if (!open('reverb')) return null;
+    const open = (i: NextIntent | null): i is NextIntent => i !== null && this.windowOpen(s, i);
+    switch (step.transition) {
+      case 'Execution_PlanLocked':
+        return this.propose(this.agent, step.transition, { plan_hash: H({ loop: s.execution.loop, corpus: s.execution.pins?.content_hash ?? null }) });
+      case 'Execution_BeatReviewGate':
+        return open(step) ? this.propose(this.agent, step.transition, step.given) : null;
+      case 'Execution_Approve':
+      case 'Execution_ApprovalsThreshold':
+        return this.reviewStep(s, plan, open);
+      case 'Execution_Submit': {
+        if (!open(step)) return null;
         // One artifact per loop: its hash names the loop, so HEAD tells whether it was sent.
         const artifact_hash = H({ project: s.meta.project, loop: s.execution.loop });
-        if (s.execution.last_artifact_hash !== artifact_hash) return this.propose(this.agent, 'Execution_Submit', { artifact_hash });
+        if (s.execution.last_artifact_hash !== artifact_hash) return this.propose(this.agent, step.transition, { artifact_hash });
         return this.propose(this.agent, 'Execution_NextWindow', {});
       }
       default:
@@ -412,22 +433,20 @@ export class AgentRuntime {
     }
   }
 
-  private async enterExecution(s: State): Promise<string | null> {
-    const ready = s.ingestion.phase === 'READY' && s.council.phase === 'READY' && s.environment.phase === 'READY';
-    if (!ready) return null;
-    return this.propose(this.agent, 'Execution_AllReady', {
-      content_hash: s.ingestion.content_hash as string, version: s.ingestion.version as string,
-      member_set_hash: s.council.member_set_hash as string, env_hash: s.environment.env_hash as string,
-    });
+  /** One of the intent's window classes is open now (always, for an ungated transition). */
+  private windowOpen(s: State, i: NextIntent): boolean {
+    return i.window === null || i.window.some((cls) => this.backbeat.isOpen(s.execution.backbeat, cls));
   }
 
-  private async reviewStep(s: State, beat: number, reviewOpen: boolean, reverbOpen: boolean): Promise<string | null> {
-    const approvals = s.execution.approvals.filter((a) => a.beat === beat);
-    if (reverbOpen && approvals.length >= s.council.threshold) return this.propose(this.agent, 'Execution_ApprovalsThreshold', {});
-    if (!this.opts.auto_approve || !(reviewOpen || reverbOpen)) return null;
-    const next = this.ops.find((op) => !approvals.some((a) => a.signer === op.signer?.signer));
+  /** Cross into REVERB once the beat's approvals suffice; meanwhile the bot operators approve. */
+  private async reviewStep(s: State, plan: Plan, open: (i: NextIntent | null) => i is NextIntent): Promise<string | null> {
+    const cross = plan.get('Execution_ApprovalsThreshold');
+    if (open(cross)) return this.propose(this.agent, cross.transition, cross.given);
+    const approve = plan.get('Execution_Approve');
+    if (!this.opts.auto_approve || !open(approve)) return null;
+    const next = this.ops.find((op) => op.signer !== null && (approve.approvers ?? []).includes(op.signer.signer));
     if (!next) return null;
-    return this.propose(next, 'Execution_Approve', { note: `automatic approval of loop ${s.execution.loop} (demo operator bot)` });
+    return this.propose(next, approve.transition, { note: `automatic approval of loop ${s.execution.loop} (demo operator bot)` });
   }
 
   /** A reason when fewer council agents than the threshold still answer, else null. */
@@ -441,31 +460,30 @@ export class AgentRuntime {
 
   // ---- control and policy ---------------------------------------------------------
 
-  private async controlLane(s: State): Promise<string | null> {
-    if (s.control.recovery && !s.control.paused && !s.policy.quarantined) {
-      return this.propose(this.bot, 'Control_Recover', { reason: 'council agents reachable again; re-electing (operator bot)' });
-    }
-    return null;
+  /** Recovers with the bot; a pause is a human's, so the bot never resumes. */
+  private async controlLane(plan: Plan): Promise<string | null> {
+    if (!plan.get('Control_Recover')) return null;
+    return this.propose(this.bot, 'Control_Recover', { reason: 'council agents reachable again; re-electing (operator bot)' });
   }
 
-  private async policyLane(s: State): Promise<string | null> {
+  private async policyLane(s: State, plan: Plan): Promise<string | null> {
     if (s.control.terminated || !this.license.open()) return null;
     // A failed policy read must not hold back alerts or an automatic release: it is
     // reported (and backed off) only when nothing else in the lane happened.
     let readError: unknown = null;
-    const update = await this.policyUpdate(s).catch((err: unknown) => {
+    const update = !plan.get('Policy_Update') ? null : await this.policyUpdate(s).catch((err: unknown) => {
       readError = err;
       return null;
     });
     if (update !== null) return update;
-    const did = s.policy.quarantined ? await this.quarantineStep(s) : await this.alertStep(s);
+    const did = s.policy.quarantined ? await this.quarantineStep(s, plan) : await this.alertStep(s, plan);
     if (did === null && readError !== null) throw readError;
     return did;
   }
 
-  private async alertStep(s: State): Promise<string | null> {
+  private async alertStep(s: State, plan: Plan): Promise<string | null> {
     this.quarantinedSince_ms = null;
-    if (s.execution.phase === null) return null;
+    if (!plan.get('Policy_Violation')) return null;
     const alerts = await this.shhh.alerts();
     const alert = alerts[alerts.length - 1];
     if (!alert) return null;
@@ -494,11 +512,11 @@ export class AgentRuntime {
     return this.propose(this.bot, 'Policy_Update', { policy: { version, deny } });
   }
 
-  private async quarantineStep(s: State): Promise<string | null> {
+  private async quarantineStep(s: State, plan: Plan): Promise<string | null> {
     const now = this.opts.clock.now_ms();
     this.quarantinedSince_ms ??= now;
     const after = this.opts.auto_release_after_ms;
-    if (after === null || now - this.quarantinedSince_ms < after) return null;
+    if (after === null || now - this.quarantinedSince_ms < after || !plan.get('Quarantine_Release')) return null;
     const justification = `automatic release after ${Math.round(after / 1000)} s (demo operator bot): ${s.policy.rationale.join('; ')}`;
     return this.propose(this.bot, 'Quarantine_Release', { justification });
   }

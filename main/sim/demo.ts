@@ -2,7 +2,7 @@
 // agent runtime driving the orchestrator through its HTTP API. `swoosh serve --sim` and
 // `npm start` run this; the tests run it with a short beat period.
 
-import type { Cast } from '../../core/testing/kit';
+import type { Cast } from '../../core/fixtures/cast';
 import type { Clock } from '../../core/hlc';
 import type { Genesis } from '../../core/types';
 import { AgentRuntime } from '../facts/runtime';

@@ -14,8 +14,8 @@
 import { H } from '../../core/hash';
 import type { Signer } from '../../core/crypto';
 import { HlcClock, formatHlc, parseHlc, type Clock } from '../../core/hlc';
-import { signProposal } from '../../core/testing/kit';
-import { mulberry32, type Prng } from '../../core/testing/streams';
+import { signProposal } from '../../core/fixtures/documents';
+import { mulberry32, type Prng } from '../../core/workload/rng';
 import type { Scenario } from '../../core/testing/scenario';
 import type { Proposal } from '../../core/types';
 
