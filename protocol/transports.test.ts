@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwooshClient } from '../client/client';
-import { startServer, type Running } from '../main/commands/serve';
+import { openServer as startServer, type Running } from '../main/app/server';
 import { demoGenesis } from '../main/demo';
 import { consoleEventOf as mainEventOf, createBridge } from '../main/electron/bridge';
 import { admit, refusalEnvelope, type SenderInfo, type TrustedWindow } from '../main/electron/ipc-contract';
