@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { proposalSigningBytes } from '../../core/crypto';
 import { H } from '../../core/hash';
 import { parseHlc, type Hlc } from '../../core/hlc';
-import { mulberry32 } from '../../core/testing/streams';
+import { mulberry32 } from '../../core/workload/rng';
 import type { Genesis, WalRecord } from '../../core/types';
 import { genesisHead, replayRows } from '../engine/replay';
 import { NodeVerifier } from '../engine/verifier';
