@@ -9,7 +9,7 @@
 // Delete remove an added step.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import { describeError, type OperatorKeyInfo, type WalRecord } from '../api/ConsoleApi';
 import type { JsonObject, Proposal } from '../../core/types';
 import { DiffTable } from '../components/DiffTable';
@@ -32,7 +32,8 @@ interface Fork {
   live: Map<number, string>;
 }
 
-export function SandboxView({ cursor }: { cursor: Cursor }) {
+export function SandboxView() {
+  const cursor = useCursor();
   const { api, live, spec } = useConsole();
   const liveView = useLive();
   const head = cursor.headIndex;
