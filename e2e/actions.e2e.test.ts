@@ -154,7 +154,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(s.policy.last_justification).toContain('False positive');
   }, 60_000);
 
-  it('approves in an open window (WAL record signed by op-1); a second approval in the beat is refused and the dialog stays open', async () => {
+  it('approves in an open window (WAL record signed by op-1); a second approval in the beat cannot be signed, and the dialog says why', async () => {
     // REVIEW, with enough of the approval window left for two dialogs.
     const s = await waitUntil('EXECUTION.REVIEW with an approval window open', async () => {
       const st = await state();
@@ -185,9 +185,9 @@ describe('operator actions (browser mode, --human-operator)', () => {
     await page.waitForSelector(`${dialog} [data-testid="action-problems"]:has-text("already approved beat")`);
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Again, in the same beat.');
     await page.waitForSelector(`${dialog} [data-testid="action-blocked"]:has-text("already approved beat")`);
+    await shot(page, 'actions-blocked-dark');
     expect(await page.isDisabled(submit)).toBe(true);
     expect(await page.getAttribute(submit, 'aria-describedby')).toBe('action-blocked');
-    await shot(page, 'actions-blocked-dark');
     await page.click(`${dialog} button:has-text("Cancel")`);
     await page.waitForSelector(dialog, { state: 'detached' });
     expect(await page.textContent('[data-testid="act-done"]')).toContain('Execution_Approve');
