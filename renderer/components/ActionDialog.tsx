@@ -18,7 +18,7 @@ export type { ActionDone } from './useActionDialog';
 export function ActionDialog(props: ActionDialogProps) {
   const m = useActionDialog(props);
   const { def } = props;
-  const { head, state, key, built, busy, win } = m;
+  const { key, built, busy } = m;
 
   return (
     <div className="overlay" role="presentation" onKeyDown={m.onKeyDown} onClick={m.close}>
@@ -42,52 +42,7 @@ export function ActionDialog(props: ActionDialogProps) {
 
         <div className="action-grid">
           <div className="action-meta">
-            <dl className="kv">
-              <div className="kv-row">
-                <dt>Key</dt>
-                <dd>
-                  {m.operatorKeys.length === 0 ? (
-                    <span className="muted">no key: import one in Actions › Operator keys</span>
-                  ) : m.operatorKeys.length === 1 ? (
-                    <span>{key?.label}</span>
-                  ) : (
-                    <select value={key?.id ?? ''} onChange={(e) => m.setKeyId(e.target.value)} aria-label="Signing key" disabled={busy}>
-                      {m.operatorKeys.map((k) => <option key={k.id} value={k.id}>{k.label} · {signerName(state, k.signer)}</option>)}
-                    </select>
-                  )}
-                </dd>
-              </div>
-              <div className="kv-row">
-                <dt>Fingerprint</dt>
-                <dd className="mono action-fp" data-testid="action-fingerprint" title={key?.signer}>{key?.fingerprint ?? '—'}</dd>
-              </div>
-              <div className="kv-row">
-                <dt>Signer</dt>
-                <dd title={key?.signer}>{key ? signerName(state, key.signer) : '—'} {key && <span className="muted mono">{key.signer.slice(13, 25)}…</span>}</dd>
-              </div>
-              <div className="kv-row">
-                <dt>Window</dt>
-                <dd data-testid="action-window">
-                  {win ? (
-                    <>
-                      <span className="mono">{win.position.window_id}</span>{' '}
-                      <Chip tone={win.open ? 'ok' : 'warn'}>{win.open ? `${win.open_class} open` : 'closed'}</Chip>{' '}
-                      {m.closeOrOpen_ms !== null && <span className="muted">{win.open ? 'closes' : 'opens'} in {formatCountdown(m.closeOrOpen_ms)}</span>}
-                    </>
-                  ) : (
-                    <span className="muted">not time-gated (window_id null)</span>
-                  )}
-                </dd>
-              </div>
-              <div className="kv-row">
-                <dt>HEAD</dt>
-                <dd><span className="mono">#{head?.index ?? '…'}</span> <span className="muted mono" title={head?.hash}>{head?.hash.slice(7, 19)}…</span></dd>
-              </div>
-              <div className="kv-row">
-                <dt>HLC</dt>
-                <dd className="mono" title={built?.unsigned.hlc}>{shortHlc(built?.unsigned.hlc)}</dd>
-              </div>
-            </dl>
+            <SigningFacts m={m} />
             {key && !key.unlocked && (
               <form className="action-unlock" onSubmit={(e) => { e.preventDefault(); void m.unlock.run(); }}>
                 <input type="password" value={m.unlock.pass} onChange={(e) => m.unlock.setPass(e.target.value)} placeholder={`Passphrase for ${key.label}`} aria-label="Key passphrase" autoComplete="off" data-testid="action-unlock-pass" />
@@ -111,16 +66,7 @@ export function ActionDialog(props: ActionDialogProps) {
             </label>
           </div>
 
-          <div className="action-payload">
-            <div className="action-payload-head">
-              <span className="panel-title">Payload to sign</span>
-              <span className="muted">H(payload) <span className="mono" data-testid="action-payload-hash" title={built?.payload_hash}>{built ? built.payload_hash.slice(7, 23) : '—'}…</span></span>
-            </div>
-            <pre className="action-json mono" data-testid="action-payload">{built ? JSON.stringify(built.unsigned, null, 2) : '…'}</pre>
-            <div className="action-signed muted" title={built?.signed_text}>
-              signature over <span className="mono">SWOOSH-PROPOSAL-V1\n</span> + JCS(payload without inputs) · sha256 <span className="mono">{built?.signed_bytes_sha256.slice(0, 16)}…</span>
-            </div>
-          </div>
+          <PayloadPanel built={built} />
         </div>
 
         {built && built.problems.length > 0 && (
@@ -186,6 +132,75 @@ function DialogFoot({ m, def }: { m: ActionDialogModel; def: ActionDialogProps['
       >
         {busy ? 'Signing…' : def.verb}
       </button>
+    </div>
+  );
+}
+
+/** What will sign and against what: key, fingerprint, signer, window, HEAD, HLC. */
+function SigningFacts({ m }: { m: ActionDialogModel }) {
+  const { head, state, key, built, busy, win } = m;
+  return (
+    <dl className="kv">
+      <div className="kv-row">
+        <dt>Key</dt>
+        <dd>
+          {m.operatorKeys.length === 0 ? (
+            <span className="muted">no key: import one in Actions › Operator keys</span>
+          ) : m.operatorKeys.length === 1 ? (
+            <span>{key?.label}</span>
+          ) : (
+            <select value={key?.id ?? ''} onChange={(e) => m.setKeyId(e.target.value)} aria-label="Signing key" disabled={busy}>
+              {m.operatorKeys.map((k) => <option key={k.id} value={k.id}>{k.label} · {signerName(state, k.signer)}</option>)}
+            </select>
+          )}
+        </dd>
+      </div>
+      <div className="kv-row">
+        <dt>Fingerprint</dt>
+        <dd className="mono action-fp" data-testid="action-fingerprint" title={key?.signer}>{key?.fingerprint ?? '—'}</dd>
+      </div>
+      <div className="kv-row">
+        <dt>Signer</dt>
+        <dd title={key?.signer}>{key ? signerName(state, key.signer) : '—'} {key && <span className="muted mono">{key.signer.slice(13, 25)}…</span>}</dd>
+      </div>
+      <div className="kv-row">
+        <dt>Window</dt>
+        <dd data-testid="action-window">
+          {win ? (
+            <>
+              <span className="mono">{win.position.window_id}</span>{' '}
+              <Chip tone={win.open ? 'ok' : 'warn'}>{win.open ? `${win.open_class} open` : 'closed'}</Chip>{' '}
+              {m.closeOrOpen_ms !== null && <span className="muted">{win.open ? 'closes' : 'opens'} in {formatCountdown(m.closeOrOpen_ms)}</span>}
+            </>
+          ) : (
+            <span className="muted">not time-gated (window_id null)</span>
+          )}
+        </dd>
+      </div>
+      <div className="kv-row">
+        <dt>HEAD</dt>
+        <dd><span className="mono">#{head?.index ?? '…'}</span> <span className="muted mono" title={head?.hash}>{head?.hash.slice(7, 19)}…</span></dd>
+      </div>
+      <div className="kv-row">
+        <dt>HLC</dt>
+        <dd className="mono" title={built?.unsigned.hlc}>{shortHlc(built?.unsigned.hlc)}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** The exact payload to be signed, its hash, and what the signature covers. */
+function PayloadPanel({ built }: { built: ActionDialogModel['built'] }) {
+  return (
+    <div className="action-payload">
+      <div className="action-payload-head">
+        <span className="panel-title">Payload to sign</span>
+        <span className="muted">H(payload) <span className="mono" data-testid="action-payload-hash" title={built?.payload_hash}>{built ? built.payload_hash.slice(7, 23) : '—'}…</span></span>
+      </div>
+      <pre className="action-json mono" data-testid="action-payload">{built ? JSON.stringify(built.unsigned, null, 2) : '…'}</pre>
+      <div className="action-signed muted" title={built?.signed_text}>
+        signature over <span className="mono">SWOOSH-PROPOSAL-V1\n</span> + JCS(payload without inputs) · sha256 <span className="mono">{built?.signed_bytes_sha256.slice(0, 16)}…</span>
+      </div>
     </div>
   );
 }
