@@ -9,11 +9,15 @@
 //   dialog's button stays disabled without a justification, and the release it signs
 //   takes the project out of QUARANTINED (GET /state);
 // - approve: in an open review/reverb window the dialog's Execution_Approve lands in the
-//   WAL signed by op-1; a second approval in the same beat is refused and the dialog stays
-//   open with the code;
+//   WAL signed by op-1; a second approval in the same beat cannot be signed: the button is
+//   disabled and the reason is shown beside it;
+// - refusal: an approval signed before the window opens is refused (wrong_window) and the
+//   dialog stays open with the code, focus inside it (Esc still cancels); when the payload
+//   is restamped into the open window the refusal, which no longer applies, goes;
 // - quorum: every vote of the current certificate verifies in the page (✓) and the
 //   member-set hash matches;
-// - screenshots keys-dark, actions-dialog-dark (and -light), actions-refused-dark, quorum-dark; no page error or CSP violation.
+// - screenshots keys-dark, actions-dialog-dark (and -light), actions-blocked-dark, actions-refused-dark, quorum-dark;
+//   no page error or CSP violation.
 //
 // Needs dist/console (npm test builds it first) and /usr/bin/chromium (SWOOSH_CHROMIUM).
 
@@ -34,6 +38,8 @@ const BEAT_MS = 12_000;
  */
 const APPROVE_LEAD_MS = 2000;
 const SIM_TIMEOUT_MS = 40_000;
+/** Closed-window time left that the refusal step needs (one dialog, one round trip) before review opens. */
+const REFUSE_LEAD_MS = 2500;
 
 let srv: Served;
 let browser: Browser;
@@ -148,7 +154,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(s.policy.last_justification).toContain('False positive');
   }, 60_000);
 
-  it('approves in an open window (WAL record signed by op-1); a second approval in the beat is refused and the dialog stays open', async () => {
+  it('approves in an open window (WAL record signed by op-1); a second approval in the beat cannot be signed, and the dialog says why', async () => {
     // REVIEW, with enough of the approval window left for two dialogs.
     const s = await waitUntil('EXECUTION.REVIEW with an approval window open', async () => {
       const st = await state();
@@ -173,18 +179,46 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(approve!.window_id).toMatch(/^backbeat:W-\d+$/);
     expect(s.council.threshold).toBe(2);
 
+    // A second approval in the beat: the orchestrator would refuse it (guard approval), and
+    // the payload names the beat, so the dialog does not let it be signed, and says why.
     await openAction('Execution_Approve');
-    await page.waitForSelector(`${dialog} [data-testid="action-warnings"]:has-text("already approved beat")`);
+    await page.waitForSelector(`${dialog} [data-testid="action-problems"]:has-text("already approved beat")`);
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Again, in the same beat.');
-    const refusal = await sign();
-    expect(refusal).toMatch(/guard_failed · guard approval/);
-    expect(refusal).toMatch(/already approved beat/);
-    expect(refusal).toMatch(/HTTP 400/);
-    expect(await page.isVisible(dialog)).toBe(true);
-    await shot(page, 'actions-refused-dark');
+    await page.waitForSelector(`${dialog} [data-testid="action-blocked"]:has-text("already approved beat")`);
+    await shot(page, 'actions-blocked-dark');
+    expect(await page.isDisabled(submit)).toBe(true);
+    expect(await page.getAttribute(submit, 'aria-describedby')).toBe('action-blocked');
     await page.click(`${dialog} button:has-text("Cancel")`);
     await page.waitForSelector(dialog, { state: 'detached' });
     expect(await page.textContent('[data-testid="act-done"]')).toContain('Execution_Approve');
+  }, 60_000);
+
+  it('a refused approval (window not open yet) keeps focus in the dialog, and its refusal goes once the payload is in the open window', async () => {
+    // REVIEW waits for op-1 across beats: find it with the approval windows still closed.
+    await waitUntil('EXECUTION.REVIEW before the approval windows open', async () => {
+      const st = await state();
+      if (st.execution.phase !== 'REVIEW') return undefined;
+      const sched = st.execution.backbeat;
+      const now = Date.now();
+      const win = checkWindow(sched, ['review', 'reverb'], now);
+      const opens_ms = sched.epoch_ms + win.position.beat * sched.period_ms + (sched.windows.review![0] * sched.period_ms) / 10000;
+      return !win.open && opens_ms - now > REFUSE_LEAD_MS ? true : undefined;
+    }, SIM_TIMEOUT_MS, 50);
+    await openAction('Execution_Approve');
+    await page.waitForSelector(`${dialog} [data-testid="action-warnings"]:has-text("window is closed")`);
+    await page.fill(`${dialog} [data-testid="action-justification"]`, 'Too early: the window is not open yet.');
+    const refusal = await sign();
+    expect(refusal).toMatch(/HTTP 400 · wrong_window/);
+    expect(await page.isVisible(dialog)).toBe(true);
+    // The form was disabled while signing; focus is back inside the dialog, not on <body>.
+    expect(await page.evaluate<boolean>(`document.querySelector('${dialog}').contains(document.activeElement)`)).toBe(true);
+    await shot(page, 'actions-refused-dark');
+    // The window opens: the payload is restamped into it, and the refusal (about a closed window) goes.
+    await page.waitForSelector(`${dialog} [data-testid="action-window"]:has-text("review open")`, { timeout: 15_000 });
+    await page.waitForSelector(`${dialog} [data-testid="action-error"]`, { state: 'detached', timeout: 2000 });
+    expect(await page.isDisabled(submit)).toBe(false);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(dialog, { state: 'detached' });
   }, 60_000);
 
   it('shows the current quorum certificate with every vote verified in the page', async () => {

@@ -313,6 +313,55 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     w.assertClean();
   });
 
+  it('timeline keys: Home, arrows and Shift+arrows move the cursor; Space plays frame by frame and pauses; L returns live', async (ctx) => {
+    onFailure(ctx);
+    await openView(2);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const cursorAt = async (): Promise<number> => Number(((await page.textContent('[data-testid="cursor-index"]')) ?? '').replace(/[#,]/g, ''));
+    await page.keyboard.press('Home');
+    await waitText(page, '[data-testid="cursor-index"]', '#0');
+    await page.keyboard.press('ArrowRight');
+    await waitText(page, '[data-testid="cursor-index"]', '#1');
+    await page.keyboard.press('Shift+ArrowRight');
+    await waitText(page, '[data-testid="cursor-index"]', '#11');
+    await page.keyboard.press('ArrowLeft');
+    await waitText(page, '[data-testid="cursor-index"]', '#10');
+    await expectChartAt(MINI_CHART, 10);
+    // Playback advances only once each frame has landed, then Space pauses where it is.
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="cursor-index"]')?.textContent ?? '').replace(/[#,]/g, '')) >= 13);
+    await page.keyboard.press(' ');
+    const paused = await cursorAt();
+    expect(paused).toBeGreaterThanOrEqual(13);
+    await page.waitForTimeout(800);
+    expect(await cursorAt()).toBe(paused);
+    await expectChartAt(MINI_CHART, paused);
+    await goLive();
+    w.assertClean();
+  });
+
+  it('what-if: a fork replays the WAL unchanged; skipping a step (keyboard) diverges from the live timeline', async (ctx) => {
+    onFailure(ctx);
+    await goLive();
+    await openView(7);
+    await page.fill('[data-testid="sandbox-fork-index"]', '2');
+    await page.fill('[data-testid="sandbox-count"]', '8');
+    await page.click('[data-testid="sandbox-fork"]');
+    await page.waitForSelector('[data-testid="sandbox-divergence"][data-diverged="false"]');
+    const results = () => page.$$eval('[data-testid="sandbox-list"] .sb-row', (els) => els.map((e) => `${e.getAttribute('data-step-id')}:${e.getAttribute('data-result')}`));
+    expect(await results()).toEqual([3, 4, 5, 6, 7, 8, 9, 10].map((i) => `w${i}:accepted`));
+    // The list keys: ↓ selects the second step, x skips it.
+    await page.focus('[data-testid="sandbox-list"]');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('.sb-row.is-selected[data-step-id="w4"]');
+    await page.keyboard.press('x');
+    await page.waitForSelector('.sb-row[data-step-id="w4"][data-result="skipped"]');
+    await page.waitForSelector('[data-testid="sandbox-divergence"][data-diverged="true"]');
+    // The live WAL was only read.
+    expect((await api.wal(4, 1)).records[0]?.index).toBe(4);
+    w.assertClean();
+  });
+
   it('timeline at the latest record (dark); statechart and timeline (light)', async (ctx) => {
     onFailure(ctx);
     // Last, so the demo has added its own records after op-2's policy updates.

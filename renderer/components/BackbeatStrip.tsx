@@ -3,14 +3,15 @@
 // only: the reducer judges windows from each proposal's HLC, never from this clock.
 
 import { useEffect, useState } from 'react';
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import { beatView, formatCountdown } from '../lib/backbeat';
 import { formatInt } from '../lib/format';
 import { useLive } from '../state/context';
 
 const TICK_MS = 250;
 
-export function BackbeatStrip({ cursor }: { cursor: Cursor }) {
+export function BackbeatStrip() {
+  const cursor = useCursor();
   const live = useLive();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {

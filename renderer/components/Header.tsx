@@ -1,7 +1,7 @@
 // The live header: what an operator must be able to read from across the desk. Always
 // HEAD (not the time-travel cursor), with a clear badge while the views show the past.
 
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import { shortHash, shortHlc, formatInt } from '../lib/format';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
@@ -20,7 +20,8 @@ function Stat({ label, value, title, tone = 'neutral', mono = false, testId, shr
   );
 }
 
-export function Header({ cursor, onHelp }: { cursor: Cursor; onHelp: () => void }) {
+export function Header({ onHelp }: { onHelp: () => void }) {
+  const cursor = useCursor();
   const live = useLive();
   const s = live.head?.state ?? null;
   const healthStatus = live.health?.status ?? '…';

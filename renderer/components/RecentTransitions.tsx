@@ -2,7 +2,7 @@
 // operator sees how the configuration got here. Clicking a row moves the cursor.
 
 import { useEffect, useState } from 'react';
-import type { Cursor } from '../App';
+import type { Cursor } from '../state/cursor';
 import type { WalRecord } from '../api/ConsoleApi';
 import { describeError } from '../api/ConsoleApi';
 import { formatInt, regionOf, shortHlc, signerName } from '../lib/format';

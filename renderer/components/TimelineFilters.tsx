@@ -7,7 +7,7 @@
 // (GET /rejections) in the same place, with the same filters.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cursor } from '../App';
+import type { Cursor } from '../state/cursor';
 import { describeError, type RejectionRow, type WalRecord } from '../api/ConsoleApi';
 import { nobleVerifier } from '../../core/crypto';
 import { formatInt, regionOf, shortHlc, signerName } from '../lib/format';

@@ -12,7 +12,9 @@ import { Scenario } from '../../core/testing/scenario';
 import { validateProposal } from '../../core/wire';
 import { createBrowserKeys, type BrowserKeys, type KeyStorage } from '../api/browserKeys';
 import { encodeKeyFile, keyFileText } from './keyfile';
-import { actionOptions, awaitingOperator, buildAction, nextHlc, type OperatorTransition } from './actions';
+import {
+  actionOptions, awaitingOperator, buildAction, nextHlc, payloadSubject, signingKeysFirst, submitBlock, windowCountdown, type OperatorTransition,
+} from './actions';
 import { specFromYaml } from './spec';
 
 const loaded = specFromYaml(yamlText);
@@ -97,15 +99,21 @@ describe('building and signing an action', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('a second approval in the same beat is warned about, and the reducer refuses it (guard approval)', async () => {
+  it('a second approval in the same beat blocks the payload (the reducer would refuse it: guard approval); the next beat takes one', async () => {
     const sc = inReview();
     const first = await signAndReduce(sc, 'Execution_Approve', 'one');
     if (!first.result.ok) throw new Error(first.result.rejection.reason);
     sc.head = { state: first.result.state, hash: first.result.hash };
     const again = await signAndReduce(sc, 'Execution_Approve', 'two', sc.wall_ms + 5);
-    expect(again.built.warnings.join()).toMatch(/op-1 already approved beat/);
+    expect(again.built.problems).toEqual([`op-1 already approved beat ${first.built.window?.position.beat}: one approval per operator per beat (the next beat takes a new one)`]);
+    expect(again.built.warnings).toEqual([]);
     expect(again.result.ok).toBe(false);
     if (!again.result.ok) expect(again.result.rejection).toMatchObject({ code: 'guard_failed', guard: 'approval' });
+    // The same operator in the next beat's review window: nothing blocks, and it is accepted.
+    sc.seekWindow(5100);
+    const next = await signAndReduce(sc, 'Execution_Approve', 'three');
+    expect(next.built.problems).toEqual([]);
+    expect(next.result.ok).toBe(true);
   });
 
   it('outside the window: warned, and refused with wrong_window', async () => {
@@ -167,5 +175,62 @@ describe('the key store signs only what it holds', () => {
     await keys.lock(opKeyId);
     await expect(keys.sign(opKeyId, built.unsigned)).rejects.toMatchObject({ code: 'locked' });
     await keys.unlock(opKeyId, 'pw');
+  });
+});
+
+describe('what the signing dialog decides', () => {
+  const build = (sc: Scenario, text: string, now_ms = sc.wall_ms, signer = sc.operator.signer) =>
+    buildAction({ spec, head: sc.head, transition: 'Execution_Approve', text, signer, now_ms, uuid: 'u' });
+
+  it('offers the project\'s operators\' keys first, unlocked before locked', () => {
+    const sc = inReview();
+    const op1 = sc.cast.operators[0]!;
+    const op2 = sc.cast.operators[1]!;
+    const keys = [
+      { id: 'stranger', signer: sc.cast.stranger.signer, unlocked: true },
+      { id: 'op2-locked', signer: op2.signer, unlocked: false },
+      { id: 'op1', signer: op1.signer, unlocked: true },
+    ];
+    expect(signingKeysFirst(keys, sc.state).map((k) => k.id)).toEqual(['op1', 'op2-locked', 'stranger']);
+    expect(signingKeysFirst(keys, null).map((k) => k.id)).toEqual(['stranger', 'op1', 'op2-locked']);
+  });
+
+  it('says why the button is disabled: no key, a problem, a locked key; nothing when it may sign', () => {
+    const sc = inReview();
+    const key = { id: 'k', signer: sc.operator.signer, unlocked: true };
+    expect(submitBlock(build(sc, 'ok'), null)).toMatch(/^no key/);
+    expect(submitBlock(null, key)).toBe('waiting for HEAD');
+    expect(submitBlock(build(sc, ' '), key)).toBe('Approval note is required');
+    expect(submitBlock(build(sc, 'ok'), { ...key, unlocked: false })).toBe('unlock the key first');
+    expect(submitBlock(build(sc, 'ok'), key)).toBeNull();
+  });
+
+  it('the subject of a payload ignores a restamp in the same window, and changes with the window, text or HEAD', () => {
+    const sc = inReview();
+    const at = build(sc, 'ok');
+    expect(at.window?.open).toBe(true);
+    expect(payloadSubject(build(sc, 'ok', sc.wall_ms + 200))).toBe(payloadSubject(at));
+    expect(build(sc, 'ok', sc.wall_ms + 200).unsigned.hlc).not.toBe(at.unsigned.hlc);
+    expect(payloadSubject(build(sc, 'ok, checked'))).not.toBe(payloadSubject(at));
+    // Next beat: its window closed, then open (same window_id): a refusal about the first is stale.
+    const schedule = sc.state.execution.backbeat;
+    const beatStart_ms = schedule.epoch_ms + ((at.window?.position.beat ?? 0) + 1) * schedule.period_ms;
+    const closed = build(sc, 'ok', beatStart_ms + 1000);
+    const open = build(sc, 'ok', beatStart_ms + schedule.period_ms * 0.6);
+    expect(closed.window?.open).toBe(false);
+    expect(closed.unsigned.window_id).toBe(open.unsigned.window_id);
+    expect(payloadSubject(closed)).not.toBe(payloadSubject(open));
+    sc.step('Control_Pause', { reason: 'moves HEAD' }, sc.operator);
+    expect(payloadSubject(build(sc, 'ok'))).not.toBe(payloadSubject(at));
+  });
+
+  it('counts down to the window\'s close (through the adjoining reverb) or to its next opening', () => {
+    const schedule = { epoch_ms: 0, period_ms: 10_000, windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] } };
+    // In review at 6 s: review ends at 7.5 s, reverb adjoins it up to 10 s.
+    expect(windowCountdown(schedule, 0, ['review', 'reverb'], true, 6000)).toBe(4000);
+    expect(windowCountdown(schedule, 0, ['review'], true, 6000)).toBe(1500);
+    // Closed at 1 s: review opens at 5 s.
+    expect(windowCountdown(schedule, 0, ['review', 'reverb'], false, 1000)).toBe(4000);
+    expect(windowCountdown(schedule, 0, ['nonesuch'], false, 1000)).toBeNull();
   });
 });

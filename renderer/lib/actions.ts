@@ -4,10 +4,11 @@
 //
 // What is judged here and what is left to the orchestrator: the statechart configuration
 // (source state active, not terminated, quarantine/pause gates), the signer's operator
-// role and a non-empty justification are certain from the state, so they block. The
-// BACKBEAT window and "one approval per operator per beat" depend on time, which the
-// console can only estimate (the reducer judges by the proposal's HLC), so they are
-// shown as warnings and the orchestrator's answer is final.
+// role and a non-empty justification are certain from the state, so they block. So is
+// "one approval per operator per beat" for the payload shown: the reducer takes the beat
+// from the proposal's HLC, which is in the payload, and the approvals from HEAD's state.
+// The BACKBEAT window is shown as a warning: the console's clock is an estimate, the
+// payload is restamped as it runs, and the orchestrator's answer is final.
 
 import { canonicalize } from '../../core/canonical';
 import { DOMAIN, proposalSigningBytes } from '../../core/crypto';
@@ -15,7 +16,7 @@ import { H, sha256Hex } from '../../core/hash';
 import { aheadBy_ms, formatHlc, hlcSend, parseHlc, type Hlc } from '../../core/hlc';
 import type { Spec } from '../../core/spec';
 import { signersWithRole, type State } from '../../core/state';
-import { beatPosition, checkWindow, nextOpening_ms, type WindowCheck } from '../../core/window';
+import { beatPosition, checkWindow, nextOpening_ms, type Schedule, type WindowCheck } from '../../core/window';
 import type { Hash, JsonObject, Proposal } from '../../core/types';
 import { enabledTransitions } from './spec';
 
@@ -174,7 +175,7 @@ export function buildAction(b: BuildInput): BuiltAction {
     warnings.push(`the ${classes!.join(' / ')} window is closed at this HLC${when}: the orchestrator will answer wrong_window`);
   }
   if (transition === 'Execution_Approve' && state.execution.approvals.some((a) => a.signer === signer && a.beat === position.beat)) {
-    warnings.push(`${who?.id ?? 'this key'} already approved beat ${position.beat}: one approval per operator per beat`);
+    problems.push(`${who?.id ?? 'this key'} already approved beat ${position.beat}: one approval per operator per beat (the next beat takes a new one)`);
   }
   const ahead_ms = aheadBy_ms(hlc, b.now_ms);
   if (ahead_ms > state.meta.max_drift_ms) {
@@ -209,4 +210,57 @@ export function buildAction(b: BuildInput): BuiltAction {
 /** Operators of the project (genesis identities with the operator role). */
 export function operatorSigners(state: State): string[] {
   return signersWithRole(state, 'operator');
+}
+
+/** A key the dialog can sign with (the key store's listing, never a secret). */
+export interface SigningKey {
+  id: string;
+  signer: string;
+  unlocked: boolean;
+}
+
+/** Keys of the project's operators first, unlocked before locked: the dialog's default is the first. */
+export function signingKeysFirst<K extends SigningKey>(keys: readonly K[], state: State | null): K[] {
+  const ops = new Set(state ? operatorSigners(state) : []);
+  return [...keys].sort((a, b) => Number(ops.has(b.signer)) - Number(ops.has(a.signer)) || Number(b.unlocked) - Number(a.unlocked));
+}
+
+/** Why the dialog's submit button is disabled, or null when it may sign (shown beside the button). */
+export function submitBlock(built: BuiltAction | null, key: SigningKey | null): string | null {
+  if (!key) return 'no key: import one in Actions › Operator keys';
+  if (!built) return 'waiting for HEAD';
+  if (built.problems.length > 0) return built.problems[0] as string;
+  if (!key.unlocked) return 'unlock the key first';
+  return null;
+}
+
+/**
+ * What an answer about a payload is about: the payload apart from its clock reading (it is
+ * restamped every few seconds within the same window), and the window it falls in. A
+ * refusal stops applying once this changes: HEAD moved, the text, key or beat changed,
+ * or the window opened or closed.
+ */
+export function payloadSubject(built: BuiltAction): Hash {
+  const { hlc: _clock, ...rest } = built.unsigned;
+  return H({ ...rest, window: built.window ? built.window.open_class ?? 'closed' : null });
+}
+
+/** ms until the open window closes (through adjoining windows of the same action), or until one of the classes next opens. */
+export function windowCountdown(schedule: Schedule, beat: number, classes: readonly string[], open: boolean, now_ms: number): number | null {
+  const spans = classes.map((c) => schedule.windows[c]).filter((w): w is [number, number] => Array.isArray(w));
+  if (spans.length === 0) return null;
+  if (!open) {
+    const next = Math.min(...classes.map((c) => nextOpening_ms(schedule, c, now_ms) ?? Infinity));
+    return Number.isFinite(next) ? next - now_ms : null;
+  }
+  const beatStart_ms = schedule.epoch_ms + beat * schedule.period_ms;
+  const offset_bp = Math.floor(((now_ms - beatStart_ms) * 10000) / schedule.period_ms);
+  let end_bp = spans.find((w) => offset_bp >= w[0] && offset_bp < w[1])?.[1] ?? Math.max(...spans.map((w) => w[1]));
+  // Bounded: each pass moves end_bp to a later span's end, so at most one pass per span.
+  for (let i = 0; i < spans.length; i += 1) {
+    const adjoining = spans.find((w) => w[0] === end_bp);
+    if (!adjoining) break;
+    end_bp = adjoining[1];
+  }
+  return beatStart_ms + Math.ceil((end_bp * schedule.period_ms) / 10000) - now_ms;
 }

@@ -290,3 +290,61 @@ export function draftProposal(d: {
     signature: '',
   };
 }
+
+export interface ForkPlan {
+  at: number;
+  /** How many WAL records after `at` become steps (bounded by SANDBOX_STEPS_MAX and HEAD). */
+  count: number;
+}
+
+/** Checks a fork request against HEAD: the index must be a record of the WAL (0 = genesis). */
+export function forkPlan(at: number, count: number, headIndex: number): { ok: true; plan: ForkPlan } | { ok: false; reason: string } {
+  if (!Number.isInteger(at) || at < 0 || at > headIndex) return { ok: false, reason: `fork index must be in 0..${headIndex}` };
+  const n = Number.isFinite(count) ? Math.floor(count) : 0;
+  return { ok: true, plan: { at, count: Math.max(0, Math.min(SANDBOX_STEPS_MAX, n, headIndex - at)) } };
+}
+
+export function toggleSkip(steps: readonly SandboxStep[], id: string): SandboxStep[] {
+  return steps.map((x) => (x.id === id ? { ...x, skip: !x.skip } : x));
+}
+
+/** Removes an added step; steps from the WAL are skipped, never removed. */
+export function removeAdded(steps: readonly SandboxStep[], id: string): SandboxStep[] {
+  return steps.filter((x) => x.id !== id || x.origin === 'wal');
+}
+
+/** Replaces a step's proposal; a WAL step becomes `edited` (keeping its index for comparison). */
+export function editStep(steps: readonly SandboxStep[], id: string, proposal: Proposal): SandboxStep[] {
+  return steps.map((x) => (x.id === id ? { ...x, proposal, origin: x.origin === 'wal' ? 'edited' : x.origin } : x));
+}
+
+/** Inserts `step` after the step `afterId` (at the end when null or not found). */
+export function insertAfter(steps: readonly SandboxStep[], afterId: string | null, step: SandboxStep): SandboxStep[] {
+  const i = afterId === null ? -1 : steps.findIndex((x) => x.id === afterId);
+  const at = i < 0 ? steps.length : i + 1;
+  return [...steps.slice(0, at), step, ...steps.slice(at)];
+}
+
+/** What a key does in the step list (↑/↓ select · Shift+↑/↓ move · x skip · e edit · a add · Delete remove). */
+export type ListCommand = { kind: 'select' | 'move'; delta: number } | { kind: 'skip' | 'edit' | 'add' | 'remove' };
+
+export function listCommand(key: string, shift: boolean): ListCommand | null {
+  if (key === 'ArrowDown' || key === 'ArrowUp') return { kind: shift ? 'move' : 'select', delta: key === 'ArrowDown' ? 1 : -1 };
+  if (key === 'x') return { kind: 'skip' };
+  if (key === 'e') return { kind: 'edit' };
+  if (key === 'a') return { kind: 'add' };
+  if (key === 'Delete' || key === 'Backspace') return { kind: 'remove' };
+  return null;
+}
+
+/** The editor's inputs text as a JSON object, or why not. */
+export function parseInputs(text: string): { ok: true; inputs: JsonObject } | { ok: false; error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `inputs: ${(e as Error).message}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, error: 'inputs must be a JSON object' };
+  return { ok: true, inputs: parsed as JsonObject };
+}

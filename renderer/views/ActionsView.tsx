@@ -4,7 +4,6 @@
 // Actions always act on live HEAD, whatever the time-travel cursor shows.
 
 import { useEffect, useMemo, useState } from 'react';
-import type { Cursor } from '../App';
 import { ActionDialog, type ActionDone } from '../components/ActionDialog';
 import { KeysPanel } from '../components/KeysPanel';
 import { useOperatorKeys } from '../components/useOperatorKeys';
@@ -13,6 +12,7 @@ import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions
 import { beatView, formatCountdown } from '../lib/backbeat';
 import { formatInt, signerName } from '../lib/format';
 import { useConsole, useLive } from '../state/context';
+import { useCursor } from '../state/cursor';
 import type { State } from '../../core/state';
 
 const TICK_MS = 1000;
@@ -103,7 +103,8 @@ function Attention({ state, options, onOpen }: { state: State; options: ActionOp
   return null;
 }
 
-export function ActionsView({ cursor }: { cursor: Cursor }) {
+export function ActionsView() {
+  const cursor = useCursor();
   const { api, spec } = useConsole();
   const live = useLive();
   const keys = useOperatorKeys(api);

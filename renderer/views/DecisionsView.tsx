@@ -3,7 +3,7 @@
 // names this orchestrator's own WAL opens the timeline there.
 
 import { useEffect, useState } from 'react';
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import type { DecisionRecord, WalRecord } from '../api/ConsoleApi';
 import { describeError } from '../api/ConsoleApi';
 import { JsonTree } from '../components/JsonTree';
@@ -20,7 +20,8 @@ export function walIndexOf(ucxl: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export function DecisionsView({ cursor, onOpenTimeline }: { cursor: Cursor; onOpenTimeline: (index: number) => void }) {
+export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: number) => void }) {
+  const cursor = useCursor();
   const { api, live: liveStore } = useConsole();
   const live = useLive();
   const head = cursor.headIndex;

@@ -4,7 +4,6 @@
 // BACKBEAT pressure and every fact provider's circuit breaker and agent lane.
 
 import { useEffect, useState } from 'react';
-import type { Cursor } from '../App';
 import { describeError, type Health } from '../api/ConsoleApi';
 import { JsonTree } from '../components/JsonTree';
 import { Chip, Empty, HashText, Kv, Panel } from '../components/ui';
@@ -81,7 +80,7 @@ function ago(ms: number | null, now: number): string {
   return s < 90 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
 }
 
-export function HealthView(_props: { cursor: Cursor }) {
+export function HealthView() {
   const { api, live } = useConsole();
   const liveView = useLive();
   const [health, setHealth] = useState<Health | null>(liveView.health);

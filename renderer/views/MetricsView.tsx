@@ -5,7 +5,6 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Cursor } from '../App';
 import { describeError } from '../api/ConsoleApi';
 import { Chip, Empty, Panel } from '../components/ui';
 import { formatInt } from '../lib/format';
@@ -65,7 +64,7 @@ function useMetrics(): Series {
   return s;
 }
 
-export function MetricsView(_props: { cursor: Cursor }) {
+export function MetricsView() {
   const { points, last, error, scrapes } = useMetrics();
   const guards = useMemo(() => {
     const names = new Set<string>();

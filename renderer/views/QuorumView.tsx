@@ -4,7 +4,7 @@
 // word), the member-set hash recomputed, and who has not voted.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import { describeError, type WalRecord } from '../api/ConsoleApi';
 import { Chip, Empty, HashText, Kv, Mark, Panel } from '../components/ui';
 import { nobleVerifier } from '../../core/crypto';
@@ -189,7 +189,8 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
   );
 }
 
-export function QuorumView({ cursor }: { cursor: Cursor }) {
+export function QuorumView() {
+  const cursor = useCursor();
   const live = useLive();
   const headIndex = live.head?.index ?? 0;
   const { scan, further } = useCertScan(headIndex);

@@ -8,143 +8,24 @@
 // Keys in the step list: ↑/↓ select · Shift+↑/↓ move · x skip · e edit · a add after ·
 // Delete remove an added step.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cursor } from '../App';
-import { describeError, type OperatorKeyInfo, type WalRecord } from '../api/ConsoleApi';
-import type { JsonObject, Proposal } from '../../core/types';
+import { useMemo, useRef, useState } from 'react';
+import type { OperatorKeyInfo } from '../api/ConsoleApi';
+import type { Proposal } from '../../core/types';
 import { DiffTable } from '../components/DiffTable';
 import { JsonTree } from '../components/JsonTree';
 import { Chip, Empty, HashText, Kv, Mark, Panel } from '../components/ui';
-import { diffJson } from '../lib/diff';
 import { formatInt, shortHlc, signerName } from '../lib/format';
-import {
-  draftProposal, moveStep, runSandbox, SANDBOX_STEPS_MAX, stepsFromWal,
-  type SandboxBase, type SandboxRun, type SandboxStep, type StepOutcome,
-} from '../lib/sandbox';
+import { draftProposal, parseInputs, type SandboxBase, type SandboxRun, type SandboxStep, type StepOutcome } from '../lib/sandbox';
 import { useConsole, useLive } from '../state/context';
-import { pageOf } from '../state/frames';
+import { useCursor } from '../state/cursor';
+import { DEFAULT_STEPS, useLiveDiff, useSandbox, type Fork, type SandboxModel } from './useSandbox';
 
-const DEFAULT_STEPS = 40;
-
-interface Fork {
-  base: SandboxBase;
-  /** Live state_post_hash by index for the loaded window. */
-  live: Map<number, string>;
-}
-
-export function SandboxView({ cursor }: { cursor: Cursor }) {
-  const { api, live, spec } = useConsole();
+export function SandboxView() {
+  const cursor = useCursor();
   const liveView = useLive();
-  const head = cursor.headIndex;
-  const [forkText, setForkText] = useState('');
-  const [countText, setCountText] = useState(String(DEFAULT_STEPS));
-  const [fork, setFork] = useState<Fork | null>(null);
-  const [steps, setSteps] = useState<SandboxStep[]>([]);
-  const [rebase, setRebase] = useState(true);
-  const [keys, setKeys] = useState<OperatorKeyInfo[]>([]);
-  const [signWith, setSignWith] = useState('');
-  const [run, setRun] = useState<SandboxRun | null>(null);
-  const [running, setRunning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
-  const [editor, setEditor] = useState<{ mode: 'add' | 'edit'; afterId: string | null; stepId: string | null } | null>(null);
-  const seq = useRef(0);
-  const runNo = useRef(0);
-  const listRef = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    api.keys.list().then(setKeys, () => setKeys([]));
-  }, [api, editor]);
-
-  const doFork = useCallback(async (at: number, count: number) => {
-    setError(null);
-    try {
-      const h = live.getSnapshot().head?.index ?? 0;
-      if (!Number.isInteger(at) || at < 0 || at > h) throw new Error(`fork index must be in 0..${h}`);
-      const n = Math.max(0, Math.min(SANDBOX_STEPS_MAX, count, h - at));
-      const records: WalRecord[] = [];
-      if (n > 0) {
-        for (let p = pageOf(at + 1); p <= pageOf(at + n); p += 1) {
-          for (const r of await live.loader.page(p, h)) if (r.index > at && r.index <= at + n) records.push(r);
-        }
-      }
-      const base = await live.loader.stateAt(at, h);
-      setFork({ base: { index: at, hash: base.hash, state: base.state }, live: new Map(records.map((r) => [r.index, r.state_post_hash])) });
-      setSteps(stepsFromWal(records));
-      setSelected(records[0] ? `w${records[0].index}` : null);
-      setEditor(null);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  }, [live]);
-
-  const key = keys.find((k) => k.id === signWith && k.unlocked) ?? null;
-
-  // Re-run whenever the fork, the steps or the modes change; only the latest run lands.
-  useEffect(() => {
-    if (!fork) return;
-    const mine = ++runNo.current;
-    setRunning(true);
-    const t = setTimeout(() => {
-      runSandbox(fork.base, steps, {
-        spec,
-        rebase,
-        liveHashAt: (i) => (i === fork.base.index ? fork.base.hash : fork.live.get(i) ?? null),
-        sign: key ? { signer: key.signer, label: key.label, sign: (u) => api.keys.sign(key.id, u) } : undefined,
-        pause: () => new Promise((r) => setTimeout(r, 0)),
-      }).then(
-        (r) => {
-          if (runNo.current !== mine) return;
-          setRun(r);
-          setRunning(false);
-        },
-        (err: unknown) => {
-          if (runNo.current !== mine) return;
-          setError(describeError(err));
-          setRunning(false);
-        },
-      );
-    }, 120);
-    return () => clearTimeout(t);
-  }, [fork, steps, rebase, key, spec, api]);
-
-  const outcomes = useMemo(() => new Map((run?.outcomes ?? []).map((o) => [o.step_id, o])), [run]);
-  const selIndex = steps.findIndex((s) => s.id === selected);
-  const selStep = selIndex >= 0 ? (steps[selIndex] as SandboxStep) : null;
-  const selOutcome = selStep ? outcomes.get(selStep.id) ?? null : null;
+  const sb = useSandbox();
+  const { fork, steps, run, key, editor } = sb;
   const state = liveView.head?.state ?? null;
-
-  const update = (f: (s: SandboxStep[]) => SandboxStep[]) => setSteps((s) => f(s));
-  const toggleSkip = (id: string) => update((s) => s.map((x) => (x.id === id ? { ...x, skip: !x.skip } : x)));
-  const move = (id: string, delta: number) => update((s) => moveStep(s, s.findIndex((x) => x.id === id), delta));
-  const remove = (id: string) => update((s) => s.filter((x) => x.id !== id || x.origin === 'wal'));
-
-  const onListKey = (e: React.KeyboardEvent) => {
-    if (steps.length === 0) return;
-    const i = Math.max(0, selIndex);
-    const id = (steps[i] as SandboxStep).id;
-    let handled = true;
-    if (e.key === 'ArrowDown' && e.shiftKey) move(id, 1);
-    else if (e.key === 'ArrowUp' && e.shiftKey) move(id, -1);
-    else if (e.key === 'ArrowDown') setSelected((steps[Math.min(steps.length - 1, i + 1)] as SandboxStep).id);
-    else if (e.key === 'ArrowUp') setSelected((steps[Math.max(0, i - 1)] as SandboxStep).id);
-    else if (e.key === 'x') toggleSkip(id);
-    else if (e.key === 'e') setEditor({ mode: 'edit', afterId: null, stepId: id });
-    else if (e.key === 'a') setEditor({ mode: 'add', afterId: id, stepId: null });
-    else if (e.key === 'Delete' || e.key === 'Backspace') remove(id);
-    else handled = false;
-    if (handled) {
-      e.preventDefault();
-      e.stopPropagation();
-    }
-  };
-
-  useEffect(() => {
-    listRef.current?.querySelector('.sb-row.is-selected')?.scrollIntoView({ block: 'nearest' });
-  }, [selected, steps]);
-
-  const position = cursor.index ?? head;
-  const unlocked = keys.filter((k) => k.unlocked);
 
   return (
     <div className="view view-sandbox" data-testid="sandbox-view">
@@ -152,127 +33,128 @@ export function SandboxView({ cursor }: { cursor: Cursor }) {
         <h1>What-if</h1>
         <span className="view-sub">fork the history, change it, and replay it here with the pure reducer · the live WAL is never written</span>
       </div>
-      <form
-        className="sb-bar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void doFork(forkText.trim() === '' ? position : Number(forkText.replace('#', '')), Number(countText) || DEFAULT_STEPS);
-        }}
-      >
-        <label>Fork at # <input className="sb-input mono" style={{ width: 90 }} value={forkText} placeholder={String(position)} onChange={(e) => setForkText(e.target.value)} aria-label="Fork index" data-testid="sandbox-fork-index" /></label>
-        <label>then the next <input className="sb-input mono" style={{ width: 60 }} value={countText} onChange={(e) => setCountText(e.target.value)} aria-label="WAL records to load" data-testid="sandbox-count" /> WAL proposals</label>
-        <button type="submit" className="tbtn tbtn-primary" data-testid="sandbox-fork">Fork</button>
-        <span className="muted">(blank = cursor #{formatInt(position)})</span>
-        <label title="Rewrite each proposal's current_state_hash to the sandbox HEAD; without it, every proposal after a change answers stale_state_hash">
-          <input type="checkbox" checked={rebase} onChange={(e) => setRebase(e.target.checked)} data-testid="sandbox-rebase" /> rebase onto the fork
-        </label>
-        <label title="How added and edited proposals are signed">
-          added/edited:
-          <select className="sb-select" value={key ? key.id : ''} onChange={(e) => setSignWith(e.target.value)} aria-label="Signature mode for added proposals" data-testid="sandbox-sign-mode">
-            <option value="">unsigned (sandbox trusts signatures)</option>
-            {unlocked.map((k) => <option key={k.id} value={k.id}>sign with {k.label} ({k.fingerprint})</option>)}
-            {keys.filter((k) => !k.unlocked).map((k) => <option key={k.id} value={k.id} disabled>{k.label} — locked (unlock in Actions)</option>)}
-          </select>
-        </label>
-        {run && fork && (
-          <span className="sb-summary" data-testid="sandbox-summary">
-            <Chip tone="ok">{run.accepted} accepted</Chip>
-            <Chip tone={run.rejected > 0 ? 'warn' : 'neutral'}>{run.rejected} rejected</Chip>
-            {run.skipped > 0 && <Chip>{run.skipped} skipped</Chip>}
-            <span className="muted">HEAD #{formatInt(run.head.index)} <HashText value={run.head.hash} /></span>
-            {running && <span className="muted">running…</span>}
-          </span>
-        )}
-      </form>
-      {error && <div className="inline-error" data-testid="sandbox-error">{error}</div>}
+      <ForkBar sb={sb} position={cursor.index ?? cursor.headIndex} />
+      {sb.error && <div className="inline-error" data-testid="sandbox-error">{sb.error}</div>}
       {!fork ? (
         <Empty>
           Choose an index and press Fork: the state there and the WAL proposals after it are loaded into the sandbox. Skip, reorder, edit or add proposals; every change re-runs the reducer here.
         </Empty>
       ) : (
         <>
-          <Divergence run={run} fork={fork} onJump={(id) => setSelected(id)} />
+          <Divergence run={run} fork={fork} onJump={sb.setSelected} />
           <div className="sb-grid">
-            <Panel
-              className="sb-steps"
-              title={<>Steps from #{formatInt(fork.base.index)} <span className="count">{steps.length}</span></>}
-              extra={
-                <span style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
-                  <span className="muted">↑↓ · ⇧↑↓ move · x skip · e edit · a add</span>
-                  <button type="button" className="tbtn" onClick={() => setEditor({ mode: 'add', afterId: selected, stepId: null })} data-testid="sandbox-add">+ Add proposal</button>
-                </span>
-              }
-              testId="sandbox-steps"
-            >
-              <div className="sb-head" aria-hidden="true">
-                <span className="sb-n">#</span>
-                <span>Origin</span>
-                <span>Transition</span>
-                <span>Signer</span>
-                <span>Outcome</span>
-                <span className="sb-idx">Index</span>
-                <span>State hash</span>
-                <span>vs live</span>
-                <span />
-              </div>
-              <div className="sb-list" ref={listRef} tabIndex={0} onKeyDown={onListKey} role="listbox" aria-label="Sandbox steps" data-testid="sandbox-list">
-                {steps.length === 0 && <Empty>No steps: add a proposal.</Empty>}
-                {steps.map((s, i) => (
-                  <StepRow
-                    key={s.id}
-                    n={i + 1}
-                    step={s}
-                    out={outcomes.get(s.id) ?? null}
-                    selected={s.id === selected}
-                    divergence={run?.divergence?.step_id === s.id}
-                    state={state}
-                    onSelect={() => setSelected(s.id)}
-                    onSkip={() => toggleSkip(s.id)}
-                    onMove={(d) => move(s.id, d)}
-                    onEdit={() => setEditor({ mode: 'edit', afterId: null, stepId: s.id })}
-                    onRemove={() => remove(s.id)}
-                  />
-                ))}
-              </div>
-            </Panel>
+            <StepsPanel sb={sb} fork={fork} state={state} />
             <div className="sb-side">
               {editor ? (
                 <Editor
                   key={`${editor.mode}:${editor.stepId ?? editor.afterId ?? ''}`}
                   mode={editor.mode}
                   step={editor.stepId ? steps.find((s) => s.id === editor.stepId) ?? null : null}
-                  after={editor.afterId ? outcomes.get(editor.afterId)?.judged ?? steps.find((s) => s.id === editor.afterId)?.proposal ?? null : (steps[steps.length - 1]?.proposal ?? null)}
+                  after={sb.editorAfter(editor)}
                   baseState={fork.base.state}
                   signingAs={key}
-                  onCancel={() => setEditor(null)}
-                  onSave={(proposal) => {
-                    if (editor.mode === 'edit' && editor.stepId) {
-                      const id = editor.stepId;
-                      update((ss) => ss.map((x) => (x.id === id ? { ...x, proposal, origin: x.origin === 'wal' ? 'edited' : x.origin } : x)));
-                    } else {
-                      seq.current += 1;
-                      const id = `a${seq.current}`;
-                      const step: SandboxStep = { id, origin: 'added', wal_index: null, proposal, skip: false };
-                      update((ss) => {
-                        const at = editor.afterId ? ss.findIndex((x) => x.id === editor.afterId) : ss.length - 1;
-                        const out = [...ss];
-                        out.splice(at + 1, 0, step);
-                        return out;
-                      });
-                      setSelected(id);
-                    }
-                    setEditor(null);
-                    listRef.current?.focus();
-                  }}
+                  onCancel={() => sb.setEditor(null)}
+                  onSave={(proposal) => sb.save(editor, proposal)}
                 />
               ) : (
-                <StepDetail step={selStep} out={selOutcome} fork={fork} state={state} />
+                <StepDetail step={sb.selStep} out={sb.selOutcome} fork={fork} state={state} />
               )}
             </div>
           </div>
         </>
       )}
     </div>
+  );
+}
+
+/** The fork request (blank index = the cursor), the modes, and the run's summary. */
+function ForkBar({ sb, position }: { sb: SandboxModel; position: number }) {
+  const { fork, run, key } = sb;
+  const [forkText, setForkText] = useState('');
+  const [countText, setCountText] = useState(String(DEFAULT_STEPS));
+  const unlocked = sb.keys.filter((k) => k.unlocked);
+  return (
+    <form
+      className="sb-bar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void sb.doFork(forkText.trim() === '' ? position : Number(forkText.replace('#', '')), Number(countText) || DEFAULT_STEPS);
+      }}
+    >
+      <label>Fork at # <input className="sb-input mono" style={{ width: 90 }} value={forkText} placeholder={String(position)} onChange={(e) => setForkText(e.target.value)} aria-label="Fork index" data-testid="sandbox-fork-index" /></label>
+      <label>then the next <input className="sb-input mono" style={{ width: 60 }} value={countText} onChange={(e) => setCountText(e.target.value)} aria-label="WAL records to load" data-testid="sandbox-count" /> WAL proposals</label>
+      <button type="submit" className="tbtn tbtn-primary" data-testid="sandbox-fork">Fork</button>
+      <span className="muted">(blank = cursor #{formatInt(position)})</span>
+      <label title="Rewrite each proposal's current_state_hash to the sandbox HEAD; without it, every proposal after a change answers stale_state_hash">
+        <input type="checkbox" checked={sb.rebase} onChange={(e) => sb.setRebase(e.target.checked)} data-testid="sandbox-rebase" /> rebase onto the fork
+      </label>
+      <label title="How added and edited proposals are signed">
+        added/edited:
+        <select className="sb-select" value={key ? key.id : ''} onChange={(e) => sb.setSignWith(e.target.value)} aria-label="Signature mode for added proposals" data-testid="sandbox-sign-mode">
+          <option value="">unsigned (sandbox trusts signatures)</option>
+          {unlocked.map((k) => <option key={k.id} value={k.id}>sign with {k.label} ({k.fingerprint})</option>)}
+          {sb.keys.filter((k) => !k.unlocked).map((k) => <option key={k.id} value={k.id} disabled>{k.label} — locked (unlock in Actions)</option>)}
+        </select>
+      </label>
+      {run && fork && (
+        <span className="sb-summary" data-testid="sandbox-summary">
+          <Chip tone="ok">{run.accepted} accepted</Chip>
+          <Chip tone={run.rejected > 0 ? 'warn' : 'neutral'}>{run.rejected} rejected</Chip>
+          {run.skipped > 0 && <Chip>{run.skipped} skipped</Chip>}
+          <span className="muted">HEAD #{formatInt(run.head.index)} <HashText value={run.head.hash} /></span>
+          {sb.running && <span className="muted">running…</span>}
+        </span>
+      )}
+    </form>
+  );
+}
+
+/** The editable list of steps with each one's outcome. */
+function StepsPanel({ sb, fork, state }: { sb: SandboxModel; fork: Fork; state: Parameters<typeof signerName>[0] }) {
+  const { steps, run, selected, outcomes } = sb;
+  return (
+    <Panel
+      className="sb-steps"
+      title={<>Steps from #{formatInt(fork.base.index)} <span className="count">{steps.length}</span></>}
+      extra={
+        <span style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+          <span className="muted">↑↓ · ⇧↑↓ move · x skip · e edit · a add</span>
+          <button type="button" className="tbtn" onClick={() => sb.setEditor({ mode: 'add', afterId: selected, stepId: null })} data-testid="sandbox-add">+ Add proposal</button>
+        </span>
+      }
+      testId="sandbox-steps"
+    >
+      <div className="sb-head" aria-hidden="true">
+        <span className="sb-n">#</span>
+        <span>Origin</span>
+        <span>Transition</span>
+        <span>Signer</span>
+        <span>Outcome</span>
+        <span className="sb-idx">Index</span>
+        <span>State hash</span>
+        <span>vs live</span>
+        <span />
+      </div>
+      <div className="sb-list" ref={sb.listRef} tabIndex={0} onKeyDown={sb.onListKey} role="listbox" aria-label="Sandbox steps" data-testid="sandbox-list">
+        {steps.length === 0 && <Empty>No steps: add a proposal.</Empty>}
+        {steps.map((s, i) => (
+          <StepRow
+            key={s.id}
+            n={i + 1}
+            step={s}
+            out={outcomes.get(s.id) ?? null}
+            selected={s.id === selected}
+            divergence={run?.divergence?.step_id === s.id}
+            state={state}
+            onSelect={() => sb.setSelected(s.id)}
+            onSkip={() => sb.skip(s.id)}
+            onMove={(d) => sb.move(s.id, d)}
+            onEdit={() => sb.setEditor({ mode: 'edit', afterId: null, stepId: s.id })}
+            onRemove={() => sb.remove(s.id)}
+          />
+        ))}
+      </div>
+    </Panel>
   );
 }
 
@@ -347,23 +229,7 @@ function StepRow(p: {
 }
 
 function StepDetail({ step, out, fork, state }: { step: SandboxStep | null; out: StepOutcome | null; fork: Fork; state: Parameters<typeof signerName>[0] }) {
-  const { live } = useConsole();
-  const [liveDiff, setLiveDiff] = useState<{ index: number; entries: ReturnType<typeof diffJson> } | { index: number; error: string } | null>(null);
-  const index = out?.result === 'accepted' ? out.index : null;
-
-  useEffect(() => {
-    setLiveDiff(null);
-    if (index === null || !out?.state || out.same_as_live !== false) return;
-    let stale = false;
-    const after = out.state;
-    live.loader.stateAt(index, live.getSnapshot().head?.index ?? index).then(
-      (at) => !stale && setLiveDiff({ index, entries: diffJson(at.state, after, 200) }),
-      (err: unknown) => !stale && setLiveDiff({ index, error: describeError(err) }),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [index, out, live]);
+  const liveDiff = useLiveDiff(out);
 
   if (!step) return <Panel title="Step"><Empty>Select a step.</Empty></Panel>;
   return (
@@ -430,19 +296,13 @@ function Editor({ mode, step, after, baseState, signingAs, onCancel, onSave }: {
   const idem = useRef(`sandbox:${Math.random().toString(36).slice(2, 10)}`);
 
   const save = () => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(inputs);
-    } catch (e) {
-      setErr(`inputs: ${(e as Error).message}`);
-      return;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      setErr('inputs must be a JSON object');
+    const parsed = parseInputs(inputs);
+    if (!parsed.ok) {
+      setErr(parsed.error);
       return;
     }
     const draft = draftProposal({
-      spec, schedule: baseState.execution.backbeat, transition, signer: signingAs?.signer ?? signer, inputs: parsed as JsonObject,
+      spec, schedule: baseState.execution.backbeat, transition, signer: signingAs?.signer ?? signer, inputs: parsed.inputs,
       hlc: hlc.trim() === '' ? null : hlc.trim(), afterHlc: after?.hlc ?? baseState.hlc_last,
       idem_key: step?.proposal.idem_key ?? idem.current, evidence: step?.proposal.evidence,
     });

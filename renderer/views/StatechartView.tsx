@@ -9,7 +9,7 @@
 // document at every frame ("xstate model ✓ agrees").
 
 import { useMemo } from 'react';
-import type { Cursor } from '../App';
+import { useCursor } from '../state/cursor';
 import { Chip, Empty, Kv, Mark, Panel } from '../components/ui';
 import { InspectionEvents, ModelCheck, SHOWN_MAX } from '../components/InspectionEvents';
 import { RecentTransitions } from '../components/RecentTransitions';
@@ -20,7 +20,8 @@ import { activeLeaves, enabledTransitions } from '../lib/spec';
 import { useXstateFeed } from '../components/useXstateFeed';
 import { useConsole } from '../state/context';
 
-export function StatechartView({ cursor }: { cursor: Cursor }) {
+export function StatechartView() {
+  const cursor = useCursor();
   const { layout, spec } = useConsole();
   const frame = cursor.frame;
   const state = frame?.at.state ?? null;

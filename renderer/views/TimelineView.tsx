@@ -3,7 +3,7 @@
 // cursor drives the whole console: the chart, the state document and the diff follow it.
 
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cursor } from '../App';
+import { useCursor, type Cursor } from '../state/cursor';
 import type { WalRecord } from '../api/ConsoleApi';
 import { describeError } from '../api/ConsoleApi';
 import { Icon } from '../components/Icon';
@@ -26,7 +26,8 @@ const ROW_H = 24;
 const PAGES_KEPT = 24;
 const SPEEDS = [1, 4, 16, 64];
 
-export function TimelineView({ cursor }: { cursor: Cursor }) {
+export function TimelineView() {
+  const cursor = useCursor();
   const { layout, spec } = useConsole();
   const frame = cursor.frame;
   const [tab, setTab] = useState<'diff' | 'state' | 'record'>('diff');
