@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_DIR = fileURLToPath(new URL('../', import.meta.url));
-export const DEFAULT_DIRS = ['main', 'core', 'client', 'bench'] as const;
+export const DEFAULT_DIRS = ['main', 'core', 'protocol', 'client', 'renderer', 'bench', 'scripts'] as const;
 
 /** Module → the modules it imports, both as repo-relative paths. */
 export type ImportGraph = Map<string, string[]>;
