@@ -19,8 +19,49 @@ export type Durability = 'FULL' | 'NORMAL';
 export const STORE_FORMAT = 1;
 /** Rejections kept (oldest dropped first): hostile traffic must not grow the file without bound. */
 export const REJECTIONS_MAX = 100_000;
+/**
+ * Rejections whose sender is not established (no valid signature from a genesis signer)
+ * are kept apart under their own, smaller bound, so junk from anyone can never evict the
+ * audit history of real signers (docs/decisions/0102-rejections-log-storage.md).
+ */
+export const UNAUTHENTICATED_REJECTIONS_MAX = 10_000;
+/** Trim when a class is this far over its bound (one DELETE per ~1,000 rows, not per batch). */
+const REJECTIONS_TRIM_SLACK = 1_000;
+/** Of an unauthenticated proposal, only this many leading characters are kept (plus its hash and size). */
+export const UNAUTHENTICATED_PREFIX_CHARS = 200;
+/**
+ * Codes decided before the proposal's signature and signer are established (docs/protocol.md
+ * §5 order: malformed → idem → bad_signature → inputs_hash_mismatch → unknown_signer): such a
+ * rejection says nothing about who sent it, so its body is not kept whole.
+ */
+export const UNAUTHENTICATED_CODES: ReadonlySet<string> = new Set([
+  'malformed', 'idem_key_conflict', 'bad_signature', 'inputs_hash_mismatch', 'unknown_signer', 'payload_too_large', 'unsupported_media_type',
+]);
 /** Proposals larger than this are logged in the rejections table without their body. */
 const REJECTED_PROPOSAL_BYTES_MAX = 16 * 1024;
+const REJECTION_REASON_CHARS_MAX = 2_000;
+
+/** A signed-by-a-known-signer proposal, whole (up to 16 KiB of JSON), or null. */
+function fullProposalText(proposal: unknown): string | null {
+  try {
+    const text = JSON.stringify(proposal);
+    return text !== undefined && text.length <= REJECTED_PROPOSAL_BYTES_MAX ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Of a proposal from nobody in particular: its hash, size and a short prefix only. */
+function proposalDigestText(proposal: unknown): string | null {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(proposal);
+  } catch {
+    return null;
+  }
+  if (text === undefined) return null;
+  return JSON.stringify({ digest_only: true, sha256: sha256HexNative(text), chars: text.length, prefix: text.slice(0, UNAUTHENTICATED_PREFIX_CHARS) });
+}
 
 export interface StoredSnapshot {
   index: number;
@@ -131,10 +172,15 @@ export class StoreError extends Error {
 export class Store {
   readonly db: Database.Database;
   private readonly stmt;
+  /** Rows per class in the rejections log: [unauthenticated, authenticated]. */
+  private readonly rejectionCounts: [number, number];
 
   constructor(readonly path: string, durability: Durability = 'FULL') {
     this.db = openDatabase(path);
     try {
+      // Before the first table exists (a no-op on an existing file): pages freed by trimming
+      // the rejections log go back to the file system (incremental_vacuum), not only to a free list.
+      this.db.pragma('auto_vacuum = INCREMENTAL');
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${durability}`);
@@ -154,6 +200,7 @@ export class Store {
       throw err;
     }
     this.stmt = this.prepare();
+    this.rejectionCounts = [this.stmt.rejectionClassCount.get(0)?.n ?? 0, this.stmt.rejectionClassCount.get(1)?.n ?? 0];
   }
 
   private migrate(): void {
@@ -174,10 +221,15 @@ export class Store {
         head_index INTEGER NOT NULL,
         idem_key TEXT, transition TEXT, signer TEXT, hlc TEXT,
         code TEXT NOT NULL, guard TEXT, reason TEXT NOT NULL, reasons TEXT NOT NULL,
-        proposal TEXT
+        proposal TEXT,
+        authenticated INTEGER NOT NULL DEFAULT 1
       );
       CREATE INDEX IF NOT EXISTS rejections_code ON rejections(code);
     `);
+    // Databases from builds before the two classes: every old row counts as authenticated.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(rejections)').all().map((c) => c.name);
+    if (!columns.includes('authenticated')) this.db.exec('ALTER TABLE rejections ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 1');
+    this.db.exec('CREATE INDEX IF NOT EXISTS rejections_class ON rejections(authenticated, id)');
     const format = this.getMeta('store_format');
     if (format === null) this.setMeta('store_format', String(STORE_FORMAT));
     else if (format !== String(STORE_FORMAT)) throw new StoreError('format', `store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
@@ -191,9 +243,12 @@ export class Store {
       insertRecord: db.prepare(WAL_INSERT_SQL),
       insertSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (idx, hlc, state, state_hash, record_hash, checksum) VALUES (?, ?, ?, ?, ?, ?)'),
       insertRejection: db.prepare(
-        'INSERT INTO rejections (at_ms, head_index, idem_key, transition, signer, hlc, code, guard, reason, reasons, proposal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO rejections (at_ms, head_index, idem_key, transition, signer, hlc, code, guard, reason, reasons, proposal, authenticated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      trimRejections: db.prepare('DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - ?'),
+      trimRejections: db.prepare(
+        'DELETE FROM rejections WHERE id IN (SELECT id FROM rejections WHERE authenticated = ? ORDER BY id LIMIT ?)',
+      ),
+      rejectionClassCount: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM rejections WHERE authenticated = ?'),
       idem: db.prepare<[string], { idx: number; proposal_hash: string; state_post_hash: string }>(
         'SELECT idx, proposal_hash, state_post_hash FROM wal WHERE idem_key = ?',
       ),
@@ -287,7 +342,7 @@ export class Store {
       }
       for (const s of batch.snapshots) this.writeSnapshot(s);
       for (const j of batch.rejections) this.writeRejection(j);
-      if (batch.rejections.length > 0) this.stmt.trimRejections.run(REJECTIONS_MAX);
+      if (batch.rejections.length > 0) this.trimRejections();
       const last = batch.records[batch.records.length - 1];
       // The head, in the same transaction as its records: deleting the newest records
       // (which leaves a chain that still links) no longer goes unnoticed (headProblem).
@@ -301,17 +356,29 @@ export class Store {
   }
 
   private writeRejection(j: NewRejection): void {
-    let proposal: string | null = null;
-    try {
-      const text = JSON.stringify(j.proposal);
-      proposal = text !== undefined && text.length <= REJECTED_PROPOSAL_BYTES_MAX ? text : null;
-    } catch {
-      proposal = null;
-    }
+    const authenticated = !UNAUTHENTICATED_CODES.has(j.code);
+    const proposal = authenticated ? fullProposalText(j.proposal) : proposalDigestText(j.proposal);
     this.stmt.insertRejection.run(
-      j.at_ms, j.head_index, j.idem_key, j.transition, j.signer, j.hlc, j.code, j.guard, j.reason, JSON.stringify(j.reasons), proposal,
+      j.at_ms, j.head_index, j.idem_key, j.transition, j.signer, j.hlc, j.code, j.guard, j.reason.slice(0, REJECTION_REASON_CHARS_MAX),
+      JSON.stringify(j.reasons.slice(0, 64)), proposal, authenticated ? 1 : 0,
     );
+    this.rejectionCounts[authenticated ? 1 : 0] += 1;
   }
+
+  /** Oldest rows of a class past its bound go, then their pages are returned to the file system. */
+  private trimRejections(): void {
+    let trimmed = false;
+    for (const cls of [0, 1] as const) {
+      const max = cls === 1 ? REJECTIONS_MAX : UNAUTHENTICATED_REJECTIONS_MAX;
+      const over = this.rejectionCounts[cls] - max;
+      if (over < REJECTIONS_TRIM_SLACK) continue;
+      this.stmt.trimRejections.run(cls, over);
+      this.rejectionCounts[cls] -= over;
+      trimmed = true;
+    }
+    if (trimmed) this.db.pragma('incremental_vacuum(2000)');
+  }
+
 
   /** The applied outcome of an idem key, if any. */
   idemLookup(idem_key: string): { index: number; proposal_hash: string; state_post_hash: string } | null {
