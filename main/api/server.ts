@@ -17,6 +17,8 @@ import { parseStrictJson } from './strict-json';
 export const BODY_BYTES_MAX = 1024 * 1024;
 const WAL_PAGE_MAX = 1000;
 const SSE_CLIENTS_MAX = 256;
+/** At most this many missed events are replayed to a reconnecting SSE client (then: reset). */
+export const SSE_RESUME_MAX = 1000;
 /** Request bodies read at once; beyond it POST answers 429 (each holds up to 1 MiB). */
 export const BODIES_IN_FLIGHT_MAX = 32;
 /** Open sockets; beyond it the kernel's backlog waits and Node drops new ones. */
@@ -29,6 +31,8 @@ export interface ApiOptions {
   fallback?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
   /** Extra health facts (provider breakers, consensus) merged into GET /health. */
   health?: () => Record<string, unknown>;
+  /** Missed events replayed to a reconnecting SSE client before it is told to refetch (default SSE_RESUME_MAX). */
+  sse_resume_max?: number;
   /** Host names besides loopback that requests may name (DNS-rebinding defence; see admission.ts). */
   allowed_hosts?: readonly string[];
 }
@@ -85,6 +89,15 @@ function isJsonContentType(header: string | undefined): boolean {
   return charset === undefined || charset.slice('charset='.length).replace(/^"(.*)"$/, '$1') === 'utf-8';
 }
 
+/** `Last-Event-ID` (header, or `last_event_id` for clients that cannot set headers): an index, null, or why not. */
+function lastEventId(req: IncomingMessage, url: URL): number | null | string {
+  const raw = req.headers['last-event-id'] ?? url.searchParams.get('last_event_id');
+  if (raw === undefined || raw === null || raw === '') return null;
+  const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
+  if (!/^\d{1,15}$/.test(text)) return `Last-Event-ID must be a WAL index (a non-negative integer), got ${JSON.stringify(text.slice(0, 40))}`;
+  return Number(text);
+}
+
 function intParam(url: URL, name: string, fallback: number, min: number, max: number): number | string {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
@@ -112,7 +125,7 @@ export class ApiServer {
       { method: 'GET', pattern: /^\/wal$/, handler: (q, s, u) => this.getWal(s, u) },
       { method: 'GET', pattern: /^\/decisions\/(\d{1,15})$/, handler: (q, s, u, p) => this.getDecision(s, Number(p[0])) },
       { method: 'GET', pattern: /^\/rejections$/, handler: (q, s, u) => this.getRejections(s, u) },
-      { method: 'GET', pattern: /^\/events$/, handler: (q, s) => this.getEvents(q, s) },
+      { method: 'GET', pattern: /^\/events$/, handler: (q, s, u) => this.getEvents(q, s, u) },
       { method: 'GET', pattern: /^\/openapi\.json$/, handler: (q, s) => sendJson(s, 200, openApiDocument()) },
     ];
     // Slow or stalled headers are found within a second and cut at headersTimeout.
@@ -318,17 +331,43 @@ export class ApiServer {
     sendJson(res, 200, { from, count: rejections.length, rejections });
   }
 
-  private getEvents(req: IncomingMessage, res: ServerResponse): void {
+  private getEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (this.sse.size >= SSE_CLIENTS_MAX) {
       sendError(res, 429, 'overloaded', `${SSE_CLIENTS_MAX} event streams open`, {}, { 'retry-after': '5' });
       return;
     }
+    const last = lastEventId(req, url);
+    if (typeof last === 'string') {
+      sendError(res, 400, 'malformed', last);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`retry: 2000\n\n`);
+    // Replayed and added to the live set in one turn of the event loop: no record can fall
+    // between the two (the engine publishes on this thread).
+    if (last !== null) this.resume(res, last);
     const head = this.opts.host.head;
     res.write(`event: health\ndata: ${JSON.stringify(sseDataOf(healthEventOf('ok', head.index, head.hash)))}\n\n`);
     this.sse.add(res);
     req.on('close', () => this.sse.delete(res));
+  }
+
+  /**
+   * A reconnecting client (EventSource sends `Last-Event-ID`) gets the `accepted` events it
+   * missed, from the WAL, up to SSE_RESUME_MAX of them; past that, or when it claims an index
+   * this node does not have, one `reset` event tells it to refetch the state instead.
+   */
+  private resume(res: ServerResponse, last: number): void {
+    const head = this.opts.host.head.index;
+    const max = this.opts.sse_resume_max ?? SSE_RESUME_MAX;
+    if (last > head || head - last > max) {
+      const reason = last > head ? `event ${last} is past this node's head ${head}` : `${head - last} events missed (more than ${max})`;
+      res.write(`event: reset\ndata: ${JSON.stringify({ reason, head_index: head })}\n\n`);
+      return;
+    }
+    for (const r of this.opts.host.store.range(last + 1, head - last)) {
+      res.write(`id: ${r.index}\nevent: accepted\ndata: ${JSON.stringify(sseDataOf(acceptedEventOf(r, `bubble://dr/${r.index}`)))}\n\n`);
+    }
   }
 
   private broadcast(e: EngineEvent): void {
