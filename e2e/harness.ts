@@ -23,12 +23,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { SwooshClient } from '../client/client';
+import { findChromium, NO_BROWSER_MESSAGE } from './browser';
 import type { NamedKey } from '../core/testing/kit';
 import { DEFAULT_CONSOLE_DIR } from '../main/api/console-static';
 import { demoCast } from '../main/demo';
 
 export const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const CHROMIUM_PATH = process.env.SWOOSH_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = findChromium() ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = resolve(process.env.SWOOSH_SCREENSHOTS ?? join(REPO_DIR, 'docs', 'screenshots'));
 export const CONSOLE_DIR = process.env.SWOOSH_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR;
 /** Flags from the project rules: headless, no sandbox (containers), nothing phoning home. */
@@ -56,9 +57,7 @@ export function assertConsoleBuilt(dir: string = CONSOLE_DIR): void {
 
 /** Throws a clear message when Chromium is missing. */
 export function assertChromium(path: string = CHROMIUM_PATH): void {
-  if (!existsSync(path)) {
-    throw new Error(`no Chromium at ${path}: apt-get install -y chromium (Debian), or set SWOOSH_CHROMIUM to a Chromium binary`);
-  }
+  if (!existsSync(path)) throw new Error(process.env.SWOOSH_NO_BROWSER ?? `no Chromium at ${path}: ${NO_BROWSER_MESSAGE}`);
 }
 
 // ---------------------------------------------------------------------------------------
