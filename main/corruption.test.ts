@@ -355,6 +355,54 @@ describe('(c2) the newest records deleted (the chain that is left still links)',
   });
 });
 
+describe('(g) page-level damage (overwritten file pages)', () => {
+  /** Overwrites the file page that holds record `index`'s body with garbage; returns that page's number. */
+  function smashPageOf(path: string, index: number): number {
+    const db = new Database(path);
+    const body = (db.prepare('SELECT body FROM wal WHERE idx = ?').get(index) as { body: string }).body;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const file = readFileSync(path);
+    const needle = Buffer.from(body.slice(0, 120), 'utf8');
+    const at = file.indexOf(needle);
+    expect(at, 'the record body is in the main file').toBeGreaterThan(0);
+    const page = Math.floor(at / pageSize);
+    file.fill(0xa5, page * pageSize, (page + 1) * pageSize);
+    writeFileSync(path, file);
+    return page;
+  }
+
+  it('verify names the first unreadable record with SQLite\'s integrity check, and serve refuses in one line, no stack', async () => {
+    const path = copyDb();
+    // A record recovery must read (after the newest snapshot), so that serve meets the damage too.
+    const target = newestSnapshot + 1;
+    expect(target).toBeLessThanOrEqual(length);
+    smashPageOf(path, target);
+    const v = await verify(path);
+    expect(v.code).toBe(1);
+    expect(v.out.ok).toBe(false);
+    const first = v.out.first_bad_index as number;
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(first).toBeLessThanOrEqual(target);
+    expect(String(v.out.problem)).toMatch(new RegExp(`damaged at page level: WAL record ${first} is the first that cannot be read`));
+    expect((v.out.integrity as string[]).length).toBeGreaterThan(0);
+    expect(v.stderr).not.toMatch(/SqliteError|\n\s+at /);
+    let failure: unknown = null;
+    try {
+      const srv = await startServe({ db: path, ready_timeout_ms: 30_000 });
+      await srv.stop();
+    } catch (err) {
+      failure = err;
+    }
+    const f = failure as { exit: { code: number | null } | null; stderr: string };
+    expect(f.exit?.code).toBe(1);
+    const lines = f.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^swoosh serve: WAL record ${first} is unreadable: the database file is damaged at page level`));
+  });
+});
+
 describe('(d) a forged snapshot (wrong state, recomputed hashes) is not trusted', () => {
   function forge(path: string, idx: number, recomputeStateHash: boolean): void {
     edit(path, (db) => {

@@ -13,6 +13,7 @@ import { canonicalize } from '../core/canonical';
 import { Engine, type EngineHead } from './engine/engine';
 import { CorruptionError, genesisHead, replayRows, type ReplayHead } from './engine/replay';
 import { NodeVerifier } from './engine/verifier';
+import { diagnoseDamage, isDamageError } from './store/integrity';
 import { defaultVerifyWorkers, VerifyPool } from './engine/verify-pool';
 import { loadMachine } from './machine';
 import { Store, type Durability } from './store/store';
@@ -67,6 +68,18 @@ export class Host {
   ) {}
 
   static open(opts: HostOptions): Host {
+    try {
+      return Host.openUnchecked(opts);
+    } catch (err) {
+      if (!isDamageError(err)) throw err;
+      // SQLite itself failed on a damaged file: name the first unreadable record, not a stack.
+      const report = diagnoseDamage(opts.db);
+      const at = report.first_bad_index === null ? 'The database' : `WAL record ${report.first_bad_index} is unreadable:`;
+      throw new HostError('db_damaged', `${at} ${report.problem}. The orchestrator will not start on it: run \`swoosh verify --db ${opts.db}\` and follow docs/runbooks/corrupted-wal.md (restore from a backup or a replica).`);
+    }
+  }
+
+  private static openUnchecked(opts: HostOptions): Host {
     const spec = opts.spec ?? loadMachine();
     const clock = opts.clock ?? systemClock;
     const store = new Store(opts.db, opts.durability ?? 'FULL');

@@ -2,6 +2,7 @@
 
 import { canonicalize } from '../../core/canonical';
 import { recordHashOf, Store, type StoredSnapshot } from '../store/store';
+import { diagnoseDamage, isDamageError } from '../store/integrity';
 import type { Genesis } from '../../core/types';
 import { loadMachine } from '../machine';
 import { headAt } from '../host';
@@ -71,7 +72,19 @@ export async function replayCommand(args: string[]): Promise<number> {
 /** Full check from genesis: chain, every signature (node:crypto), every record body, every snapshot. */
 export async function verifyCommand(args: string[]): Promise<number> {
   const v = parse(args, { db: { type: 'string' } });
-  const { store, genesis } = openExisting(v.db);
+  try {
+    return await verifyDatabase(v.db);
+  } catch (err) {
+    if (!isDamageError(err) || v.db === undefined) throw err;
+    // SQLite failed on a damaged file: report the first unreadable record, as for any corruption.
+    const report = diagnoseDamage(v.db);
+    process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: report.first_bad_index, problem: report.problem, integrity: report.integrity })}\n`);
+    return 1;
+  }
+}
+
+async function verifyDatabase(db: string | undefined): Promise<number> {
+  const { store, genesis } = openExisting(db);
   try {
     const spec = loadMachine();
     const length = store.walLength();
