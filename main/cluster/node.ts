@@ -1,0 +1,409 @@
+// One SWOOSH node of a cluster on etcd (docs/cluster.md): follower ↔ candidate ↔ leader.
+//
+// - Follower: reads wal/ from its applied index at one revision R, then watches from R+1;
+//   every record goes through the engine's applyReplicated (the replay path of recovery:
+//   record hash, link, pre-state, post-state, body, signatures) into this node's own
+//   SQLite. A record that does not check stops the follower for good, with its index.
+// - Candidate: when the leader key is gone and this node has applied everything etcd
+//   holds, it grants a lease and creates the leader key in a txn that requires its absence.
+//   The winner re-reads the head, then serves writes.
+// - Leader: the engine's Replicator. Each judged batch is one fenced etcd txn (log.ts);
+//   a failed compare steps down (queued proposals are answered 503 not_writer, never
+//   202), as does a lost lease or a keepalive overdue by more than the lease.
+//
+// One control loop does all of it, woken by watch events and by a tick, so no two etcd
+// conversations about the role ever overlap.
+
+import { Etcd3, type Lease } from 'etcd3';
+import type { WalRecord } from '../../core/types';
+import type { Engine, Refusal, Replicator } from '../engine/engine';
+import type { StoredSnapshot } from '../store/store';
+import { EtcdLog, type LeaderInfo, type LeaderRecord, type WalEntry } from './log';
+
+export type Role = 'follower' | 'candidate' | 'leader';
+
+export interface NodeOptions {
+  engine: Engine;
+  project: string;
+  /** etcd client URLs. */
+  endpoints: string[];
+  node_id: string;
+  /** This node's API URL as the others and clients reach it (or given to start() once listening). */
+  url?: string;
+  /** Leader lease, ms (etcd grants whole seconds: rounded up, at least 2 s). */
+  lease_ms: number;
+  onEvent?: (e: NodeEvent) => void;
+}
+
+export type NodeEvent =
+  | { event: 'leader'; node_id: string; fence: string; index: number }
+  | { event: 'step_down'; reason: string; index: number }
+  | { event: 'leader_seen'; leader: LeaderInfo | null; revision: string | null }
+  | { event: 'diverged'; index: number; problem: string }
+  | { event: 'etcd_error'; error: string };
+
+export interface Consensus {
+  mode: 'etcd';
+  node_id: string;
+  role: Role;
+  leader: LeaderInfo | null;
+  leader_revision: string | null;
+  applied_index: number;
+  etcd_index: number;
+  members: Array<{ url: string; ok: boolean }>;
+  problem?: { index: number; problem: string };
+}
+
+/** Watched records waiting to be applied, at most (beyond: dropped, re-read from etcd). */
+const BUFFER_MAX = 10_000;
+/** Pages of one catch-up read (× READ_PAGE_MAX records). */
+const CATCH_UP_PAGES_MAX = 10_000;
+/** The control loop runs at least this often (self-fence check, missed events). */
+const TICK_MS = 200;
+/** etcd member health is polled at most this often. */
+const MEMBER_POLL_MS = 1000;
+
+export class ClusterNode implements Replicator {
+  readonly client: Etcd3;
+  readonly log: EtcdLog;
+  role: Role = 'follower';
+  leader: LeaderRecord | null = null;
+  etcd_index = 0;
+  leader_changes = 0;
+  problem: { index: number; problem: string } | null = null;
+  members: Array<{ url: string; ok: boolean }>;
+  private fence: string | null = null;
+  private lease: Lease | null = null;
+  private lastKeepAlive_ms = 0;
+  private readonly lease_s: number;
+  private buffer: WalEntry[] = [];
+  private needRead = true;
+  private readRevision: string | null = null;
+  private watch: { cancel(): Promise<void> } | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private lastMemberPoll_ms = 0;
+  private lastLeaderRevision: string | null = null;
+  private url: string;
+
+  /** The engine refuses writes from here on, until this node wins an election. */
+  constructor(private readonly o: NodeOptions) {
+    o.engine.setReplicator(this);
+    this.url = o.url ?? '';
+    this.client = new Etcd3({ hosts: o.endpoints, dialTimeout: 2000 });
+    this.log = new EtcdLog(this.client, o.project);
+    this.lease_s = Math.max(2, Math.ceil(o.lease_ms / 1000));
+    this.members = o.endpoints.map((url) => ({ url, ok: false }));
+  }
+
+  get me(): LeaderInfo {
+    return { node_id: this.o.node_id, url: this.url };
+  }
+
+  get applied_index(): number {
+    return this.o.engine.current.index;
+  }
+
+  /** Starts the control loop; `url`: this node's URL if not given at construction. */
+  start(url?: string): void {
+    if (url !== undefined && this.url === '') this.url = url;
+    if (this.url === '') throw new Error('a cluster node needs its URL before it starts');
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.watch?.cancel().catch(() => {});
+    // A clean stop hands leadership over at once instead of after the lease.
+    if (this.role === 'leader' && this.fence) await this.log.resign(this.fence).catch(() => false);
+    await this.lease?.revoke().catch(() => {});
+    this.client.close();
+  }
+
+  private emit(e: NodeEvent): void {
+    try {
+      this.o.onEvent?.(e);
+    } catch {
+      // A faulty listener must not stop the node.
+    }
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.step();
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        this.emit({ event: 'etcd_error', error: (err as Error).message });
+        this.needRead = true;
+      }
+      this.pollMembers();
+      const pause = failures === 0 ? TICK_MS : Math.min(2000, 100 * 2 ** Math.min(failures, 5));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, pause);
+        const self = this;
+        function done(): void {
+          clearTimeout(t);
+          self.wake = null;
+          resolve();
+        }
+        this.wake = done;
+      });
+    }
+  }
+
+  private async step(): Promise<void> {
+    if (this.problem) return;
+    if (this.role === 'leader') {
+      if (!this.keepaliveFresh()) this.stepDown(`no lease keepalive for ${Date.now() - this.lastKeepAlive_ms} ms (lease ${this.lease_s} s)`);
+      return;
+    }
+    await this.catchUp();
+    if (this.problem) return;
+    if (this.watch === null && this.readRevision !== null) await this.startWatch(this.readRevision);
+    if (this.leader === null) await this.campaign();
+  }
+
+  private keepaliveFresh(): boolean {
+    return Date.now() - this.lastKeepAlive_ms <= this.lease_s * 1000;
+  }
+
+  // ── follower ────────────────────────────────────────────────────────────────────────
+
+  /** Applies watched records if they continue HEAD, else (or when told to) reads from etcd. */
+  private async catchUp(): Promise<void> {
+    await this.o.engine.settled();
+    this.applyBuffered();
+    if (!this.needRead || this.problem) return;
+    this.needRead = false;
+    let at: string | undefined;
+    for (let page = 0; page < CATCH_UP_PAGES_MAX; page += 1) {
+      const read = await this.log.readFrom(this.applied_index + 1, undefined, at);
+      at = read.revision;
+      const fresh = read.entries.filter((e) => e.index > this.applied_index);
+      if (fresh.length > 0 && (fresh[0] as WalEntry).index !== this.applied_index + 1) {
+        this.diverge(this.applied_index + 1, `etcd no longer holds record ${this.applied_index + 1} (its WAL starts at ${(fresh[0] as WalEntry).index}): restore this node from a peer's snapshot (docs/cluster.md)`);
+        return;
+      }
+      if (fresh.length > 0) this.apply(fresh);
+      if (this.problem || !read.more) break;
+    }
+    this.readRevision = at ?? null;
+    this.etcd_index = Math.max(this.etcd_index, this.applied_index);
+    this.noteLeader(await this.log.leader());
+  }
+
+  private applyBuffered(): void {
+    if (this.buffer.length === 0) return;
+    const entries = this.buffer;
+    this.buffer = [];
+    const fresh = entries.filter((e) => e.index > this.applied_index);
+    if (fresh.length === 0) return;
+    if ((fresh[0] as WalEntry).index !== this.applied_index + 1) {
+      this.needRead = true;
+      return;
+    }
+    let n = 1;
+    while (n < fresh.length && (fresh[n] as WalEntry).index === (fresh[n - 1] as WalEntry).index + 1) n += 1;
+    this.apply(fresh.slice(0, n));
+    if (n < fresh.length) this.needRead = true;
+  }
+
+  private apply(entries: WalEntry[]): void {
+    const out = this.o.engine.applyReplicated(entries);
+    if (out.problem) this.diverge(out.problem.index, out.problem.problem);
+  }
+
+  private diverge(index: number, problem: string): void {
+    this.problem = { index, problem };
+    this.emit({ event: 'diverged', index, problem });
+  }
+
+  private async startWatch(readRevision: string): Promise<void> {
+    const from = String(BigInt(readRevision) + 1n);
+    this.watch = await this.log.watchFrom(from, {
+      wal: (e) => {
+        this.etcd_index = Math.max(this.etcd_index, e.index);
+        if (this.role === 'leader') return;
+        if (this.buffer.length >= BUFFER_MAX) {
+          this.buffer = [];
+          this.needRead = true;
+        } else {
+          this.buffer.push(e);
+        }
+        this.poke();
+      },
+      leader: (record) => {
+        this.noteLeader(record);
+        if (record === null || record.create_revision !== this.fence) {
+          if (this.role === 'leader') this.stepDown('the leader key was deleted or replaced');
+        }
+        this.poke();
+      },
+      reconnected: () => {
+        this.needRead = true;
+        this.poke();
+      },
+      error: () => {
+        // Cancelled by etcd (compacted start revision): read again, then watch from there.
+        const w = this.watch;
+        this.watch = null;
+        void w?.cancel().catch(() => {});
+        this.needRead = true;
+        this.poke();
+      },
+    });
+  }
+
+  private noteLeader(record: LeaderRecord | null): void {
+    this.leader = record;
+    const revision = record?.create_revision ?? null;
+    if (revision !== null && revision !== this.lastLeaderRevision) {
+      this.lastLeaderRevision = revision;
+      this.leader_changes += 1;
+      this.emit({ event: 'leader_seen', leader: record?.info ?? null, revision });
+    }
+  }
+
+  // ── candidate ───────────────────────────────────────────────────────────────────────
+
+  private async campaign(): Promise<void> {
+    const bounds = await this.log.bounds();
+    this.etcd_index = Math.max(this.etcd_index, bounds.last);
+    // Only a node holding every record etcd has may lead: the winner continues at the next index.
+    if (this.applied_index < bounds.last) {
+      this.needRead = true;
+      return;
+    }
+    this.role = 'candidate';
+    const lease = this.client.lease(this.lease_s, { autoKeepAlive: true });
+    const asked_ms = Date.now();
+    let won: Awaited<ReturnType<EtcdLog['campaign']>>;
+    try {
+      const id = await lease.grant();
+      won = await this.log.campaign(id, this.me);
+    } catch (err) {
+      this.role = 'follower';
+      await lease.revoke().catch(() => {});
+      throw err;
+    }
+    if (!won.won) {
+      this.role = 'follower';
+      await lease.revoke().catch(() => {});
+      this.noteLeader(won.leader);
+      return;
+    }
+    this.lease = lease;
+    this.fence = won.fence;
+    // Counted from before the grant: the lease cannot have started earlier than that.
+    this.lastKeepAlive_ms = asked_ms;
+    lease.on('keepaliveSucceeded', () => {
+      if (this.lease === lease) this.lastKeepAlive_ms = Date.now();
+    });
+    lease.on('lost', (err) => {
+      if (this.lease === lease) this.stepDown(`lease lost: ${(err as Error).message}`);
+    });
+    // Re-read the head under the new key: anything a predecessor committed is applied first.
+    this.needRead = true;
+    await this.catchUp();
+    if (this.problem || this.fence !== won.fence) {
+      this.stepDown('could not take over the head');
+      return;
+    }
+    this.noteLeader({ info: this.me, create_revision: won.fence, lease: '' });
+    this.role = 'leader';
+    this.emit({ event: 'leader', node_id: this.o.node_id, fence: won.fence, index: this.applied_index });
+  }
+
+  private stepDown(reason: string): void {
+    if (this.role === 'follower') return;
+    const wasLeader = this.role === 'leader';
+    this.role = 'follower';
+    this.fence = null;
+    const lease = this.lease;
+    this.lease = null;
+    // Revoking deletes our leader key at once (if it still is ours), so the others need not wait out the lease.
+    void lease?.revoke().catch(() => {});
+    if (this.leader?.info?.node_id === this.o.node_id) this.leader = null;
+    this.needRead = true;
+    if (wasLeader) this.emit({ event: 'step_down', reason, index: this.applied_index });
+    this.poke();
+  }
+
+  // ── the engine's replicator ─────────────────────────────────────────────────────────
+
+  refusal(): Refusal | null {
+    if (this.role === 'leader' && this.fence !== null && this.keepaliveFresh() && !this.stopped) return null;
+    const l = this.leader?.info ?? null;
+    if (l && l.node_id !== this.o.node_id) {
+      return { status: 503, error: { code: 'not_writer', reason: `this node is a follower; the leader is ${l.node_id} at ${l.url}`, leader: l.url } };
+    }
+    return { status: 503, error: { code: 'no_leader', reason: 'no leader is elected right now; retry shortly' }, retry_after_s: 1 };
+  }
+
+  async replicate(records: WalRecord[], texts: string[], snapshots: StoredSnapshot[]): Promise<{ ok: true } | { ok: false; refusal: Refusal }> {
+    const fence = this.fence;
+    if (this.role !== 'leader' || fence === null) return { ok: false, refusal: this.refusal() ?? notWriter('this node stopped leading') };
+    const entries = records.map((r, i) => ({ index: r.index, text: texts[i] as string }));
+    const last = snapshots[snapshots.length - 1];
+    const extra = last ? this.log.snapshotOps(last.index, last.state_hash, null) : [];
+    const out = await this.log.append(entries, fence, extra);
+    if (out.kind === 'committed') {
+      this.etcd_index = Math.max(this.etcd_index, (entries[entries.length - 1] as WalEntry).index);
+      return { ok: true };
+    }
+    if (out.kind === 'fenced_out') {
+      this.stepDown(out.reason);
+      return { ok: false, refusal: this.refusal() ?? notWriter(out.reason) };
+    }
+    return {
+      ok: false,
+      refusal: { status: 503, error: { code: 'not_writer', reason: `the append could not be confirmed in etcd (${out.reason}); nothing was acknowledged: retry with the same idem_key` }, retry_after_s: 1 },
+    };
+  }
+
+  lost(reason: string): void {
+    this.stepDown(reason);
+  }
+
+  // ── health ──────────────────────────────────────────────────────────────────────────
+
+  consensus(): Consensus {
+    const c: Consensus = {
+      mode: 'etcd', node_id: this.o.node_id, role: this.role, leader: this.leader?.info ?? null,
+      leader_revision: this.leader?.create_revision ?? null, applied_index: this.applied_index,
+      etcd_index: Math.max(this.etcd_index, this.applied_index), members: this.members.map((m) => ({ ...m })),
+    };
+    if (this.problem) c.problem = this.problem;
+    return c;
+  }
+
+  private pollMembers(): void {
+    const now = Date.now();
+    if (now - this.lastMemberPoll_ms < MEMBER_POLL_MS) return;
+    this.lastMemberPoll_ms = now;
+    for (const m of this.members) {
+      fetch(`${m.url}/health`, { signal: AbortSignal.timeout(800) })
+        .then(async (res) => {
+          const body = (await res.json()) as { health?: string };
+          m.ok = res.status === 200 && body.health === 'true';
+        })
+        .catch(() => {
+          m.ok = false;
+        });
+    }
+  }
+}
+
+function notWriter(reason: string): Refusal {
+  return { status: 503, error: { code: 'not_writer', reason }, retry_after_s: 1 };
+}
