@@ -214,6 +214,14 @@ describe.skipIf(!etcdAvailable())('cluster on etcd under faults (3 etcd members,
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { code: string; leader: string } }).error).toMatchObject({ code: 'not_writer', leader: first.url });
     expect(refused.headers.get('location')).toBe(first.url);
+    const metricsOf = async (n: NodeSlot) => (await fetch(`${n.url}/metrics`)).text();
+    expect(await metricsOf(first)).toMatch(/^swoosh_is_leader 1$/m);
+    expect(await metricsOf(follower)).toMatch(/^swoosh_is_leader 0$/m);
+    expect(await metricsOf(follower)).toMatch(/^swoosh_leader_changes_total 1$/m);
+    const followerHealth = await getJson<{ walLag: number; consensus: Consensus }>(`${follower.url}/health`);
+    expect(followerHealth.consensus).toMatchObject({ mode: 'etcd', node_id: follower.id, role: 'follower', leader: { node_id: first.id, url: first.url } });
+    expect(followerHealth.consensus.members.map((m) => m.url)).toEqual(etcd.endpoints);
+    expect(followerHealth.walLag).toBe(followerHealth.consensus.etcd_index - followerHealth.consensus.applied_index);
 
     const boot = await bootOverHttp(first.url, sc);
     const stream = new Stream(sc, nodes);

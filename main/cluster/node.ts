@@ -60,6 +60,10 @@ const BUFFER_MAX = 10_000;
 const CATCH_UP_PAGES_MAX = 10_000;
 /** The control loop runs at least this often (self-fence check, missed events). */
 const TICK_MS = 200;
+/** A follower re-reads the leader key at least this often. */
+const LEADER_REREAD_MS = 1000;
+/** Each etcd call of a stop waits at most this long. */
+const STOP_STEP_MS = 1500;
 /** etcd member health is polled at most this often. */
 const MEMBER_POLL_MS = 1000;
 
@@ -85,6 +89,7 @@ export class ClusterNode implements Replicator {
   private loop: Promise<void> | null = null;
   private lastMemberPoll_ms = 0;
   private lastLeaderRevision: string | null = null;
+  private leaderRead_ms = 0;
   private url: string;
 
   /** The engine refuses writes from here on, until this node wins an election. */
@@ -116,10 +121,11 @@ export class ClusterNode implements Replicator {
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    await this.watch?.cancel().catch(() => {});
+    // Each bounded: a node must stop even when etcd is unreachable.
+    await bounded(this.watch?.cancel());
     // A clean stop hands leadership over at once instead of after the lease.
-    if (this.role === 'leader' && this.fence) await this.log.resign(this.fence).catch(() => false);
-    await this.lease?.revoke().catch(() => {});
+    if (this.role === 'leader' && this.fence) await bounded(this.log.resign(this.fence));
+    await bounded(this.lease?.revoke());
     this.client.close();
   }
 
@@ -170,6 +176,11 @@ export class ClusterNode implements Replicator {
     await this.catchUp();
     if (this.problem) return;
     if (this.watch === null && this.readRevision !== null) await this.startWatch(this.readRevision);
+    // The watch reports the leader key; this re-read only covers an event lost to a reconnect.
+    if (Date.now() - this.leaderRead_ms >= LEADER_REREAD_MS) {
+      this.leaderRead_ms = Date.now();
+      this.noteLeader(await this.log.leader());
+    }
     if (this.leader === null) await this.campaign();
   }
 
@@ -402,6 +413,14 @@ export class ClusterNode implements Replicator {
         });
     }
   }
+}
+
+/** Waits for `p` at most STOP_STEP_MS, ignoring its outcome. */
+async function bounded(p: Promise<unknown> | undefined): Promise<void> {
+  if (p === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, STOP_STEP_MS)))]);
+  clearTimeout(timer);
 }
 
 function notWriter(reason: string): Refusal {
