@@ -28,7 +28,7 @@ import { recordHashOf } from '../store/store';
 import { lastJsonLine, runSwoosh, startServe, writeGenesis, type ServeProcess } from '../testing/proc';
 import { bootOverHttp, getJson, postTransition, realClock } from '../testing/workload';
 import { until } from '../testing/until';
-import { EtcdCluster, etcdAvailable, freePort } from './etcd-harness';
+import { EtcdCluster, freePort } from './etcd-harness';
 import { EtcdLog } from './log';
 import type { Consensus } from './node';
 
@@ -150,7 +150,7 @@ class Stream {
   }
 }
 
-describe.skipIf(!etcdAvailable())('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
+describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
   const spec = loadMachine();
   let etcd: EtcdCluster;
   let dir: string;

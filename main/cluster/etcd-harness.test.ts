@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
-import { EtcdCluster, etcdAvailable } from './etcd-harness';
+import { EtcdCluster } from './etcd-harness';
 
-describe.skipIf(!etcdAvailable())('etcd harness', () => {
+describe('etcd harness', () => {
   let etcd: EtcdCluster;
   let client: Etcd3;
   beforeAll(async () => {

@@ -71,6 +71,8 @@ export class EtcdCluster {
   /** Starts a new cluster and waits until every member is healthy. */
   static async start(o: EtcdClusterOptions = {}): Promise<EtcdCluster> {
     const n = o.members ?? 3;
+    // No silent skip: the cluster tests are part of the suite, and CI installs etcd (.ci/run).
+    if (!etcdAvailable()) throw new Error(`etcd not found at ${ETCD_BIN}: install Debian's etcd-server (apt-get install etcd-server) or set SWOOSH_ETCD`);
     const cluster = new EtcdCluster(o);
     alive.add(cluster);
     try {

@@ -5,12 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { EtcdCluster, etcdAvailable, freePort } from './etcd-harness';
+import { EtcdCluster, freePort } from './etcd-harness';
 import { EtcdLog, LogError, walKeyIndex, type LeaderRecord, type WalEntry } from './log';
 
 const entry = (index: number, tag = 'a'): WalEntry => ({ index, text: JSON.stringify({ index, tag }) });
 
-describe.skipIf(!etcdAvailable())('fenced etcd log', () => {
+describe('fenced etcd log', () => {
   let etcd: EtcdCluster;
   let a: Etcd3;
   let b: Etcd3;

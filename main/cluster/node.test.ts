@@ -19,7 +19,7 @@ import { loadMachine } from '../machine';
 import { createMetrics } from '../observe/metrics';
 import { until } from '../testing/until';
 import { attachCluster, type ClusterHandle } from './attach';
-import { EtcdCluster, etcdAvailable } from './etcd-harness';
+import { EtcdCluster } from './etcd-harness';
 import { clusterSettings } from './flags';
 import { EtcdLog } from './log';
 
@@ -46,7 +46,7 @@ describe('serve flags for a cluster node', () => {
   });
 });
 
-describe.skipIf(!etcdAvailable())('cluster node (in-process, real etcd)', () => {
+describe('cluster node (in-process, real etcd)', () => {
   let etcd: EtcdCluster;
   let client: Etcd3;
   let dir: string;
