@@ -16,6 +16,8 @@ export interface ClusterSettings {
   /** The URL the other nodes and clients reach this node at; default: the listening URL. */
   advertise?: string;
   lease_ms: number;
+  /** Records kept in etcd behind each snapshot (default DEFAULT_KEEP_RECORDS; 0: never delete). */
+  keep_records?: number;
   /** Host names besides loopback that requests may name (the advertise URL's). */
   allowed_hosts?: string[];
 }
@@ -35,7 +37,8 @@ const LAG_REFRESH_MS = 500;
 export function attachCluster(host: Host, metrics: HostMetrics, s: ClusterSettings, onEvent: (e: NodeEvent) => void = () => {}): ClusterHandle {
   // From here on the engine refuses writes; the node lets them through while it leads.
   const node = new ClusterNode({
-    engine: host.engine, project: host.genesis.project, endpoints: s.endpoints, node_id: s.node_id, url: s.advertise, lease_ms: s.lease_ms, onEvent,
+    engine: host.engine, project: host.genesis.project, endpoints: s.endpoints, node_id: s.node_id, url: s.advertise, lease_ms: s.lease_ms,
+    keep_records: s.keep_records, onEvent,
   });
   let timer: NodeJS.Timeout | null = null;
   let counted = 0;

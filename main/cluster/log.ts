@@ -28,8 +28,8 @@ export interface LeaderInfo {
 
 /** etcd's request limit is 1.5 MiB; leave room for keys and gRPC framing. */
 export const BATCH_BYTES_MAX = 1_400_000;
-/** etcd's default limit is 128 operations per txn; two stay free for a snapshot pointer and a delete. */
-export const BATCH_RECORDS_MAX = 126;
+/** etcd's default limit is 128 operations per txn; three stay free for a snapshot pointer and two deletes. */
+export const BATCH_RECORDS_MAX = 125;
 /** A range read returns at most this many records (bounded memory per page). */
 export const READ_PAGE_MAX = 500;
 
@@ -267,6 +267,7 @@ export class EtcdLog {
     const ops: IRequestOp[] = [{ request_put: { key: Buffer.from(this.keys.snap(index)), value: Buffer.from(JSON.stringify({ index, state_hash })) } }];
     if (keep_from !== null && keep_from > 1) {
       ops.push({ request_delete_range: { key: Buffer.from(this.keys.wal(1)), range_end: Buffer.from(this.keys.wal(keep_from)) } });
+      ops.push({ request_delete_range: { key: Buffer.from(this.keys.snap(1)), range_end: Buffer.from(this.keys.snap(keep_from)) } });
     }
     return ops;
   }
@@ -301,7 +302,7 @@ export class EtcdLog {
 
 function checkBatch(entries: WalEntry[], extra: IRequestOp[]): void {
   if (entries.length === 0) throw new LogError('bad_value', 'an append needs at least one record');
-  if (entries.length + extra.length > BATCH_RECORDS_MAX + 2) throw new LogError('too_large', `${entries.length + extra.length} operations exceed etcd's 128`);
+  if (entries.length + extra.length > BATCH_RECORDS_MAX + 3) throw new LogError('too_large', `${entries.length + extra.length} operations exceed etcd's 128`);
   let bytes = 0;
   for (let i = 0; i < entries.length; i += 1) {
     const e = entries[i] as WalEntry;

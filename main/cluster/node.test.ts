@@ -18,10 +18,12 @@ import { Host } from '../host';
 import { loadMachine } from '../machine';
 import { createMetrics } from '../observe/metrics';
 import { until } from '../testing/until';
+import { ApiServer } from '../api/server';
 import { attachCluster, type ClusterHandle } from './attach';
 import { EtcdCluster } from './etcd-harness';
 import { clusterSettings } from './flags';
 import { EtcdLog } from './log';
+import type { NodeEvent } from './node';
 
 const spec = loadMachine();
 
@@ -50,7 +52,7 @@ describe('cluster node (in-process, real etcd)', () => {
   let etcd: EtcdCluster;
   let client: Etcd3;
   let dir: string;
-  const open: Array<{ host: Host; cluster: ClusterHandle }> = [];
+  const open: Array<{ host: Host; cluster: ClusterHandle; api?: ApiServer }> = [];
 
   beforeAll(async () => {
     etcd = await EtcdCluster.start({ members: 3 });
@@ -68,17 +70,30 @@ describe('cluster node (in-process, real etcd)', () => {
   afterEach(async () => {
     for (const o of open.splice(0)) {
       await o.cluster.stop();
+      await o.api?.close();
       o.host.close();
     }
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const node = (name: string, sc: Scenario): { host: Host; cluster: ClusterHandle } => {
+  const node = (name: string, sc: Scenario, onEvent?: (e: NodeEvent) => void): { host: Host; cluster: ClusterHandle } => {
     const host = Host.open({ db: join(dir, `${name}.db`), genesis: sc.genesis, verify_workers: 0 });
-    const cluster = attachCluster(host, createMetrics(host.engine), { endpoints: etcd.endpoints, node_id: name, lease_ms: 2000 });
+    const cluster = attachCluster(host, createMetrics(host.engine), { endpoints: etcd.endpoints, node_id: name, lease_ms: 2000 }, onEvent);
     cluster.start(`http://${name}.invalid`);
     open.push({ host, cluster });
     return { host, cluster };
+  };
+  /** A node with its HTTP API (peers fetch its snapshot). */
+  const servedNode = async (name: string, sc: Scenario, o: { keep_records?: number; snapshot_every?: number }): Promise<{ host: Host; cluster: ClusterHandle; url: string }> => {
+    const host = Host.open({ db: join(dir, `${name}.db`), genesis: sc.genesis, verify_workers: 0, snapshot_every: o.snapshot_every });
+    const metrics = createMetrics(host.engine);
+    const cluster = attachCluster(host, metrics, { endpoints: etcd.endpoints, node_id: name, lease_ms: 2000, keep_records: o.keep_records });
+    const api = new ApiServer({ host, metrics, health: () => cluster.health() });
+    const address = await api.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${address.port}`;
+    cluster.start(url);
+    open.push({ host, cluster, api });
+    return { host, cluster, url };
   };
 
   it('a leader whose fence is gone answers 503, never 202, and writes the batch nowhere', async () => {
@@ -146,5 +161,46 @@ describe('cluster node (in-process, real etcd)', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(f.cluster.node.role).toBe('follower');
     expect(await log.leader()).toBeNull();
+  });
+
+  it('the leader deletes keys a snapshot covers; a follower too far behind restores from its snapshot and catches up', async () => {
+    const sc = new Scenario(spec, { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
+    const proposals = recordSubmissions(sc);
+    sc.boot().ingest();
+    expect(proposals.length).toBeGreaterThanOrEqual(5);
+    const l = await servedNode('l', sc, { keep_records: 1, snapshot_every: 2 });
+    await until('l to lead', () => l.cluster.node.role === 'leader', 10_000);
+    for (const p of proposals) expect((await l.host.engine.submit(p)).status).toBe(202);
+    const n = proposals.length;
+    const log = new EtcdLog(client, sc.genesis.project);
+    const lastSnap = n - (n % 2);
+    expect(await log.bounds()).toMatchObject({ first: lastSnap, last: n });
+
+    // Its snapshot over HTTP, hash-checked by the follower.
+    const snap = (await (await fetch(`${l.url}/snapshot/latest`)).json()) as { index: number; state_hash: string };
+    expect(snap.index).toBe(lastSnap);
+
+    const restored: number[] = [];
+    const f = node('f', sc, (e) => {
+      if (e.event === 'restored') restored.push(e.index);
+    });
+    await until('f to reach the leader\'s head', () => f.host.head.index === n, 10_000, () => `f at ${f.host.head.index}, problem ${JSON.stringify(f.cluster.node.problem)}`);
+    expect(restored).toEqual([lastSnap]);
+    expect(f.host.head.hash).toBe(l.host.head.hash);
+    expect(f.host.store.recordText(1)).toBeNull();
+    expect(f.host.store.recordText(n)!.body).toBe(l.host.store.recordText(n)!.body);
+    expect(f.cluster.node.problem).toBeNull();
+    // Its copy recovers from the adopted snapshot on a restart (the history before it is the peers').
+    const entry = open.find((o) => o.host === f.host)!;
+    open.splice(open.indexOf(entry), 1);
+    await f.cluster.stop();
+    f.host.close();
+    const again = Host.open({ db: join(dir, 'f.db') });
+    try {
+      expect([again.head.index, again.head.hash]).toEqual([n, l.host.head.hash]);
+      expect(again.recovery.snapshot_index).toBeGreaterThanOrEqual(lastSnap);
+    } finally {
+      again.close();
+    }
   });
 });

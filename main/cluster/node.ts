@@ -17,7 +17,8 @@
 import { Etcd3, type Lease } from 'etcd3';
 import type { WalRecord } from '../../core/types';
 import type { Engine, Refusal, Replicator } from '../engine/engine';
-import type { StoredSnapshot } from '../store/store';
+import { hashStateNative } from '../engine/hashing';
+import { recordBodyText, type StoredSnapshot } from '../store/store';
 import { EtcdLog, type LeaderInfo, type LeaderRecord, type WalEntry } from './log';
 
 export type Role = 'follower' | 'candidate' | 'leader';
@@ -32,14 +33,25 @@ export interface NodeOptions {
   url?: string;
   /** Leader lease, ms (etcd grants whole seconds: rounded up, at least 2 s). */
   lease_ms: number;
+  /**
+   * Records kept in etcd behind each snapshot; older keys are deleted in the leader's
+   * fenced txn and etcd is compacted (a follower further behind restores from a peer's
+   * snapshot). 0: never delete.
+   */
+  keep_records?: number;
   onEvent?: (e: NodeEvent) => void;
 }
+
+/** Default of keep_records: well past what a restarting follower lags by. */
+export const DEFAULT_KEEP_RECORDS = 10_000;
 
 export type NodeEvent =
   | { event: 'leader'; node_id: string; fence: string; index: number }
   | { event: 'step_down'; reason: string; index: number }
   | { event: 'leader_seen'; leader: LeaderInfo | null; revision: string | null }
   | { event: 'diverged'; index: number; problem: string }
+  | { event: 'restored'; index: number; from: string }
+  | { event: 'behind'; index: number; etcd_first: number; problem: string }
   | { event: 'etcd_error'; error: string };
 
 export interface Consensus {
@@ -202,8 +214,13 @@ export class ClusterNode implements Replicator {
       at = read.revision;
       const fresh = read.entries.filter((e) => e.index > this.applied_index);
       if (fresh.length > 0 && (fresh[0] as WalEntry).index !== this.applied_index + 1) {
-        this.diverge(this.applied_index + 1, `etcd no longer holds record ${this.applied_index + 1} (its WAL starts at ${(fresh[0] as WalEntry).index}): restore this node from a peer's snapshot (docs/cluster.md)`);
-        return;
+        // etcd deleted what this node still needs: restart from a peer's snapshot, then read on.
+        if (!(await this.restoreFromPeer((fresh[0] as WalEntry).index))) {
+          this.needRead = true;
+          return;
+        }
+        at = undefined;
+        continue;
       }
       if (fresh.length > 0) this.apply(fresh);
       if (this.problem || !read.more) break;
@@ -211,6 +228,33 @@ export class ClusterNode implements Replicator {
     this.readRevision = at ?? null;
     this.etcd_index = Math.max(this.etcd_index, this.applied_index);
     this.noteLeader(await this.log.leader());
+  }
+
+  /**
+   * The leader's newest snapshot, if it reaches etcd's first record: its state hash is
+   * recomputed here, and the record it was taken at must match it. True once adopted.
+   */
+  private async restoreFromPeer(etcd_first: number): Promise<boolean> {
+    const from = this.leader?.info?.url;
+    const behind = (problem: string): false => {
+      this.emit({ event: 'behind', index: this.applied_index, etcd_first, problem });
+      return false;
+    };
+    if (!from || this.leader?.info?.node_id === this.o.node_id) return behind('no leader to restore from');
+    try {
+      const snap = await getJson<StoredSnapshot>(`${from}/snapshot/latest`);
+      if (snap.index + 1 < etcd_first || snap.index <= this.applied_index) return behind(`the leader's snapshot ${snap.index} does not reach etcd's first record ${etcd_first}`);
+      if (hashStateNative(snap.state) !== snap.state_hash) return behind(`the leader's snapshot ${snap.index} does not hash to ${snap.state_hash}`);
+      const page = await getJson<{ records: WalRecord[] }>(`${from}/wal?from=${snap.index}&limit=1`);
+      const record = page.records[0];
+      if (!record || record.index !== snap.index) return behind(`the leader has no record ${snap.index}`);
+      await this.o.engine.settled();
+      this.o.engine.adoptSnapshot({ index: snap.index, hlc: snap.hlc, state: snap.state, state_hash: snap.state_hash, record_hash: snap.record_hash }, recordBodyText(record));
+      this.emit({ event: 'restored', index: snap.index, from });
+      return true;
+    } catch (err) {
+      return behind((err as Error).message);
+    }
   }
 
   private applyBuffered(): void {
@@ -366,10 +410,15 @@ export class ClusterNode implements Replicator {
     if (this.role !== 'leader' || fence === null) return { ok: false, refusal: this.refusal() ?? notWriter('this node stopped leading') };
     const entries = records.map((r, i) => ({ index: r.index, text: texts[i] as string }));
     const last = snapshots[snapshots.length - 1];
-    const extra = last ? this.log.snapshotOps(last.index, last.state_hash, null) : [];
+    const keep = this.o.keep_records ?? DEFAULT_KEEP_RECORDS;
+    // Delete only what this snapshot covers, and keep `keep` records behind it.
+    const keep_from = last && keep > 0 ? Math.min(last.index, last.index + 1 - keep) : null;
+    const extra = last ? this.log.snapshotOps(last.index, last.state_hash, keep_from) : [];
     const out = await this.log.append(entries, fence, extra);
     if (out.kind === 'committed') {
       this.etcd_index = Math.max(this.etcd_index, (entries[entries.length - 1] as WalEntry).index);
+      // The deleted keys' history goes too; a watcher older than this revision re-reads.
+      if (keep_from !== null && keep_from > 1) void this.log.compact(out.revision).catch(() => {});
       return { ok: true };
     }
     if (out.kind === 'fenced_out') {
@@ -421,6 +470,13 @@ async function bounded(p: Promise<unknown> | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, STOP_STEP_MS)))]);
   clearTimeout(timer);
+}
+
+/** GET a peer's JSON (bounded in time; a non-200 is an error). */
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.json()) as T;
 }
 
 function notWriter(reason: string): Refusal {

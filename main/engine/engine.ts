@@ -74,8 +74,8 @@ export interface Refusal {
   retry_after_s?: number;
 }
 
-/** Replicated batches stay within etcd's request limits: 128 operations (2 kept free), 1.5 MiB. */
-const REPLICATED_BATCH_MAX = 126;
+/** Replicated batches stay within etcd's request limits: 128 operations (3 kept free), 1.5 MiB. */
+const REPLICATED_BATCH_MAX = 125;
 const REPLICATED_BATCH_BYTES_MAX = 1_300_000;
 /** Bytes a record adds to its proposal's text (hashes, guard outcomes, evidence), counted generously. */
 const RECORD_OVERHEAD_BYTES = 4096;
@@ -373,6 +373,26 @@ export class Engine {
     for (let i = 0; i < batch.length; i += 1) batch[i]!.resolve(answers[i]!.result);
     if (this.listeners.size > 0) for (const a of answers) for (const e of a.events) this.emit(e);
     return true;
+  }
+
+  /**
+   * A follower too far behind (etcd no longer holds the records after its HEAD) restarts
+   * from a peer's snapshot: the snapshot and the record it was taken at are stored, and
+   * HEAD moves there. The caller has checked the state hash and that the record matches
+   * the snapshot; the next replicated record must link onto both (applyReplicated checks).
+   */
+  adoptSnapshot(snap: StoredSnapshot, text: string): void {
+    const record_hash = recordHashOf(text);
+    const record = { ...(JSON.parse(text) as Omit<WalRecord, 'record_hash'>), record_hash };
+    if (snap.index <= this.head.index) throw new Error(`snapshot ${snap.index} is not past HEAD ${this.head.index}`);
+    if (record.index !== snap.index || record_hash !== snap.record_hash || record.state_post_hash !== snap.state_hash) {
+      throw new Error(`record ${record.index} does not match snapshot ${snap.index}`);
+    }
+    this.opts.store.commit({ records: [record], encoded: [{ body: text, proposal_hash: proposalHashOf(record.proposal) }], rejections: [], snapshots: [snap] });
+    const now_ms = Math.max(this.opts.clock.now_ms(), 0);
+    this.head = { state: snap.state, hash: snap.state_hash, index: snap.index, record_hash, server_hlc: hlcReceive(this.head.server_hlc, parseHlc(record.hlc) as Hlc, now_ms) };
+    this.lastSnapshotHlc = snap.hlc;
+    this.emit({ type: 'snapshot', index: snap.index, hlc: snap.hlc });
   }
 
   /**
