@@ -234,7 +234,9 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     };
 
     await progress('warm-up', 20);
-    // 1 and 2: kill -9 of the leader, twice; each time writes must resume elsewhere.
+    // 1 and 2: kill -9 of the leader, twice; each time writes must resume elsewhere. The
+    // killed node restarts on its database while the stream goes on, and catches up.
+    const restarts: Array<Promise<void>> = [];
     for (const fault of ['kill -9 leader (1)', 'kill -9 leader (2)']) {
       const leader = await waitLeader();
       const t0 = Date.now();
@@ -242,9 +244,10 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
       leader.proc = null;
       await until(`writes on a new leader after ${fault}`, () => stream.firstAckAfter(t0, leader.url) !== null, 15_000);
       failovers.push({ fault, ms: stream.firstAckAfter(t0, leader.url)!.at_ms - t0 });
-      await startNode(leader);
+      restarts.push(startNode(leader));
       await progress(`after ${fault}`, 10);
     }
+    await Promise.all(restarts);
 
     // 3: SIGSTOP of the leader past its lease; proposals reach it while it is paused.
     const zombie = await waitLeader();

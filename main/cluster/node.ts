@@ -72,6 +72,8 @@ const BUFFER_MAX = 10_000;
 const CATCH_UP_PAGES_MAX = 10_000;
 /** The control loop runs at least this often (self-fence check, missed events). */
 const TICK_MS = 200;
+/** Keepalive send times remembered while their answers are outstanding. */
+const KEEPALIVES_IN_FLIGHT_MAX = 16;
 /** A follower re-reads the leader key at least this often. */
 const LEADER_REREAD_MS = 1000;
 /** Each etcd call of a stop waits at most this long. */
@@ -361,8 +363,20 @@ export class ClusterNode implements Replicator {
     this.fence = won.fence;
     // Counted from before the grant: the lease cannot have started earlier than that.
     this.lastKeepAlive_ms = asked_ms;
+    // A keepalive extends the lease from when etcd got it, which is after it was sent: credit
+    // the send time, never the arrival (an answer read after a pause is old news).
+    const fired_ms: number[] = [];
+    lease.on('keepaliveFired', () => {
+      if (fired_ms.length >= KEEPALIVES_IN_FLIGHT_MAX) fired_ms.shift();
+      fired_ms.push(Date.now());
+    });
+    // A new keepalive stream: answers to sends on the old one will never come.
+    lease.on('keepaliveEstablished', () => {
+      fired_ms.length = 0;
+    });
     lease.on('keepaliveSucceeded', () => {
-      if (this.lease === lease) this.lastKeepAlive_ms = Date.now();
+      const sent = fired_ms.shift();
+      if (this.lease === lease && sent !== undefined) this.lastKeepAlive_ms = Math.max(this.lastKeepAlive_ms, sent);
     });
     lease.on('lost', (err) => {
       if (this.lease === lease) this.stepDown(`lease lost: ${(err as Error).message}`);
