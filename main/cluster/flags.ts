@@ -2,7 +2,7 @@
 // checked here, before any database opens, so a typo is one clear line, not a node that
 // half-joins a cluster.
 
-import { UsageError } from '../cli';
+import { UsageError } from '../commands/args';
 import type { ClusterSettings } from './attach';
 
 export const DEFAULT_LEASE_MS = 3000;
@@ -29,8 +29,10 @@ function httpUrl(raw: string, flag: string): URL {
   return u;
 }
 
+export type ClusterFlagSettings = ClusterSettings & { allowed_hosts: string[] };
+
 /** The cluster settings, or undefined without --etcd (then the other cluster flags are refused). */
-export function clusterSettings(f: ClusterFlags): (ClusterSettings & { allowed_hosts: string[] }) | undefined {
+export function clusterSettings(f: ClusterFlags): ClusterFlagSettings | undefined {
   if (f.etcd === undefined) {
     if (f.node_id !== undefined || f.advertise !== undefined || f.lease_ms !== undefined) {
       throw new UsageError('--node-id, --advertise and --lease-ms are for a cluster node: add --etcd URL[,URL…]');

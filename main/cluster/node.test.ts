@@ -13,7 +13,7 @@ import { Etcd3 } from 'etcd3';
 import { canonicalize } from '../../core/canonical';
 import { recordSubmissions, Scenario } from '../../core/testing/scenario';
 import type { Proposal } from '../../core/types';
-import { UsageError } from '../cli';
+import { UsageError } from '../commands/args';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
 import { createMetrics } from '../observe/metrics';

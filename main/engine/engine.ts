@@ -74,6 +74,16 @@ export interface Refusal {
   retry_after_s?: number;
 }
 
+/**
+ * A cluster node before its control loop runs (main/app/server.ts `writes_closed`): every
+ * write is refused, so nothing reaches SQLite alone between listening and joining.
+ */
+export const WRITES_CLOSED: Replicator = {
+  refusal: () => ({ status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 }),
+  replicate: async () => ({ ok: false, refusal: { status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 } }),
+  lost: () => {},
+};
+
 /** Replicated batches stay within etcd's request limits: 128 operations (3 kept free), 1.5 MiB. */
 const REPLICATED_BATCH_MAX = 125;
 const REPLICATED_BATCH_BYTES_MAX = 1_300_000;
