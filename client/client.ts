@@ -447,9 +447,10 @@ export class SwooshClient {
         continue;
       }
       if ((code === 'no_leader' || code === 'not_writer') && mayWait()) {
-        // Backoff from 100 ms, doubling, never past the server's Retry-After (an election takes about a lease).
+        // Backoff 100, 200, 400 ms, never past the server's Retry-After: an election ends
+        // at an unknown moment within about a lease, and a short poll finds the winner soon.
         waits += 1;
-        await this.sleep(Math.min(100 * 2 ** Math.min(waits - 1, 4), retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), 1000) || 1000));
+        await this.sleep(Math.min(100 * 2 ** Math.min(waits - 1, 2), retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), 1000) || 1000));
         continue;
       }
       return outcomeOf(a, proposal, attempts);

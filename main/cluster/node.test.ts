@@ -170,6 +170,8 @@ describe('cluster node (in-process, real etcd)', () => {
     expect(proposals.length).toBeGreaterThanOrEqual(5);
     const l = await servedNode('l', sc, { keep_records: 1, snapshot_every: 2 });
     await until('l to lead', () => l.cluster.node.role === 'leader', 10_000);
+    const none = await fetch(`${l.url}/snapshot/latest`);
+    expect([none.status, ((await none.json()) as { error: { code: string } }).error.code]).toEqual([404, 'not_found']);
     for (const p of proposals) expect((await l.host.engine.submit(p)).status).toBe(202);
     const n = proposals.length;
     const log = new EtcdLog(client, sc.genesis.project);
