@@ -104,6 +104,7 @@ export class ClusterNode implements Replicator {
   private lastMemberPoll_ms = 0;
   private lastLeaderRevision: string | null = null;
   private leaderRead_ms = 0;
+  private poked = false;
   private url: string;
 
   /** The engine refuses writes from here on, until this node wins an election. */
@@ -151,8 +152,10 @@ export class ClusterNode implements Replicator {
     }
   }
 
+  /** Runs the next step now: at once if the loop is waiting, else right after the current step. */
   private poke(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.poked = true;
   }
 
   private async run(): Promise<void> {
@@ -168,6 +171,11 @@ export class ClusterNode implements Replicator {
       }
       this.pollMembers();
       const pause = failures === 0 ? TICK_MS : Math.min(2000, 100 * 2 ** Math.min(failures, 5));
+      // An event that came during the step (the leader key gone, records) is handled now.
+      if (this.poked && failures === 0) {
+        this.poked = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, pause);
         const self = this;
