@@ -59,6 +59,15 @@ export interface SwooshClientOptions {
   retry_after_max_ms?: number;
   /** Extra request headers (e.g. an auth token in front of the API). */
   headers?: Record<string, string>;
+  /**
+   * Cluster on etcd: the other nodes' URLs. A proposal answered 503 not_writer is re-sent
+   * to the leader the answer names, 503 no_leader is retried after Retry-After, and an
+   * unreachable node is replaced by the next one; always the same signed proposal (same
+   * idem_key), so a retry can never apply it twice. Bounded by `leader_wait_ms_max`.
+   */
+  nodes?: readonly string[];
+  /** How long a proposal may wait for a reachable leader in total (default 15 s). */
+  leader_wait_ms_max?: number;
 }
 
 export interface ProposeOptions {
@@ -221,9 +230,14 @@ export class SwooshClient {
   private readonly retryAfterMax: number;
   private readonly shared: SharedClientState;
   private readonly options: SwooshClientOptions;
+  /** Where requests go: `url`, or the cluster node last found to lead (or to answer). */
+  private base: string;
+  private readonly nodes: string[];
 
   constructor(opts: SwooshClientOptions, shared?: SharedClientState) {
     this.url = opts.url.replace(/\/+$/, '');
+    this.base = this.url;
+    this.nodes = [this.url, ...(opts.nodes ?? []).map((n) => n.replace(/\/+$/, ''))].filter((n, i, all) => all.indexOf(n) === i);
     this.signer = opts.signer ?? null;
     const f = opts.fetch ?? globalThis.fetch;
     // Bound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
@@ -402,23 +416,50 @@ export class SwooshClient {
     }
   }
 
-  /** Sends an already signed proposal as is (429 Retry-After honoured, bounded). */
+  /** Sends an already signed proposal as is (429 Retry-After honoured, a cluster's leader followed; bounded). */
   async submit(proposal: Proposal): Promise<ProposeResult> {
     let attempts = 0;
+    let overloaded = 0;
+    let waits = 0;
+    const cluster = this.nodes.length > 1;
+    const deadline_ms = this.shared.clock.now_ms() + (this.options.leader_wait_ms_max ?? 15_000);
+    const mayWait = (): boolean => cluster && this.shared.clock.now_ms() < deadline_ms;
     for (;;) {
       attempts += 1;
       let a: HttpAnswer;
       try {
         a = await this.request('POST', '/transition', JSON.stringify(proposal));
       } catch (err) {
-        return { ok: false, status: 0, code: 'network', reason: (err as Error).message, proposal, attempts };
+        if (!mayWait()) return { ok: false, status: 0, code: 'network', reason: (err as Error).message, proposal, attempts };
+        this.base = this.nodes[(this.nodes.indexOf(this.base) + 1) % this.nodes.length] as string;
+        await this.sleep(100);
+        continue;
       }
-      if (a.status === 429 && attempts <= this.overloadedMax) {
+      if (a.status === 429 && overloaded < this.overloadedMax) {
+        overloaded += 1;
         await this.sleep(retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), this.retryAfterMax));
+        continue;
+      }
+      const code = a.status === 503 ? errorFields(a.body)?.code : undefined;
+      const leader = code === 'not_writer' ? errorFields(a.body)?.leader : undefined;
+      if (typeof leader === 'string' && leader.replace(/\/+$/, '') !== this.base && mayWait()) {
+        this.base = leader.replace(/\/+$/, '');
+        continue;
+      }
+      if ((code === 'no_leader' || code === 'not_writer') && mayWait()) {
+        // Backoff 100, 200, 400 ms, never past the server's Retry-After: an election ends
+        // at an unknown moment within about a lease, and a short poll finds the winner soon.
+        waits += 1;
+        await this.sleep(Math.min(100 * 2 ** Math.min(waits - 1, 2), retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), 1000) || 1000));
         continue;
       }
       return outcomeOf(a, proposal, attempts);
     }
+  }
+
+  /** The node requests go to now (the cluster leader once one answered). */
+  get currentUrl(): string {
+    return this.base;
   }
 
   // -------------------------------------------------------------------------
@@ -463,9 +504,9 @@ export class SwooshClient {
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await this.fetcher(`${this.url}${path}`, { method, headers, body, signal });
+      return await this.fetcher(`${this.base}${path}`, { method, headers, body, signal });
     } catch (err) {
-      throw new SwooshNetworkError(`${method} ${this.url}${path}: ${describeFetchError(err)}`);
+      throw new SwooshNetworkError(`${method} ${this.base}${path}: ${describeFetchError(err)}`);
     }
   }
 
@@ -475,7 +516,7 @@ export class SwooshClient {
     try {
       text = await res.text();
     } catch (err) {
-      throw new SwooshNetworkError(`${method} ${this.url}${path}: body lost: ${describeFetchError(err)}`);
+      throw new SwooshNetworkError(`${method} ${this.base}${path}: body lost: ${describeFetchError(err)}`);
     }
     return { status: res.status, headers: res.headers, body: parseMaybeJson(text) };
   }
@@ -489,6 +530,14 @@ function hostPath(name: HostCallName, payload: Record<string, unknown>): string 
 function describeFetchError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+type ErrorBody = { code?: unknown; reason?: unknown; guard?: unknown; reasons?: unknown; head_hash?: unknown; writer?: unknown; leader?: unknown };
+
+function errorFields(body: unknown): ErrorBody | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const e = (body as { error?: unknown }).error;
+  return typeof e === 'object' && e !== null ? (e as ErrorBody) : null;
 }
 
 function errorOf(method: string, path: string, a: HttpAnswer): SwooshError {

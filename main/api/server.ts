@@ -126,6 +126,7 @@ export class ApiServer {
       { method: 'GET', pattern: /^\/decisions\/(\d{1,15})$/, handler: (q, s, u, p) => this.getDecision(s, Number(p[0])) },
       { method: 'GET', pattern: /^\/rejections$/, handler: (q, s, u) => this.getRejections(s, u) },
       { method: 'GET', pattern: /^\/events$/, handler: (q, s, u) => this.getEvents(q, s, u) },
+      { method: 'GET', pattern: /^\/snapshot\/latest$/, handler: (q, s) => this.getLatestSnapshot(s) },
       { method: 'GET', pattern: /^\/openapi\.json$/, handler: (q, s) => sendJson(s, 200, openApiDocument()) },
     ];
     // Slow or stalled headers are found within a second and cut at headersTimeout.
@@ -248,7 +249,20 @@ export class ApiServer {
     }
     const headers: Record<string, string> = {};
     if (result.retry_after_s !== undefined) headers['retry-after'] = String(result.retry_after_s);
+    // A cluster follower names the leader (docs/cluster.md): clients follow the Location.
+    if (result.error.leader !== undefined) headers.location = result.error.leader;
     sendJson(res, result.status, { error: result.error }, headers);
+  }
+
+  /** The newest stored snapshot that checks (a lagging cluster node restores from it; it re-checks the hash). */
+  private getLatestSnapshot(res: ServerResponse): void {
+    for (const c of this.opts.host.store.snapshotsAtOrBefore(this.opts.host.head.index)) {
+      if (c.snapshot === null) continue;
+      const s = c.snapshot;
+      sendJson(res, 200, { index: s.index, hlc: s.hlc, state_hash: s.state_hash, record_hash: s.record_hash, state: s.state });
+      return;
+    }
+    sendError(res, 404, 'not_found', 'no snapshot is stored yet');
   }
 
   private getState(res: ServerResponse, url: URL): void {

@@ -1,14 +1,12 @@
-// The seam for a cluster (several nodes, the WAL replicated through etcd; see
-// docs/ and the host's single-writer rule). Not built yet: another change adds
-//
-//   export async function attachCluster(running: Running, settings: ClusterSettings): Promise<ClusterAttachment>
-//
-// here, in the same shape as attachDemo and attachProviders: it takes the running
-// server, adopts itself (`running.adopt`) so it is stopped before the host, may report
-// on /health (`running.setHealth`), and fails with an AppError code of its own. The
-// serve command calls it after openServer, beside attachProviders, when cluster flags
-// are given. Only the types are declared now, so the callers' shape is fixed.
+// A cluster node (docs/cluster.md): several nodes, the WAL replicated through etcd, one
+// writer at a time. Same shape as attachDemo and attachProviders: it takes the running
+// server, adopts itself (`running.adopt`) so it is stopped — and resigns leadership —
+// before the host, and adds the `consensus` block to /health. The server must have been
+// opened with `writes_closed` (and the advertised host in `allowed_hosts`), so that no
+// write reaches SQLite alone between listening and joining.
 
+import { attachCluster as attachNode } from '../cluster/attach';
+import { createLogger } from '../observe/log';
 import type { Attachment, Running } from './server';
 
 /** What a cluster attachment needs; the etcd endpoints and this node's identity. */
@@ -17,6 +15,12 @@ export interface ClusterSettings {
   endpoints: string[];
   /** This node's name in the leader election. */
   node_id: string;
+  /** The URL other nodes and clients reach this node at; default: the listening URL. */
+  advertise?: string;
+  /** Leader lease, ms. */
+  lease_ms: number;
+  /** Records kept in etcd behind each snapshot (default 10 000; 0: never delete). */
+  keep_records?: number;
 }
 
 export interface ClusterAttachment extends Attachment {
@@ -25,3 +29,12 @@ export interface ClusterAttachment extends Attachment {
 }
 
 export type AttachCluster = (running: Running, settings: ClusterSettings) => Promise<ClusterAttachment>;
+
+export const attachCluster: AttachCluster = async (running, settings) => {
+  const log = createLogger();
+  const handle = attachNode(running.host, running.metrics, settings, (e) => log.info(e, `cluster: ${e.event}`));
+  const before = running.healthSource();
+  running.setHealth(() => ({ ...before?.(), ...handle.health() }));
+  handle.start(running.url);
+  return running.adopt({ stop: () => handle.stop(), isLeader: () => handle.node.role === 'leader' });
+};

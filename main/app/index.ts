@@ -6,7 +6,7 @@
 //   attachDemo(running, settings)           simulators + demo bots (swoosh serve --sim, start)
 //   openProvidersVault / attachProviders    real CHORUS services from the providers config and vault
 //   openDemoHost(settings)                  openServer on the demo genesis + attachDemo
-//   AttachCluster (cluster.ts)              the seam for an etcd-backed cluster, not built yet
+//   attachCluster(running, settings)        a node of a cluster on etcd (docs/cluster.md)
 //
 // Failures are AppError {code, reason} (errors.ts), or the tagged errors of the parts
 // (HostError, StoreError, VaultError…), which callers map to their own messages.
@@ -16,4 +16,4 @@ export { ATTACHMENTS_MAX, openServer, type Attachment, type HealthSource, type R
 export { attachDemo, defaultDataDir, moveAside, openDemoHost, type DemoAttachment, type DemoHost, type DemoHostSettings, type DemoSettings, type SimulatorUrls } from './demo';
 export { attachProviders, openProvidersVault, providersHealth, type ProvidersAttachment } from './providers';
 export { electronBindingPath, findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type ElectronProbe, type PreparedSqlite } from './electron-launch';
-export type { AttachCluster, ClusterAttachment, ClusterSettings } from './cluster';
+export { attachCluster, type AttachCluster, type ClusterAttachment, type ClusterSettings } from './cluster';

@@ -8,7 +8,8 @@ import { ApiServer } from '../api/server';
 import { consoleStatic } from '../api/console-static';
 import { Host } from '../host';
 import { createLogger, logEngine } from '../observe/log';
-import { createMetrics } from '../observe/metrics';
+import { createMetrics, type HostMetrics } from '../observe/metrics';
+import { WRITES_CLOSED } from '../engine/engine';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
 import { AppError } from './errors';
 
@@ -28,6 +29,10 @@ export interface ServerSettings {
   health?: HealthSource;
   /** Serve the operator console (dist/console) beside the API. */
   console?: boolean;
+  /** A cluster node: writes are refused (503 no_leader) from the first request until attachCluster takes over. */
+  writes_closed?: boolean;
+  /** Host names besides loopback that requests may name (a cluster node's advertised URL). */
+  allowed_hosts?: readonly string[];
 }
 
 export type HealthSource = () => Record<string, unknown>;
@@ -41,12 +46,16 @@ export interface Running {
   host: Host;
   api: ApiServer;
   url: string;
+  /** The host's Prometheus registry and gauges (an attachment may add its own). */
+  metrics: HostMetrics;
   /** Stops the attachments (newest first), then the API, tracing and the host. Once. */
   stop(): Promise<void>;
   /** Registers an attachment to stop before the server; returns it. */
   adopt<T extends Attachment>(attachment: T): T;
   /** Where GET /health's extra facts come from from now on. */
   setHealth(source: HealthSource): void;
+  /** The current source of GET /health's extra facts (to extend rather than replace it). */
+  healthSource(): HealthSource | undefined;
 }
 
 /** Demo + providers + cluster with room to spare; a bound, not a tuning knob. */
@@ -60,8 +69,9 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
   const unlog = logEngine(host.engine, log);
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
+  if (s.writes_closed) host.engine.setReplicator(WRITES_CLOSED);
   let health = s.health;
-  const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined });
+  const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined, allowed_hosts: s.allowed_hosts });
   let address;
   try {
     address = await api.listen(s.port, s.host);
@@ -83,7 +93,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     host.close();
   };
   return {
-    host, api, url,
+    host, api, url, metrics,
     stop: () => (stopping ??= stopAll()),
     adopt: (attachment) => {
       if (attachments.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} attachments`);
@@ -93,5 +103,6 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     setHealth: (source) => {
       health = source;
     },
+    healthSource: () => health,
   };
 }

@@ -11,6 +11,8 @@ import { processPassphraseSource } from '../keys/unlock';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
 import { openServer, type Running } from '../app/server';
+import { attachCluster } from '../app/cluster';
+import { clusterSettings, type ClusterFlagSettings } from '../cluster/flags';
 import { nonNegativeInt, parse, portOf, positiveInt, readJsonFile, UsageError } from './args';
 
 const SERVE_OPTIONS = {
@@ -43,6 +45,11 @@ const SERVE_OPTIONS = {
   council: { type: 'string' },
   'agent-key': { type: 'string' },
   'operator-key': { type: 'string', multiple: true },
+  // A node of a cluster on etcd (docs/cluster.md).
+  etcd: { type: 'string' },
+  'node-id': { type: 'string' },
+  advertise: { type: 'string' },
+  'lease-ms': { type: 'string' },
 } as const;
 
 type ServeValues = ReturnType<typeof parse<typeof SERVE_OPTIONS>>;
@@ -93,6 +100,7 @@ interface ServePlan {
   period_ms: number;
   auto_release_after_ms: number | null;
   real: ProvidersConfig | null;
+  cluster: ClusterFlagSettings | undefined;
 }
 
 /** Every flag checked before anything opens. */
@@ -104,7 +112,9 @@ function planOf(v: ServeValues): ServePlan {
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
   const auto_release_s = nonNegativeInt(v['auto-release-s'], '--auto-release-s');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
-  return { db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v) };
+  return { db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
+    cluster: clusterSettings({ etcd: v.etcd, node_id: v['node-id'], advertise: v.advertise, lease_ms: v['lease-ms'] }),
+  };
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -116,6 +126,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     running = await openServer({
       db: plan.db, genesis: plan.genesis, host: v.host, port: portOf(v.port), durability: v.durability as 'FULL' | 'NORMAL',
       snapshot_every: plan.snapshot_every, trace: v.trace as TraceExporterKind, check_invariants: v['check-invariants'], console: v.console,
+      writes_closed: plan.cluster !== undefined, allowed_hosts: plan.cluster?.allowed_hosts,
     });
     const real = plan.real;
     if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
@@ -125,7 +136,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (plan.real) printProviders(plan.real);
   if (v.sim) await orStop(running, () => startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }));
-  // A cluster (main/app/cluster.ts, not built yet) attaches here the same way, from its own flags.
+  const cluster = plan.cluster;
+  if (cluster) await orStop(running, () => attachCluster(running, cluster));
   process.stdout.write(`swoosh: serving ${plan.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
 }

@@ -26,7 +26,8 @@ import { utf8 } from '../../core/canonical';
 import { canonicalPart, hashStateNative } from './hashing';
 import { encodeProposal, recordText, type EncodedProposal } from './encode';
 import type { VerifyItem, VerifyPool } from './verify-pool';
-import { recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
+import { proposalHashOf, recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
+import { CorruptionError, replayRows } from './replay';
 
 export interface EngineHead extends Head {
   index: number;
@@ -54,6 +55,47 @@ export interface EngineOptions {
   verify_pool?: VerifyPool | null;
 }
 
+/**
+ * Cluster mode (main/cluster): every judged batch is replicated (one fenced etcd
+ * transaction) before its SQLite commit, and a node that is not the leader refuses writes.
+ */
+export interface Replicator {
+  /** null: this node may write now; otherwise the answer for every proposal (503 not_writer / no_leader). */
+  refusal(): Refusal | null;
+  /** Resolves once the records are committed in the replicated log, or with the refusal if they are not. */
+  replicate(records: WalRecord[], texts: string[], snapshots: StoredSnapshot[]): Promise<{ ok: true } | { ok: false; refusal: Refusal }>;
+  /** The records are replicated but this node could not store them: it must stop writing and re-sync. */
+  lost(reason: string): void;
+}
+
+export interface Refusal {
+  status: 503;
+  error: ApiError;
+  retry_after_s?: number;
+}
+
+/**
+ * A cluster node before its control loop runs (main/app/server.ts `writes_closed`): every
+ * write is refused, so nothing reaches SQLite alone between listening and joining.
+ */
+export const WRITES_CLOSED: Replicator = {
+  refusal: () => ({ status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 }),
+  replicate: async () => ({ ok: false, refusal: { status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 } }),
+  lost: () => {},
+};
+
+/** Replicated batches stay within etcd's request limits: 128 operations (3 kept free), 1.5 MiB. */
+const REPLICATED_BATCH_MAX = 125;
+const REPLICATED_BATCH_BYTES_MAX = 1_300_000;
+/** Bytes a record adds to its proposal's text (hashes, guard outcomes, evidence), counted generously. */
+const RECORD_OVERHEAD_BYTES = 4096;
+
+/** A record replicated from the leader, as the log holds it: its index and stored text. */
+export interface ReplicatedRow {
+  index: number;
+  text: string;
+}
+
 /** At most this many signatures per message to a verify worker (keeps the pipeline moving). */
 const VERIFY_CHUNK_MAX = 64;
 
@@ -70,6 +112,8 @@ export interface ApiError {
   guard?: string;
   reasons?: string[];
   head_hash?: Hash;
+  /** not_writer: the leader's URL (also sent as the Location header). */
+  leader?: string;
 }
 
 export type SubmitResult =
@@ -122,6 +166,10 @@ export class Engine {
   private flushScheduled = false;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private stopped = false;
+  /** Cluster mode only (setReplicator); null: the single writer of one machine. */
+  private replicator: Replicator | null = null;
+  /** The batch being replicated (cluster mode); the next one waits for it. */
+  private inflight: Promise<void> | null = null;
   lastSnapshotHlc: string | null = null;
 
   constructor(private readonly opts: EngineOptions) {
@@ -151,9 +199,21 @@ export class Engine {
     }
   }
 
+  /** Turns cluster mode on (main/cluster/node.ts). Set once, before the API takes proposals. */
+  setReplicator(r: Replicator | null): void {
+    this.replicator = r;
+  }
+
+  /** Resolves once no batch is being replicated (a node waits for it before applying as a follower). */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 1000 && this.inflight !== null; i += 1) await this.inflight;
+  }
+
   /** Queues a parsed JSON body; resolves after the batch holding it is durable. */
   submit(raw: unknown): Promise<SubmitResult> {
     if (this.stopped) return Promise.resolve({ status: 503, error: { code: 'shutting_down', reason: 'the orchestrator is stopping' } });
+    const refusal = this.replicator?.refusal() ?? null;
+    if (refusal) return Promise.resolve(refusal);
     if (this.queue.length >= this.opts.queue_max) {
       return Promise.resolve({
         status: 429,
@@ -233,36 +293,166 @@ export class Engine {
   private drain(): void {
     if (this.stopped) return;
     this.draining = true;
+    let replicating = false;
     try {
       while (this.queue.length > 0) {
         // The longest ready prefix: order is never changed, and a proposal still being
         // verified holds back those behind it (its answer schedules the next drain).
-        let n = 0;
-        while (n < this.queue.length && n < this.opts.batch_max && !(this.queue[n] as Pending).verifying) n += 1;
+        const n = this.readyPrefix();
         if (n === 0) return;
-        this.runBatch(this.queue.splice(0, n));
+        const batch = this.queue.splice(0, n);
+        if (this.replicator) {
+          // Asynchronous from here: `draining` stays set until this batch is answered.
+          replicating = true;
+          this.inflight = this.runReplicated(batch, this.replicator).finally(() => {
+            this.inflight = null;
+            this.draining = false;
+            if (this.queue.length > 0) this.scheduleDrain();
+          });
+          return;
+        }
+        this.runBatch(batch);
       }
     } finally {
-      this.draining = false;
+      if (!replicating) this.draining = false;
     }
   }
 
-  private runBatch(batch: Pending[]): void {
-    const start = this.head;
-    const work = new BatchWork(this.opts, start);
+  /** How many queued proposals the next batch takes (fewer in cluster mode: etcd's request limits). */
+  private readyPrefix(): number {
+    const max = this.replicator ? Math.min(this.opts.batch_max, REPLICATED_BATCH_MAX) : this.opts.batch_max;
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < max) {
+      const p = this.queue[n] as Pending;
+      if (p.verifying) break;
+      if (this.replicator) {
+        bytes += (p.prepared.ok ? p.prepared.encoded.text.length : 0) + RECORD_OVERHEAD_BYTES;
+        if (n > 0 && bytes > REPLICATED_BATCH_BYTES_MAX) break;
+      }
+      n += 1;
+    }
+    return n;
+  }
+
+  /**
+   * Cluster mode: judge, replicate (etcd), then commit to SQLite, then answer. A 202 thus
+   * names a record that is both in the replicated log and in this node's store. A batch
+   * the log refuses (fenced out, unconfirmed) is answered with the refusal and leaves
+   * nothing behind: HEAD stays where it was.
+   */
+  private async runReplicated(batch: Pending[], r: Replicator): Promise<void> {
+    const refusal = r.refusal();
+    if (refusal) {
+      for (const p of batch) p.resolve(refusal);
+      return;
+    }
+    const work = new BatchWork(this.opts, this.head);
     const answers = batch.map((p) => work.judgeContained(p));
+    if (work.records.length > 0) {
+      let out: Awaited<ReturnType<Replicator['replicate']>>;
+      try {
+        out = await r.replicate(work.records, work.encoded.map((e) => e.body), work.snapshots);
+      } catch (err) {
+        out = { ok: false, refusal: { status: 503, error: { code: 'not_writer', reason: `replication failed: ${(err as Error).message}` }, retry_after_s: 1 } };
+      }
+      if (this.stopped) {
+        for (const p of batch) p.resolve({ status: 503, error: { code: 'shutting_down', reason: 'the orchestrator stopped while this batch was being replicated; retry with the same idem_key' } });
+        return;
+      }
+      if (!out.ok) {
+        for (const p of batch) p.resolve(out.refusal);
+        return;
+      }
+    }
+    if (!this.commitAndAnswer(batch, work, answers)) r.lost('the SQLite commit failed after the records were replicated');
+  }
+
+  /** The SQLite half of a batch: commit, advance HEAD, answer, publish. False if the commit failed. */
+  private commitAndAnswer(batch: Pending[], work: BatchWork, answers: Judged[]): boolean {
     try {
       this.opts.store.commit({ records: work.records, encoded: work.encoded, rejections: work.rejections, snapshots: work.snapshots });
     } catch (err) {
-      // Nothing of this batch is durable: HEAD stays where it was and every caller is told.
+      // Nothing of this batch is durable here: HEAD stays where it was and every caller is told.
       const error: ApiError = { code: 'store_failed', reason: `the WAL could not be written: ${(err as Error).message}` };
       for (const p of batch) p.resolve({ status: 500, error });
-      return;
+      return false;
     }
     this.head = work.head;
     if (work.snapshots.length > 0) this.lastSnapshotHlc = work.snapshots[work.snapshots.length - 1]!.hlc;
     for (let i = 0; i < batch.length; i += 1) batch[i]!.resolve(answers[i]!.result);
     if (this.listeners.size > 0) for (const a of answers) for (const e of a.events) this.emit(e);
+    return true;
+  }
+
+  /**
+   * A follower too far behind (etcd no longer holds the records after its HEAD) restarts
+   * from a peer's snapshot: the snapshot and the record it was taken at are stored, and
+   * HEAD moves there. The caller has checked the state hash and that the record matches
+   * the snapshot; the next replicated record must link onto both (applyReplicated checks).
+   */
+  adoptSnapshot(snap: StoredSnapshot, text: string): void {
+    const record_hash = recordHashOf(text);
+    const record = { ...(JSON.parse(text) as Omit<WalRecord, 'record_hash'>), record_hash };
+    if (snap.index <= this.head.index) throw new Error(`snapshot ${snap.index} is not past HEAD ${this.head.index}`);
+    if (record.index !== snap.index || record_hash !== snap.record_hash || record.state_post_hash !== snap.state_hash) {
+      throw new Error(`record ${record.index} does not match snapshot ${snap.index}`);
+    }
+    this.opts.store.commit({ records: [record], encoded: [{ body: text, proposal_hash: proposalHashOf(record.proposal) }], rejections: [], snapshots: [snap] });
+    const now_ms = Math.max(this.opts.clock.now_ms(), 0);
+    this.head = { state: snap.state, hash: snap.state_hash, index: snap.index, record_hash, server_hlc: hlcReceive(this.head.server_hlc, parseHlc(record.hlc) as Hlc, now_ms) };
+    this.lastSnapshotHlc = snap.hlc;
+    this.emit({ type: 'snapshot', index: snap.index, hlc: snap.hlc });
+  }
+
+  /**
+   * A follower's only write path: records the leader replicated, applied through the same
+   * replay as recovery (record hash, link, pre-state, the reducer reproducing the
+   * post-state and the body, every signature), stored with the leader's exact text,
+   * snapshotted by the same rule as the writer. Stops at the first record that does not
+   * check and names it; nothing past it is applied.
+   */
+  applyReplicated(rows: ReplicatedRow[]): { applied: number; problem: { index: number; problem: string } | null } {
+    const records: WalRecord[] = [];
+    const encoded: RecordEncoding[] = [];
+    const snapshots: StoredSnapshot[] = [];
+    const events: EngineEvent[] = [];
+    let head = this.head;
+    let problem: { index: number; problem: string } | null = null;
+    for (const row of rows) {
+      const record_hash = recordHashOf(row.text);
+      let next;
+      try {
+        next = replayRows(head, [{ index: row.index, body: row.text, record_hash }], { spec: this.opts.spec, verifier: this.opts.verifier, strict: true });
+      } catch (err) {
+        if (!(err instanceof CorruptionError)) throw err;
+        problem = { index: err.index, problem: err.problem };
+        break;
+      }
+      const record = { ...(JSON.parse(row.text) as Omit<WalRecord, 'record_hash'>), record_hash };
+      const now_ms = Math.max(this.opts.clock.now_ms(), 0);
+      head = { ...next, server_hlc: hlcReceive(head.server_hlc, parseHlc(record.hlc) as Hlc, now_ms) };
+      records.push(record);
+      encoded.push({ body: row.text, proposal_hash: proposalHashOf(record.proposal) });
+      if (row.index % this.opts.snapshot_every === 0 || this.opts.spec.transitions[record.transition]?.snapshot) {
+        snapshots.push({ index: row.index, hlc: record.hlc, state: next.state, state_hash: next.hash, record_hash });
+        events.push({ type: 'snapshot', index: row.index, hlc: record.hlc });
+      }
+      events.push(acceptedEvent(record, next.state, 0, null, this.opts.project));
+    }
+    if (records.length > 0) {
+      this.opts.store.commit({ records, encoded, rejections: [], snapshots });
+      this.head = head;
+      if (snapshots.length > 0) this.lastSnapshotHlc = snapshots[snapshots.length - 1]!.hlc;
+      if (this.listeners.size > 0) for (const e of events) this.emit(e);
+    }
+    return { applied: records.length, problem };
+  }
+
+  private runBatch(batch: Pending[]): void {
+    const work = new BatchWork(this.opts, this.head);
+    const answers = batch.map((p) => work.judgeContained(p));
+    this.commitAndAnswer(batch, work, answers);
   }
 }
 

@@ -61,6 +61,8 @@ export interface ServeOptions {
   durability?: 'FULL' | 'NORMAL';
   snapshot_every?: number;
   env?: NodeJS.ProcessEnv;
+  /** Further `serve` flags (e.g. a cluster node's --etcd, --node-id). */
+  args?: string[];
   /** Give up waiting for the "serving" line after this long (the child is killed). */
   ready_timeout_ms?: number;
 }
@@ -92,6 +94,7 @@ export function serveArgs(o: ServeOptions): string[] {
   if (o.genesis) args.push('--genesis', o.genesis);
   if (o.durability) args.push('--durability', o.durability);
   if (o.snapshot_every !== undefined) args.push('--snapshot-every', String(o.snapshot_every));
+  if (o.args) args.push(...o.args);
   return args;
 }
 
