@@ -295,9 +295,10 @@ export class ApiServer {
   private getHealth(res: ServerResponse): void {
     const host = this.opts.host;
     const extra = this.opts.health?.() ?? {};
-    const status = (extra.status as string | undefined) ?? 'ok';
+    const failing = host.engine.storeFailure;
+    // Commits failing (disk full, I/O errors) outrank every other fact: nothing can be accepted.
+    const status = failing !== null ? 'failing' : ((extra.status as string | undefined) ?? 'ok');
     const body = {
-      status,
       consensus: { role: 'writer', mode: 'single-writer', nodes: 1 },
       lastSnapshotHLC: host.engine.lastSnapshotHlc,
       walLag: 0,
@@ -305,8 +306,10 @@ export class ApiServer {
       hash: host.head.hash,
       hlc: host.head.state.hlc_last,
       queue: host.engine.queueDepth,
+      ...(failing !== null ? { store: { ok: false, error: failing.reason, since_ms: failing.since_ms, failures: failing.failures } } : {}),
       recovery: host.recovery,
       ...extra,
+      status,
     };
     sendJson(res, status === 'ok' || status === 'degraded' ? 200 : 503, body);
   }

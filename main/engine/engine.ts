@@ -127,7 +127,9 @@ export type EngineEvent =
   | { type: 'violation'; index: number; violations: Violation[] }
   | { type: 'snapshot'; index: number; hlc: string | null }
   /** The judge failed on one proposal (a bug, never the caller's fault); the writer went on. */
-  | { type: 'internal'; transition: string | null; idem_key: string | null; reason: string };
+  | { type: 'internal'; transition: string | null; idem_key: string | null; reason: string }
+  /** A batch could not be committed (disk full, I/O error); every proposal in it was answered 500. */
+  | { type: 'store_failed'; reason: string };
 
 type Prepared =
   | { ok: true; proposal: Proposal; encoded: EncodedProposal }
@@ -171,6 +173,8 @@ export class Engine {
   /** The batch being replicated (cluster mode); the next one waits for it. */
   private inflight: Promise<void> | null = null;
   lastSnapshotHlc: string | null = null;
+  /** Set by a failed commit, cleared by the next one that succeeds. */
+  storeFailure: { reason: string; since_ms: number; failures: number } | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     this.head = opts.head;
@@ -374,10 +378,15 @@ export class Engine {
       this.opts.store.commit({ records: work.records, encoded: work.encoded, rejections: work.rejections, snapshots: work.snapshots });
     } catch (err) {
       // Nothing of this batch is durable here: HEAD stays where it was and every caller is told.
-      const error: ApiError = { code: 'store_failed', reason: `the WAL could not be written: ${(err as Error).message}` };
+      const reason = `the WAL could not be written: ${(err as Error).message}`;
+      const error: ApiError = { code: 'store_failed', reason };
       for (const p of batch) p.resolve({ status: 500, error });
+      // Until a commit succeeds again, /health says so (503): a full disk is not "ok".
+      this.storeFailure = { reason, since_ms: this.storeFailure?.since_ms ?? this.opts.clock.now_ms(), failures: (this.storeFailure?.failures ?? 0) + 1 };
+      this.emit({ type: 'store_failed', reason });
       return false;
     }
+    this.storeFailure = null;
     this.head = work.head;
     if (work.snapshots.length > 0) this.lastSnapshotHlc = work.snapshots[work.snapshots.length - 1]!.hlc;
     for (let i = 0; i < batch.length; i += 1) batch[i]!.resolve(answers[i]!.result);

@@ -32,6 +32,8 @@ export function logEngine(engine: Engine, log: Logger): () => void {
       // A stale hash is the normal optimistic-concurrency retry path, not a warning.
       const level = j.code === 'stale_state_hash' ? 'info' : 'warn';
       log[level]({ event: 'transition_rejected', status: e.status, code: j.code, guard: j.guard, transition: j.transition, signer: j.signer, idem_key: j.idem_key, hlc: j.hlc, reason: j.reason }, `${j.transition ?? 'proposal'} rejected: ${j.code}`);
+    } else if (e.type === 'store_failed') {
+      log.error({ event: 'store_failed', reason: e.reason }, 'a commit failed; /health reports failing until one succeeds');
     } else if (e.type === 'internal') {
       log.error({ event: 'internal_error', transition: e.transition, idem_key: e.idem_key, reason: e.reason }, `internal error judging ${e.transition ?? 'a proposal'}; the writer continues`);
     } else if (e.type === 'violation') {

@@ -32,6 +32,7 @@ export function createMetrics(engine: Engine): HostMetrics {
   const walLag = new Gauge({ name: 'swoosh_wal_lag_records', help: 'Records this node is behind the writer (0 on the writer)', registers: [registry] });
   const rejected = new Counter({ name: 'swoosh_rejection_total', help: 'Rejected proposals by code', labelNames: ['code'], registers: [registry] });
   const internal = new Counter({ name: 'swoosh_internal_errors_total', help: 'Proposals the judge failed on (a bug; answered 500 internal, the writer continued)', registers: [registry] });
+  const storeFailures = new Counter({ name: 'swoosh_store_failures_total', help: 'Batches whose SQLite commit failed (disk full, I/O error); their proposals were answered 500', registers: [registry] });
   const queue = new Gauge({ name: 'swoosh_queue_depth', help: 'Proposals waiting for the writer', registers: [registry], collect() { this.set(engine.queueDepth); } });
   void queue;
   walLag.set(0);
@@ -51,6 +52,8 @@ export function createMetrics(engine: Engine): HostMetrics {
       retries.inc({ transition: e.transition });
     } else if (e.type === 'internal') {
       internal.inc();
+    } else if (e.type === 'store_failed') {
+      storeFailures.inc();
     }
   });
   return { registry, walLag, recoveryTime };
