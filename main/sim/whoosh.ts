@@ -159,7 +159,7 @@ export function applyWhooshEvent(p: WhooshProject, e: WhooshEvent): void {
       i.phase = 'READY';
       i.builds = [...i.builds, { version: d.version as string, content_hash: d.content_hash as string }].slice(-BUILDS_MAX);
       break;
-    case 'index_rolled_back': i.rollbacks += 1; i.phase = 'VALIDATE'; break;
+    case 'index_rolled_back': i.rollbacks += 1; i.content_hash = null; i.version = null; i.phase = 'VALIDATE'; break;
     case 'plan_locked': x.plan_hash = d.plan_hash as string; x.task = d.task as string; x.phase = 'WORK'; break;
     case 'review_opened': x.reviews += 1; x.task = d.task as string; x.phase = 'REVIEW'; break;
     case 'artifact_submitted': x.submissions += 1; x.last_artifact_hash = d.artifact_hash as string; x.task = d.task as string; x.phase = 'REVERB'; break;
