@@ -56,7 +56,7 @@ export async function startShim(s: ShimSettings): Promise<RunningShim> {
   const link = new SwooshLink(s.swoosh, s.signer, systemClock, gated);
   let modes = s.modes;
   if (!modes) {
-    const fromState = new StateModeSource(link);
+    const fromState = new StateModeSource(link, systemClock);
     await fromState.start();
     modes = fromState;
   }

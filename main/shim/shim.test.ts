@@ -307,6 +307,17 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     expect(health.body).toMatchObject({ status: 'ok', modes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false });
   });
 
+  it('SWOOSH unreachable: routed calls answer 503 with the last known modes, reads still pass through, the outbox keeps the call', async () => {
+    const w = await world({ mode: 'state' });
+    await w.swoosh.stop();
+    const r = await call(w, 'POST', `${P}/ingestion/sources`, { sources: ['a'] }, { 'idempotency-key': 'down-1' });
+    expect(r.status).toBe(503);
+    expect((r.body.error as { code: string }).code).toBe('swoosh_unavailable');
+    expect(w.whoosh.mutations.size).toBe(0);
+    expect((await call(w, 'GET', `${P}/council`)).status).toBe(200);
+    expect((await call(w, 'GET', '/health')).body).toMatchObject({ modes: { ingestion: 'swoosh' }, mirror_pending: 1 });
+  });
+
   it('X-HLC is honoured: the proposal orders after the caller\'s clock', async () => {
     const w = await world({ mode: 'state' });
     const hlc = `${new Date(Date.now() - 50).toISOString().replace('Z', '+00:00')}#7`;

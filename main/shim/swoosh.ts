@@ -17,6 +17,10 @@ export const LEADER_HOPS_MAX = 3;
 export const OVERLOADED_WAITS_MAX = 3;
 export const RETRY_AFTER_MS_MAX = 2_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** A routed request's fresh read of the modes gives up after this and uses the last known state. */
+export const MODE_READ_TIMEOUT_MS = 2_000;
+/** After a failed fresh read, the last known state serves for this long before trying again. */
+export const MODE_RETRY_MS = 1_000;
 
 export interface MigrationView {
   routes: Record<Region, Mode>;
@@ -97,8 +101,8 @@ export class SwooshLink {
   }
 
   /** GET /state from the first node that answers. */
-  async state(): Promise<StateRead> {
-    return (await this.readAny('/state')) as StateRead;
+  async state(timeout_ms = REQUEST_TIMEOUT_MS): Promise<StateRead> {
+    return (await this.readAny('/state', timeout_ms)) as StateRead;
   }
 
   async stateAt(index: number): Promise<StateRead> {
@@ -171,11 +175,11 @@ export class SwooshLink {
     }
   }
 
-  private async readAny(path: string): Promise<unknown> {
+  private async readAny(path: string, timeout_ms = REQUEST_TIMEOUT_MS): Promise<unknown> {
     let last = '';
     for (const url of this.urls) {
       try {
-        const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeout_ms) });
         if (res.status === 200) return (await res.json()) as unknown;
         last = `${url}${path}: HTTP ${res.status}`;
       } catch (err) {
@@ -196,8 +200,9 @@ export class StateModeSource implements ModeSource {
   private connected = false;
   private readonly abort = new AbortController();
   private refreshing: Promise<void> | null = null;
+  private retryAt_ms = 0;
 
-  constructor(private readonly link: SwooshLink) {}
+  constructor(private readonly link: SwooshLink, private readonly clock: Clock) {}
 
   /** First read, then the event stream in the background. */
   async start(): Promise<void> {
@@ -206,10 +211,15 @@ export class StateModeSource implements ModeSource {
   }
 
   async modeOf(region: Region): Promise<Mode | null> {
-    try {
-      this.last = await this.link.state();
-    } catch {
-      // fall back to what the event stream last told us
+    // While SWOOSH is failing, legacy traffic must not wait on it request after request:
+    // the state the event stream last gave is used until the next retry is due.
+    if (this.clock.now_ms() >= this.retryAt_ms) {
+      try {
+        this.last = await this.link.state(MODE_READ_TIMEOUT_MS);
+        this.retryAt_ms = 0;
+      } catch {
+        this.retryAt_ms = this.clock.now_ms() + MODE_RETRY_MS;
+      }
     }
     return this.last ? effectiveMode(migrationOf(this.last.state), region) : null;
   }
