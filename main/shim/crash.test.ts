@@ -148,7 +148,7 @@ async function crashRun(mode: 'shadow' | 'swoosh', args: (swoosh: string, db: st
     await until('the outbox to drain', async () => {
       const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { mirror_pending: number };
       return h.mirror_pending === 0;
-    }, 10_000);
+    }, 20_000);
     const wal = (await agent.wal(1, 1000)).records.map((r) => r.idem_key).filter((k) => k.startsWith('whoosh-shim:'));
     expect(wal).toEqual(keys);
     expect((await agent.state()).state.ingestion).toMatchObject({ phase: 'VALIDATE', rollbacks: REQUESTS / 2 });
@@ -164,7 +164,7 @@ describe('shim kill -9 and restart mid-workload', () => {
     await crashRun('shadow', (swoosh, db, port) => [
       '--import', 'tsx', CHILD, JSON.stringify({ map: MAP, legacy: whoosh.url, swoosh: [swoosh], db, port, mode: 'shadow', key_name: 'agent-1' }),
     ]);
-  }, 60_000);
+  }, 120_000);
 
   it('swoosh mode (the real `swoosh shim` command): no proposal lost or applied twice', async () => {
     const key = join(dir, 'agent.key');
@@ -172,5 +172,5 @@ describe('shim kill -9 and restart mid-workload', () => {
     await crashRun('swoosh', (swoosh, db, port) => [
       SWOOSH_BIN, 'shim', '--map', MAP, '--legacy', whoosh.url, '--swoosh', swoosh, '--key', key, '--db', db, '--port', String(port), '--compare-interval-ms', '0',
     ]);
-  }, 60_000);
+  }, 120_000);
 });

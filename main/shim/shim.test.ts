@@ -95,7 +95,7 @@ async function post(w: World, path: string, body: unknown): Promise<Reply> {
 }
 
 async function settled(w: World): Promise<void> {
-  await until('the shim to settle its mirrors', async () => ((await call(w, 'GET', '/health')).body.mirror_pending as number) === 0, 5000);
+  await until('the shim to settle its mirrors', async () => ((await call(w, 'GET', '/health')).body.mirror_pending as number) === 0, 15_000);
 }
 
 async function divergences(w: World): Promise<Divergence[]> {
@@ -144,7 +144,7 @@ describe('shim, shadow mode', () => {
     const keys = await shimKeys(w);
     expect(keys).toHaveLength(7);
     expect(new Set(keys).size).toBe(7);
-    await until('the timer to compare the execution region', async () => (await metric(w, 'swoosh_shadow_compared_total', 'execution')) > 0, 3000);
+    await until('the timer to compare the execution region', async () => (await metric(w, 'swoosh_shadow_compared_total', 'execution')) > 0, 10_000);
     expect(await metric(w, 'swoosh_shadow_compared_total', 'council')).toBeGreaterThan(0);
     expect(await metric(w, 'swoosh_shadow_compared_total', 'ingestion')).toBeGreaterThan(0);
     expect(await divergences(w)).toEqual([]);
@@ -179,7 +179,7 @@ describe('shim, shadow mode', () => {
     await w.whoosh.server.setKnobs({ duplicate_delivery: true });
     await post(w, '/ingestion/rollback', { reason: 'once' });
     await settled(w);
-    await until('a divergence', async () => (await divergences(w)).length > 0, 3000);
+    await until('a divergence', async () => (await divergences(w)).length > 0, 10_000);
     expect(await divergences(w)).toEqual([expect.objectContaining({ region: 'ingestion', route: 'ingestion.rollback', legacy: 2, swoosh: 1 })]);
   });
 
@@ -193,7 +193,7 @@ describe('shim, shadow mode', () => {
     expect(await divergences(w)).toEqual([]);
     w.whoosh.server.setKnobs({ restart_reorder: true });
     w.whoosh.restart();
-    await until('the timer to see the reordered state', async () => (await divergences(w)).some((x) => x.detail.includes('/version')), 3000);
+    await until('the timer to see the reordered state', async () => (await divergences(w)).some((x) => x.detail.includes('/version')), 10_000);
     const d = await divergences(w);
     expect(d.find((x) => x.detail.includes('/version'))).toMatchObject({ region: 'ingestion', route: 'timer', legacy: 'v1', swoosh: 'v2' });
     const count = d.length;
