@@ -1,8 +1,7 @@
 // The shim end to end on loopback: a real SWOOSH host (in-process, its real HTTP API), the
 // WHOOSH simulator, and the shim between them, driven over HTTP like a legacy caller.
-// Until SWOOSH's state carries `migration`, legacy/shadow routing comes from a fixed
-// ModeSource (the seam); swoosh mode is read from the real state (no `migration`: every
-// region "swoosh").
+// Routing is read from SWOOSH's state (genesis `migration.routes`, Migration_* proposals);
+// two tests that flip modes between requests use a fixed ModeSource (the seam).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -13,7 +12,6 @@ import { SwooshClient } from '../../client/client';
 import { H } from '../../core/hash';
 import { fakeHash, licenseToken, makeCast, makeGenesis, mcpReport, quorumInputs } from '../../core/testing/kit';
 import type { Genesis, JsonObject } from '../../core/types';
-import { loadMachine } from '../machine';
 import { openServer, type Running } from '../app/server';
 import { whooshSim, type WhooshKnobs, type WhooshSim } from '../sim/whoosh';
 import { until } from '../testing/until';
@@ -51,11 +49,17 @@ afterEach(async () => {
 const view = (mode: Mode, bypass = false): MigrationView => ({ routes: { council: mode, ingestion: mode, execution: mode }, bypass, bypass_reason: bypass ? 'test' : null });
 
 /** A booted SWOOSH (licensed, regions at their first state), WHOOSH, and a shim in front. */
-async function world(o: { mode: Mode | 'state'; knobs?: Partial<WhooshKnobs>; compare_interval_ms?: number; period_ms?: number; routes?: Record<string, Mode> }): Promise<World> {
+/**
+ * `mode` sets every region through genesis `migration.routes`, read back from SWOOSH's
+ * state; `fixed` puts a FixedModeSource in front instead, for tests that flip modes
+ * faster than operator proposals would.
+ */
+async function world(o: { mode: Mode | 'state'; fixed?: boolean; knobs?: Partial<WhooshKnobs>; compare_interval_ms?: number; period_ms?: number; routes?: Record<string, Mode> }): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-shim-'));
   const base = makeGenesis(cast, { period_ms: o.period_ms ?? 1000 });
+  const routes = o.routes ?? (o.mode === 'state' || o.fixed ? undefined : view(o.mode).routes);
   // Genesis `migration.routes`: a project migrating from WHOOSH (absent: born on SWOOSH).
-  const genesis = (o.routes ? { ...base, migration: { routes: o.routes } } : base) as Genesis;
+  const genesis = (routes ? { ...base, migration: { routes } } : base) as Genesis;
   const swoosh = await openServer({ db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true });
   const agent = new SwooshClient({ url: swoosh.url, signer: cast.agents[0]! });
   const now = Date.now();
@@ -64,7 +68,7 @@ async function world(o: { mode: Mode | 'state'; knobs?: Partial<WhooshKnobs>; co
   expect((await agent.propose('Boot_Licensed', { token: token as unknown as JsonObject })).ok).toBe(true);
   const whoosh = whooshSim(o.knobs);
   await whoosh.listen(0);
-  const fixed = o.mode === 'state' ? null : new FixedModeSource(view(o.mode));
+  const fixed = o.fixed && o.mode !== 'state' ? new FixedModeSource(view(o.mode)) : null;
   const shim = await startShim({
     map: MAP, legacy: whoosh.url, swoosh: [swoosh.url], signer: cast.agents[0]!, db: join(dir, 'shim.db'),
     compare_interval_ms: o.compare_interval_ms ?? 0, ...(fixed ? { modes: fixed } : {}),
@@ -215,7 +219,7 @@ describe('shim, shadow mode', () => {
 
 describe('shim, the caller contract', () => {
   it('428 without Idempotency-Key in shadow and swoosh mode; legacy mode passes it through', async () => {
-    const w = await world({ mode: 'shadow' });
+    const w = await world({ mode: 'shadow', fixed: true });
     for (const mode of ['shadow', 'swoosh'] as const) {
       w.fixed!.view = view(mode);
       const r = await call(w, 'POST', `${P}/ingestion/sources`, { sources: ['a'] });
@@ -247,7 +251,7 @@ describe('shim, the caller contract', () => {
   });
 
   it('bypass: the very next request goes to WHOOSH only', async () => {
-    const w = await world({ mode: 'swoosh' });
+    const w = await world({ mode: 'swoosh', fixed: true });
     await post(w, '/ingestion/sources', { sources: ['a'] });
     expect(w.whoosh.mutations.get('ingestion/sources')).toBeUndefined();
     w.fixed!.view = view('swoosh', true);
@@ -446,10 +450,8 @@ describe('shim, talking to the SWOOSH writer', () => {
 });
 
 // Real routing through SWOOSH's state: Migration_* proposals by an operator, read back by
-// the shim. Runs once the statechart has the migration transitions.
-const hasMigration = 'Migration_Bypass' in loadMachine().transitions;
-
-describe.skipIf(!hasMigration)('shim, routing by signed Migration_* proposals', () => {
+// the shim on the very next request.
+describe('shim, routing by signed Migration_* proposals', () => {
   it('genesis routes shadow; Migration_Bypass sends the very next request to WHOOSH only; Restore and Route bring SWOOSH back', async () => {
     const w = await world({ mode: 'state', routes: { council: 'shadow', ingestion: 'legacy', execution: 'legacy' } });
     const op = w.agent.withSigner(cast.operators[0]!);
