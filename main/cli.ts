@@ -27,6 +27,7 @@ commands:
   chaos     --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--long] [--replica-mode process|inproc] [--json]
   follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--json]
   bench     [--json]
+  shim      --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE | --vault FILE --key-name NAME) [--port 7430] [--db FILE]
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   chaos: async () => (await import('./commands/chaos')).chaosCommand,
   follow: async () => (await import('./replica/follow')).followCommand,
   vault: async () => (await import('./commands/vault')).vaultCommand,
+  shim: async () => (await import('./shim/command')).shimCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

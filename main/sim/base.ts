@@ -3,7 +3,7 @@
 // /_stats), so tests can prove, for example, that nothing called out after a licence
 // expired. Every simulator signs with its own Ed25519 key, like the real service.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface BaseKnobs {
@@ -30,6 +30,8 @@ export interface SimRequest {
   method: string;
   url: URL;
   body: unknown;
+  /** Request headers (lower-case names), for simulators that honour e.g. Idempotency-Key. */
+  headers: IncomingHttpHeaders;
 }
 
 export type SimHandler = (req: SimRequest) => SimReply | Promise<SimReply>;
@@ -122,7 +124,7 @@ export class SimServer<K extends BaseKnobs> {
     if (this.knobState.bearer !== '' && req.headers.authorization !== `Bearer ${this.knobState.bearer}`) {
       return reply(res, 401, { error: { code: 'unauthorized', reason: `${this.name} needs a bearer token (knob bearer)` } });
     }
-    const out = await this.handle({ method: req.method ?? 'GET', url, body });
+    const out = await this.handle({ method: req.method ?? 'GET', url, body, headers: req.headers });
     reply(res, out.status, out.body);
   }
 }
