@@ -54,6 +54,8 @@ describe('Electron main bridge against a real host', () => {
     expect(v?.ok).toBe(false);
     expect(v?.status).toBeGreaterThanOrEqual(400);
     expect(typeof v?.error.code).toBe('string');
+    // The refusal reached the console's event stream too (a loop over an empty list proves nothing).
+    expect(events.length).toBeGreaterThan(0);
     for (const e of events) expect(e.type).toBe('rejected');
   });
 
