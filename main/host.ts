@@ -13,6 +13,7 @@ import { canonicalize } from '../core/canonical';
 import { Engine, type EngineHead } from './engine/engine';
 import { CorruptionError, genesisHead, replayRows, type ReplayHead } from './engine/replay';
 import { NodeVerifier } from './engine/verifier';
+import { RULES_VERSION } from '../core/rules';
 import { diagnoseDamage, isDamageError } from './store/integrity';
 import { defaultVerifyWorkers, VerifyPool } from './engine/verify-pool';
 import { loadMachine } from './machine';
@@ -149,6 +150,7 @@ function bindGenesis(store: Store, spec: Spec, given: Genesis | undefined): Gene
     store.setMeta('genesis', canonicalize(given));
     store.setMeta('genesis_hash', H(given));
     store.setMeta('spec_hash', spec.hash);
+    store.setMeta('rules_version', String(RULES_VERSION));
     return given;
   }
   const genesis = JSON.parse(stored) as Genesis;
@@ -156,8 +158,15 @@ function bindGenesis(store: Store, spec: Spec, given: Genesis | undefined): Gene
     throw new HostError('genesis_mismatch', `--genesis ${H(given)} differs from the genesis this database was created with (${store.getMeta('genesis_hash')}); refusing to overwrite`);
   }
   const specHash = store.getMeta('spec_hash');
-  if (specHash !== spec.hash) {
-    throw new HostError('spec_mismatch', `this WAL was written under statechart ${specHash}; this build runs ${spec.hash}. Replay needs the same machine.`);
+  // Databases from before the version was recorded were written under rules 1.
+  const rules = Number(store.getMeta('rules_version') ?? '1');
+  if (specHash !== spec.hash || rules !== RULES_VERSION) {
+    throw new HostError(
+      'rules_mismatch',
+      `${store.path} was written under SWOOSH rules v${rules} (statechart ${specHash}); this build runs rules v${RULES_VERSION} (statechart ${spec.hash}). ` +
+        'A WAL replays only under the rules that wrote it, so this is not corruption and nothing was changed. ' +
+        'Ways forward: keep serving it with the build that wrote it, or start a new database under the new rules (docs/upgrading.md).',
+    );
   }
   return genesis;
 }

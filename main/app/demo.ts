@@ -90,9 +90,10 @@ export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   try {
     return await open();
   } catch (err) {
-    if (!(err instanceof HostError) || err.code !== 'genesis_mismatch') throw err;
+    if (!(err instanceof HostError) || (err.code !== 'genesis_mismatch' && err.code !== 'rules_mismatch')) throw err;
     const aside = moveAside(s.db, Date.now());
-    say(`swoosh: ${basename(s.db)} was made with an older demo genesis; moved it to ${aside} and starting a fresh demo database`);
+    const why = err.code === 'rules_mismatch' ? 'under older SWOOSH rules' : 'with an older demo genesis';
+    say(`swoosh: ${basename(s.db)} was made ${why}; moved it to ${aside} and starting a fresh demo database`);
     return open();
   }
 }
