@@ -23,6 +23,7 @@ import { CorruptionError, genesisHead, replayRows, type ReplayHead } from '../en
 import { hashStateNative } from '../engine/hashing';
 import { NodeVerifier } from '../engine/verifier';
 import { headAt } from '../host';
+import { RULES_VERSION } from '../../core/rules';
 import { loadMachine } from '../machine';
 import { recordBodyText, Store, type StoredSnapshot } from '../store/store';
 import { JsonClient, sleep } from './http';
@@ -259,6 +260,8 @@ export class Follower {
       store.setMeta('genesis', canonicalize(genesis));
       store.setMeta('genesis_hash', H(genesis));
       store.setMeta('spec_hash', this.spec.hash);
+      // As the writer records it (main/host.ts), so a replica file can be served or restored from.
+      store.setMeta('rules_version', String(RULES_VERSION));
       return genesis;
     }
     if (genesis && H(genesis) !== store.getMeta('genesis_hash')) {
