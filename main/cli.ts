@@ -27,6 +27,7 @@ commands:
   chaos     --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--long] [--replica-mode process|inproc] [--json]
   follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--json]
   bench     [--json]
+  cluster   up --nodes 3 --etcd 3 --dir DIR [--base-port 7420] [--lease-ms MS] [--console] [--sim]
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   chaos: async () => (await import('./commands/chaos')).chaosCommand,
   follow: async () => (await import('./replica/follow')).followCommand,
   vault: async () => (await import('./commands/vault')).vaultCommand,
+  cluster: async () => (await import('./commands/cluster')).clusterCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
