@@ -2,7 +2,7 @@
 // Flags only: main/cluster/up.ts starts the local etcd and the nodes; this waits in the
 // foreground until SIGINT/SIGTERM and then stops everything that was started.
 
-import { ETCD_MAX, NODES_MAX, clusterUp, formatTable } from '../cluster/up';
+import { ETCD_MAX, NODES_MAX, clusterUp } from '../cluster/up';
 import { parse, portOf, positiveInt, UsageError } from './args';
 
 const UP_OPTIONS = {
@@ -35,7 +35,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     nodes, etcd: countOf(v.etcd, '--etcd', ETCD_MAX), dir: v.dir, base_port, console: v.console, sim: v.sim, lease_ms,
     out: (t) => process.stdout.write(t),
   });
-  process.stdout.write(formatTable(up));
+  // The table comes from up.ts's role watcher, once the roles are known.
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
