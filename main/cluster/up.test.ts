@@ -13,7 +13,7 @@ import { HlcClock, formatHlc, parseHlc } from '../../core/hlc';
 import { signProposal } from '../../core/fixtures/documents';
 import type { Genesis } from '../../core/types';
 import { demoCast } from '../demo';
-import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';
+import { PACKAGE_DIR, runSwoosh, SWOOSH_BIN } from '../testing/proc';
 import { getJson, postTransition, realClock } from '../testing/workload';
 import { until } from '../testing/until';
 import { freePort } from './etcd-harness';
@@ -42,6 +42,23 @@ function tableRows(stdout: string): Map<string, { url: string; role: string; pid
 describe('swoosh cluster up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-up-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses bad flags with one line and exit 2, starting nothing', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['cluster'], /usage: swoosh cluster up/],
+      [['cluster', 'up', '--nodes', '3'], /--dir DIR is required/],
+      [['cluster', 'up', '--dir', dir, '--nodes', '0'], /--nodes must be a positive integer/],
+      [['cluster', 'up', '--dir', dir, '--etcd', '99'], /--etcd must be within 1\.\.7/],
+      [['cluster', 'up', '--dir', dir, '--base-port', '65400'], /--base-port must be within/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runSwoosh(args, { timeout_ms: 20_000 });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(join(dir, 'etcd-m1'))).toBe(false);
+  }, 60_000);
 
   it('starts etcd and 3 nodes, survives kill -9 of the leader, and stops everything on SIGTERM', async () => {
     // A free port with room above it: nodes base..base+2, etcd base+100.., base+200.. .

@@ -150,6 +150,12 @@ function genesisFile(dir: string): string {
   return path;
 }
 
+/** Nodes of every cluster this process started: killed on exit whatever happened (etcd-harness.ts does the same for etcd). */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (alive(child)) child.kill('SIGKILL');
+});
+
 export async function clusterUp(o: ClusterUpOptions): Promise<ClusterUp> {
   const dir = resolve(o.dir);
   mkdirSync(dir, { recursive: true });
@@ -167,7 +173,12 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterUp> {
   };
   try {
     const genesis = genesisFile(dir);
-    for (let k = 1; k <= o.nodes; k += 1) nodes.push(spawnNode(opts, k, etcd.endpoints, genesis));
+    for (let k = 1; k <= o.nodes; k += 1) {
+      const n = spawnNode(opts, k, etcd.endpoints, genesis);
+      started.add(n.child);
+      n.child.once('exit', () => started.delete(n.child));
+      nodes.push(n);
+    }
     await Promise.all(nodes.map((n) => waitServing(n)));
     const key = writeDemoOperatorKey(dir);
     o.out(`swoosh: cluster in ${dir}; demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
