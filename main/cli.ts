@@ -28,6 +28,7 @@ commands:
   follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--json]
   bench     [--json]
   shim      --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE | --vault FILE --key-name NAME) [--port 7430] [--db FILE]
+  cluster   up --nodes 3 --etcd 3 --dir DIR [--base-port 7420] [--lease-ms MS] [--console] [--sim]
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   follow: async () => (await import('./replica/follow')).followCommand,
   vault: async () => (await import('./commands/vault')).vaultCommand,
   shim: async () => (await import('./shim/command')).shimCommand,
+  cluster: async () => (await import('./commands/cluster')).clusterCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -12,7 +12,7 @@ export interface HostBenchConfig {
   /** Where databases are written: must be a real disk for the FULL figures to mean anything. */
   dir: string;
   /** Which parts to run. */
-  parts: ReadonlyArray<'engine' | 'http' | 'wal'>;
+  parts: ReadonlyArray<'engine' | 'http' | 'wal' | 'cluster'>;
   /** Proposals through the engine per measured run (two runs, best kept). */
   engine_proposals: number;
   /** Proposals through a throw-away engine first (JIT warm-up). */

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { loadMachine } from '../machine';
 import { chainPrefix, ProposalChain } from './chain';
 import { DEFAULT_HOST_CONFIG, fmt, type HostBenchConfig, type HostBenchResult, type Log, type TargetCheck } from './config';
+import { benchCluster } from './cluster';
 import { benchEngine } from './engine';
 import { benchHttp } from './http';
 import { benchWal } from './wal';
@@ -67,6 +68,7 @@ export async function runHostBench(config: HostBenchConfig = DEFAULT_HOST_CONFIG
   if (config.parts.includes('engine')) merge(await benchEngine(config, chain, log));
   if (config.parts.includes('http')) merge(await benchHttp(config, chain, log));
   if (config.parts.includes('wal')) merge(await benchWal(config, log));
+  if (config.parts.includes('cluster')) merge(await benchCluster(config, chain, log));
   out.notes.push(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   return out;
 }

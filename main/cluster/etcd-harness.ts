@@ -36,6 +36,10 @@ export interface EtcdClusterOptions {
   election_ms?: number;
   /** How long start() waits for every member to report healthy. */
   ready_timeout_ms?: number;
+  /** Keep members in this directory (as etcd-<name>, kept on stop) instead of a temporary one: `swoosh cluster up`. */
+  dir?: string;
+  /** Fixed client/peer ports per member (a kept directory restarts on the ports its members recorded). */
+  ports?: ReadonlyArray<{ client: number; peer: number }>;
 }
 
 /** Every harness alive in this process, killed on exit whatever happened. */
@@ -61,9 +65,12 @@ export class EtcdCluster {
   readonly members: EtcdMember[] = [];
   private readonly heartbeat_ms: number;
   private readonly election_ms: number;
+  /** A caller's directory is kept on stop; a temporary one is removed. */
+  private readonly kept: boolean;
 
   private constructor(o: EtcdClusterOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), 'swoosh-etcd-'));
+    this.kept = o.dir !== undefined;
+    this.dir = o.dir ?? mkdtempSync(join(tmpdir(), 'swoosh-etcd-'));
     this.heartbeat_ms = o.heartbeat_ms ?? 100;
     this.election_ms = o.election_ms ?? 1000;
   }
@@ -77,11 +84,12 @@ export class EtcdCluster {
     alive.add(cluster);
     try {
       for (let i = 1; i <= n; i += 1) {
-        const client = await freePort();
-        const peer = await freePort();
+        const fixed = o.ports?.[i - 1];
+        const client = fixed?.client ?? (await freePort());
+        const peer = fixed?.peer ?? (await freePort());
         cluster.members.push({
           name: `m${i}`, client_url: `http://127.0.0.1:${client}`, peer_url: `http://127.0.0.1:${peer}`,
-          data_dir: join(cluster.dir, `m${i}.etcd`), child: null,
+          data_dir: join(cluster.dir, cluster.kept ? `etcd-m${i}` : `m${i}.etcd`), child: null,
         });
       }
       for (const m of cluster.members) cluster.spawnMember(m, 'new');
@@ -103,7 +111,7 @@ export class EtcdCluster {
   }
 
   private spawnMember(m: EtcdMember, state: 'new' | 'existing'): void {
-    const log = openSync(join(this.dir, `${m.name}.log`), 'a');
+    const log = openSync(this.logPath(m.name), 'a');
     const args = [
       '--name', m.name, '--data-dir', m.data_dir,
       '--listen-client-urls', m.client_url, '--advertise-client-urls', m.client_url,
@@ -121,10 +129,14 @@ export class EtcdCluster {
     });
   }
 
+  logPath(name: string): string {
+    return join(this.dir, this.kept ? `etcd-${name}.log` : `${name}.log`);
+  }
+
   /** The tail of a member's log (for failure messages). */
   logTail(name: string, chars = 2000): string {
     try {
-      const text = readFileSync(join(this.dir, `${name}.log`), 'utf8');
+      const text = readFileSync(this.logPath(name), 'utf8');
       return text.slice(-chars);
     } catch {
       return '';
@@ -195,6 +207,6 @@ export class EtcdCluster {
   async stop(): Promise<void> {
     alive.delete(this);
     await Promise.all(this.members.map((m) => this.kill9(m.name)));
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.kept) rmSync(this.dir, { recursive: true, force: true });
   }
 }

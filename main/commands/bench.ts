@@ -5,7 +5,7 @@
 //
 //   swoosh bench                      engine + HTTP + a 200k-record WAL (a few minutes)
 //   swoosh bench --full               the long WAL at 1,000,000 records
-//   swoosh bench --only engine,http   any of: engine, http, wal
+//   swoosh bench --only engine,http   any of: engine, http, wal, cluster (cluster: 3 etcd + 3 nodes, not in the default run)
 //   swoosh bench --wal N              the long WAL at N records
 //   swoosh bench --snapshot-every N   the long WAL's snapshot cadence (default 250, the host's default)
 //   swoosh bench --fresh              rebuild the cached long WAL
@@ -18,7 +18,9 @@ import { report } from '../bench/harness';
 import { formatTargets, machineFacts, runHostBench } from '../bench/run';
 import { parse, positiveInt, UsageError } from './args';
 
-const PARTS = ['engine', 'http', 'wal'] as const;
+const PARTS = ['engine', 'http', 'wal', 'cluster'] as const;
+/** Without --only: the single-node families (the cluster one needs etcd and takes its own minutes). */
+const DEFAULT_PARTS: readonly Part[] = ['engine', 'http', 'wal'];
 type Part = (typeof PARTS)[number];
 
 const OPTIONS = {
@@ -36,7 +38,7 @@ const OPTIONS = {
 type BenchValues = ReturnType<typeof parse<typeof OPTIONS>>;
 
 function partsOf(raw: string | undefined): Part[] {
-  if (raw === undefined) return [...PARTS];
+  if (raw === undefined) return [...DEFAULT_PARTS];
   const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const p of parts) {
     if (p === 'core') throw new UsageError('the core benchmark is a dev tool outside the product now: npm run bench:core');

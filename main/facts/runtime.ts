@@ -70,6 +70,8 @@ export interface RuntimeOptions {
   tick_ms?: number;
   /** The statechart the orchestrator runs (default: the one this build ships). */
   spec?: Spec;
+  /** A cluster's other nodes: proposals follow the leader (client/client.ts). */
+  swoosh_nodes?: readonly string[];
 }
 
 type Lane = 'license' | 'ingestion' | 'council' | 'environment' | 'execution' | 'policy' | 'control';
@@ -137,7 +139,7 @@ export class AgentRuntime {
   constructor(private readonly opts: RuntimeOptions) {
     const { clock } = opts;
     this.spec = opts.spec ?? loadMachine();
-    this.api = new SwooshClient({ url: opts.swoosh, clock });
+    this.api = new SwooshClient({ url: opts.swoosh, nodes: opts.swoosh_nodes, clock });
     this.agent = this.api.withSigner(opts.agent);
     this.ops = opts.operators.map((o) => this.api.withSigner(o));
     const t = opts.tuning ?? {};

@@ -25,6 +25,8 @@ export interface DemoKnobs {
 
 export interface DemoOptions {
   swoosh: string;
+  /** A cluster's other nodes: the bots follow the leader (`swoosh cluster up --sim`). */
+  swoosh_nodes?: readonly string[];
   cast: Cast;
   genesis: Genesis;
   clock: Clock;
@@ -58,6 +60,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   for (const [name, sim] of Object.entries(sims)) urls[name] = await sim.listen(0);
   const runtime = new AgentRuntime({
     swoosh: o.swoosh,
+    swoosh_nodes: o.swoosh_nodes,
     clock: o.clock,
     agent: o.cast.agents[0] as Cast['kaching'],
     // With a human at the console the bot still approves, but never as op-1, so each
