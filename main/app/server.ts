@@ -62,7 +62,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
   let health = s.health;
   const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined });
-  let address;
+  let address: Awaited<ReturnType<ApiServer['listen']>>;
   try {
     address = await api.listen(s.port, s.host);
   } catch (err) {
