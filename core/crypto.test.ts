@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import * as nodeCrypto from 'node:crypto';
 import fc from 'fast-check';
 import { b64uDecode, b64uEncode } from './b64u';
-import { CanonicalError, canonicalize, utf8 } from './canonical';
+import { CanonicalError, utf8 } from './canonical';
 import {
   DOMAIN,
   SIGNER_PREFIX,

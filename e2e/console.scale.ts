@@ -241,7 +241,11 @@ async function frameIntervals(page: Page, run: () => Promise<void>): Promise<num
 async function checkRows(page: Page): Promise<void> {
   const rows = await page.$$eval('.wal-row', (els) => els.map((r) => [Number(r.getAttribute('data-index')), r.getBoundingClientRect().top] as [number, number]));
   const seen = new Set<number>();
-  const dupes = rows.filter(([i]) => (seen.has(i) ? true : (seen.add(i), false))).map(([i]) => i);
+  const dupes = rows.filter(([i]) => {
+    if (seen.has(i)) return true;
+    seen.add(i);
+    return false;
+  }).map(([i]) => i);
   if (dupes.length > 0) throw new Error(`rows rendered twice: ${dupes.join(', ')}`);
   const sorted = rows.sort((a, b) => a[0] - b[0]);
   const gaps = sorted.slice(1).map(([, top], k) => Math.round((top - (sorted[k] as [number, number])[1]) * 100) / 100);

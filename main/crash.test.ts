@@ -159,7 +159,7 @@ describe('crash safety (kill -9 of swoosh serve)', () => {
 
       // 3. In process: full replay from genesis with real signatures, and host recovery.
       const store = new Store(db);
-      let fromGenesis;
+      let fromGenesis: ReturnType<typeof replayRows>;
       try {
         const stored = JSON.parse(store.getMeta('genesis') as string) as Genesis;
         fromGenesis = replayRows(genesisHead(stored, spec), store.scan(1), { spec, verifier: new NodeVerifier(), strict: true });

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOMAIN, signDoc } from '../../core/crypto';
-import { H } from '../../core/hash';
 import { formatHlc, parseHlc } from '../../core/hlc';
 import { fakeHash, signProposal, wallAt, type NamedKey } from '../../core/testing/kit';
 import { Scenario } from '../../core/testing/scenario';

@@ -118,16 +118,16 @@ export class ApiServer {
   constructor(private readonly opts: ApiOptions) {
     this.routes = [
       { method: 'POST', pattern: /^\/transition$/, handler: (q, s) => this.postTransition(q, s) },
-      { method: 'GET', pattern: /^\/state$/, handler: (q, s, u) => this.getState(s, u) },
-      { method: 'GET', pattern: /^\/state\/at\/(\d{1,15})$/, handler: (q, s, u, p) => this.getStateAt(s, Number(p[0])) },
-      { method: 'GET', pattern: /^\/health$/, handler: (q, s) => this.getHealth(s) },
-      { method: 'GET', pattern: /^\/metrics$/, handler: (q, s) => this.getMetrics(s) },
-      { method: 'GET', pattern: /^\/wal$/, handler: (q, s, u) => this.getWal(s, u) },
-      { method: 'GET', pattern: /^\/decisions\/(\d{1,15})$/, handler: (q, s, u, p) => this.getDecision(s, Number(p[0])) },
-      { method: 'GET', pattern: /^\/rejections$/, handler: (q, s, u) => this.getRejections(s, u) },
+      { method: 'GET', pattern: /^\/state$/, handler: (_q, s, u) => this.getState(s, u) },
+      { method: 'GET', pattern: /^\/state\/at\/(\d{1,15})$/, handler: (_q, s, _u, p) => this.getStateAt(s, Number(p[0])) },
+      { method: 'GET', pattern: /^\/health$/, handler: (_q, s) => this.getHealth(s) },
+      { method: 'GET', pattern: /^\/metrics$/, handler: (_q, s) => this.getMetrics(s) },
+      { method: 'GET', pattern: /^\/wal$/, handler: (_q, s, u) => this.getWal(s, u) },
+      { method: 'GET', pattern: /^\/decisions\/(\d{1,15})$/, handler: (_q, s, _u, p) => this.getDecision(s, Number(p[0])) },
+      { method: 'GET', pattern: /^\/rejections$/, handler: (_q, s, u) => this.getRejections(s, u) },
       { method: 'GET', pattern: /^\/events$/, handler: (q, s, u) => this.getEvents(q, s, u) },
-      { method: 'GET', pattern: /^\/snapshot\/latest$/, handler: (q, s) => this.getLatestSnapshot(s) },
-      { method: 'GET', pattern: /^\/openapi\.json$/, handler: (q, s) => sendJson(s, 200, openApiDocument()) },
+      { method: 'GET', pattern: /^\/snapshot\/latest$/, handler: (_q, s) => this.getLatestSnapshot(s) },
+      { method: 'GET', pattern: /^\/openapi\.json$/, handler: (_q, s) => sendJson(s, 200, openApiDocument()) },
     ];
     // Slow or stalled headers are found within a second and cut at headersTimeout.
     this.server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {

@@ -72,7 +72,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   if (s.writes_closed) host.engine.setReplicator(WRITES_CLOSED);
   let health = s.health;
   const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined, allowed_hosts: s.allowed_hosts });
-  let address;
+  let address: Awaited<ReturnType<ApiServer['listen']>>;
   try {
     address = await api.listen(s.port, s.host);
   } catch (err) {

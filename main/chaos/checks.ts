@@ -119,7 +119,7 @@ export function windowProblem(prev: State, r: WalRecord, spec: Spec): string | n
   const schedule = prev.execution.backbeat;
   const pos = beatPosition(schedule, hlc.wall_ms);
   if (r.window_id !== pos.window_id) return `window_id ${String(r.window_id)} is not the window of its hlc (${pos.window_id})`;
-  if (!outcome || !outcome.ok) return 'no passing window guard outcome recorded';
+  if (!outcome?.ok) return 'no passing window guard outcome recorded';
   const check = checkWindow(schedule, t.window, hlc.wall_ms);
   if (!check.open) return `accepted at ${r.hlc} with every [${t.window.join(', ')}] window closed: ${check.reasons.join('; ')}`;
   const m = WINDOW_REASON.exec(outcome.reasons[outcome.reasons.length - 1] ?? '');

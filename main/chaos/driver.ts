@@ -148,7 +148,7 @@ export class ChaosDriver extends StreamDriver {
     this.sends += 1;
     const key = typeof proposal === 'object' && proposal !== null ? (proposal as { idem_key?: unknown }).idem_key : undefined;
     this.outbox.push({ seq: this.sends, step, label, via, proposal, idem_key: typeof key === 'string' ? key : null, expected: answer, before_index, after_index: this.model.index });
-    if (reduced && reduced.ok) {
+    if (reduced?.ok) {
       this.head = { state: reduced.state, hash: reduced.hash };
       this.wal.push(reduced.body);
       this.accepted.push(reduced.body.proposal);

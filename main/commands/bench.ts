@@ -65,7 +65,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const facts = machineFacts(config.dir);
   for (const f of facts) log(f);
-  let r;
+  let r: Awaited<ReturnType<typeof runHostBench>>;
   try {
     r = await runHostBench(config, log);
   } catch (err) {

@@ -55,7 +55,9 @@ describe('swoosh serve with real providers (--vault, --providers, service flags)
       shhh: shhhSim(systemClock, { deny: genesis.policy.deny }),
       provisioner: provisionerSim(),
     });
-    cast.council.forEach((k, i) => (sims[`council-${i + 1}`] = councilAgentSim(`c-${i + 1}`, k, i === 1 ? { bearer: COUNCIL_TOKEN } : {})));
+    cast.council.forEach((k, i) => {
+      sims[`council-${i + 1}`] = councilAgentSim(`c-${i + 1}`, k, i === 1 ? { bearer: COUNCIL_TOKEN } : {});
+    });
     for (const s of Object.values(sims)) await s.listen(0);
   });
 

@@ -12,7 +12,9 @@ import { openDemoHost as startDemoHost } from '../app/demo';
 import { findElectron } from '../app/electron-launch';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function scratch(): string {
   const d = mkdtempSync(join(tmpdir(), 'swoosh-start-'));
   dirs.push(d);

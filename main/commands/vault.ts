@@ -52,13 +52,17 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-export async function vaultCommand(args: string[], io: VaultIo = processIo()): Promise<number> {
-  let parsed;
+/** The vault's arguments, a parse failure reported as a usage error. */
+function parseVaultArgs(args: string[]) {
   try {
-    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+export async function vaultCommand(args: string[], io: VaultIo = processIo()): Promise<number> {
+  const parsed = parseVaultArgs(args);
   const [action, ...names] = parsed.positionals;
   const v = parsed.values;
   if (action === undefined || v.help) {

@@ -10,13 +10,18 @@ import { decodeKeyFile, encodeKeyFile, generateSecret, loadSigner } from '../key
 import { createMainKeys, KeysError } from './keys';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function store(confirm: (r: { payload_json: string }) => boolean = () => true, clock = { now: 1_000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-main-keys-'));
   dirs.push(dir);
   const seen: string[] = [];
-  const keys = createMainKeys({ dir, confirm: async (r) => (seen.push(r.payload_json), confirm(r)), now_ms: () => clock.now, auto_lock_ms: 60_000 });
+  const keys = createMainKeys({ dir, confirm: async (r) => {
+    seen.push(r.payload_json);
+    return confirm(r);
+  }, now_ms: () => clock.now, auto_lock_ms: 60_000 });
   return { dir, keys, seen, clock };
 }
 

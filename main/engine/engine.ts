@@ -282,7 +282,10 @@ export class Engine {
         items.push(item);
       }
     }
-    if (items.length === 0) return this.scheduleDrain();
+    if (items.length === 0) {
+      this.scheduleDrain();
+      return;
+    }
     const done = (verdicts: Uint8Array | null): void => {
       for (let i = 0; i < sent.length; i += 1) {
         const p = sent[i] as Pending;

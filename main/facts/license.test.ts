@@ -100,7 +100,10 @@ function othersServed(p: Project): Record<string, number> {
 
 const zeroes = (p: Project) => Object.fromEntries(Object.keys(othersServed(p)).map((n) => [n, 0]));
 
-async function health(p: Project): Promise<{ providers: { license: { status: string; why: string }; blocked_calls: number; lanes: Record<string, { last: string | null }> } }> {
+/** The part of GET /health these tests read. */
+type HealthBody = { providers: { license: { status: string; why: string }; blocked_calls: number; lanes: Record<string, { last: string | null }> } };
+
+async function health(p: Project): Promise<HealthBody> {
   const res = await fetch(`${p.running.url}/health`);
   return (await res.json()) as never;
 }

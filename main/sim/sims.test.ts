@@ -30,6 +30,7 @@ async function up<K extends BaseKnobs>(sim: SimServer<K>): Promise<SimServer<K>>
   return sim;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary fields of the sims' JSON answers
 async function call(sim: SimServer<BaseKnobs>, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sim.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };

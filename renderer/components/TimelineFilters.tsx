@@ -150,7 +150,7 @@ function useFilterScan(filter: WalFilter) {
         const left = await wal.newer(head, CATCHUP_MAX, abort);
         setSt((o) => ({ ...o, behind: left }));
       }, 0);
-    } else if (s.rej && s.rej.view().exhausted) {
+    } else if (s.rej?.view().exhausted) {
       const rej = s.rej;
       void run((abort) => rej.more(1000, abort), 0);
     }

@@ -54,7 +54,12 @@ async function setup() {
   await live.refreshHead();
   const requested: number[] = [];
   const source = {
-    loader: { frame: (n: number, h: number): Promise<Frame> => (requested.push(n), live.loader.frame(n, h)) },
+    loader: {
+      frame: (n: number, h: number): Promise<Frame> => {
+        requested.push(n);
+        return live.loader.frame(n, h);
+      },
+    },
     getSnapshot: live.getSnapshot,
     subscribe: live.subscribe,
   };

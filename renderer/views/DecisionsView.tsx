@@ -15,7 +15,7 @@ import { useConsole, useLive } from '../state/context';
 /** The WAL index a UCXL address points at, when it is this orchestrator's `wal/<n>`. */
 export function walIndexOf(ucxl: string): number | null {
   const a = parseUcxl(ucxl);
-  if (!a || a.agent !== 'swoosh' || a.role !== 'orchestrator') return null;
+  if (a?.agent !== 'swoosh' || a.role !== 'orchestrator') return null;
   const m = /^wal\/(\d{1,15})$/.exec(a.path);
   return m ? Number(m[1]) : null;
 }
