@@ -10,6 +10,7 @@ import type { Clock } from '../../core/hlc';
 import { demoCast, demoGenesis } from '../demo';
 import { HostError, systemClock } from '../host';
 import { startDemo, type Demo } from '../sim/demo';
+import type { Logger } from '../observe/log';
 import { providersHealth } from './providers';
 import { openServer, type Attachment, type Running } from './server';
 
@@ -68,6 +69,8 @@ export interface DemoHostSettings {
   port: number;
   console: boolean;
   quiet?: boolean;
+  /** Where the server's JSON logs go (stdout by default). */
+  log?: Logger;
   /** Where messages for the operator go (stdout by default). */
   say?: (line: string) => void;
   /**
@@ -88,7 +91,7 @@ export type DemoHost = Running & { demo: DemoAttachment };
 export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   const say = s.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const open = async (): Promise<DemoHost> => {
-    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet });
+    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet, log: s.log });
     try {
       return Object.assign(running, { demo: await attachDemo(running, { human_operator: s.human_operator ?? true }) });
     } catch (err) {
