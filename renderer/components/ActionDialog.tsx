@@ -8,7 +8,6 @@
 // changes. The logic is in useActionDialog.ts; this file draws it.
 
 import { JUSTIFICATION_MAX } from '../lib/actions';
-import { formatCountdown } from '../lib/backbeat';
 import { shortHlc, signerName } from '../lib/format';
 import { Chip } from './ui';
 import { useActionDialog, type ActionDialogProps, type ActionDialogModel } from './useActionDialog';
@@ -138,7 +137,7 @@ function DialogFoot({ m, def }: { m: ActionDialogModel; def: ActionDialogProps['
 
 /** What will sign and against what: key, fingerprint, signer, window, HEAD, HLC. */
 function SigningFacts({ m }: { m: ActionDialogModel }) {
-  const { head, state, key, built, busy, win } = m;
+  const { head, state, key, built, busy } = m;
   return (
     <dl className="kv">
       <div className="kv-row">
@@ -166,11 +165,10 @@ function SigningFacts({ m }: { m: ActionDialogModel }) {
       <div className="kv-row">
         <dt>Window</dt>
         <dd data-testid="action-window">
-          {win ? (
+          {m.act_window ? (
             <>
-              <span className="mono">{win.position.window_id}</span>{' '}
-              <Chip tone={win.open ? 'ok' : 'warn'}>{win.open ? `${win.open_class} open` : 'closed'}</Chip>{' '}
-              {m.closeOrOpen_ms !== null && <span className="muted">{win.open ? 'closes' : 'opens'} in {formatCountdown(m.closeOrOpen_ms)}</span>}
+              <span className="mono">{m.act_window.window_id}</span>{' '}
+              <Chip tone={m.act_window.open ? 'ok' : 'warn'}>{m.act_window.label}</Chip>
             </>
           ) : (
             <span className="muted">not time-gated (window_id null)</span>

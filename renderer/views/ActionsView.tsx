@@ -9,7 +9,7 @@ import { KeysPanel } from '../components/KeysPanel';
 import { useOperatorKeys } from '../components/useOperatorKeys';
 import { Chip, Empty, Panel } from '../components/ui';
 import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions';
-import { beatView, formatCountdown } from '../lib/backbeat';
+import { actionWindow } from '../lib/backbeat';
 import { formatInt, signerName } from '../lib/format';
 import { useConsole, useLive } from '../state/context';
 import { useCursor } from '../state/cursor';
@@ -28,15 +28,14 @@ function useNow(): number {
 }
 
 function ApprovalStatus({ state, now }: { state: State; now: number }) {
-  const bv = beatView(state.execution.backbeat, now);
-  const open = bv.windows.filter((w) => w.cls === 'review' || w.cls === 'reverb');
-  const current = open.find((w) => w.open);
-  const next = open.filter((w) => !w.open && w.countdown_ms !== null).sort((a, b) => (a.countdown_ms ?? 0) - (b.countdown_ms ?? 0))[0];
-  const approvals = state.execution.approvals.filter((a) => a.beat === bv.beat);
+  const { spec } = useConsole();
+  // The same "which window, how long" as the signing dialog and the BACKBEAT strip.
+  const w = actionWindow(state.execution.backbeat, spec.transitions.Execution_Approve?.window ?? [], now);
+  const approvals = state.execution.approvals.filter((a) => a.beat === w.beat);
   return (
-    <div className="act-detail">
-      <span className="mono">{bv.window_id}</span>{' '}
-      {current ? <Chip tone="ok">{current.cls} open · {formatCountdown(current.countdown_ms)}</Chip> : <Chip tone="warn">closed{next ? ` · ${next.cls} in ${formatCountdown(next.countdown_ms)}` : ''}</Chip>}{' '}
+    <div className="act-detail" data-testid="approval-status">
+      <span className="mono">{w.window_id}</span>{' '}
+      <Chip tone={w.open ? 'ok' : 'warn'}>{w.label}</Chip>{' '}
       <span className="muted">approvals this beat</span> <b>{approvals.length}</b><span className="muted">/{state.council.threshold}</span>
       {approvals.length > 0 && <span className="muted"> · {approvals.map((a) => signerName(state, a.signer)).join(', ')}</span>}
     </div>
