@@ -4,19 +4,18 @@
 // Actions always act on live HEAD, whatever the time-travel cursor shows.
 
 import { useEffect, useMemo, useState } from 'react';
-import { ActionDialog, type ActionDone } from '../components/ActionDialog';
+import { ActionDialog } from '../components/ActionDialog';
 import { KeysPanel } from '../components/KeysPanel';
 import { useOperatorKeys } from '../components/useOperatorKeys';
 import { Chip, Empty, Panel } from '../components/ui';
 import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions';
 import { actionWindow } from '../lib/backbeat';
 import { formatInt, signerName } from '../lib/format';
-import { useConsole, useLive } from '../state/context';
+import { useConsole, useLive, useSession } from '../state/context';
 import { useCursor } from '../state/cursor';
 import type { State } from '../../core/state';
 
 const TICK_MS = 1000;
-const DONE_MAX = 20;
 
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -109,7 +108,8 @@ export function ActionsView() {
   const keys = useOperatorKeys(api);
   const now = useNow();
   const [open, setOpen] = useState<ActionDef | null>(null);
-  const [done, setDone] = useState<ActionDone[]>([]);
+  const { session } = useConsole();
+  const done = useSession().signed;
   const state = live.head?.state ?? null;
   const options = useMemo(() => (state ? actionOptions(spec, state) : []), [spec, state]);
 
@@ -158,7 +158,7 @@ export function ActionsView() {
           <KeysPanel model={keys} state={state} className="actions-keys" />
         </div>
       )}
-      {open && <ActionDialog def={open} keys={keys} onClose={() => setOpen(null)} onDone={(d) => setDone((x) => [d, ...x].slice(0, DONE_MAX))} />}
+      {open && <ActionDialog def={open} keys={keys} onClose={() => setOpen(null)} onDone={(d) => session.recordSigned(d)} />}
     </div>
   );
 }
