@@ -10,6 +10,9 @@ import { useOperatorKeys } from '../components/useOperatorKeys';
 import { Chip, Empty, Panel } from '../components/ui';
 import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions';
 import { actionWindow } from '../lib/backbeat';
+import { confirmationOf, FOLLOWUPS_MAX } from '../lib/confirmation';
+import type { SignedAction } from '../state/session';
+import type { WalRecord } from '../api/ConsoleApi';
 import { formatInt, signerName } from '../lib/format';
 import { useConsole, useLive, useSession } from '../state/context';
 import { useCursor } from '../state/cursor';
@@ -101,6 +104,46 @@ function Attention({ state, options, onOpen }: { state: State; options: ActionOp
   return null;
 }
 
+/**
+ * "Released at #44" after an accepted action, the index a link to the timeline, and the
+ * records right after it ("re-quarantined at #45 by op-2"), re-read as HEAD moves.
+ */
+function Confirmed({ done, state, headIndex }: { done: SignedAction; state: State; headIndex: number }) {
+  const { live } = useConsole();
+  const cursor = useCursor();
+  const [after, setAfter] = useState<WalRecord[]>([]);
+  useEffect(() => {
+    let stale = false;
+    const last = Math.min(headIndex, done.index + FOLLOWUPS_MAX);
+    const wanted = Array.from({ length: Math.max(0, last - done.index) }, (_, i) => done.index + 1 + i);
+    void Promise.all(wanted.map((i) => live.loader.record(i, headIndex).catch(() => null))).then((rs) => {
+      if (!stale) setAfter(rs.filter((r): r is WalRecord => r !== null));
+    });
+    return () => {
+      stale = true;
+    };
+  }, [live, done.index, headIndex]);
+  const c = confirmationOf(done, after, (signer) => signerName(state, signer));
+  const open = (index: number) => {
+    cursor.set(index);
+    window.location.hash = '#/timeline';
+  };
+  const verb = c.headline.slice(0, c.headline.lastIndexOf(' at #'));
+  return (
+    <div className="act-confirm" role="status" data-testid="act-confirm">
+      <span className="act-confirm-head">
+        {verb} at <button type="button" className="ucxl-link mono" onClick={() => open(c.index)} title="Open this record in the timeline">#{formatInt(c.index)}</button>
+        {done.duplicate ? ' (already applied)' : ''}
+      </span>
+      {c.followups.map((f) => (
+        <span key={f.index} className="act-confirm-next" data-testid="act-confirm-next">
+          then <button type="button" className="ucxl-link mono" onClick={() => open(f.index)}>{f.text}</button>
+        </span>
+      ))}
+    </div>
+  );
+}
+
 export function ActionsView() {
   const cursor = useCursor();
   const { api, spec } = useConsole();
@@ -129,6 +172,7 @@ export function ActionsView() {
       ) : (
         <div className="actions-grid">
           <div className="actions-main">
+            {done[0] && <Confirmed done={done[0]} state={state} headIndex={live.head?.index ?? 0} />}
             <Attention state={state} options={options} onOpen={setOpen} />
             <Panel title="Actions" extra={<span className="count">{options.filter((o) => o.allowed).length} allowed</span>} testId="actions-list">
               <ul className="act-list">
