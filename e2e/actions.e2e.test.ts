@@ -133,6 +133,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
     await page.waitForSelector('[data-testid="attention"]:has-text("QUARANTINED")');
     await page.waitForSelector('[data-testid="actions-badge"]:has-text("Release")');
     await openAction('Quarantine_Release');
+    expect(await page.textContent(`${dialog} [data-testid="action-quarantine-reasons"]`)).toContain('e2e: a secret in the corpus');
     expect(await page.isDisabled(submit)).toBe(true);
     expect(await page.textContent(`${dialog} [data-testid="action-problems"]`)).toContain('Justification is required');
     await page.fill(`${dialog} [data-testid="action-justification"]`, '   ');

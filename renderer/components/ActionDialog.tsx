@@ -38,6 +38,13 @@ export function ActionDialog(props: ActionDialogProps) {
         </div>
         <p className="action-summary">{def.summary}</p>
         {def.irreversible && <div className="action-irreversible" role="note">This cannot be undone: TERMINATED accepts no further transition.</div>}
+        {(def.transition === 'Quarantine_Release' || def.transition === 'Quarantine_ConfirmBlock') && m.state?.policy.quarantined && (
+          // What is being released or confirmed, so the operator judges it without leaving the dialog.
+          <div className="action-quarantine" role="note" data-testid="action-quarantine-reasons">
+            <b>Quarantined because</b>
+            <ul>{m.state.policy.rationale.map((r, i) => <li key={i}>{r}</li>)}</ul>
+          </div>
+        )}
 
         <div className="action-grid">
           <div className="action-meta">
