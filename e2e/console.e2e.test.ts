@@ -292,7 +292,16 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await goLive();
     await openView(4);
     await page.waitForSelector('[data-testid="decision"]');
+    expect(await page.textContent('[data-testid="decision"]')).toContain('Transition');
     await shot(page, 'decisions-dark');
+    // The Record # box says why it refuses input instead of ignoring it.
+    for (const [typed, says] of [['abc', 'is not a record number'], ['99999999', 'HEAD is #'], ['0', 'records start at #1']] as const) {
+      await page.fill('[data-testid="decision-jump"]', typed);
+      await page.press('[data-testid="decision-jump"]', 'Enter');
+      expect(await page.textContent('[data-testid="decision-jump-error"]')).toContain(says);
+    }
+    await shot(page, 'decisions-refused-dark');
+    await page.fill('[data-testid="decision-jump"]', '');
     w.assertClean();
   });
 
@@ -308,6 +317,7 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
       await page.waitForFunction(() => !/Loading/.test(document.querySelector('#main')?.textContent ?? ''), undefined, { timeout: 5_000 }).catch(() => undefined);
       const ready = PICTURE_READY[v.id];
       if (ready) await page.waitForSelector(ready, { timeout: 8_000 }).catch(() => undefined);
+      expect(await page.$('#main .view'), `view ${v.id} renders`).not.toBeNull();
       await shot(page, `view-${v.id}-dark`);
     }
     w.assertClean();
@@ -381,6 +391,7 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     // The choice is remembered across a reload.
     await page.reload();
     await page.waitForSelector('html[data-theme="light"]', { state: 'attached' });
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
     w.assertClean();
   });
 });
