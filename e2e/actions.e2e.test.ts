@@ -133,6 +133,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
     await page.waitForSelector('[data-testid="attention"]:has-text("QUARANTINED")');
     await page.waitForSelector('[data-testid="actions-badge"]:has-text("Release")');
     await openAction('Quarantine_Release');
+    expect(await page.textContent(`${dialog} [data-testid="action-quarantine-reasons"]`)).toContain('e2e: a secret in the corpus');
     expect(await page.isDisabled(submit)).toBe(true);
     expect(await page.textContent(`${dialog} [data-testid="action-problems"]`)).toContain('Justification is required');
     await page.fill(`${dialog} [data-testid="action-justification"]`, '   ');
@@ -152,6 +153,16 @@ describe('operator actions (browser mode, --human-operator)', () => {
       return st.policy.quarantined ? undefined : st;
     });
     expect(s.policy.last_justification).toContain('False positive');
+    // The confirmation names the record, linked to the timeline.
+    const release = (await api.wal(1, 1000)).records.filter((r) => r.transition === 'Quarantine_Release').pop();
+    await page.waitForSelector(`[data-testid="act-confirm"]:has-text("Released at #${release!.index}")`);
+    await shot(page, 'actions-confirmed-dark');
+    // "Signed from this console" belongs to the session: leaving Actions does not forget it.
+    await page.evaluate("location.hash = '#/timeline'");
+    await page.waitForSelector('[data-testid="transport"]');
+    await page.evaluate("location.hash = '#/actions'");
+    await page.waitForSelector('[data-testid="act-done"]:has-text("Quarantine_Release")');
+    await page.waitForSelector(`[data-testid="act-confirm"]:has-text("Released at #${release!.index}")`);
   }, 60_000);
 
   it('approves in an open window (WAL record signed by op-1); a second approval in the beat cannot be signed, and the dialog says why', async () => {

@@ -292,8 +292,16 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await goLive();
     await openView(4);
     await page.waitForSelector('[data-testid="decision"]');
-    expect(await page.locator('[data-testid="decision"]').first().textContent()).toMatch(/bubble:\/\/dr\/\d+/);
+    expect(await page.textContent('[data-testid="decision"]')).toContain('Transition');
     await shot(page, 'decisions-dark');
+    // The Record # box says why it refuses input instead of ignoring it.
+    for (const [typed, says] of [['abc', 'is not a record number'], ['99999999', 'HEAD is #'], ['0', 'records start at #1']] as const) {
+      await page.fill('[data-testid="decision-jump"]', typed);
+      await page.press('[data-testid="decision-jump"]', 'Enter');
+      expect(await page.textContent('[data-testid="decision-jump-error"]')).toContain(says);
+    }
+    await shot(page, 'decisions-refused-dark');
+    await page.fill('[data-testid="decision-jump"]', '');
     expect(w.problems).toEqual([]);
   });
 

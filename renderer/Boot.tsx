@@ -10,12 +10,14 @@ import { layoutChart } from './lib/chartLayout';
 import { specFromYaml } from './lib/spec';
 import { ConsoleProvider, type ConsoleContext } from './state/context';
 import { LiveStore } from './state/live';
+import { SessionStore } from './state/session';
 import { initialTheme, applyTheme } from './theme';
 
 export function Boot({ api }: { api: ConsoleApi }) {
   const [ctx, setCtx] = useState<ConsoleContext | null>(null);
   const [error, setError] = useState<string | null>(null);
   const live = useMemo(() => new LiveStore(api), [api]);
+  const session = useMemo(() => new SessionStore(api), [api]);
 
   useEffect(() => applyTheme(initialTheme()), []);
 
@@ -30,7 +32,7 @@ export function Boot({ api }: { api: ConsoleApi }) {
           return;
         }
         live.loader.setSpec(r.spec);
-        setCtx({ api, live, spec: r.spec, layout: layoutChart(r.spec) });
+        setCtx({ api, live, session, spec: r.spec, layout: layoutChart(r.spec) });
       },
       (err: unknown) => !cancelled && setError(describeError(err)),
     );
@@ -38,8 +40,9 @@ export function Boot({ api }: { api: ConsoleApi }) {
     return () => {
       cancelled = true;
       live.stop();
+      session.stop();
     };
-  }, [api, live]);
+  }, [api, live, session]);
 
   if (error) {
     return (

@@ -10,6 +10,7 @@ import type { Clock } from '../../core/hlc';
 import { demoCast, demoGenesis } from '../demo';
 import { HostError, systemClock } from '../host';
 import { startDemo, type Demo } from '../sim/demo';
+import type { Logger } from '../observe/log';
 import { providersHealth } from './providers';
 import { openServer, type Attachment, type Running } from './server';
 
@@ -27,19 +28,22 @@ export interface SimulatorUrls {
 
 export interface DemoAttachment extends Attachment {
   demo: Demo;
+  /** op-1 is left to the human at the console (the bot approves and releases as op-2 only). */
+  human_operator: boolean;
   /** Each simulator's URL, knobs URL and stats URL. */
   simulators(): SimulatorUrls;
 }
 
 /** Starts the simulators and bots against `running`, reports them on /health, stops them with it. */
 export async function attachDemo(running: Running, d: DemoSettings = {}): Promise<DemoAttachment> {
+  const human_operator = d.human_operator ?? false;
   const demo = await startDemo({
     swoosh: running.url, cast: demoCast(), genesis: running.host.genesis, clock: d.clock ?? systemClock,
-    human_operator: d.human_operator ?? false, auto_release_after_ms: d.auto_release_after_ms ?? null,
+    human_operator, auto_release_after_ms: d.auto_release_after_ms ?? null,
   });
   const simulators = (): SimulatorUrls => simulatorUrls(demo);
   running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
-  return running.adopt({ demo, simulators, stop: () => demo.stop() });
+  return running.adopt({ demo, human_operator, simulators, stop: () => demo.stop() });
 }
 
 function simulatorUrls(demo: Demo): SimulatorUrls {
@@ -65,8 +69,16 @@ export interface DemoHostSettings {
   port: number;
   console: boolean;
   quiet?: boolean;
+  /** Where the server's JSON logs go (stdout by default). */
+  log?: Logger;
   /** Where messages for the operator go (stdout by default). */
   say?: (line: string) => void;
+  /**
+   * op-1 (the key `swoosh start` prints) belongs to the person at the console: the bot
+   * approves as op-2 only, so each REVERB waits for the human's approval (threshold 2).
+   * Default true; false gives the unattended demo where the bot signs as every operator.
+   */
+  human_operator?: boolean;
 }
 
 export type DemoHost = Running & { demo: DemoAttachment };
@@ -79,9 +91,9 @@ export type DemoHost = Running & { demo: DemoAttachment };
 export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   const say = s.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const open = async (): Promise<DemoHost> => {
-    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet });
+    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet, log: s.log });
     try {
-      return Object.assign(running, { demo: await attachDemo(running) });
+      return Object.assign(running, { demo: await attachDemo(running, { human_operator: s.human_operator ?? true }) });
     } catch (err) {
       await running.stop();
       throw err;

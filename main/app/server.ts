@@ -7,7 +7,7 @@ import type { Genesis } from '../../core/types';
 import { ApiServer } from '../api/server';
 import { consoleStatic } from '../api/console-static';
 import { Host } from '../host';
-import { createLogger, logEngine } from '../observe/log';
+import { createLogger, logEngine, type Logger } from '../observe/log';
 import { createMetrics, type HostMetrics } from '../observe/metrics';
 import { WRITES_CLOSED } from '../engine/engine';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
@@ -25,6 +25,8 @@ export interface ServerSettings {
   check_invariants?: boolean;
   /** Logs at warn and above only (tests, benchmarks, soak). */
   quiet?: boolean;
+  /** Where the JSON logs go; default stdout (createLogger). `swoosh start` passes a file logger. */
+  log?: Logger;
   /** Extra facts for GET /health; an attachment may replace it (Running.setHealth). */
   health?: HealthSource;
   /** Serve the operator console (dist/console) beside the API. */
@@ -63,7 +65,7 @@ export const ATTACHMENTS_MAX = 8;
 
 /** Opens the host and its API and listens; AppError `listen_failed` if the address is unavailable. */
 export async function openServer(s: ServerSettings): Promise<Running> {
-  const log = createLogger(s.quiet ? 'warn' : undefined);
+  const log = s.log ?? createLogger(s.quiet ? 'warn' : undefined);
   const host = Host.open({ db: s.db, genesis: s.genesis, durability: s.durability, snapshot_every: s.snapshot_every, check_invariants: s.check_invariants });
   const metrics = createMetrics(host.engine);
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);

@@ -1,7 +1,9 @@
-// `swoosh start` (npm start): the browser-mode fallback says why in one line, and an old
-// demo database is moved aside instead of failing.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// `swoosh start` (npm start): the browser-mode fallback says why in one line, an old demo
+// database is moved aside instead of failing, the terminal stays quiet after the URL (logs
+// go to a file), and a busy port is reported before the console build.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';
 import { openServer as startServer } from '../app/server';
 import { openDemoHost as startDemoHost } from '../app/demo';
 import { findElectron } from '../app/electron-launch';
+import { until } from '../testing/until';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -70,6 +73,62 @@ describe('swoosh start', () => {
       expect(readdirSync(dir).some((f) => /^demo\.db\.old-\d+$/.test(f))).toBe(true);
     } finally {
       await running.stop();
+    }
+  });
+});
+
+/** A port the system just handed out (free at that moment). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+describe('swoosh start keeps the terminal for a person', () => {
+  it('after the URL line it prints at most a few lines over 20 s; the JSON logs go to swoosh.log in the data dir', async () => {
+    const dir = scratch();
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, SWOOSH_DATA_DIR: dir, SWOOSH_BROWSER: '1' };
+    delete env.SWOOSH_LOG_LEVEL;
+    const child = spawn(process.execPath, [SWOOSH_BIN, 'start', '--port', String(port)], { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    try {
+      await until('the URL line', () => /swoosh: open http/.test(out), 45_000, () => out);
+      const at_url = out.length;
+      await new Promise((r) => setTimeout(r, 20_000));
+      const after = out.slice(at_url).split('\n').filter((l) => l.trim() !== '');
+      expect(after.length, after.join('\n')).toBeLessThanOrEqual(3);
+      const before = out.slice(0, at_url).split('\n').filter((l) => l.trim() !== '');
+      expect(before.length, before.join('\n')).toBeLessThanOrEqual(6);
+      expect(out).not.toMatch(/"event":"transition_accepted"/);
+      expect(out).toContain(`logs (info and above, JSON lines) go to ${join(dir, 'swoosh.log')}`);
+      // The demo ran meanwhile, and its transitions are in the log file.
+      const logged = readFileSync(join(dir, 'swoosh.log'), 'utf8');
+      expect(logged).toMatch(/"event":"transition_accepted"/);
+      expect(logged).toMatch(/"event":"simulators"/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 90_000);
+
+  it('a busy port is reported first, naming --port, before any console build', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [SWOOSH_BIN, 'start', '--build-console', '--port', String(port)], {
+        cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_DATA_DIR: scratch(), SWOOSH_BROWSER: '1' }, encoding: 'utf8', timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`swoosh start: port ${port} on 127.0.0.1 is in use (EADDRINUSE); choose another with --port`);
+      expect(r.stdout).not.toContain('building the console');
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
     }
   });
 });

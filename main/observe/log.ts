@@ -18,6 +18,15 @@ export function createLogger(level: string = process.env.SWOOSH_LOG_LEVEL ?? 'in
   );
 }
 
+/**
+ * A logger that appends to a file (created with its directory): `swoosh start` keeps the
+ * terminal for the key and URL lines, so its JSON lines go here instead of stdout. Written
+ * synchronously: a demo makes a few lines a second, and none is lost at Ctrl-C.
+ */
+export function createFileLogger(level: string, path: string): Logger {
+  return createLogger(level, pino.destination({ dest: path, mkdir: true, append: true, sync: true }) as unknown as NodeJS.WritableStream);
+}
+
 export function logEngine(engine: Engine, log: Logger): () => void {
   return engine.subscribe((e) => {
     if (e.type === 'accepted') {

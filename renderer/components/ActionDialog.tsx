@@ -8,7 +8,6 @@
 // changes. The logic is in useActionDialog.ts; this file draws it.
 
 import { JUSTIFICATION_MAX } from '../lib/actions';
-import { formatCountdown } from '../lib/backbeat';
 import { shortHlc, signerName } from '../lib/format';
 import { Chip } from './ui';
 import { useActionDialog, type ActionDialogProps, type ActionDialogModel } from './useActionDialog';
@@ -39,6 +38,13 @@ export function ActionDialog(props: ActionDialogProps) {
         </div>
         <p className="action-summary">{def.summary}</p>
         {def.irreversible && <div className="action-irreversible" role="note">This cannot be undone: TERMINATED accepts no further transition.</div>}
+        {(def.transition === 'Quarantine_Release' || def.transition === 'Quarantine_ConfirmBlock') && m.state?.policy.quarantined && (
+          // What is being released or confirmed, so the operator judges it without leaving the dialog.
+          <div className="action-quarantine" role="note" data-testid="action-quarantine-reasons">
+            <b>Quarantined because</b>
+            <ul>{m.state.policy.rationale.map((r, i) => <li key={i}>{r}</li>)}</ul>
+          </div>
+        )}
 
         <div className="action-grid">
           <div className="action-meta">
@@ -138,7 +144,7 @@ function DialogFoot({ m, def }: { m: ActionDialogModel; def: ActionDialogProps['
 
 /** What will sign and against what: key, fingerprint, signer, window, HEAD, HLC. */
 function SigningFacts({ m }: { m: ActionDialogModel }) {
-  const { head, state, key, built, busy, win } = m;
+  const { head, state, key, built, busy } = m;
   return (
     <dl className="kv">
       <div className="kv-row">
@@ -166,11 +172,10 @@ function SigningFacts({ m }: { m: ActionDialogModel }) {
       <div className="kv-row">
         <dt>Window</dt>
         <dd data-testid="action-window">
-          {win ? (
+          {m.act_window ? (
             <>
-              <span className="mono">{win.position.window_id}</span>{' '}
-              <Chip tone={win.open ? 'ok' : 'warn'}>{win.open ? `${win.open_class} open` : 'closed'}</Chip>{' '}
-              {m.closeOrOpen_ms !== null && <span className="muted">{win.open ? 'closes' : 'opens'} in {formatCountdown(m.closeOrOpen_ms)}</span>}
+              <span className="mono">{m.act_window.window_id}</span>{' '}
+              <Chip tone={m.act_window.open ? 'ok' : 'warn'}>{m.act_window.label}</Chip>
             </>
           ) : (
             <span className="muted">not time-gated (window_id null)</span>

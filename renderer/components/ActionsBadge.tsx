@@ -1,5 +1,6 @@
 // A compact "awaiting the operator" affordance for the header: shown only while a
 // quarantine or a REVIEW/REVERB approval awaits a human, it opens the Actions view.
+// An approval reads "Waiting for your approval": the demo loop stops there for the human.
 
 import { useMemo } from 'react';
 import { awaitingOperator } from '../lib/actions';
@@ -13,6 +14,8 @@ export function ActionsBadge() {
   const first = waiting[0];
   if (!first || !state) return null;
   const quarantine = state.policy.quarantined;
+  // In the demo the bot approves as op-2 only; the loop waits here for the human's op-1.
+  const approval = first.transition === 'Execution_Approve';
   return (
     <a
       className={`actions-badge ${quarantine ? 'tone-danger' : 'tone-accent'}`}
@@ -21,8 +24,8 @@ export function ActionsBadge() {
       data-testid="actions-badge"
     >
       <span className="actions-badge-dot" aria-hidden="true" />
-      <span className="actions-badge-label">Action</span>
-      <span className="actions-badge-verb">{first.verb.split(' ')[0]}</span>
+      <span className="actions-badge-label">{approval ? 'Waiting for' : 'Action'}</span>
+      <span className="actions-badge-verb">{approval ? 'your approval' : first.verb.split(' ')[0]}</span>
     </a>
   );
 }

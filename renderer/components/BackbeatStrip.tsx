@@ -4,15 +4,16 @@
 
 import { useEffect, useState } from 'react';
 import { useCursor } from '../state/cursor';
-import { beatView, formatCountdown } from '../lib/backbeat';
+import { actionWindow, beatView, formatCountdown } from '../lib/backbeat';
 import { formatInt } from '../lib/format';
-import { useLive } from '../state/context';
+import { useConsole, useLive } from '../state/context';
 
 const TICK_MS = 250;
 
 export function BackbeatStrip() {
   const cursor = useCursor();
   const live = useLive();
+  const { spec } = useConsole();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), TICK_MS);
@@ -23,8 +24,10 @@ export function BackbeatStrip() {
   const schedule = s.execution.backbeat;
   const v = beatView(schedule, now);
   const exec = s.execution;
-  // Approvals count in the beat of the last gated transition (the reducer's beat, by HLC).
-  const approvals = exec.beat === null ? 0 : exec.approvals.filter((a) => a.beat === exec.beat).length;
+  // One source of truth with the Actions row and the dialog: the approval window now, its
+  // beat's approvals (not the last gated record's window, which lags a beat behind).
+  const approve = actionWindow(schedule, spec.transitions.Execution_Approve?.window ?? [], now);
+  const approvals = exec.approvals.filter((a) => a.beat === approve.beat).length;
   const travelHlc = cursor.index !== null ? cursor.frame?.at.hlc ?? null : null;
 
   return (
@@ -39,7 +42,7 @@ export function BackbeatStrip() {
             key={w.cls}
             className={`bb-window bb-${w.cls}${w.open ? ' is-open' : ''}`}
             style={{ left: `${w.from_bp / 100}%`, width: `${(w.to_bp - w.from_bp) / 100}%` }}
-            title={`${w.cls}: [${w.from_bp}, ${w.to_bp}) bp`}
+            title={`${w.cls}: [${w.from_bp}, ${w.to_bp}) bp (this class alone)`}
           >
             <span>{w.cls}</span>
           </div>
@@ -58,8 +61,8 @@ export function BackbeatStrip() {
       <div className="bb-exec">
         <span className="bb-label">EXECUTION</span>
         <span className="bb-exec-phase">{exec.phase ?? '—'}</span>
-        <span className="bb-exec-meta" title="approvals recorded in the beat of the last gated transition / quorum threshold">
-          approvals {approvals}/{s.council.threshold}{exec.window_id ? ` in ${exec.window_id.replace('backbeat:', '')}` : ''} · loop {exec.loop}
+        <span className="bb-exec-meta" title="approvals this beat / threshold, and the approval window (review then reverb), as the Actions view and the signing dialog show it" data-testid="bb-approve">
+          approvals {approvals}/{s.council.threshold} in {approve.window_id.replace('backbeat:', '')} · approve: {approve.label} · loop {exec.loop}
         </span>
       </div>
       {travelHlc && <div className="bb-travel mono" title="HLC of the record at the cursor">cursor {travelHlc}</div>}

@@ -55,7 +55,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
           title={quarantined ? s?.policy.rationale.join('\n') : `policy v${s?.policy.version ?? '?'}`}
         />
         <Stat label="Licence" value={s ? licenceText(s.boot.phase) : '…'} tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'} />
-        <Stat label="Health" value={healthStatus} tone={healthTone} testId="health" title={live.health ? `queue ${live.health.queue ?? 0} · wal lag ${live.health.walLag} · last snapshot ${live.health.lastSnapshotHLC ?? 'none'}` : undefined} />
+        <Stat label="Health" value={healthStatus} tone={healthTone} testId="health" title={live.health ? `the host process (writer, queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}); the project's quarantine is under Policy` : undefined} />
         <Stat label="Events" value={live.link === 'open' ? 'live' : live.link} tone={linkTone} title={`${live.accepted} accepted, ${live.rejected} rejected since this page opened`} />
       </div>
       <div className="header-actions">

@@ -14,7 +14,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import { describeError, type Proposal, type SubmitOutcome } from '../api/ConsoleApi';
 import { checkWindow, type Schedule } from '../../core/window';
 import type { Hash } from '../../core/types';
-import { buildAction, payloadSubject, signingKeysFirst, submitBlock, windowCountdown, type ActionDef } from '../lib/actions';
+import { buildAction, payloadSubject, signingKeysFirst, submitBlock, type ActionDef } from '../lib/actions';
+import { actionWindow } from '../lib/backbeat';
 import { useConsole, useLive } from '../state/context';
 import type { KeysModel } from './useOperatorKeys';
 
@@ -142,12 +143,13 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
   };
 
   const win = built?.window ?? null;
-  const closeOrOpen_ms = win && schedule ? windowCountdown(schedule, win.position.beat, classes ?? [], win.open, now) : null;
+  // Same function as the Actions row and the BACKBEAT strip, so the three agree.
+  const act_window = schedule && classes && classes.length > 0 ? actionWindow(schedule, classes, now) : null;
 
   return {
     head, state, operatorKeys, key, setKeyId, text, setText, busy, keyError, built, refusal,
     blockReason, submit, resend: (signed: Proposal) => void send(signed), unlock, close, onKeyDown,
-    win, closeOrOpen_ms, textRef, dialogRef,
+    win, act_window, textRef, dialogRef,
   };
 }
 

@@ -16,7 +16,7 @@ import { H, sha256Hex } from '../../core/hash';
 import { aheadBy_ms, formatHlc, hlcSend, parseHlc, type Hlc } from '../../core/hlc';
 import type { Spec } from '../../core/spec';
 import { signersWithRole, type State } from '../../core/state';
-import { beatPosition, checkWindow, nextOpening_ms, type Schedule, type WindowCheck } from '../../core/window';
+import { beatPosition, checkWindow, nextOpening_ms, type WindowCheck } from '../../core/window';
 import type { Hash, JsonObject, Proposal } from '../../core/types';
 import { enabledTransitions } from './spec';
 
@@ -245,22 +245,5 @@ export function payloadSubject(built: BuiltAction): Hash {
   return H({ ...rest, window: built.window ? built.window.open_class ?? 'closed' : null });
 }
 
-/** ms until the open window closes (through adjoining windows of the same action), or until one of the classes next opens. */
-export function windowCountdown(schedule: Schedule, beat: number, classes: readonly string[], open: boolean, now_ms: number): number | null {
-  const spans = classes.map((c) => schedule.windows[c]).filter((w): w is [number, number] => Array.isArray(w));
-  if (spans.length === 0) return null;
-  if (!open) {
-    const next = Math.min(...classes.map((c) => nextOpening_ms(schedule, c, now_ms) ?? Infinity));
-    return Number.isFinite(next) ? next - now_ms : null;
-  }
-  const beatStart_ms = schedule.epoch_ms + beat * schedule.period_ms;
-  const offset_bp = Math.floor(((now_ms - beatStart_ms) * 10000) / schedule.period_ms);
-  let end_bp = spans.find((w) => offset_bp >= w[0] && offset_bp < w[1])?.[1] ?? Math.max(...spans.map((w) => w[1]));
-  // Bounded: each pass moves end_bp to a later span's end, so at most one pass per span.
-  for (let i = 0; i < spans.length; i += 1) {
-    const adjoining = spans.find((w) => w[0] === end_bp);
-    if (!adjoining) break;
-    end_bp = adjoining[1];
-  }
-  return beatStart_ms + Math.ceil((end_bp * schedule.period_ms) / 10000) - now_ms;
-}
+// windowCountdown lives beside actionWindow (the one source of "which window, how long").
+export { windowCountdown } from './backbeat';

@@ -37,3 +37,8 @@ const INT_EN_US = new Intl.NumberFormat('en-US');
 export function formatInt(n: number): string {
   return INT_EN_US.format(n);
 }
+
+/** Raw signer keys inside free text ("… hmmm:ed25519:AbC… already approved") as operator ids (op-1). */
+export function nameSigners(text: string, state: State | null | undefined): string {
+  return text.replace(/hmmm:ed25519:[A-Za-z0-9_-]{8,}/g, (signer) => signerName(state, signer));
+}

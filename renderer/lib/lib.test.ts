@@ -125,6 +125,23 @@ describe('HLC search', () => {
     expect(parseHlcTarget('yesterday')).toBeNull();
   });
 
+  it('accepts every form the console displays (times are UTC; a bare time takes the reference day)', () => {
+    const ref_ms = Date.UTC(2026, 11, 3, 12, 0, 0);
+    const at = (h: number, m: number, s: number, ms: number, day = 3) => Date.UTC(2026, 11, day, h, m, s, ms);
+    expect(parseHlcTarget('06:48:30.295 #1', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 295), counter: 1 });
+    expect(parseHlcTarget('06:48:30.295', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 295), counter: 0 });
+    expect(parseHlcTarget('2026-12-01 06:48:30.295 #1', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 295, 1), counter: 1 });
+    expect(parseHlcTarget('2026-12-03T06:48:30', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 0), counter: 0 });
+    expect(parseHlcTarget('2026-12-03 06:48', ref_ms)).toEqual({ wall_ms: at(6, 48, 0, 0), counter: 0 });
+    expect(parseHlcTarget('06:48:30.2#12', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 200), counter: 12 });
+    expect(parseHlcTarget('06:48:30Z', ref_ms)).toEqual({ wall_ms: at(6, 48, 30, 0), counter: 0 });
+    // Out of range or not a time: refused, not silently rolled over.
+    expect(parseHlcTarget('25:00:00', ref_ms)).toBeNull();
+    expect(parseHlcTarget('2026-02-31 06:00', ref_ms)).toBeNull();
+    expect(parseHlcTarget('06:48:30.295 #', ref_ms)).toBeNull();
+    expect(parseHlcTarget('abc 06:48', ref_ms)).toBeNull();
+  });
+
   it('finds the first record at or after the target in ~log2(n) reads', async () => {
     const hlcs = Array.from({ length: 1_000_000 }, (_, i) => `2026-01-01T00:00:00.000+00:00#${i * 2}`);
     let reads = 0;

@@ -6,10 +6,13 @@ import type { ConsoleApi } from '../api/ConsoleApi';
 import type { ChartLayout } from '../lib/chartLayout';
 import type { Spec } from '../lib/spec';
 import type { LiveStore, LiveView } from './live';
+import type { SessionStore, SessionView } from './session';
 
 export interface ConsoleContext {
   api: ConsoleApi;
   live: LiveStore;
+  /** Remembered across views for the session (signed actions, metrics history). */
+  session: SessionStore;
   spec: Spec;
   layout: ChartLayout;
 }
@@ -29,4 +32,9 @@ export function useConsole(): ConsoleContext {
 export function useLive(): LiveView {
   const { live } = useConsole();
   return useSyncExternalStore(live.subscribe, live.getSnapshot);
+}
+
+export function useSession(): SessionView {
+  const { session } = useConsole();
+  return useSyncExternalStore(session.subscribe, session.getSnapshot);
 }

@@ -4,19 +4,21 @@
 // Actions always act on live HEAD, whatever the time-travel cursor shows.
 
 import { useEffect, useMemo, useState } from 'react';
-import { ActionDialog, type ActionDone } from '../components/ActionDialog';
+import { ActionDialog } from '../components/ActionDialog';
 import { KeysPanel } from '../components/KeysPanel';
 import { useOperatorKeys } from '../components/useOperatorKeys';
 import { Chip, Empty, Panel } from '../components/ui';
 import { actionOptions, type ActionDef, type ActionOption } from '../lib/actions';
-import { beatView, formatCountdown } from '../lib/backbeat';
+import { actionWindow } from '../lib/backbeat';
+import { confirmationOf, FOLLOWUPS_MAX } from '../lib/confirmation';
+import type { SignedAction } from '../state/session';
+import type { WalRecord } from '../api/ConsoleApi';
 import { formatInt, signerName } from '../lib/format';
-import { useConsole, useLive } from '../state/context';
+import { useConsole, useLive, useSession } from '../state/context';
 import { useCursor } from '../state/cursor';
 import type { State } from '../../core/state';
 
 const TICK_MS = 1000;
-const DONE_MAX = 20;
 
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -28,15 +30,14 @@ function useNow(): number {
 }
 
 function ApprovalStatus({ state, now }: { state: State; now: number }) {
-  const bv = beatView(state.execution.backbeat, now);
-  const open = bv.windows.filter((w) => w.cls === 'review' || w.cls === 'reverb');
-  const current = open.find((w) => w.open);
-  const next = open.filter((w) => !w.open && w.countdown_ms !== null).sort((a, b) => (a.countdown_ms ?? 0) - (b.countdown_ms ?? 0))[0];
-  const approvals = state.execution.approvals.filter((a) => a.beat === bv.beat);
+  const { spec } = useConsole();
+  // The same "which window, how long" as the signing dialog and the BACKBEAT strip.
+  const w = actionWindow(state.execution.backbeat, spec.transitions.Execution_Approve?.window ?? [], now);
+  const approvals = state.execution.approvals.filter((a) => a.beat === w.beat);
   return (
-    <div className="act-detail">
-      <span className="mono">{bv.window_id}</span>{' '}
-      {current ? <Chip tone="ok">{current.cls} open · {formatCountdown(current.countdown_ms)}</Chip> : <Chip tone="warn">closed{next ? ` · ${next.cls} in ${formatCountdown(next.countdown_ms)}` : ''}</Chip>}{' '}
+    <div className="act-detail" data-testid="approval-status">
+      <span className="mono">{w.window_id}</span>{' '}
+      <Chip tone={w.open ? 'ok' : 'warn'}>{w.label}</Chip>{' '}
       <span className="muted">approvals this beat</span> <b>{approvals.length}</b><span className="muted">/{state.council.threshold}</span>
       {approvals.length > 0 && <span className="muted"> · {approvals.map((a) => signerName(state, a.signer)).join(', ')}</span>}
     </div>
@@ -103,6 +104,46 @@ function Attention({ state, options, onOpen }: { state: State; options: ActionOp
   return null;
 }
 
+/**
+ * "Released at #44" after an accepted action, the index a link to the timeline, and the
+ * records right after it ("re-quarantined at #45 by op-2"), re-read as HEAD moves.
+ */
+function Confirmed({ done, state, headIndex }: { done: SignedAction; state: State; headIndex: number }) {
+  const { live } = useConsole();
+  const cursor = useCursor();
+  const [after, setAfter] = useState<WalRecord[]>([]);
+  useEffect(() => {
+    let stale = false;
+    const last = Math.min(headIndex, done.index + FOLLOWUPS_MAX);
+    const wanted = Array.from({ length: Math.max(0, last - done.index) }, (_, i) => done.index + 1 + i);
+    void Promise.all(wanted.map((i) => live.loader.record(i, headIndex).catch(() => null))).then((rs) => {
+      if (!stale) setAfter(rs.filter((r): r is WalRecord => r !== null));
+    });
+    return () => {
+      stale = true;
+    };
+  }, [live, done.index, headIndex]);
+  const c = confirmationOf(done, after, (signer) => signerName(state, signer));
+  const open = (index: number) => {
+    cursor.set(index);
+    window.location.hash = '#/timeline';
+  };
+  const verb = c.headline.slice(0, c.headline.lastIndexOf(' at #'));
+  return (
+    <div className="act-confirm" role="status" data-testid="act-confirm">
+      <span className="act-confirm-head">
+        {verb} at <button type="button" className="ucxl-link mono" onClick={() => open(c.index)} title="Open this record in the timeline">#{formatInt(c.index)}</button>
+        {done.duplicate ? ' (already applied)' : ''}
+      </span>
+      {c.followups.map((f) => (
+        <span key={f.index} className="act-confirm-next" data-testid="act-confirm-next">
+          then <button type="button" className="ucxl-link mono" onClick={() => open(f.index)}>{f.text}</button>
+        </span>
+      ))}
+    </div>
+  );
+}
+
 export function ActionsView() {
   const cursor = useCursor();
   const { api, spec } = useConsole();
@@ -110,7 +151,8 @@ export function ActionsView() {
   const keys = useOperatorKeys(api);
   const now = useNow();
   const [open, setOpen] = useState<ActionDef | null>(null);
-  const [done, setDone] = useState<ActionDone[]>([]);
+  const { session } = useConsole();
+  const done = useSession().signed;
   const state = live.head?.state ?? null;
   const options = useMemo(() => (state ? actionOptions(spec, state) : []), [spec, state]);
 
@@ -130,6 +172,7 @@ export function ActionsView() {
       ) : (
         <div className="actions-grid">
           <div className="actions-main">
+            {done[0] && <Confirmed done={done[0]} state={state} headIndex={live.head?.index ?? 0} />}
             <Attention state={state} options={options} onOpen={setOpen} />
             <Panel title="Actions" extra={<span className="count">{options.filter((o) => o.allowed).length} allowed</span>} testId="actions-list">
               <ul className="act-list">
@@ -159,7 +202,7 @@ export function ActionsView() {
           <KeysPanel model={keys} state={state} className="actions-keys" />
         </div>
       )}
-      {open && <ActionDialog def={open} keys={keys} onClose={() => setOpen(null)} onDone={(d) => setDone((x) => [d, ...x].slice(0, DONE_MAX))} />}
+      {open && <ActionDialog def={open} keys={keys} onClose={() => setOpen(null)} onDone={(d) => session.recordSigned(d)} />}
     </div>
   );
 }

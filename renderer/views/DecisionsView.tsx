@@ -10,6 +10,7 @@ import { JsonTree } from '../components/JsonTree';
 import { Chip, Empty, HashText, Kv, Mark, Panel } from '../components/ui';
 import { parseUcxl } from '../../core/ucxl';
 import { formatInt, shortHlc, signerName } from '../lib/format';
+import { parseRecordIndex } from '../lib/recordIndex';
 import { useConsole, useLive } from '../state/context';
 
 /** The WAL index a UCXL address points at, when it is this orchestrator's `wal/<n>`. */
@@ -30,6 +31,7 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
   const [record, setRecord] = useState<WalRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [input, setInput] = useState('');
+  const [inputError, setInputError] = useState<string | null>(null);
 
   // Follow the time-travel cursor (or HEAD) until the operator picks another index here.
   useEffect(() => {
@@ -70,11 +72,28 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
             className="jump"
             onSubmit={(e) => {
               e.preventDefault();
-              const n = Number(input.replace('#', ''));
-              if (Number.isInteger(n) && n >= 1 && n <= head) setIndex(n);
+              const r = parseRecordIndex(input, head);
+              setInputError(r.ok ? null : r.reason);
+              if (r.ok) {
+                setIndex(r.index);
+                setInput('');
+              }
             }}
           >
-            <input value={input} onChange={(e) => setInput(e.target.value)} placeholder="Record #" aria-label="Decision record index" />
+            <input
+              value={input}
+              onChange={(e) => {
+                setInput(e.target.value);
+                setInputError(null);
+              }}
+              placeholder="Record #"
+              aria-label="Decision record index"
+              className={inputError ? 'has-error' : ''}
+              aria-invalid={inputError !== null}
+              title={inputError ?? 'a record number, e.g. 44 or #44 (Enter)'}
+              data-testid="decision-jump"
+            />
+            {inputError && <span className="jump-error" data-testid="decision-jump-error">{inputError}</span>}
           </form>
         </div>
       </div>

@@ -1,19 +1,19 @@
 // Metrics: the host's Prometheus exposition (GET /metrics), polled and parsed here
 // (lib/prom.ts), kept in a bounded ring of scrapes, and drawn with recharts: accepted
 // transitions/s (and rejections/s), guard failures by guard, WAL lag and quarantines.
+// The history belongs to the session (state/session.ts): polling starts on the first visit.
 // Rates are per second of the console's clock between two scrapes, counter resets aware.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { describeError } from '../api/ConsoleApi';
 import { Chip, Empty, Panel } from '../components/ui';
 import { formatInt } from '../lib/format';
-import { has, parseProm, pointBetween, Ring, sumBy, total, type MetricsPoint, type Scrape } from '../lib/prom';
-import { useConsole } from '../state/context';
+import { has, sumBy, total } from '../lib/prom';
+import { useConsole, useSession } from '../state/context';
+import { METRICS_POLL_MS, METRICS_SAMPLES_MAX, type MetricsSeries } from '../state/session';
 
-const POLL_MS = 2000;
-/** 10 minutes at one scrape per 2 s. */
-const SAMPLES_MAX = 300;
+const POLL_MS = METRICS_POLL_MS;
+const SAMPLES_MAX = METRICS_SAMPLES_MAX;
 const PALETTE = ['var(--series-1)', 'var(--series-2)', 'var(--series-3)', 'var(--series-4)', 'var(--series-5)', 'var(--series-6)', 'var(--series-7)', 'var(--series-8)'];
 const TOOLTIP = { background: 'var(--panel-raised)', border: '1px solid var(--border-strong)', borderRadius: 6, fontSize: 12, color: 'var(--text)' };
 
@@ -26,42 +26,11 @@ function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-interface Series {
-  points: MetricsPoint[];
-  last: Scrape | null;
-  error: string | null;
-  scrapes: number;
-}
-
-/** Polls /metrics while the view is open; the ring bounds memory whatever the uptime. */
-function useMetrics(): Series {
-  const { api } = useConsole();
-  const ring = useRef(new Ring<MetricsPoint>(SAMPLES_MAX));
-  const prev = useRef<Scrape | null>(null);
-  const [s, setS] = useState<Series>({ points: [], last: null, error: null, scrapes: 0 });
-
-  useEffect(() => {
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const text = await api.getMetricsText();
-        if (stopped) return;
-        const scrape = parseProm(text, Date.now());
-        if (prev.current) ring.current.push(pointBetween(prev.current, scrape));
-        prev.current = scrape;
-        setS((o) => ({ points: ring.current.toArray(), last: scrape, error: null, scrapes: o.scrapes + 1 }));
-      } catch (err) {
-        if (!stopped) setS((o) => ({ ...o, error: describeError(err) }));
-      }
-    };
-    void poll();
-    const t = setInterval(() => void poll(), POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(t);
-    };
-  }, [api]);
-  return s;
+/** The session's metrics history (renderer/state/session.ts): it survives leaving the view. */
+function useMetrics(): MetricsSeries {
+  const { session } = useConsole();
+  useEffect(() => session.ensureMetrics(), [session]);
+  return useSession().metrics;
 }
 
 export function MetricsView() {

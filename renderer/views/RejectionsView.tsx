@@ -8,7 +8,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import type { RejectionRow } from '../api/ConsoleApi';
 import { describeError } from '../api/ConsoleApi';
 import { Chip, Empty, Panel } from '../components/ui';
-import { formatInt, shortHlc, signerName } from '../lib/format';
+import { formatInt, nameSigners, shortHlc, signerName } from '../lib/format';
 import { bucketize, countBy } from '../lib/rejections';
 import { useConsole, useLive } from '../state/context';
 
@@ -187,15 +187,15 @@ function RejectionDetail({ r, state }: { r: RejectionRow; state: Parameters<type
   return (
     <div className="rdetail">
       <div className="big-name">{r.code}{r.guard ? ` · ${r.guard}` : ''}</div>
-      <p className="reason">{r.reason}</p>
+      <p className="reason" title={r.reason}>{nameSigners(r.reason, state)}</p>
       {r.reasons.length > 0 && (
         <ul className="reasons">
-          {r.reasons.map((x, i) => <li key={i}>{x}</li>)}
+          {r.reasons.map((x, i) => <li key={i} title={x}>{nameSigners(x, state)}</li>)}
         </ul>
       )}
       <dl className="kv">
         <div className="kv-row"><dt>Transition</dt><dd>{r.transition ?? '—'}</dd></div>
-        <div className="kv-row"><dt>Signer</dt><dd>{signerName(state, r.signer)}</dd></div>
+        <div className="kv-row"><dt>Signer</dt><dd title={r.signer ?? undefined} data-testid="rejection-signer">{signerName(state, r.signer)}</dd></div>
         <div className="kv-row"><dt>HLC</dt><dd className="mono">{shortHlc(r.hlc)}</dd></div>
         <div className="kv-row"><dt>Idem key</dt><dd className="mono">{r.idem_key ?? '—'}</dd></div>
         <div className="kv-row"><dt>At HEAD</dt><dd className="mono">#{formatInt(r.head_index)}</dd></div>

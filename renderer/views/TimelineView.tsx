@@ -18,7 +18,8 @@ import { Empty, HashText, Mark, Panel } from '../components/ui';
 import { chainStatus, type ChainStatus } from '../lib/chain';
 import { diffJson } from '../lib/diff';
 import { formatInt, signerName } from '../lib/format';
-import { findIndexAtHlc, parseHlcTarget } from '../lib/hlcSearch';
+import { findIndexAtHlc, HLC_TARGET_EXAMPLES, parseHlcTarget } from '../lib/hlcSearch';
+import { parseHlc } from '../../core/hlc';
 import { useConsole, useLive } from '../state/context';
 import { PAGE_SIZE, pageOf } from '../state/frames';
 
@@ -161,14 +162,17 @@ function Transport({ cursor }: { cursor: Cursor }) {
       }
       return;
     }
-    const target = parseHlcTarget(text);
-    if (!target) {
-      setJumpError('an index, an HLC (…+00:00#n) or a UTC time');
-      return;
-    }
     try {
       const head = cursor.headIndex;
-      const found = await findIndexAtHlc(target, head, async (i) => (await live.loader.record(i, head))?.hlc ?? null);
+      const hlcAt = async (i: number) => (await live.loader.record(i, head))?.hlc ?? null;
+      // A time without a date ("06:48:30.295 #1", as the rows show it) is on HEAD's day.
+      const head_hlc = head > 0 ? await hlcAt(head) : null;
+      const target = parseHlcTarget(text, (head_hlc ? parseHlc(head_hlc)?.wall_ms : null) ?? Date.now());
+      if (!target) {
+        setJumpError(`not a position: try ${HLC_TARGET_EXAMPLES}`);
+        return;
+      }
+      const found = await findIndexAtHlc(target, head, hlcAt);
       if (found === null) setJumpError('no record at or after that time');
       else {
         cursor.set(found);
@@ -224,7 +228,7 @@ function Transport({ cursor }: { cursor: Cursor }) {
           aria-label="Jump to index or HLC"
           data-testid="jump"
           className={jumpError ? 'has-error' : ''}
-          title={jumpError ?? 'an index, an HLC, or a UTC time'}
+          title={jumpError ?? HLC_TARGET_EXAMPLES}
         />
         {jumpError && <span className="jump-error">{jumpError}</span>}
       </form>

@@ -1,0 +1,84 @@
+// What the console remembers for the whole session, not per view: the actions signed from
+// this console and the Metrics history. Views mount and unmount as the operator moves
+// around; these used to live in the views' state and were lost on every visit.
+
+import { describeError, type ConsoleApi } from '../api/ConsoleApi';
+import { parseProm, pointBetween, Ring, type MetricsPoint, type Scrape } from '../lib/prom';
+
+/** One accepted action signed here (what the "Signed from this console" panel lists). */
+export interface SignedAction {
+  transition: string;
+  index: number;
+  duplicate: boolean;
+  signer: string;
+  at_ms: number;
+}
+
+export interface MetricsSeries {
+  points: MetricsPoint[];
+  last: Scrape | null;
+  error: string | null;
+  scrapes: number;
+}
+
+export interface SessionView {
+  signed: SignedAction[];
+  metrics: MetricsSeries;
+}
+
+/** Newest first; a bound, not a tuning knob. */
+export const SIGNED_MAX = 50;
+export const METRICS_POLL_MS = 2000;
+/** 10 minutes at one scrape per 2 s. */
+export const METRICS_SAMPLES_MAX = 300;
+
+export class SessionStore {
+  private view: SessionView = { signed: [], metrics: { points: [], last: null, error: null, scrapes: 0 } };
+  private readonly listeners = new Set<() => void>();
+  private readonly ring = new Ring<MetricsPoint>(METRICS_SAMPLES_MAX);
+  private prev: Scrape | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly api: ConsoleApi) {}
+
+  getSnapshot = (): SessionView => this.view;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  recordSigned(a: SignedAction): void {
+    this.set({ signed: [a, ...this.view.signed].slice(0, SIGNED_MAX) });
+  }
+
+  /** Starts scraping /metrics on the first visit to Metrics and keeps going for the session. */
+  ensureMetrics(): void {
+    if (this.timer !== null) return;
+    void this.scrape();
+    this.timer = setInterval(() => void this.scrape(), METRICS_POLL_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One scrape of GET /metrics; a point needs two (rates are between consecutive scrapes). */
+  async scrape(now_ms: number = Date.now()): Promise<void> {
+    const m = this.view.metrics;
+    try {
+      const scrape = parseProm(await this.api.getMetricsText(), now_ms);
+      if (this.prev) this.ring.push(pointBetween(this.prev, scrape));
+      this.prev = scrape;
+      this.set({ metrics: { points: this.ring.toArray(), last: scrape, error: null, scrapes: m.scrapes + 1 } });
+    } catch (err) {
+      this.set({ metrics: { ...this.view.metrics, error: describeError(err) } });
+    }
+  }
+
+  private set(patch: Partial<SessionView>): void {
+    this.view = { ...this.view, ...patch };
+    for (const l of this.listeners) l();
+  }
+}
