@@ -6,6 +6,7 @@
 //   attachDemo(running, settings)           simulators + demo bots (swoosh serve --sim, start)
 //   openProvidersVault / attachProviders    real CHORUS services from the providers config and vault
 //   openDemoHost(settings)                  openServer on the demo genesis + attachDemo
+//   attachBackups(running, settings)       scheduled, verified backups inside the writer (backup.ts)
 //   AttachCluster (cluster.ts)              the seam for an etcd-backed cluster, not built yet
 //
 // Failures are AppError {code, reason} (errors.ts), or the tagged errors of the parts
@@ -16,4 +17,5 @@ export { ATTACHMENTS_MAX, openServer, type Attachment, type HealthSource, type R
 export { attachDemo, defaultDataDir, moveAside, openDemoHost, type DemoAttachment, type DemoHost, type DemoHostSettings, type DemoSettings, type SimulatorUrls } from './demo';
 export { attachProviders, openProvidersVault, providersHealth, type ProvidersAttachment } from './providers';
 export { electronBindingPath, findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type ElectronProbe, type PreparedSqlite } from './electron-launch';
+export { attachBackups, durationMs, pruneBackups, type BackupAttachment, type BackupSettings, type BackupStatus } from './backup';
 export type { AttachCluster, ClusterAttachment, ClusterSettings } from './cluster';

@@ -7,8 +7,8 @@ import type { Genesis } from '../../core/types';
 import { ApiServer } from '../api/server';
 import { consoleStatic } from '../api/console-static';
 import { Host } from '../host';
-import { createLogger, logEngine } from '../observe/log';
-import { createMetrics } from '../observe/metrics';
+import { createLogger, logEngine, type Logger } from '../observe/log';
+import { createMetrics, type HostMetrics } from '../observe/metrics';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
 import { AppError } from './errors';
 
@@ -41,12 +41,17 @@ export interface Running {
   host: Host;
   api: ApiServer;
   url: string;
+  /** The server's registry and logger, for attachments that add metrics or log (main/app/backup.ts). */
+  metrics: HostMetrics;
+  log: Logger;
   /** Stops the attachments (newest first), then the API, tracing and the host. Once. */
   stop(): Promise<void>;
   /** Registers an attachment to stop before the server; returns it. */
   adopt<T extends Attachment>(attachment: T): T;
   /** Where GET /health's extra facts come from from now on. */
   setHealth(source: HealthSource): void;
+  /** Facts merged into GET /health beside setHealth's (an attachment's own section, e.g. `backup`). */
+  addHealth(source: HealthSource): void;
 }
 
 /** Demo + providers + cluster with room to spare; a bound, not a tuning knob. */
@@ -61,7 +66,9 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   const unlog = logEngine(host.engine, log);
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
   let health = s.health;
-  const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined });
+  const extraHealth: HealthSource[] = [];
+  const healthOf = () => Object.assign({}, health?.() ?? {}, ...extraHealth.map((h) => h()));
+  const api = new ApiServer({ host, metrics, health: healthOf, fallback: s.console ? consoleStatic() : undefined });
   let address;
   try {
     address = await api.listen(s.port, s.host);
@@ -83,7 +90,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     host.close();
   };
   return {
-    host, api, url,
+    host, api, url, metrics, log,
     stop: () => (stopping ??= stopAll()),
     adopt: (attachment) => {
       if (attachments.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} attachments`);
@@ -92,6 +99,10 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     },
     setHealth: (source) => {
       health = source;
+    },
+    addHealth: (source) => {
+      if (extraHealth.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} health sources`);
+      extraHealth.push(source);
     },
   };
 }

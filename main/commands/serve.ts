@@ -11,6 +11,7 @@ import { processPassphraseSource } from '../keys/unlock';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
 import { openServer, type Running } from '../app/server';
+import { attachBackups, BACKUP_KEEP_MAX, durationMs, type BackupSettings } from '../app/backup';
 import { nonNegativeInt, parse, portOf, positiveInt, readJsonFile, UsageError } from './args';
 
 const SERVE_OPTIONS = {
@@ -30,6 +31,10 @@ const SERVE_OPTIONS = {
   'beat-ms': { type: 'string', default: '60000' },
   'human-operator': { type: 'boolean', default: false },
   'auto-release-s': { type: 'string', default: '0' },
+  // Scheduled, verified backups inside the writer (main/app/backup.ts).
+  'backup-dir': { type: 'string' },
+  'backup-every': { type: 'string' },
+  'backup-keep': { type: 'string', default: '24' },
   // Real CHORUS services instead of simulators (docs/providers.md): a JSON file and/or one
   // URL per service (flags win), keys and credentials from the age vault.
   vault: { type: 'string' },
@@ -44,6 +49,14 @@ const SERVE_OPTIONS = {
   'agent-key': { type: 'string' },
   'operator-key': { type: 'string', multiple: true },
 } as const;
+
+const SERVE_USAGE = `usage: swoosh serve --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
+                    [--snapshot-every K] [--trace none|console|memory] [--check-invariants]
+  demo:  --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0]
+  backups: --backup-dir DIR --backup-every 15m|6h|1d [--backup-keep 24]   (verified; on /health and /metrics)
+  real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
+         [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
+`;
 
 type ServeValues = ReturnType<typeof parse<typeof SERVE_OPTIONS>>;
 
@@ -93,6 +106,18 @@ interface ServePlan {
   period_ms: number;
   auto_release_after_ms: number | null;
   real: ProvidersConfig | null;
+  backups: BackupSettings | null;
+}
+
+/** --backup-dir and --backup-every go together; --backup-keep bounds the files kept. */
+function backupsOf(v: ServeValues): BackupSettings | null {
+  if (v['backup-dir'] === undefined && v['backup-every'] === undefined) return null;
+  if (!v['backup-dir'] || !v['backup-every']) throw new UsageError('--backup-dir DIR and --backup-every DURATION go together');
+  const every_ms = durationMs(v['backup-every']);
+  if (every_ms === null || every_ms < 1000) throw new UsageError(`--backup-every is a duration of at least 1s (30s, 15m, 6h, 1d), got ${v['backup-every']}`);
+  const keep = positiveInt(v['backup-keep'], '--backup-keep');
+  if (keep > BACKUP_KEEP_MAX) throw new UsageError(`--backup-keep must be at most ${BACKUP_KEEP_MAX}`);
+  return { dir: v['backup-dir'], every_ms, keep };
 }
 
 /** Every flag checked before anything opens. */
@@ -104,11 +129,14 @@ function planOf(v: ServeValues): ServePlan {
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
   const auto_release_s = nonNegativeInt(v['auto-release-s'], '--auto-release-s');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
-  return { db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v) };
+  return {
+    db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
+    backups: backupsOf(v),
+  };
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const v = parse(args, SERVE_OPTIONS);
+  const v = parse(args, SERVE_OPTIONS, SERVE_USAGE);
   const plan = planOf(v);
   const vault = plan.real && v.vault ? await openProvidersVault(v.vault, plan.real, processPassphraseSource()) : null;
   let running: Running;
@@ -119,6 +147,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     });
     const real = plan.real;
     if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
+    const backups = plan.backups;
+    if (backups) await orStop(running, () => attachBackups(running, backups));
   } finally {
     // The signers and request headers hold what they need; the vault's own copies go now.
     vault?.lock();

@@ -18,9 +18,14 @@ import { printSimulators, untilSignal } from './serve';
 // main/electron/rebuild-sqlite.ts still imports these from here; they live in main/app now.
 export { electronBindingPath, findElectron, REPO_DIR } from '../app/electron-launch';
 
+const START_OPTIONS = { port: { type: 'string', default: '7420' }, db: { type: 'string' }, browser: { type: 'boolean', default: false } } as const;
+const START_USAGE = `usage: swoosh start [--db PATH] [--port 7420] [--browser]
+  the operator console on the demo project: Electron where available, else (or with --browser) browser mode.
+`;
+
 /** npm start: the desktop console where Electron exists, otherwise the same host in browser mode. */
 export async function startCommand(args: string[]): Promise<number> {
-  const v = parse(args, { port: { type: 'string', default: '7420' }, db: { type: 'string' }, browser: { type: 'boolean', default: false } });
+  const v = parse(args, START_OPTIONS, START_USAGE);
   const port = portOf(v.port);
   const db = resolve(v.db ?? join(defaultDataDir(), 'demo.db'));
   let why = 'browser mode was asked for (--browser)';
