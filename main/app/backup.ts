@@ -41,7 +41,7 @@ export interface BackupAttachment extends Attachment {
 }
 
 /** A backup file this scheduler wrote: swoosh-<UTC stamp>-i<index>.db; sorts oldest first. */
-const BACKUP_NAME_RE = /^swoosh-\d{8}T\d{6}Z-i\d+\.db$/;
+const BACKUP_NAME_RE = /^swoosh-\d{8}T\d{6}\.\d{3}Z-i\d+\.db$/;
 export const BACKUP_KEEP_MAX = 10_000;
 const EVERY_MS_MIN = 100;
 const DURATION_RE = /^(\d{1,9})(ms|s|m|h|d)$/;
@@ -54,8 +54,9 @@ export function durationMs(text: string): number | null {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
+/** UTC to the millisecond (20261203T090200.123Z): sorts by time, and two backups in one second get two names. */
 function stampOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms).toISOString().replace(/[-:]/g, '');
 }
 
 /** Deletes the oldest of this scheduler's files beyond `keep`; returns how many went. */
