@@ -12,7 +12,7 @@ import { NativeBindingError } from './store/native';
 import { BackupError } from './store/backup';
 import { StoreError } from './store/store';
 
-const USAGE = `usage: swoosh <command> [options]      (swoosh <command> --help for one command)
+export const USAGE = `usage: swoosh <command> [options]      (swoosh <command> --help for one command)
 
 commands:
   start     [--db PATH] [--port 7420] [--browser]   the operator console (Electron where available, else browser mode)
