@@ -14,7 +14,6 @@ import type { Proposal } from '../../core/types';
 import { rejectionOf } from '../../core/testing/rejection';
 import { Host } from '../host';
 import { loadMachine } from '../machine';
-import { lastJsonLine, runSwoosh } from '../testing/proc';
 import { backupDatabase, BackupError, restoreDatabase } from './backup';
 import { verifyFile } from './backup-verify';
 import { openDatabase } from './native';
@@ -157,24 +156,5 @@ describe('restore', () => {
     expect(e.message).toMatch(/record #2/);
     expect(statSync(db).size).toBe(size);
     expect(verifyFile(db)).toMatchObject({ ok: true, verified: 2 });
-  });
-});
-
-describe('swoosh backup / restore (the command line)', () => {
-  it('backs up a stopped database, says how to back up a running one, and restores', async () => {
-    const host = await hostWith('cli.db', 3);
-    const db = join(dir, 'cli.db');
-    const out = join(dir, 'cli.backup.db');
-    const held = await runSwoosh(['backup', '--db', db, '--out', out]);
-    expect(held.code).toBe(1);
-    expect(held.stderr).toMatch(/in use by a running writer.*--backup-dir/);
-    const head = host.head;
-    host.close();
-    const ok = await runSwoosh(['backup', '--db', db, '--out', out]);
-    expect(ok.code).toBe(0);
-    expect(lastJsonLine(ok.stdout)).toMatchObject({ ok: true, path: out, index: head.index, state_hash: head.hash });
-    const restored = await runSwoosh(['restore', '--from', out, '--db', join(dir, 'cli-restored.db')]);
-    expect(restored.code).toBe(0);
-    expect(lastJsonLine(restored.stdout)).toMatchObject({ ok: true, kept_aside: null, index: head.index, state_hash: head.hash });
   });
 });
