@@ -59,6 +59,9 @@ function stampOf(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '');
 }
 
+/** A copy in progress (main/store/backup.ts names it); one left by a crash is removed at start. */
+const PARTIAL_NAME_RE = /^\.swoosh-\d{8}T\d{6}\.\d{3}Z-i\d+\.db\.partial-\d+$/;
+
 /** Deletes the oldest of this scheduler's files beyond `keep`; returns how many went. */
 export function pruneBackups(dir: string, keep: number): number {
   const files = readdirSync(dir).filter((f) => BACKUP_NAME_RE.test(f)).sort();
@@ -85,6 +88,7 @@ function checkSettings(s: BackupSettings): void {
 export function attachBackups(running: Running, s: BackupSettings): BackupAttachment {
   checkSettings(s);
   mkdirSync(s.dir, { recursive: true });
+  for (const f of readdirSync(s.dir)) if (PARTIAL_NAME_RE.test(f)) rmSync(join(s.dir, f), { force: true });
   const now_ms = s.now_ms ?? Date.now;
   const metrics = backupMetrics(running);
   const status: BackupStatus = {

@@ -34,7 +34,7 @@ const SERVE_OPTIONS = {
   // Scheduled, verified backups inside the writer (main/app/backup.ts).
   'backup-dir': { type: 'string' },
   'backup-every': { type: 'string' },
-  'backup-keep': { type: 'string', default: '24' },
+  'backup-keep': { type: 'string' },
   // Real CHORUS services instead of simulators (docs/providers.md): a JSON file and/or one
   // URL per service (flags win), keys and credentials from the age vault.
   vault: { type: 'string' },
@@ -109,13 +109,16 @@ interface ServePlan {
   backups: BackupSettings | null;
 }
 
-/** --backup-dir and --backup-every go together; --backup-keep bounds the files kept. */
+/** A day of hourly backups, or six hours of 15-minute ones. */
+const BACKUP_KEEP_DEFAULT = 24;
+
+/** --backup-dir and --backup-every go together; --backup-keep (default 24) bounds the files kept. */
 function backupsOf(v: ServeValues): BackupSettings | null {
-  if (v['backup-dir'] === undefined && v['backup-every'] === undefined) return null;
+  if (v['backup-dir'] === undefined && v['backup-every'] === undefined && v['backup-keep'] === undefined) return null;
   if (!v['backup-dir'] || !v['backup-every']) throw new UsageError('--backup-dir DIR and --backup-every DURATION go together');
   const every_ms = durationMs(v['backup-every']);
   if (every_ms === null || every_ms < 1000) throw new UsageError(`--backup-every is a duration of at least 1s (30s, 15m, 6h, 1d), got ${v['backup-every']}`);
-  const keep = positiveInt(v['backup-keep'], '--backup-keep');
+  const keep = v['backup-keep'] === undefined ? BACKUP_KEEP_DEFAULT : positiveInt(v['backup-keep'], '--backup-keep');
   if (keep > BACKUP_KEEP_MAX) throw new UsageError(`--backup-keep must be at most ${BACKUP_KEEP_MAX}`);
   return { dir: v['backup-dir'], every_ms, keep };
 }

@@ -82,8 +82,8 @@ export async function backupDatabase(source: Database.Database, out: string, opt
   const started = now_ms();
   if (!opts.replace && existsSync(out)) throw new BackupError('exists', `${out} already exists (--force replaces it)`);
   const partial = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
-  rmSync(partial, { force: true });
   try {
+    rmSync(partial, { force: true });
     await source.backup(partial, { progress: () => BACKUP_PAGES_PER_STEP });
     selfContained(partial);
     const report = verifiedOrThrow(partial, 'the new copy');
