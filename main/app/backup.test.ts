@@ -59,7 +59,7 @@ describe('attachBackups', () => {
       clock += 60_000;
       const failed = await b.runNow();
       expect(failed).toMatchObject({ last_result: 'failed', failures: 1, last_path: last, last_success_at: '2026-12-03T09:03:00.000Z' });
-      expect(failed.last_error).toMatch(/ENOTDIR/);
+      expect(failed.last_error).toBe(`backup to ${join(out, `swoosh-20261203T090400.000Z-i${running.host.head.index}.db`)} failed: ENOTDIR`);
       expect(await metric(running, 'swoosh_backup_failures_total')).toBe(1);
       expect((await health(running)).last_result).toBe('failed');
       expect(running.host.head.index).toBeGreaterThan(0);

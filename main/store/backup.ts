@@ -42,6 +42,15 @@ export interface BackupResult {
 /** SQLite's page-copy step: 4 MB at 4 kB pages, so a commit waits at most one step. */
 const BACKUP_PAGES_PER_STEP = 1000;
 
+/** Cleanup after a failure: the first error is the one to report, not this one. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // e.g. ENOTDIR when the directory itself is what failed
+  }
+}
+
 function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');
   try {
@@ -92,7 +101,7 @@ export async function backupDatabase(source: Database.Database, out: string, opt
     fsyncPath(dirname(out));
     return { path: out, size_bytes: statSync(out).size, index: report.verified, state_hash: report.state_hash, duration_ms: now_ms() - started };
   } catch (err) {
-    rmSync(partial, { force: true });
+    removeQuietly(partial);
     if (err instanceof BackupError) throw err;
     throw new BackupError('io', `backup to ${out} failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
