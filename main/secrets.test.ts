@@ -49,7 +49,7 @@ describe('no key material in logs, WAL, snapshots or API answers', () => {
     dir = mkdtempSync(join(tmpdir(), 'swoosh-secrets-'));
     const vaultPath = join(dir, 'keys.age');
     // Provisioning: keys are born in the vault.
-    const setup = await Vault.create(vaultPath, PASSPHRASE, { scrypt_log_n: 10 });
+    const setup = await Vault.create(vaultPath, PASSPHRASE, { scrypt_log_n: 15 });
     for (const name of KEY_NAMES) await setup.generateKey(name);
     await setup.putCredential('kaching-api-token', CREDENTIAL);
     setup.lock();

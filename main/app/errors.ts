@@ -6,7 +6,9 @@ export type AppErrorCode =
   /** The API could not bind its address (in use, not permitted, no such interface). */
   | 'listen_failed'
   /** More attachments than a running server accepts (a programming error, bounded anyway). */
-  | 'too_many_attachments';
+  | 'too_many_attachments'
+  /** Settings an attachment cannot run with (a backup interval below its floor, …). */
+  | 'bad_settings';
 
 export class AppError extends Error {
   constructor(readonly code: AppErrorCode, readonly reason: string) {

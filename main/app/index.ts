@@ -7,6 +7,7 @@
 //   openProvidersVault / attachProviders    real CHORUS services from the providers config and vault
 //   openDemoHost(settings)                  openServer on the demo genesis + attachDemo
 //   attachCluster(running, settings)        a node of a cluster on etcd (docs/cluster.md)
+//   attachBackups(running, settings)       scheduled, verified backups inside the writer (backup.ts)
 //
 // Failures are AppError {code, reason} (errors.ts), or the tagged errors of the parts
 // (HostError, StoreError, VaultError…), which callers map to their own messages.
@@ -17,3 +18,4 @@ export { attachDemo, defaultDataDir, moveAside, openDemoHost, type DemoAttachmen
 export { attachProviders, openProvidersVault, providersHealth, type ProvidersAttachment } from './providers';
 export { electronBindingPath, findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type ElectronProbe, type PreparedSqlite } from './electron-launch';
 export { attachCluster, type AttachCluster, type ClusterAttachment, type ClusterSettings } from './cluster';
+export { attachBackups, durationMs, pruneBackups, type BackupAttachment, type BackupSettings, type BackupStatus } from './backup';

@@ -48,8 +48,9 @@ export interface Running {
   host: Host;
   api: ApiServer;
   url: string;
-  /** The host's Prometheus registry and gauges (an attachment may add its own). */
+  /** The server's registry and logger, for attachments that add metrics or log (main/app/backup.ts). */
   metrics: HostMetrics;
+  log: Logger;
   /** Stops the attachments (newest first), then the API, tracing and the host. Once. */
   stop(): Promise<void>;
   /** Registers an attachment to stop before the server; returns it. */
@@ -58,6 +59,8 @@ export interface Running {
   setHealth(source: HealthSource): void;
   /** The current source of GET /health's extra facts (to extend rather than replace it). */
   healthSource(): HealthSource | undefined;
+  /** Facts merged into GET /health beside setHealth's (an attachment's own section, e.g. `backup`). */
+  addHealth(source: HealthSource): void;
 }
 
 /** Demo + providers + cluster with room to spare; a bound, not a tuning knob. */
@@ -73,7 +76,9 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   const tracing = traceEngine(host.engine, s.trace ?? 'none');
   if (s.writes_closed) host.engine.setReplicator(WRITES_CLOSED);
   let health = s.health;
-  const api = new ApiServer({ host, metrics, health: () => health?.() ?? {}, fallback: s.console ? consoleStatic() : undefined, allowed_hosts: s.allowed_hosts });
+  const extraHealth: HealthSource[] = [];
+  const healthOf = () => Object.assign({}, health?.() ?? {}, ...extraHealth.map((h) => h()));
+  const api = new ApiServer({ host, metrics, health: healthOf, fallback: s.console ? consoleStatic() : undefined, allowed_hosts: s.allowed_hosts });
   let address: Awaited<ReturnType<ApiServer['listen']>>;
   try {
     address = await api.listen(s.port, s.host);
@@ -95,7 +100,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     host.close();
   };
   return {
-    host, api, url, metrics,
+    host, api, url, metrics, log,
     stop: () => (stopping ??= stopAll()),
     adopt: (attachment) => {
       if (attachments.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} attachments`);
@@ -106,5 +111,9 @@ export async function openServer(s: ServerSettings): Promise<Running> {
       health = source;
     },
     healthSource: () => health,
+    addHealth: (source) => {
+      if (extraHealth.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} health sources`);
+      extraHealth.push(source);
+    },
   };
 }

@@ -8,8 +8,23 @@ import { readFileSync } from 'node:fs';
 /** A bad command line: one line on stderr, exit 2. */
 export class UsageError extends Error {}
 
-/** Strict flags, no positionals; node:util's own message becomes the usage line. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `--help` / `-h` anywhere on a command line: main/cli.ts prints `usage` on stdout and
+ * exits 0. It carries the options too, so a test can check the usage names every flag.
+ */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string, readonly options: Options) {
+    super('help requested');
+  }
+}
+
+export const wantsHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');
+
+/** Strict flags, no positionals; node:util's own message becomes the usage line; `--help` prints `usage`. */
+export function parse<T extends Options>(args: string[], options: T, usage: string) {
+  if (wantsHelp(args)) throw new HelpRequested(usage, options);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {

@@ -35,6 +35,13 @@ const OPTIONS = {
   docs: { type: 'string' },
 } as const;
 
+const BENCH_USAGE = `usage: swoosh bench [--json] [--full] [--only PART,…] [--wal N] [--snapshot-every K] [--fresh] [--dir DIR]
+                    [--write-docs] [--docs FILE]
+  the product benchmarks (docs/benchmarks.md): --json one JSON line, --full the long sizes,
+  --only a subset, --wal/--snapshot-every the database shape, --fresh rebuild it in --dir,
+  --write-docs rewrites the benchmark tables in --docs.
+`;
+
 type BenchValues = ReturnType<typeof parse<typeof OPTIONS>>;
 
 function partsOf(raw: string | undefined): Part[] {
@@ -59,7 +66,7 @@ function configOf(v: BenchValues): HostBenchConfig {
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
-  const v = parse(args, OPTIONS);
+  const v = parse(args, OPTIONS, BENCH_USAGE);
   const config = configOf(v);
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);

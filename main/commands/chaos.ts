@@ -34,6 +34,13 @@ const CHAOS_OPTIONS = {
   sabotage: { type: 'string' },
 } as const;
 
+const CHAOS_USAGE = `usage: swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--json]
+       swoosh chaos --long [--seed S] [--json]
+  options: [--replica-mode process|inproc] [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep]
+           [--fail-fast] [--sabotage NAME]
+  seeded chaos runs against the real \`swoosh serve\` (docs/chaos.md); exit 1 when a check failed.
+`;
+
 /** The acceptance of `--long` (npm run chaos:long). */
 export const LONG = { transitions: 10_000, seeds: 100, steps: 1000, replicas: 3 } as const;
 
@@ -46,7 +53,7 @@ function int(raw: string | undefined, name: string, fallback: number, min: numbe
 }
 
 export async function chaosCommand(args: string[]): Promise<number> {
-  const v = parse(args, CHAOS_OPTIONS);
+  const v = parse(args, CHAOS_OPTIONS, CHAOS_USAGE);
   try {
     parseFaults(v.faults);
   } catch (err) {

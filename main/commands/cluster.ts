@@ -21,10 +21,18 @@ function countOf(raw: string, flag: string, max: number): number {
   return n;
 }
 
+const CLUSTER_USAGE = `usage: swoosh cluster up --nodes 3 --etcd 3 --dir DIR [--base-port 7420] [--lease-ms MS] [--console] [--sim]
+  a local etcd cluster and N SWOOSH nodes on loopback, in the foreground until Ctrl-C (docs/cluster.md)
+`;
+
 export async function clusterCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'up') throw new UsageError('usage: swoosh cluster up --nodes N --etcd M --dir DIR [--base-port 7420] [--lease-ms MS] [--console] [--sim]');
-  const v = parse(rest, UP_OPTIONS);
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(CLUSTER_USAGE);
+    return 0;
+  }
+  if (sub !== 'up') throw new UsageError(CLUSTER_USAGE.trimEnd());
+  const v = parse(rest, UP_OPTIONS, CLUSTER_USAGE);
   if (!v.dir) throw new UsageError('--dir DIR is required (etcd members, node databases and logs go there)');
   const base_port = portOf(v['base-port']);
   const nodes = countOf(v.nodes, '--nodes', NODES_MAX);

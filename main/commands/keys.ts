@@ -74,6 +74,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 // ---------------------------------------------------------------------------
 
+const KEYGEN_USAGE = `usage: swoosh keygen --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force]
+  a new Ed25519 operator key file, encrypted with the passphrase in VAR.
+`;
+const SIGN_USAGE = `usage: swoosh sign --key FILE --proposal FILE|- [--passphrase-env VAR]
+  prints the signed proposal JSON.
+`;
+const PROPOSE_USAGE = `usage: swoosh propose --url URL --key FILE --transition NAME [--inputs JSON|@file] [--idem-key K] [--evidence URI]…
+                      [--passphrase-env VAR]
+  signs and sends one proposal; one JSON line; exit 0 on 200/202, 1 otherwise.
+`;
+
 const KEYGEN_OPTIONS = {
   out: { type: 'string' },
   'passphrase-env': { type: 'string', default: DEFAULT_PASSPHRASE_ENV },
@@ -83,7 +94,7 @@ const KEYGEN_OPTIONS = {
 
 /** swoosh keygen --out FILE [--passphrase-env VAR] [--insecure-plaintext] [--force] */
 export async function keygenCommand(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parse(args, KEYGEN_OPTIONS);
+  const v = parse(args, KEYGEN_OPTIONS, KEYGEN_USAGE);
   if (!v.out) throw new UsageError('--out FILE is required');
   const variable = v['passphrase-env'];
   const passphrase = passphraseFrom(io, variable);
@@ -121,7 +132,7 @@ const DRAFT_FIELDS = new Set([
 
 /** swoosh sign --key FILE --proposal FILE|- : prints the signed proposal JSON. */
 export async function signCommand(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parse(args, SIGN_OPTIONS);
+  const v = parse(args, SIGN_OPTIONS, SIGN_USAGE);
   if (!v.key) throw new UsageError('--key FILE is required');
   if (!v.proposal) throw new UsageError('--proposal FILE is required (- for standard input)');
   const draft = parseJsonText(readText(v.proposal, 'proposal', io), `proposal ${v.proposal}`);
@@ -186,7 +197,7 @@ const PROPOSE_OPTIONS = {
  * [--evidence URI]… : prints the outcome as one JSON line; exit 0 on 200/202, 1 otherwise.
  */
 export async function proposeCommand(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parse(args, PROPOSE_OPTIONS);
+  const v = parse(args, PROPOSE_OPTIONS, PROPOSE_USAGE);
   if (!v.url) throw new UsageError('--url URL is required');
   if (!v.key) throw new UsageError('--key FILE is required');
   if (!v.transition) throw new UsageError('--transition NAME is required');

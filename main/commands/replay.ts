@@ -1,16 +1,25 @@
 // swoosh replay / swoosh verify (CONTRACT §10).
 
-import { canonicalize } from '../../core/canonical';
-import { recordHashOf, Store, type StoredSnapshot } from '../store/store';
+import { Store } from '../store/store';
+import { verifyStore } from '../store/backup-verify';
 import { diagnoseDamage, isDamageError } from '../store/integrity';
 import type { Genesis } from '../../core/types';
 import { loadMachine } from '../machine';
 import { headAt } from '../host';
-import { CorruptionError, genesisHead, replayRows } from '../engine/replay';
+import { CorruptionError } from '../engine/replay';
 import { NodeVerifier } from '../engine/verifier';
 import { parse, UsageError } from './args';
 import { existsSync, readFileSync } from 'node:fs';
 import { replayRepro } from '../../core/repro';
+
+const REPLAY_OPTIONS = { db: { type: 'string' }, to: { type: 'string' }, repro: { type: 'string' } } as const;
+const REPLAY_USAGE = `usage: swoosh replay --db PATH [--to N]  |  swoosh replay --repro FILE
+  the head at record N (default: the last); --repro re-runs a console-exported slice, exit 1 at the first difference.
+`;
+const VERIFY_OPTIONS = { db: { type: 'string' } } as const;
+const VERIFY_USAGE = `usage: swoosh verify --db PATH
+  full check from genesis: chain, signatures, record bodies, snapshots; one JSON line, exit 1 at the first problem.
+`;
 
 function openExisting(db: string | undefined): { store: Store; genesis: Genesis } {
   if (!db) throw new UsageError('--db PATH is required');
@@ -43,7 +52,7 @@ function replayReproFile(path: string): number {
 }
 
 export async function replayCommand(args: string[]): Promise<number> {
-  const v = parse(args, { db: { type: 'string' }, to: { type: 'string' }, repro: { type: 'string' } });
+  const v = parse(args, REPLAY_OPTIONS, REPLAY_USAGE);
   if (v.repro !== undefined) {
     if (v.db !== undefined || v.to !== undefined) throw new UsageError('--repro FILE takes no --db or --to: the file carries its own start state');
     return replayReproFile(v.repro);
@@ -71,9 +80,9 @@ export async function replayCommand(args: string[]): Promise<number> {
 
 /** Full check from genesis: chain, every signature (node:crypto), every record body, every snapshot. */
 export async function verifyCommand(args: string[]): Promise<number> {
-  const v = parse(args, { db: { type: 'string' } });
+  const v = parse(args, VERIFY_OPTIONS, VERIFY_USAGE);
   try {
-    return await verifyDatabase(v.db);
+    return verifyDatabase(v.db);
   } catch (err) {
     if (!isDamageError(err) || v.db === undefined) throw err;
     // SQLite failed on a damaged file: report the first unreadable record, as for any corruption.
@@ -83,51 +92,13 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
 }
 
-async function verifyDatabase(db: string | undefined): Promise<number> {
+function verifyDatabase(db: string | undefined): number {
   const { store, genesis } = openExisting(db);
   try {
-    const spec = loadMachine();
-    const length = store.walLength();
-    const snapshots = new Map<number, StoredSnapshot | string>();
-    for (const s of store.snapshotsAtOrBefore(Number.MAX_SAFE_INTEGER)) snapshots.set(s.index, s.snapshot ?? (s.problem as string));
-    let head = genesisHead(genesis, spec);
-    const bad: Array<{ index: number; problem: string }> = [];
-    const tick = progress(length);
-    try {
-      for (const row of store.scan(1)) {
-        head = replayRows(head, [row], { spec, verifier: new NodeVerifier(), strict: true });
-        if (row.index % 1000 === 0) tick(row.index);
-        const snap = snapshots.get(row.index);
-        if (typeof snap === 'string') bad.push({ index: row.index, problem: `snapshot: ${snap}` });
-        else if (snap && (snap.state_hash !== head.hash || canonicalize(snap.state) !== canonicalize(head.state) || snap.record_hash !== recordHashOf(row.body))) {
-          bad.push({ index: row.index, problem: 'snapshot disagrees with the replayed state' });
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof CorruptionError)) throw err;
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: err.index, problem: err.problem, verified: head.index, length })}\n`);
-      return 1;
-    }
+    const report = verifyStore(store, genesis, progress(store.walLength()));
     if (process.stderr.isTTY) process.stderr.write('\n');
-    if (head.index !== length) {
-      process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: head.index + 1, problem: 'missing record (gap)', verified: head.index, length })}\n`);
-      return 1;
-    }
-    const truncated = store.headProblem();
-    if (truncated !== null) {
-      process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: truncated.index, problem: truncated.problem, verified: head.index, length })}\n`);
-      return 1;
-    }
-    const orphan = [...snapshots.keys()].filter((i) => i > length);
-    for (const i of orphan) bad.push({ index: i, problem: 'snapshot beyond the end of the WAL' });
-    if (bad.length > 0) {
-      bad.sort((a, b) => a.index - b.index);
-      process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: bad[0]!.index, problem: bad[0]!.problem, snapshots_bad: bad, verified: head.index, length })}\n`);
-      return 1;
-    }
-    process.stdout.write(`${JSON.stringify({ ok: true, verified: head.index, state_hash: head.hash, snapshots: snapshots.size })}\n`);
-    return 0;
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return report.ok ? 0 : 1;
   } finally {
     store.close();
   }

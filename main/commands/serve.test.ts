@@ -41,7 +41,7 @@ describe('swoosh serve with real providers (--vault, --providers, service flags)
     genesisPath = join(dir, 'genesis.json');
     writeFileSync(genesisPath, JSON.stringify(genesis));
     vaultPath = join(dir, 'keys.age');
-    const vault = await Vault.create(vaultPath, PASS, { scrypt_log_n: 10 });
+    const vault = await Vault.create(vaultPath, PASS, { scrypt_log_n: 15 });
     await vault.putKey('agent-1', (cast.agents[0] as (typeof cast.agents)[0]).secret);
     await vault.putKey('op-bot', (cast.operators[1] as (typeof cast.operators)[0]).secret);
     await vault.putCredential('kaching-token', KACHING_TOKEN);

@@ -13,6 +13,7 @@ import { attachProviders, openProvidersVault } from '../app/providers';
 import { openServer, type Running } from '../app/server';
 import { attachCluster } from '../app/cluster';
 import { clusterSettings, type ClusterFlagSettings } from '../cluster/flags';
+import { attachBackups, BACKUP_KEEP_MAX, durationMs, type BackupSettings } from '../app/backup';
 import { nonNegativeInt, parse, portOf, positiveInt, readJsonFile, UsageError } from './args';
 
 const SERVE_OPTIONS = {
@@ -32,6 +33,10 @@ const SERVE_OPTIONS = {
   'beat-ms': { type: 'string', default: '60000' },
   'human-operator': { type: 'boolean', default: false },
   'auto-release-s': { type: 'string', default: '0' },
+  // Scheduled, verified backups inside the writer (main/app/backup.ts).
+  'backup-dir': { type: 'string' },
+  'backup-every': { type: 'string' },
+  'backup-keep': { type: 'string' },
   // Real CHORUS services instead of simulators (docs/providers.md): a JSON file and/or one
   // URL per service (flags win), keys and credentials from the age vault.
   vault: { type: 'string' },
@@ -51,6 +56,15 @@ const SERVE_OPTIONS = {
   advertise: { type: 'string' },
   'lease-ms': { type: 'string' },
 } as const;
+
+const SERVE_USAGE = `usage: swoosh serve --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
+                    [--snapshot-every K] [--trace none|console|memory] [--check-invariants]
+  demo:  --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0]
+  backups: --backup-dir DIR --backup-every 15m|6h|1d [--backup-keep 24]   (verified; on /health and /metrics)
+  cluster: --etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]   (docs/cluster.md)
+  real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
+         [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
+`;
 
 type ServeValues = ReturnType<typeof parse<typeof SERVE_OPTIONS>>;
 
@@ -101,6 +115,21 @@ interface ServePlan {
   auto_release_after_ms: number | null;
   real: ProvidersConfig | null;
   cluster: ClusterFlagSettings | undefined;
+  backups: BackupSettings | null;
+}
+
+/** A day of hourly backups, or six hours of 15-minute ones. */
+const BACKUP_KEEP_DEFAULT = 24;
+
+/** --backup-dir and --backup-every go together; --backup-keep (default 24) bounds the files kept. */
+function backupsOf(v: ServeValues): BackupSettings | null {
+  if (v['backup-dir'] === undefined && v['backup-every'] === undefined && v['backup-keep'] === undefined) return null;
+  if (!v['backup-dir'] || !v['backup-every']) throw new UsageError('--backup-dir DIR and --backup-every DURATION go together');
+  const every_ms = durationMs(v['backup-every']);
+  if (every_ms === null || every_ms < 1000) throw new UsageError(`--backup-every is a duration of at least 1s (30s, 15m, 6h, 1d), got ${v['backup-every']}`);
+  const keep = v['backup-keep'] === undefined ? BACKUP_KEEP_DEFAULT : positiveInt(v['backup-keep'], '--backup-keep');
+  if (keep > BACKUP_KEEP_MAX) throw new UsageError(`--backup-keep must be at most ${BACKUP_KEEP_MAX}`);
+  return { dir: v['backup-dir'], every_ms, keep };
 }
 
 /** Every flag checked before anything opens. */
@@ -112,13 +141,15 @@ function planOf(v: ServeValues): ServePlan {
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
   const auto_release_s = nonNegativeInt(v['auto-release-s'], '--auto-release-s');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
-  return { db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
+  return {
+    db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
     cluster: clusterSettings({ etcd: v.etcd, node_id: v['node-id'], advertise: v.advertise, lease_ms: v['lease-ms'] }),
+    backups: backupsOf(v),
   };
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const v = parse(args, SERVE_OPTIONS);
+  const v = parse(args, SERVE_OPTIONS, SERVE_USAGE);
   const plan = planOf(v);
   const vault = plan.real && v.vault ? await openProvidersVault(v.vault, plan.real, processPassphraseSource()) : null;
   let running: Running;
@@ -130,6 +161,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     });
     const real = plan.real;
     if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
+    const backups = plan.backups;
+    if (backups) await orStop(running, () => attachBackups(running, backups));
   } finally {
     // The signers and request headers hold what they need; the vault's own copies go now.
     vault?.lock();

@@ -38,9 +38,14 @@ const START_FLAGS = {
   'build-console': { type: 'boolean', default: false },
 } as const;
 
+const START_USAGE = `usage: swoosh start [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console]
+  the operator console on the demo project: Electron where available, else (or with --browser) browser mode;
+  the server's log goes to swoosh.log in the data dir unless --log-file says otherwise.
+`;
+
 /** npm start: the desktop console where Electron exists, otherwise the same host in browser mode. */
 export async function startCommand(args: string[]): Promise<number> {
-  const v = parse(args, START_FLAGS);
+  const v = parse(args, START_FLAGS, START_USAGE);
   const port = portOf(v.port);
   const db = resolve(v.db ?? join(defaultDataDir(), 'demo.db'));
   const level = logLevelOf(v['log-level'] ?? process.env.SWOOSH_LOG_LEVEL ?? 'info');

@@ -33,11 +33,11 @@ describe('swoosh vault', () => {
   it('init → genkey → import-key → set → list → rm → passwd, printing names and signer ids only', async () => {
     const path = join(dir, 'keys.age');
     const a = io();
-    expect(await vaultCommand(['init', '--vault', path, '--scrypt-log-n', '10'], a.io)).toBe(0);
-    expect(a.out()).toBe(`created vault ${path} (age, scrypt work factor 2^10, mode 0600)\n`);
+    expect(await vaultCommand(['init', '--vault', path, '--scrypt-log-n', '15'], a.io)).toBe(0);
+    expect(a.out()).toBe(`created vault ${path} (age, scrypt work factor 2^15, mode 0600)\n`);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const again = io();
-    expect(await vaultCommand(['init', '--vault', path, '--scrypt-log-n', '10'], again.io)).toBe(1);
+    expect(await vaultCommand(['init', '--vault', path, '--scrypt-log-n', '15'], again.io)).toBe(1);
     expect(again.err()).toBe(`swoosh vault init: vault ${path} already exists; open it instead of creating it\n`);
 
     const g = io();
@@ -105,7 +105,7 @@ describe('swoosh vault', () => {
   it('is a registered command of the real CLI', async () => {
     const path = join(dir, 'cli.age');
     const env = { SWOOSH_VAULT_PASSPHRASE: PASS };
-    const init = await runSwoosh(['vault', 'init', '--vault', path, '--scrypt-log-n', '10'], { env });
+    const init = await runSwoosh(['vault', 'init', '--vault', path, '--scrypt-log-n', '15'], { env });
     expect(init.code).toBe(0);
     const gen = await runSwoosh(['vault', 'genkey', '--vault', path, 'agent'], { env });
     expect(gen.stdout).toMatch(/^agent hmmm:ed25519:/);

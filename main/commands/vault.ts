@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from './args';
+import { HelpRequested, UsageError, wantsHelp } from './args';
 import { decodeKeyFile, KeyFileError } from '../keys/keyfile';
 import { processPassphraseSource, unlockVault, vaultPassphrase, VAULT_PASSPHRASE_ENV, type PassphraseSource } from '../keys/unlock';
 import { SCRYPT_LOG_N_DEFAULT, Vault, VaultError } from '../keys/vault';
@@ -47,27 +47,23 @@ const OPTIONS = {
   'passphrase-env': { type: 'string' },
   'from-env': { type: 'string' },
   'from-stdin': { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** The vault's arguments, a parse failure reported as a usage error. */
-function parseVaultArgs(args: string[]) {
+export async function vaultCommand(args: string[], io: VaultIo = processIo()): Promise<number> {
+  if (wantsHelp(args)) throw new HelpRequested(VAULT_USAGE, OPTIONS);
+  let parsed;
   try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-}
-
-export async function vaultCommand(args: string[], io: VaultIo = processIo()): Promise<number> {
-  const parsed = parseVaultArgs(args);
   const [action, ...names] = parsed.positionals;
   const v = parsed.values;
-  if (action === undefined || v.help) {
+  if (action === undefined) {
     io.stdout(VAULT_USAGE);
-    return action === undefined && !v.help ? 2 : 0;
+    return 2;
   }
   const path = v.vault;
   if (!path) throw new UsageError('--vault FILE is required');

@@ -7,6 +7,7 @@ import { nobleVerifier, proposalSigningBytes } from '../../core/crypto';
 import { H } from '../../core/hash';
 import { signerOfSecret } from '../../core/keyformat';
 import { decodeKeyFile, encodeKeyFile, generateSecret, loadSigner } from '../keys/keyfile';
+import { until } from '../testing/until';
 import { createMainKeys, KeysError } from './keys';
 
 const dirs: string[] = [];
@@ -117,5 +118,26 @@ describe('operator keys in Electron main', () => {
     await keys.remove(k.id);
     expect(existsSync(join(dir, `${k.id}.key`))).toBe(false);
     expect(await keys.list()).toEqual([]);
+  });
+
+  it('locks an idle key on a timer, without anyone touching the key manager; close() drops every key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swoosh-main-keys-'));
+    dirs.push(dir);
+    const clock = { now: 1_000 };
+    const locked: string[] = [];
+    const keys = createMainKeys({ dir, confirm: async () => true, now_ms: () => clock.now, auto_lock_ms: 1_000, on_auto_lock: (id) => locked.push(id) });
+    try {
+      const k = await keys.create('desk', 'pw');
+      expect(keys.heldCount()).toBe(1);
+      clock.now += 1_001;
+      await until('the sweep to lock the idle key', () => keys.heldCount() === 0, 5_000);
+      expect(locked).toEqual([k.id]);
+      await keys.unlock(k.id, 'pw');
+      expect(keys.heldCount()).toBe(1);
+      keys.close();
+      expect(keys.heldCount()).toBe(0);
+    } finally {
+      keys.close();
+    }
   });
 });

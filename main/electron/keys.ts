@@ -6,7 +6,9 @@
 //   <id>.key       a `swoosh keygen` key file (main/keys/keyfile.ts: scrypt + AES-256-GCM),
 //                  so the same file works with `swoosh sign --key` and imports anywhere.
 // A secret is decrypted by create/import/unlock, held in this closure as a node:crypto
-// KeyObject, and dropped on lock, on removal and after auto_lock_ms without a signature.
+// KeyObject, and dropped on lock, on removal and after auto_lock_ms without a signature:
+// checked on every use and by a sweep timer, so an idle key does not stay in memory until
+// someone next touches the key manager. close() stops the timer and drops every key.
 // sign() asks `confirm` (main shows the exact payload in a native dialog) before signing,
 // so a compromised renderer cannot get a signature the operator did not see.
 // Errors are KeysError {code, reason} with the ConsoleApi's codes.
@@ -61,7 +63,13 @@ export interface MainKeysOptions {
   confirm: (request: { key: OperatorKeyInfo; payload_json: string; summary: SigningSummary }) => Promise<boolean>;
   now_ms?: () => number;
   auto_lock_ms?: number;
+  /** Told when the sweep locks an idle key (main tells the console so its key list updates). */
+  on_auto_lock?: (id: string) => void;
 }
+
+/** The sweep runs at least this often and at most every second: a key outlives its limit by one period at most. */
+const SWEEP_MS_MAX = 60_000;
+const SWEEP_MS_MIN = 1_000;
 
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte RFC 8032 seed follows it. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -120,10 +128,22 @@ export function createMainKeys(opts: MainKeysOptions) {
   function entry(id: string): IndexEntry {
     return readIndex().find((e) => e.id === id) ?? (() => { throw new KeysError('unknown_key', `no key ${id} in this console`); })();
   }
-  /** Drops keys idle for longer than auto_lock_ms (checked on use, no timers). */
-  function expire(): void {
-    for (const [id, k] of unlocked) if (now_ms() - k.used_ms > auto_lock_ms) unlocked.delete(id);
+  /** Drops keys idle for longer than auto_lock_ms; returns the ids dropped. */
+  function expire(): string[] {
+    const dropped: string[] = [];
+    for (const [id, k] of unlocked) {
+      if (now_ms() - k.used_ms <= auto_lock_ms) continue;
+      unlocked.delete(id);
+      dropped.push(id);
+    }
+    return dropped;
   }
+  const sweep_ms = Math.min(SWEEP_MS_MAX, Math.max(SWEEP_MS_MIN, Math.floor(auto_lock_ms / 2)));
+  const sweeper = setInterval(() => {
+    for (const id of expire()) opts.on_auto_lock?.(id);
+  }, sweep_ms);
+  // The sweep alone never keeps the process alive.
+  sweeper.unref();
   function info(e: IndexEntry, signer: string): OperatorKeyInfo {
     expire();
     return { id: e.id, label: e.label, signer, fingerprint: fingerprintOf(signer), created_ms: e.created_ms, unlocked: unlocked.has(e.id) };
@@ -145,6 +165,13 @@ export function createMainKeys(opts: MainKeysOptions) {
   }
 
   return {
+    /** How many keys are unlocked now, without expiring any (for the sweep's test). */
+    heldCount: (): number => unlocked.size,
+    /** Stops the sweep and drops every unlocked key (the window closed). */
+    close(): void {
+      clearInterval(sweeper);
+      unlocked.clear();
+    },
     async list(): Promise<OperatorKeyInfo[]> {
       return readIndex().map((e) => info(e, readKeyFile(e.id).signer));
     },

@@ -2,7 +2,7 @@
 // directory, HTTP API on loopback for agents and workers) and one hardened window.
 //
 // Hardening (DESIGN §3; docs/electron.md says how each is tested):
-//   contextIsolation on, sandbox on, nodeIntegration off, no webview; the page comes from
+//   contextIsolation on, sandbox on, nodeIntegration off, no webview, no DevTools when packaged; the page comes from
 //   the privileged `swoosh://console/` scheme with a strict CSP (script-src 'self');
 //   navigation, new windows, permission requests and any request that is not
 //   swoosh:// or devtools are refused; every IPC message passes ipc-contract's `admit`
@@ -22,6 +22,7 @@ import { EVENT_CHANNEL, REQUEST_CHANNELS } from './channels';
 import { consoleFile } from './console-files';
 import { admit, refusalEnvelope, type TrustedWindow } from './ipc-contract';
 import { createMainKeys, type SigningSummary } from './keys';
+import { consoleWebPreferences } from './window';
 
 const SCHEME = 'swoosh';
 const CONSOLE_ORIGIN = `${SCHEME}://console`;
@@ -49,7 +50,7 @@ function hardenSession(): void {
   s.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   s.setPermissionCheckHandler(() => false);
   s.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = details.url.startsWith(`${CONSOLE_ORIGIN}/`) || details.url.startsWith('devtools://');
+    const allowed = details.url.startsWith(`${CONSOLE_ORIGIN}/`) || (!app.isPackaged && details.url.startsWith('devtools://'));
     callback({ cancel: !allowed });
   });
   protocol.handle(SCHEME, async (request) => {
@@ -64,11 +65,8 @@ function hardenSession(): void {
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1440, height: 900, show: false, title: 'SWOOSH console', backgroundColor: '#0b0f14',
-    webPreferences: {
-      preload: fileURLToPath(new URL('../../dist/electron/preload.cjs', import.meta.url)),
-      contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false,
-      webSecurity: true, webviewTag: false, spellcheck: false,
-    },
+    // DevTools only outside a packaged build (window.ts).
+    webPreferences: consoleWebPreferences({ preload: fileURLToPath(new URL('../../dist/electron/preload.cjs', import.meta.url)), packaged: app.isPackaged }),
   });
   win.once('ready-to-show', () => win.show());
   return win;
@@ -112,6 +110,7 @@ function wireIpc(win: BrowserWindow, running: Running): () => void {
     if (event && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
   });
   return () => {
+    keys.close();
     unsubscribe();
     for (const channel of REQUEST_CHANNELS) ipcMain.removeHandler(channel);
   };

@@ -84,7 +84,7 @@ describe('runtimeOptions', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('takes keys and bearer credentials from the vault; describeConfig shows names, never values', async () => {
-    const vault = await Vault.create(join(dir, 'v.age'), 'pw', { scrypt_log_n: 10 });
+    const vault = await Vault.create(join(dir, 'v.age'), 'pw', { scrypt_log_n: 15 });
     const agent = await vault.generateKey('agent-1');
     const bot = await vault.generateKey('op-bot');
     await vault.putCredential('kaching-token', 'kt-secret-1');

@@ -2,14 +2,16 @@
 // echoed, backspace edits, Ctrl-C cancels), else a clear error; a missing vault is named
 // with the command that creates it, before anything is asked.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rejectionOf } from '../../core/testing/rejection';
-import { promptHidden, unlockVault, vaultPassphrase, type TtyInput } from './unlock';
-import { Vault, VaultError } from './vault';
+import { armor, Encrypter } from 'age-encryption';
+import { processPassphraseSource, promptHidden, unlockVault, vaultPassphrase, VAULT_PASSPHRASE_ENV, type TtyInput } from './unlock';
+import { SCRYPT_LOG_N_MIN, Vault, VaultError } from './vault';
 
 /** A terminal as the prompt sees it: raw mode, data events (what a user types). */
 class FakeTty extends EventEmitter implements TtyInput {
@@ -92,11 +94,49 @@ describe('vaultPassphrase / unlockVault', () => {
     const missing = await failure(unlockVault(path, { env: {} }));
     expect(missing.code).toBe('not_found');
     expect(missing.message).toBe(`vault ${path} does not exist; create it with: swoosh vault init --vault ${path}`);
-    (await Vault.create(path, 'right', { scrypt_log_n: 10 })).lock();
+    (await Vault.create(path, 'right', { scrypt_log_n: 15 })).lock();
     const wrong = await failure(unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'wrong' } }));
     expect({ code: wrong.code, message: wrong.message }).toEqual({ code: 'bad_passphrase', message: `cannot unlock vault ${path}: wrong passphrase` });
     expect(wrong.message).not.toContain('wrong"');
     const v = await unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'right' } });
     expect(v.names()).toEqual([]);
+  });
+
+  it('deletes the passphrase from the environment once read, so no child process inherits it', async () => {
+    const env: Record<string, string | undefined> = { [VAULT_PASSPHRASE_ENV]: 'from-env', OTHER: 'kept' };
+    expect(await vaultPassphrase({ env }, 'v')).toBe('from-env');
+    expect(env).toEqual({ OTHER: 'kept' });
+    process.env[VAULT_PASSPHRASE_ENV] = 'process-secret';
+    try {
+      expect(await vaultPassphrase(processPassphraseSource(), 'v')).toBe('process-secret');
+      expect(VAULT_PASSPHRASE_ENV in process.env).toBe(false);
+      const child = spawnSync(process.execPath, ['-e', `process.stdout.write(String(process.env.${VAULT_PASSPHRASE_ENV}))`], { encoding: 'utf8' });
+      expect(child.stdout).toBe('undefined');
+    } finally {
+      delete process.env[VAULT_PASSPHRASE_ENV];
+    }
+  });
+
+  it('opens a vault written below the scrypt floor by an older build, warns naming `swoosh vault passwd`, and re-keys it on write', async () => {
+    const path = join(dir, 'old.age');
+    const enc = new Encrypter();
+    enc.setScryptWorkFactor(10);
+    enc.setPassphrase('old-pw');
+    const doc = { kind: 'swoosh-vault', version: 1, scrypt_log_n: 10, entries: { token: { kind: 'credential', value: 'c2VjcmV0' } } };
+    writeFileSync(path, armor.encode(await enc.encrypt(new TextEncoder().encode(JSON.stringify(doc)))), { mode: 0o600 });
+    const out = screen();
+    const v = await unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'old-pw' }, output: out });
+    expect(v.names()).toEqual(['token']);
+    expect(v.weakKdf()).toBe(10);
+    expect(out.written.join('')).toBe(
+      `swoosh: warning: vault ${path} is encrypted with scrypt work factor 2^10, below the floor 2^${SCRYPT_LOG_N_MIN}; re-key it with: swoosh vault passwd --vault ${path}\n`,
+    );
+    await v.changePassphrase('new-pw');
+    expect(v.weakKdf()).toBeNull();
+    const again = screen();
+    const reopened = await unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'new-pw' }, output: again });
+    expect(reopened.weakKdf()).toBeNull();
+    expect(again.written).toEqual([]);
+    expect(reopened.credential('token')).toBe('secret');
   });
 });

@@ -1,9 +1,10 @@
 // Unlocking the vault at start: the passphrase comes from SWOOSH_VAULT_PASSPHRASE or, on
 // a terminal, from a prompt that echoes nothing. It is never written anywhere: not to the
-// terminal, not to a log, not into an error message.
+// terminal, not to a log, not into an error message. Read from the environment, it is
+// deleted from it at once, so no child process (Electron, a provider shim) inherits it.
 
 import { existsSync } from 'node:fs';
-import { Vault, VaultError } from './vault';
+import { SCRYPT_LOG_N_MIN, Vault, VaultError } from './vault';
 
 export const VAULT_PASSPHRASE_ENV = 'SWOOSH_VAULT_PASSPHRASE';
 const PASSPHRASE_CHARS_MAX = 1024;
@@ -66,6 +67,7 @@ export function promptHidden(input: TtyInput, output: { write(text: string): unk
 /** The passphrase: the environment first, then a hidden prompt (twice when `confirm`). */
 export async function vaultPassphrase(src: PassphraseSource, what: string, confirm = false): Promise<string> {
   const fromEnv = src.env[VAULT_PASSPHRASE_ENV];
+  delete src.env[VAULT_PASSPHRASE_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!src.input?.isTTY || !src.output) {
     throw new VaultError('bad_passphrase', `no passphrase for ${what}: set ${VAULT_PASSPHRASE_ENV} or run on a terminal to be asked`);
@@ -81,5 +83,10 @@ export async function vaultPassphrase(src: PassphraseSource, what: string, confi
 /** Opens the vault at `path`, saying how to create it when it is missing (before asking anything). */
 export async function unlockVault(path: string, src: PassphraseSource): Promise<Vault> {
   if (!existsSync(path)) throw new VaultError('not_found', `vault ${path} does not exist; create it with: swoosh vault init --vault ${path}`);
-  return Vault.open(path, await vaultPassphrase(src, `vault ${path}`));
+  const vault = await Vault.open(path, await vaultPassphrase(src, `vault ${path}`));
+  const weak = vault.weakKdf();
+  if (weak !== null) {
+    src.output?.write(`swoosh: warning: vault ${path} is encrypted with scrypt work factor 2^${weak}, below the floor 2^${SCRYPT_LOG_N_MIN}; re-key it with: swoosh vault passwd --vault ${path}\n`);
+  }
+  return vault;
 }

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(dir, `v${(n += 1)}.age`);
 // The minimum work factor keeps the suite fast; the default (18) is for operators.
-const FAST = { scrypt_log_n: 10 };
+const FAST = { scrypt_log_n: 15 };
 const seed = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -83,6 +83,8 @@ describe('Vault', () => {
     // create never replaces a vault.
     expect((await rejects(Vault.create(open, 'pw', FAST))).code).toBe('exists');
     expect((await rejects(Vault.create(fresh(), 'pw', { scrypt_log_n: 4 }))).code).toBe('bad_options');
+    // New vaults start at the floor, 2^15, or above.
+    expect((await rejects(Vault.create(fresh(), 'pw', { scrypt_log_n: 14 }))).message).toBe('scrypt_log_n must be an integer in 15..20, got 14');
   });
 
   it('writes atomically with mode 0600 and leaves no temporary file', async () => {

@@ -25,8 +25,16 @@ export const VAULT_KIND = 'swoosh-vault';
 export const VAULT_FORMAT_VERSION = 1;
 /** age's own default: about 1 s of scrypt per unlock on this class of machine. */
 export const SCRYPT_LOG_N_DEFAULT = 18;
-/** age refuses work factors above 20 when decrypting; below 10 is a toy. */
-const SCRYPT_LOG_N_MIN = 10;
+/**
+ * The floor for new encryptions: 2^15 (32 MiB of scrypt memory, ~0.1 s) is what OWASP's
+ * password-storage guidance sets for scrypt at r = 8; below that, guessing a passphrase
+ * from a stolen vault gets cheap. A vault written below it by an older build still opens
+ * (refusing would lock operators out of their own keys; the file is as weak as it is
+ * either way): `weakKdf()` says so, unlockVault warns naming `swoosh vault passwd`, and
+ * the next write re-encrypts it at the default. docs/decisions/0026-online-backups.md.
+ */
+export const SCRYPT_LOG_N_MIN = 15;
+/** age refuses work factors above 20 when decrypting. */
 const SCRYPT_LOG_N_MAX = 20;
 const ENTRIES_MAX = 1024;
 const ENTRY_BYTES_MAX = 64 * 1024;
@@ -49,7 +57,7 @@ export class VaultError extends Error {
 }
 
 export interface VaultOptions {
-  /** scrypt work factor (log2 N) for new encryptions; tests use the minimum, 10. */
+  /** scrypt work factor (log2 N) for new encryptions, SCRYPT_LOG_N_MIN..20; tests use the minimum. */
   scrypt_log_n?: number;
 }
 
@@ -70,6 +78,8 @@ export class Vault {
   readonly #entries = new Map<string, Entry>();
   #passphrase: string | null;
   #logN: number;
+  /** The work factor the file on disk was encrypted with (from its age header), until the next write. */
+  #fileLogN: number | null = null;
 
   private constructor(readonly path: string, passphrase: string, logN: number) {
     this.#passphrase = passphrase;
@@ -125,12 +135,21 @@ export class Vault {
       throw new VaultError('damaged', `cannot unlock vault ${path}: the file is damaged (${m})`);
     }
     const vault = new Vault(path, passphrase, SCRYPT_LOG_N_DEFAULT);
+    vault.#fileLogN = scryptLogNOf(sealed);
     try {
       vault.load(plain);
     } finally {
       plain.fill(0);
     }
     return vault;
+  }
+
+  /**
+   * The file's scrypt work factor (log2 N) when it is below SCRYPT_LOG_N_MIN, else null.
+   * Any write (`swoosh vault passwd` is the one meant for it) re-encrypts at the default.
+   */
+  weakKdf(): number | null {
+    return this.#fileLogN !== null && this.#fileLogN < SCRYPT_LOG_N_MIN ? this.#fileLogN : null;
   }
 
   /** Entry names, sorted (names are not secret). */
@@ -340,6 +359,7 @@ export class Vault {
       plain.fill(0);
     }
     writeAtomic(this.path, text);
+    this.#fileLogN = this.#logN;
   }
 }
 
@@ -411,4 +431,11 @@ export function passphraseFromEnv(name: string, env: NodeJS.ProcessEnv = process
   const v = env[name];
   if (v === undefined || v === '') throw new VaultError('bad_passphrase', `environment variable ${name} holds no vault passphrase`);
   return v;
+}
+
+/** The work factor in an age file's scrypt stanza (`-> scrypt <salt> <logN>`); null when there is none. */
+function scryptLogNOf(sealed: Uint8Array): number | null {
+  const header = new TextDecoder('latin1').decode(sealed.subarray(0, 512));
+  const m = /^-> scrypt \S+ (\d{1,2})$/m.exec(header);
+  return m ? Number(m[1]) : null;
 }

@@ -20,8 +20,12 @@ const FOLLOW_OPTIONS = {
   lifeline: { type: 'boolean', default: false },
 } as const;
 
+const FOLLOW_USAGE = `usage: swoosh follow --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--trust-signatures] [--json] [--lifeline]
+  a read replica of the writer at URL until SIGINT/SIGTERM (--lifeline: until stdin closes); exit 1 if it diverged.
+`;
+
 export async function followCommand(args: string[]): Promise<number> {
-  const v = parse(args, FOLLOW_OPTIONS);
+  const v = parse(args, FOLLOW_OPTIONS, FOLLOW_USAGE);
   if (!v.url) throw new UsageError('--url URL of the writer is required');
   const checkpoint_every = Number(v['checkpoint-every']);
   if (!Number.isInteger(checkpoint_every) || checkpoint_every < 0) throw new UsageError('--checkpoint-every must be a non-negative integer');

@@ -121,8 +121,13 @@ function readMap(path: string): ShimMap {
   }
 }
 
+const SHIM_USAGE = `usage: swoosh shim --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE [--passphrase-env VAR] | --vault FILE --key-name NAME)
+                   [--host 127.0.0.1] [--port 7430] [--db FILE] [--compare-interval-ms 10000]
+  the migration front for WHOOSH callers: legacy, shadow or swoosh per region (docs/migration.md)
+`;
+
 export async function shimCommand(args: string[]): Promise<number> {
-  const v = parse(args, SHIM_OPTIONS);
+  const v = parse(args, SHIM_OPTIONS, SHIM_USAGE);
   if (!v.map) throw new UsageError('--map FILE is required');
   if (!v.legacy) throw new UsageError('--legacy URL (WHOOSH) is required');
   if (!v.swoosh) throw new UsageError('--swoosh URL[,URL…] is required');

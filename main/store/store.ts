@@ -175,8 +175,14 @@ export class Store {
   /** Rows per class in the rejections log: [unauthenticated, authenticated]. */
   private readonly rejectionCounts: [number, number];
 
-  constructor(readonly path: string, durability: Durability = 'FULL') {
-    this.db = openDatabase(path);
+  /** `readonly` opens an existing file for reading only (a backup being verified): no lock, no migration, no writes. */
+  constructor(readonly path: string, durability: Durability = 'FULL', opts: { readonly?: boolean } = {}) {
+    this.db = openDatabase(path, { readonly: opts.readonly });
+    if (opts.readonly) {
+      this.stmt = this.prepareReadonly();
+      this.rejectionCounts = [0, 0]; // a read-only store never writes rejections
+      return;
+    }
     try {
       // Before the first table exists (a no-op on an existing file): pages freed by trimming
       // the rejections log go back to the file system (incremental_vacuum), not only to a free list.
@@ -233,6 +239,18 @@ export class Store {
     const format = this.getMeta('store_format');
     if (format === null) this.setMeta('store_format', String(STORE_FORMAT));
     else if (format !== String(STORE_FORMAT)) throw new StoreError('format', `store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
+  }
+
+  private prepareReadonly() {
+    try {
+      const format = this.getMeta('store_format');
+      if (format !== String(STORE_FORMAT)) throw new StoreError('format', `${this.path}: store format ${String(format)} is not supported (this build reads ${STORE_FORMAT})`);
+      return this.prepare();
+    } catch (err) {
+      this.db.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError('format', `${this.path} is not a SWOOSH database: ${(err as Error).message}`);
+    }
   }
 
   private prepare() {
