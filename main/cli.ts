@@ -15,11 +15,13 @@ import { StoreError } from './store/store';
 export const USAGE = `usage: swoosh <command> [options]      (swoosh <command> --help for one command)
 
 commands:
-  start     [--db PATH] [--port 7420] [--browser]   the operator console (Electron where available, else browser mode)
+  start     [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console]
+            the operator console (Electron where available, else browser mode)
   serve     --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
             [--snapshot-every K] [--trace none|console|memory] [--check-invariants]
             demo: --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0]
             backups: [--backup-dir DIR --backup-every 15m [--backup-keep 24]]
+            cluster: [--etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]]
             real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
             [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
   vault     init|genkey|import-key|set|list|rm|passwd --vault FILE [--scrypt-log-n 18] [--key KEYFILE]
@@ -35,7 +37,8 @@ commands:
             [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep] [--fail-fast] [--sabotage NAME] [--json]
   follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--trust-signatures] [--lifeline] [--json]
   bench     [--json] [--full] [--only PART,…] [--wal N] [--snapshot-every K] [--fresh] [--dir DIR] [--write-docs] [--docs FILE]
-  shim      --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE | --vault FILE --key-name NAME) [--port 7430] [--db FILE]
+  shim      --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE [--passphrase-env VAR] | --vault FILE --key-name NAME)
+            [--host 127.0.0.1] [--port 7430] [--db FILE] [--compare-interval-ms 10000]
   cluster   up --nodes 3 --etcd 3 --dir DIR [--base-port 7420] [--lease-ms MS] [--console] [--sim]
 `;
 

@@ -3,7 +3,7 @@
 // foreground until SIGINT/SIGTERM and then stops everything that was started.
 
 import { ETCD_MAX, NODES_MAX, clusterUp } from '../cluster/up';
-import { parse, portOf, positiveInt, UsageError } from './args';
+import { HelpRequested, parse, portOf, positiveInt, UsageError } from './args';
 
 const UP_OPTIONS = {
   nodes: { type: 'string', default: '3' },
@@ -27,10 +27,7 @@ const CLUSTER_USAGE = `usage: swoosh cluster up --nodes 3 --etcd 3 --dir DIR [--
 
 export async function clusterCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === '--help' || sub === '-h') {
-    process.stdout.write(CLUSTER_USAGE);
-    return 0;
-  }
+  if (sub === '--help' || sub === '-h') throw new HelpRequested(CLUSTER_USAGE, UP_OPTIONS);
   if (sub !== 'up') throw new UsageError(CLUSTER_USAGE.trimEnd());
   const v = parse(rest, UP_OPTIONS, CLUSTER_USAGE);
   if (!v.dir) throw new UsageError('--dir DIR is required (etcd members, node databases and logs go there)');
