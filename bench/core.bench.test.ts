@@ -20,7 +20,7 @@ const SMALL: CoreBenchConfig = {
 };
 
 describe('bench/core', () => {
-  it('produces well-formed rows (CONTRACT §10 shape) with ceilings and ratios', async () => {
+  it('produces well-formed rows (docs/protocol.md §10 shape) with ceilings and ratios', async () => {
     const { rows, ceilings, notes } = await runCoreBench(SMALL);
     expect(rows.length).toBe(10);
     for (const r of rows) {

@@ -7,7 +7,7 @@
 //
 //   node --import tsx bench/core.bench.ts [--json] [--profile]
 //
-// --json     the last line of stdout is the JSON array of rows (CONTRACT §10)
+// --json     the last line of stdout is the JSON array of rows (docs/protocol.md §10)
 // --profile  short history, then only the host-configuration replay for a few seconds:
 //            for `node --cpu-prof --import tsx bench/core.bench.ts --profile`
 //
@@ -17,7 +17,7 @@
 // once (each names the HEAD hash it was built on) and then replayed, timed, from the same
 // starting head: replay = reduce without admission, exactly as the host replays its WAL.
 // Signature verification is inside reduce, so rows come in three verifier settings: the
-// host's (node:crypto Ed25519 + a node:crypto state hasher, DESIGN §4), core's defaults
+// host's (node:crypto Ed25519 + a node:crypto state hasher, docs/architecture.md §4), core's defaults
 // (noble verify + noble H), and no verification (to isolate the reducer and the hash).
 // All figures are timed in interleaved rounds (harness.ts `interleaved`), best round kept.
 

@@ -1,4 +1,4 @@
-// RFC 8785 JSON Canonicalization Scheme (JCS), CONTRACT §1.
+// RFC 8785 JSON Canonicalization Scheme (JCS), docs/protocol.md §1.
 //
 // Every hash and every signature in SWOOSH is over the bytes produced here, so this
 // file is deliberately strict: anything that is not plain JSON data is an error

@@ -1,4 +1,4 @@
-// Ed25519 identities and domain-separated signatures, CONTRACT §2.
+// Ed25519 identities and domain-separated signatures, docs/protocol.md §2.
 //
 // Verification semantics: RFC 8032 / FIPS 186-5 strict mode of noble (`zip215: false`):
 // non-canonical encodings of A and R are rejected, S must be < L, and small-order public

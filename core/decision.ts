@@ -1,4 +1,4 @@
-// BUBBLE decision records (CONTRACT §9): one per accepted transition, carrying the guard
+// BUBBLE decision records (docs/protocol.md §9): one per accepted transition, carrying the guard
 // outcomes, hashes, evidence and a UCXL backlink to the WAL record it explains.
 
 import { formatUcxl } from './ucxl';

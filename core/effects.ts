@@ -164,7 +164,7 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
     if (!s.policy.quarantined) return { state: { ...s, policy }, branch: 'keep' };
     const still = breaches(s.policy.findings, next.deny);
     // Only a quarantine whose findings breach the policy in force can be lifted by a
-    // policy that no longer denies them ("no longer breach", CONTRACT §6). A bare
+    // policy that no longer denies them ("no longer breach", docs/protocol.md §6). A bare
     // Policy_Violation (no findings), or one whose findings were never denied by policy,
     // has nothing to re-judge: only an operator's release lifts it.
     const breachedBefore = breaches(s.policy.findings, s.policy.deny).length > 0;

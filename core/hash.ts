@@ -1,4 +1,4 @@
-// H(x) = "sha256-" + lowercase hex(sha256(JCS(x))), CONTRACT §1.
+// H(x) = "sha256-" + lowercase hex(sha256(JCS(x))), docs/protocol.md §1.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { canonicalize, utf8 } from './canonical';

@@ -1,4 +1,4 @@
-// Hybrid logical clock, CONTRACT §3; Kulkarni, Demirbas et al., "Logical Physical Clocks
+// Hybrid logical clock, docs/protocol.md §3; Kulkarni, Demirbas et al., "Logical Physical Clocks
 // and Consistent Snapshots in Globally Distributed Databases" (2014).
 //
 // Pure: time enters only through the injected Clock (the host passes the real one, tests
@@ -196,7 +196,7 @@ export function aheadBy_ms(h: Hlc, physical_ms: number): number {
   return h.wall_ms - physical_ms;
 }
 
-/** True when h is more than max_drift_ms ahead of physical_ms (CONTRACT §3 `hlc_from_future`). */
+/** True when h is more than max_drift_ms ahead of physical_ms (docs/protocol.md §3 `hlc_from_future`). */
 export function isBeyondDrift(h: Hlc, physical_ms: number, max_drift_ms: number): boolean {
   return aheadBy_ms(h, physical_ms) > max_drift_ms;
 }
@@ -268,7 +268,7 @@ export interface OrderKey {
   idem_key: string;
 }
 
-/** Total order of proposals (CONTRACT §3): hlc, then signer and idem_key byte-wise (UTF-8). */
+/** Total order of proposals (docs/protocol.md §3): hlc, then signer and idem_key byte-wise (UTF-8). */
 export function compareOrderKey(a: OrderKey, b: OrderKey): -1 | 0 | 1 {
   return compareHlc(a.hlc, b.hlc) || compareUtf8(a.signer, b.signer) || compareUtf8(a.idem_key, b.idem_key);
 }

@@ -14,7 +14,7 @@ export interface Violation {
   detail: string;
 }
 
-/** While quarantined, only these get through (CONTRACT §6). */
+/** While quarantined, only these get through (docs/protocol.md §6). */
 export const QUARANTINE_ALLOWED: ReadonlySet<string> = new Set([
   'Quarantine_Release', 'Policy_Update', 'Quarantine_ConfirmBlock', 'License_Refresh',
   'Migration_Route', 'Migration_Bypass', 'Migration_Restore',

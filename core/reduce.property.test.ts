@@ -214,7 +214,7 @@ describe('reduce over seeded proposal streams', () => {
   it('a re-sent accepted proposal is always rejected by the pure reducer', () => {
     // Every accepted proposal changes HEAD (hlc_last at least), so an exact re-send fails
     // optimistic concurrency (stale_state_hash) or, were the hash ever current again, the
-    // HLC order (hlc_regression); QUARANTINED / TERMINATED answer before both (CONTRACT §5).
+    // HLC order (hlc_regression); QUARANTINED / TERMINATED answer before both (docs/protocol.md §5).
     // On the wire the host's idem index answers a re-sent applied idem_key with 200
     // `duplicate: true` before the reducer ever sees it; this is the reducer's own backstop.
     const allowed: RejectionCode[] = ['stale_state_hash', 'hlc_regression', 'quarantined', 'terminated'];

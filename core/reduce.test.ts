@@ -1,4 +1,4 @@
-// The pure reducer: CONTRACT §5 order of checks, every rejection code the core produces,
+// The pure reducer: docs/protocol.md §5 order of checks, every rejection code the core produces,
 // totality on garbage, the bookkeeping of accepted transitions (hlc_last, epochs), the
 // lifecycle paths (compensations, quarantine, pause, recovery, licence), decision records
 // and the invariants. Proposals are really signed (core/testing/kit, Scenario).
@@ -169,7 +169,7 @@ describe('machine and core tables agree', () => {
   });
 });
 
-describe('CONTRACT §5 order of checks: the earlier failing check answers', () => {
+describe('docs/protocol.md §5 order of checks: the earlier failing check answers', () => {
   it('malformed before bad_signature', () => {
     const sc = booted();
     const p = flipSig(draft(sc, 'Ingestion_SourcesResolved', { sources: ['a'] }));

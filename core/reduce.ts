@@ -1,7 +1,7 @@
 // reduce(head, proposal) → the next state with its WAL record body, or a rejection.
 //
 // Total: every input (including garbage) yields one of the two, never a throw. Checks run
-// in the order CONTRACT §5 fixes, the first failing one answers:
+// in the order docs/protocol.md §5 fixes, the first failing one answers:
 //   malformed → (idem lookup: the host's, it owns the index) → bad_signature →
 //   inputs_hash_mismatch → unknown_signer → unknown_transition → role_denied →
 //   terminated / quarantined → stale_state_hash → hlc_from_future / hlc_regression →
@@ -278,7 +278,7 @@ function apply(
     branch: judged.branch, guard_outcomes: judged.outcomes,
   };
   const effected = effect ? effect(head.state, ctx) : { state: head.state, branch: judged.branch };
-  // CONTRACT §3: `Z` may come in, `+00:00` always goes out (state and record).
+  // docs/protocol.md §3: `Z` may come in, `+00:00` always goes out (state and record).
   const hlcText = formatHlc(hlc);
   const next = finish(head.state, effected.state, p, hlcText, canonical);
   return { ok: true, state: next, t, hlcText, judged, branch: t.branches ? effected.branch : null };

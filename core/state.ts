@@ -1,4 +1,4 @@
-// The canonical state document (CONTRACT §7), its initial value from genesis, the
+// The canonical state document (docs/protocol.md §7), its initial value from genesis, the
 // statechart configuration it stands for, and projections.
 //
 // The document stays bounded whatever the length of history (hashing cost must not grow

@@ -1,4 +1,4 @@
-// DESIGN §2 rule 1, enforced: core/ is pure. It never reads a clock, draws randomness,
+// docs/architecture.md §2 rule 1, enforced: core/ is pure. It never reads a clock, draws randomness,
 // touches the process or the file system, or imports from outside core (npm packages
 // that are themselves pure are allowed by name).
 //
@@ -82,7 +82,7 @@ function packageOf(spec: string): string {
   return spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
 }
 
-describe('core purity (DESIGN §2)', () => {
+describe('core purity (docs/architecture.md §2)', () => {
   const files = sources(CORE);
 
   it('finds the core sources, every folder included', () => {

@@ -1,6 +1,6 @@
 // Shared data shapes of the deterministic core. Everything here is plain JSON data:
 // no classes, no functions, so that every value can be canonicalized (JCS) and hashed.
-// Field names follow CONTRACT.md; units are last in names (`*_ms`, `*_bp`).
+// Field names follow docs/protocol.md; units are last in names (`*_ms`, `*_bp`).
 
 /** A JSON value as it appears on the wire and in hashed documents. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -14,7 +14,7 @@ export type SignerId = string;
 export type Role = 'operator' | 'agent' | 'council';
 
 // ---------------------------------------------------------------------------
-// Genesis (CONTRACT §4)
+// Genesis (docs/protocol.md §4)
 
 export interface GenesisSigner {
   id: string;
@@ -47,7 +47,7 @@ export type MigrationRegion = 'council' | 'ingestion' | 'execution';
 export type MigrationRoutes = Record<MigrationRegion, RouteMode>;
 
 // ---------------------------------------------------------------------------
-// Signed facts carried in proposal inputs (CONTRACT §6)
+// Signed facts carried in proposal inputs (docs/protocol.md §6)
 
 export interface Vote {
   voter: SignerId;
@@ -85,7 +85,7 @@ export interface PolicyFinding {
 }
 
 // ---------------------------------------------------------------------------
-// Proposal (CONTRACT §5)
+// Proposal (docs/protocol.md §5)
 
 export interface Proposal {
   current_state_hash: Hash;
@@ -109,7 +109,7 @@ export interface GuardOutcome {
   reasons: string[];
 }
 
-/** Error codes of CONTRACT §8 that the pure core can produce. */
+/** Error codes of docs/protocol.md §8 that the pure core can produce. */
 export type RejectionCode =
   | 'malformed'
   | 'inputs_hash_mismatch'
@@ -141,7 +141,7 @@ export interface Rejection {
 }
 
 /**
- * The part of a WAL record (CONTRACT §9) that the pure core decides. The store adds
+ * The part of a WAL record (docs/protocol.md §9) that the pure core decides. The store adds
  * `index`, `prev_record_hash`, `accepted_at_ms` and `record_hash`.
  */
 export interface RecordBody {
@@ -165,7 +165,7 @@ export interface WalRecord extends RecordBody {
   record_hash: Hash;
 }
 
-/** BUBBLE decision record (CONTRACT §9). */
+/** BUBBLE decision record (docs/protocol.md §9). */
 export interface DecisionRecord {
   id: string;
   transition: string;

@@ -1,4 +1,4 @@
-// UCXL addresses and evidence URIs, CONTRACT §5.
+// UCXL addresses and evidence URIs, docs/protocol.md §5.
 //
 //   ucxl://<agent>:<role>@<project>:<task>/<path>*<temporal>/
 //

@@ -1,4 +1,4 @@
-// BACKBEAT windows (CONTRACT §4): a pure function of the schedule in state and a wall
+// BACKBEAT windows (docs/protocol.md §4): a pure function of the schedule in state and a wall
 // time taken from the proposal's HLC. The reducer never reads a clock.
 
 import type { Genesis } from './types';
@@ -37,7 +37,7 @@ export interface WindowCheck {
   reasons: string[];
 }
 
-/** window.isOpen over one or more classes (CONTRACT §4, §6). */
+/** window.isOpen over one or more classes (docs/protocol.md §4, §6). */
 export function checkWindow(schedule: Schedule, classes: readonly string[], wall_ms: number): WindowCheck {
   const position = beatPosition(schedule, wall_ms);
   const reasons: string[] = [];

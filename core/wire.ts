@@ -1,4 +1,4 @@
-// Wire schemas (CONTRACT §4–§6): the proposal envelope, each transition's minimum inputs,
+// Wire schemas (docs/protocol.md §4–§6): the proposal envelope, each transition's minimum inputs,
 // the signed facts they carry, and the genesis document. One source: the reducer
 // validates with these and the host publishes them in /openapi.json.
 
@@ -69,7 +69,7 @@ export const MIGRATION_GENESIS_SCHEMA = object(
   false,
 );
 
-/** Minimum inputs per transition (CONTRACT §6); more fields are allowed and hashed. */
+/** Minimum inputs per transition (docs/protocol.md §6); more fields are allowed and hashed. */
 export const INPUT_SCHEMAS: Record<string, JsonSchema> = {
   Boot_ConfigOk: object({ config_hash: hash }, ['config_hash']),
   Boot_Licensed: object({ token: LICENSE_TOKEN_SCHEMA }, ['token']),
@@ -193,7 +193,7 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const JSON_DEPTH_MAX = 48;
 
 /**
- * First value anywhere in `value` that cannot appear in a hashed SWOOSH document (CONTRACT
+ * First value anywhere in `value` that cannot appear in a hashed SWOOSH document (docs/protocol.md
  * §1): a number that is not a safe integer (floats, NaN, ±Infinity, 1e21), a string or key
  * with a lone surrogate (no UTF-8 form), anything that is not plain JSON data, or nesting
  * deeper than JCS allows. The schema types only the fields it names; free-form inputs

@@ -1,6 +1,6 @@
 // KACHING licence: the token's signature and licensee, and its status at the proposal's
 // HLC wall time (valid → grace → expired). Also the gate every licensed-phase transition
-// passes through: past grace, only licence transitions are accepted (CONTRACT §6).
+// passes through: past grace, only licence transitions are accepted (docs/protocol.md §6).
 
 import { H } from '../hash';
 import { licenseSigningBytes } from '../crypto';

@@ -1,4 +1,4 @@
-// MCP tooling health (CONTRACT §6): a report signed by the genesis MCP signer in which
+// MCP tooling health (docs/protocol.md §6): a report signed by the genesis MCP signer in which
 // every pinned tool is present, reachable and at exactly the pinned version, observed no
 // longer than max_age_ms before the proposal's HLC (nor more than max_drift_ms after it).
 

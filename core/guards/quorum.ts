@@ -1,4 +1,4 @@
-// Council quorum certificate (CONTRACT §6): at least `threshold` distinct council voters,
+// Council quorum certificate (docs/protocol.md §6): at least `threshold` distinct council voters,
 // each a proposed member, every signature valid, all over the hash of the proposed
 // member set, and for the council region's current epoch (old votes cannot be replayed).
 

@@ -2,7 +2,7 @@
 // by step so that other implementations can replay it and compare every outcome and every
 // state hash. `generateVectors(spec)` is pure (the test calls it and compares bytes);
 // scripts/write-vectors.ts writes genesis.json, keys.json and vectors.json next to it
-// (npm run vectors): the file I/O lives there, so core/ stays pure (DESIGN §2).
+// (npm run vectors): the file I/O lives there, so core/ stays pure (docs/architecture.md §2).
 //
 // The format is documented in core/testdata/README.md.
 
@@ -82,7 +82,7 @@ function script(d: StreamDriver): void {
   };
   const op = d.cast.operators[0] as NamedKey;
 
-  // BOOT, with the envelope checks in CONTRACT §5 order.
+  // BOOT, with the envelope checks in docs/protocol.md §5 order.
   fault('malformed', 0); // null
   fault('malformed', 4); // no signature
   fault('malformed', 12); // __proto__ key

@@ -59,7 +59,7 @@ const RUNS: Array<[string, Vectors, Genesis]> = [
 ];
 const keys = JSON.parse(read('keys.json')) as { keys: Array<{ name: string; signer: string; secret_key_hex: string }> };
 
-/** H per CONTRACT §1 with node:crypto's SHA-256 (independent of core/hash). */
+/** H per docs/protocol.md §1 with node:crypto's SHA-256 (independent of core/hash). */
 const nodeH = (x: unknown): string => `sha256-${createHash('sha256').update(canonicalize(x), 'utf8').digest('hex')}`;
 
 /** Ed25519 verification with node:crypto over the README's domain-separated bytes. */
@@ -112,7 +112,7 @@ describe('conformance vectors (core/testdata)', () => {
         expect(r.body.guard_outcomes, where).toEqual(s.expect.guard_outcomes);
         expect(canonicalize(r.state), where).toBe(canonicalize(s.state_after));
         expect(nodeH(r.state), where).toBe(s.state_hash_after);
-        // The WAL record of CONTRACT §9, accepted_at_ms fixed to the HLC wall time.
+        // The WAL record of docs/protocol.md §9, accepted_at_ms fixed to the HLC wall time.
         expect(s.expect.prev_record_hash, where).toBe(prevRecord);
         const record = { ...r.body, index, prev_record_hash: prevRecord, accepted_at_ms: s.expect.accepted_at_ms };
         expect(nodeH(record), where).toBe(s.expect.record_hash);

@@ -1,4 +1,4 @@
-// API conformance (CONTRACT §8): a full lifecycle from BOOT.UNINITIALIZED to EXECUTION and
+// API conformance (docs/protocol.md §8): a full lifecycle from BOOT.UNINITIALIZED to EXECUTION and
 // two REVERB loops, driven only through HTTP by the client SDK with real Ed25519
 // signatures, against a real server on an ephemeral port and a temporary database.
 //
@@ -318,7 +318,7 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
     for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
   });
 
-  it('GET /metrics exposes the seven CONTRACT metrics', async () => {
+  it('GET /metrics exposes the seven metrics of docs/protocol.md §8', async () => {
     const text = await agent.metrics();
     for (const name of [
       'swoosh_transition_total', 'swoosh_guard_fail_total', 'swoosh_state_advance_latency_seconds', 'swoosh_retry_count',

@@ -42,7 +42,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** First path segments that belong to the HTTP API (CONTRACT §8): never answered with HTML. */
+/** First path segments that belong to the HTTP API (docs/protocol.md §8): never answered with HTML. */
 const API_PREFIXES = new Set(['state', 'wal', 'decisions', 'rejections', 'events', 'health', 'metrics', 'openapi.json', 'transition']);
 
 const PATH_BYTES_MAX = 1024;

@@ -1,4 +1,4 @@
-// Hostile input against a real server (CONTRACT §5, §8): every case gets its precise
+// Hostile input against a real server (docs/protocol.md §5, §8): every case gets its precise
 // status and error code, the process stays up, and neither the state hash nor the WAL
 // length moves (the one exception, a duplicate, answers 200 and still writes nothing).
 //

@@ -55,7 +55,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'SWOOSH orchestrator API',
       version: '1.0.0',
-      description: 'Signed, idempotent, HLC-ordered proposals judged by a deterministic statechart (CONTRACT.md). Inputs_<Transition> schemas give the minimum inputs of each transition; more fields are allowed and are bound by inputs_hash.',
+      description: 'Signed, idempotent, HLC-ordered proposals judged by a deterministic statechart (docs/protocol.md). Inputs_<Transition> schemas give the minimum inputs of each transition; more fields are allowed and are bound by inputs_hash.',
     },
     servers: [{ url: 'http://127.0.0.1:7420' }],
     paths: {

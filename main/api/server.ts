@@ -1,4 +1,4 @@
-// HTTP API (CONTRACT §8) on node:http. Every bad request gets a precise 4xx with
+// HTTP API (docs/protocol.md §8) on node:http. Every bad request gets a precise 4xx with
 // {error: {code, reason}}; nothing a client sends can take the process down or change
 // state outside POST /transition's accepted path.
 

@@ -46,7 +46,7 @@ export function formatSeedLine(s: ChaosSummary): string {
 
 export interface SweepSummary {
   mode: 'sweep' | 'long';
-  /** First seed (CONTRACT §10 field). */
+  /** First seed (docs/protocol.md §10 field). */
   seed: number;
   seeds: number[];
   /** Totals over every run. */

@@ -1,4 +1,4 @@
-// swoosh chaos (CONTRACT §10): seeded chaos runs against the real `swoosh serve`.
+// swoosh chaos (docs/protocol.md §10): seeded chaos runs against the real `swoosh serve`.
 //
 //   swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--json]
 //   swoosh chaos --seed S --seeds M …          M seeds: S, S+1, … S+M-1
@@ -87,7 +87,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   };
   const started = performance.now();
 
-  // One run, the CONTRACT §10 form.
+  // One run, the docs/protocol.md §10 form.
   if (!v.long && seeds === 1) {
     const s = await runChaos({ ...base, seed, steps: transitions ? Math.max(steps, transitions * 4) : steps, transitions, onProgress });
     clear();

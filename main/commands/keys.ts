@@ -1,4 +1,4 @@
-// swoosh keygen / sign / propose (CONTRACT §10): operator key files and signing a
+// swoosh keygen / sign / propose (docs/protocol.md §10): operator key files and signing a
 // proposal offline or sending one through the client SDK. Secrets never reach stdout,
 // stderr or a log: only signer ids, proposals and outcomes do.
 

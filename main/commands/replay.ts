@@ -1,4 +1,4 @@
-// swoosh replay / swoosh verify (CONTRACT §10).
+// swoosh replay / swoosh verify (docs/protocol.md §10).
 
 import { Store } from '../store/store';
 import { verifyStore } from '../store/backup-verify';

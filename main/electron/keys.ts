@@ -1,4 +1,4 @@
-// Operator keys in the Electron main process (DESIGN §3: the secret never reaches the
+// Operator keys in the Electron main process (docs/architecture.md §3: the secret never reaches the
 // renderer; keys at rest are encrypted).
 //
 // Layout under <userData>/operator-keys/:
@@ -219,7 +219,7 @@ export function createMainKeys(opts: MainKeysOptions) {
       writeIndex(readIndex().filter((e) => e.id !== id));
       rmSync(fileOf(id), { force: true });
     },
-    /** Signs exactly `unsigned` (CONTRACT §2 bytes) once the operator confirmed that payload. */
+    /** Signs exactly `unsigned` (docs/protocol.md §2 bytes) once the operator confirmed that payload. */
     async sign(id: string, unsigned: Record<string, unknown>): Promise<Proposal> {
       const e = entry(id);
       expire();

@@ -1,7 +1,7 @@
 // The Electron main process: the orchestrator host in-process (SQLite in the user data
 // directory, HTTP API on loopback for agents and workers) and one hardened window.
 //
-// Hardening (DESIGN §3; docs/electron.md says how each is tested):
+// Hardening (docs/architecture.md §3; docs/electron.md says how each is tested):
 //   contextIsolation on, sandbox on, nodeIntegration off, no webview, no DevTools when packaged; the page comes from
 //   the privileged `swoosh://console/` scheme with a strict CSP (script-src 'self');
 //   navigation, new windows, permission requests and any request that is not

@@ -1,4 +1,4 @@
-// The preload: tiny on purpose (DESIGN §3). It exposes one object, `window.swoosh`, with
+// The preload: tiny on purpose (docs/architecture.md §3). It exposes one object, `window.swoosh`, with
 // `invoke` for the allowlisted `console:` request channels and `onEvent` for the event
 // stream. Nothing else from ipcRenderer (or Node) is reachable from the page; the
 // renderer's adapter (renderer/api/ipc.ts) builds the typed ConsoleApi on top.

@@ -1,6 +1,6 @@
 // npm run rebuild:electron — builds better-sqlite3 for the installed Electron's ABI into
 // native/electron-abi<N>/better_sqlite3.node, leaving node_modules/better-sqlite3 (the
-// Node build that tests and `swoosh serve` load) untouched (DESIGN §3: two binaries,
+// Node build that tests and `swoosh serve` load) untouched (docs/architecture.md §3: two binaries,
 // one picked per runtime with better-sqlite3's nativeBinding option).
 //
 // It builds in a scratch copy of the package with npm's documented Electron settings

@@ -21,7 +21,7 @@ export interface EncodedProposal {
   signing_text: string;
 }
 
-/** Keys left out of the signed text (CONTRACT §2). */
+/** Keys left out of the signed text (docs/protocol.md §2). */
 const UNSIGNED = new Set(['signature', 'inputs']);
 
 function member(key: string, value: unknown): string {

@@ -10,7 +10,7 @@
 // (encode.ts: the idem hash, the signed text, later the record's text) and, with a
 // VerifyPool, the signature check on a worker thread. The drain takes the longest prefix
 // of the queue whose verdicts are in, so order is never changed; reduce gets the verdict
-// explicitly (Prechecked) and still runs every check in CONTRACT §5 order.
+// explicitly (Prechecked) and still runs every check in docs/protocol.md §5 order.
 
 import { decisionRecord } from '../../core/decision';
 import { hlcReceive, parseHlc, type Clock, type Hlc } from '../../core/hlc';

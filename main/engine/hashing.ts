@@ -1,4 +1,4 @@
-// State hashing for the host: exactly H(state) (CONTRACT §1), computed faster.
+// State hashing for the host: exactly H(state) (docs/protocol.md §1), computed faster.
 // Effects replace only the regions they change, so each region's canonical text is
 // cached by object identity and only changed regions are re-encoded; sha256 runs in
 // node:crypto. The cost per transition follows the size of what changed, never the

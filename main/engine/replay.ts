@@ -1,4 +1,4 @@
-// Replay: a starting HEAD plus stored WAL records through the same `reduce` (DESIGN §2
+// Replay: a starting HEAD plus stored WAL records through the same `reduce` (docs/architecture.md §2
 // rule 5). Every record is checked before it is trusted: its own hash, its link to the
 // previous record, its pre-state, and that the reducer reproduces its post-state. The
 // first record that fails stops the replay and is reported by index; nothing past it is
@@ -47,7 +47,7 @@ export class CorruptionError extends Error {
 export function genesisHead(genesis: Genesis, spec: Spec): ReplayHead {
   const state = initialState(genesis, spec.hash);
   const hash = hashStateNative(state);
-  // Record 1's prev_record_hash is the hash of state 0 (CONTRACT §9).
+  // Record 1's prev_record_hash is the hash of state 0 (docs/protocol.md §9).
   return { state, hash, index: 0, record_hash: hash };
 }
 

@@ -1,5 +1,5 @@
 // Ed25519 verification with node:crypto, about an order of magnitude faster than pure-JS
-// noble on this class of machine (DESIGN §4). Public keys are parsed once and cached
+// noble on this class of machine (docs/architecture.md §4). Public keys are parsed once and cached
 // (bounded). Keys that fail noble's strict point checks (small-order or non-canonical) are
 // refused outright: OpenSSL would accept a small-order key, for which one signature
 // verifies on every message.

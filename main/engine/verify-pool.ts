@@ -1,5 +1,5 @@
 // A small pool of worker threads that verify Ed25519 signatures while proposals queue, so
-// that verification overlaps reduction and the fsync instead of adding to them (DESIGN §4:
+// that verification overlaps reduction and the fsync instead of adding to them (docs/architecture.md §4:
 // verification is pure; reduction stays ordered on one thread). Requests are batched by
 // the caller; each worker is referenced only while it has work, so an idle pool never
 // keeps a process alive. A worker that fails takes its requests down with it (they

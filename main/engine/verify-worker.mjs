@@ -1,4 +1,4 @@
-// Ed25519 verification off the reducer's thread (DESIGN §4: verification is pure).
+// Ed25519 verification off the reducer's thread (docs/architecture.md §4: verification is pure).
 //
 // Plain JavaScript using only node:crypto, so the same file loads as a worker under tsx,
 // vitest, `swoosh serve` and Electron alike. The parent has already checked every key

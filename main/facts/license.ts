@@ -1,6 +1,6 @@
 // KACHING provider: fetches a signed licence token, caches it, and refreshes it with
 // jitter before it expires. It is also the licence gate of every other provider: until a
-// licence is in force, and again past grace, no provider calls out (brief §9: all network
+// licence is in force, and again past grace, no provider calls out (the design brief's security rule: all network
 // activity is blocked until LICENSE_CHECK passes). The KACHING call itself is never gated.
 
 import type { Clock } from '../../core/hlc';

@@ -5,7 +5,7 @@
 // service through a provider, and proposes over HTTP with its own key — exactly what a
 // remote agent would do. The planner decides what is next; the lanes decide only whether
 // the facts allow it now (a token in hand, a window open, a service answering). The
-// orchestrator judges; the runtime never touches state directly (DESIGN §2 rule 3).
+// orchestrator judges; the runtime never touches state directly (docs/architecture.md §2 rule 3).
 //
 // Everything is bounded: one action in flight per lane, exponential backoff per lane
 // (stretched by BACKBEAT pressure), counters and last errors only.

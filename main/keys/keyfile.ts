@@ -1,4 +1,4 @@
-// Operator key files (DESIGN §3: keys at rest are encrypted), with node:crypto. The format
+// Operator key files (docs/architecture.md §3: keys at rest are encrypted), with node:crypto. The format
 // (fields, constants, shape checks) is core/keyformat.ts, shared with the browser console.
 //
 // The secret is the 32-byte RFC 8032 seed. It is encrypted with AES-256-GCM under a key

@@ -1,4 +1,4 @@
-// An encrypted store for operator keys and provider credentials (DESIGN §3: keys at rest
+// An encrypted store for operator keys and provider credentials (docs/architecture.md §3: keys at rest
 // are encrypted; the issue: "encrypted with age, unlocked at start, never logged").
 //
 // The file is one age file (https://age-encryption.org/v1), passphrase mode (scrypt

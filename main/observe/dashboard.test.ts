@@ -1,5 +1,5 @@
 // The Grafana dashboard (assets/grafana/swoosh-dashboard.json) may only chart metrics the
-// host really exports, must chart every metric CONTRACT §8 names, and must lay its panels
+// host really exports, must chart every metric docs/protocol.md §8 names, and must lay its panels
 // out without overlap — a renamed metric would otherwise leave an empty panel nobody notices.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,7 +52,7 @@ describe('Grafana dashboard', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('charts every metric CONTRACT §8 names', () => {
+  it('charts every metric docs/protocol.md §8 names', () => {
     const missing = CONTRACT_METRICS.filter((m) => !exprs.some((e) => e.includes(m)));
     expect(missing).toEqual([]);
   });

@@ -1,4 +1,4 @@
-// Prometheus metrics (CONTRACT §8 names), fed by engine events. One registry per host so
+// Prometheus metrics (docs/protocol.md §8 names), fed by engine events. One registry per host so
 // several hosts in one process (tests, chaos replicas) never mix their counters.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';

@@ -1,7 +1,7 @@
 // A read replica: tails the writer's WAL over HTTP (GET /wal?from=…&limit=…) and applies
 // every record through the same replay path as recovery (main/engine/replay.ts
 // replayRows: record hash, link, pre-state, and the reducer reproducing the post-state;
-// by default also every signature and the exact record body). DESIGN §5: single writer,
+// by default also every signature and the exact record body). docs/architecture.md §5: single writer,
 // many readers, and replicas must agree on every state hash.
 //
 // It never trusts the writer: a record that does not chain onto the replica's HEAD stops

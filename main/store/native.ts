@@ -1,7 +1,7 @@
 // Opens a better-sqlite3 database, choosing the native binding explicitly.
 //
 // Node (tests, `swoosh serve`) and Electron need better-sqlite3 built for different ABIs,
-// and only one build can sit in node_modules (DESIGN §3). The Electron build is kept
+// and only one build can sit in node_modules (docs/architecture.md §3). The Electron build is kept
 // beside it and selected with better-sqlite3's `nativeBinding` option through
 // SWOOSH_SQLITE_BINDING; a binary built for the wrong ABI gives one clear message.
 

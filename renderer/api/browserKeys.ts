@@ -1,4 +1,4 @@
-// The browser-mode operator key store (DESIGN §3: keys at rest are encrypted).
+// The browser-mode operator key store (docs/architecture.md §3: keys at rest are encrypted).
 //
 // Keys live in localStorage as `swoosh keygen` key files (scrypt + AES-256-GCM, see
 // lib/keyfile.ts), so any of them can be exported to the CLI and any CLI key imported.

@@ -1,4 +1,4 @@
-// "Open in Stately Inspector" (DESIGN §3): an optional extra for when a network is there.
+// "Open in Stately Inspector" (docs/architecture.md §3): an optional extra for when a network is there.
 // The browser inspector opens the hosted stately.ai page in a new window and posts the
 // feed actor's inspection events to it, so it is offered in browser mode only (the
 // Electron window denies new windows) and loaded on demand: @statelyai/inspect is its own

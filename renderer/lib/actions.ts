@@ -1,4 +1,4 @@
-// Signed operator actions (CONTRACT §2, §3, §5, §6): which ones the current state allows,
+// Signed operator actions (docs/protocol.md §2, §3, §5, §6): which ones the current state allows,
 // and the exact unsigned proposal for one of them. Pure: the caller passes the clock
 // reading and the random part of the idem key, so the same inputs build the same bytes.
 //
@@ -60,7 +60,7 @@ export const OPERATOR_ACTIONS: readonly ActionDef[] = [
   },
 ];
 
-/** Longest justification the wire schema takes (CONTRACT §6 `reason`/`note`: 4096 chars). */
+/** Longest justification the wire schema takes (docs/protocol.md §6 `reason`/`note`: 4096 chars). */
 export const JUSTIFICATION_MAX = 4096;
 
 export function actionDef(transition: string): ActionDef | null {
@@ -106,7 +106,7 @@ export function awaitingOperator(spec: Spec, state: State): ActionDef[] {
     .map((o) => o.def);
 }
 
-/** The next HLC after `hlc_last` at physical time now_ms (Kulkarni send rule, CONTRACT §3). */
+/** The next HLC after `hlc_last` at physical time now_ms (Kulkarni send rule, docs/protocol.md §3). */
 export function nextHlc(hlc_last: string | null, now_ms: number): Hlc {
   const physical_ms = Math.max(0, Math.floor(now_ms));
   const last = hlc_last === null ? null : parseHlc(hlc_last);

@@ -1,4 +1,4 @@
-// Hash-chain status of WAL records as the console sees them (CONTRACT §9): each record
+// Hash-chain status of WAL records as the console sees them (docs/protocol.md §9): each record
 // links to its predecessor (prev_record_hash, state_pre_hash) and hashes to its own
 // record_hash = H(record without record_hash). The host refuses to replay past a broken
 // link; the console shows where one is.

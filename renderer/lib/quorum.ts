@@ -1,4 +1,4 @@
-// Council quorum certificates, checked again in the console (CONTRACT §6): every vote's
+// Council quorum certificates, checked again in the console (docs/protocol.md §6): every vote's
 // signature is verified here with core's verifier, the member-set hash recomputed, and
 // the members who did not vote listed. The same rules as core/guards/quorum.ts, but
 // reporting each vote separately instead of the guard's first problems, and total over

@@ -1,4 +1,4 @@
-// The Statechart view's xstate feed (DESIGN §3): an actor of the machine generated from the
+// The Statechart view's xstate feed (docs/architecture.md §3): an actor of the machine generated from the
 // YAML (core/xstate.ts), created with xstate's `inspect` observer. Its inspection events
 // (@xstate.actor, @xstate.event, @xstate.snapshot, …) go into a bounded ring the view lists,
 // and the configuration the chart highlights is the one of the latest @xstate.snapshot.

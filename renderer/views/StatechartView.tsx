@@ -3,7 +3,7 @@
 // active configuration, the last transition's guard outcomes and what the configuration
 // structurally allows next.
 //
-// The highlight comes from xstate (DESIGN §3): an actor of the machine generated from the
+// The highlight comes from xstate (docs/architecture.md §3): an actor of the machine generated from the
 // YAML, fed the accepted transitions (renderer/lib/xstateFeed.ts); its inspection events
 // are listed under the chart and its configuration is cross-checked against the state
 // document at every frame ("xstate model ✓ agrees").
