@@ -17,7 +17,9 @@ import { openServer } from './server';
 const PERIOD_MS = 2000;
 const cast = demoCast();
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function scratch(): string {
   const d = mkdtempSync(join(tmpdir(), 'swoosh-demo-human-'));
   dirs.push(d);

@@ -53,7 +53,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 export async function vaultCommand(args: string[], io: VaultIo = processIo()): Promise<number> {
   if (wantsHelp(args)) throw new HelpRequested(VAULT_USAGE, OPTIONS);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {

@@ -27,7 +27,7 @@ import { canonicalPart, hashStateNative } from './hashing';
 import { encodeProposal, recordText, type EncodedProposal } from './encode';
 import type { VerifyItem, VerifyPool } from './verify-pool';
 import { proposalHashOf, recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
-import { CorruptionError, replayRows } from './replay';
+import { CorruptionError, replayRows, type ReplayHead } from './replay';
 
 export interface EngineHead extends Head {
   index: number;
@@ -433,7 +433,7 @@ export class Engine {
     let problem: { index: number; problem: string } | null = null;
     for (const row of rows) {
       const record_hash = recordHashOf(row.text);
-      let next;
+      let next: ReplayHead;
       try {
         next = replayRows(head, [{ index: row.index, body: row.text, record_hash }], { spec: this.opts.spec, verifier: this.opts.verifier, strict: true });
       } catch (err) {

@@ -269,17 +269,26 @@ function validateResponse(raw: unknown, at: string, p: Problems, params: Readonl
 const TEMPLATE_REF = /^\$([a-z]+)(:.*)?$/;
 
 function checkTemplate(t: unknown, at: string, p: Problems, params: ReadonlySet<string>, depth: number): void {
-  if (depth > TEMPLATE_DEPTH_MAX) return p.add(at, `nested deeper than ${TEMPLATE_DEPTH_MAX}`);
+  if (depth > TEMPLATE_DEPTH_MAX) {
+    p.add(at, `nested deeper than ${TEMPLATE_DEPTH_MAX}`);
+    return;
+  }
   if (typeof t === 'string') {
     if (t.startsWith('$$') || !t.startsWith('$')) return;
     const m = TEMPLATE_REF.exec(t);
     if (!m || !(TEMPLATE_SOURCES as readonly string[]).includes(m[1] as string)) {
-      return p.add(at, `"${t}" is not a template reference ($<source>:<pointer> with source ${TEMPLATE_SOURCES.join(', ')}; $$ for a literal $)`);
+      p.add(at, `"${t}" is not a template reference ($<source>:<pointer> with source ${TEMPLATE_SOURCES.join(', ')}; $$ for a literal $)`);
+      return;
     }
     sourceRef(t.slice(1), at, p, TEMPLATE_SOURCES, params);
     return;
   }
-  if (Array.isArray(t)) return t.forEach((v, i) => checkTemplate(v, `${at}[${i}]`, p, params, depth + 1));
+  if (Array.isArray(t)) {
+    t.forEach((v, i) => {
+      checkTemplate(v, `${at}[${i}]`, p, params, depth + 1);
+    });
+    return;
+  }
   if (isObj(t)) for (const [k, v] of Object.entries(t)) checkTemplate(v, `${at}.${k}`, p, params, depth + 1);
 }
 
@@ -292,7 +301,10 @@ function validateCompare(raw: unknown, p: Problems): CompareRule[] {
   const out: CompareRule[] = [];
   raw.slice(0, COMPARE_RULES_MAX).forEach((r, i) => {
     const at = `compare[${i}]`;
-    if (!isObj(r)) return p.add(at, 'must be a mapping with region, legacy and pairs');
+    if (!isObj(r)) {
+      p.add(at, 'must be a mapping with region, legacy and pairs');
+      return;
+    }
     const before = p.list.length;
     for (const k of Object.keys(r)) if (!['region', 'legacy', 'pairs'].includes(k)) p.add(`${at}.${k}`, 'unknown key');
     if (!(REGIONS as readonly string[]).includes(r.region as string)) p.add(`${at}.region`, `must be one of ${REGIONS.join(', ')}`);
@@ -312,7 +324,10 @@ function validatePairs(raw: unknown, at: string, p: Problems): PairSpec[] {
   }
   const out: PairSpec[] = [];
   raw.forEach((pair, i) => {
-    if (!isObj(pair)) return p.add(`${at}[${i}]`, 'must be a mapping {legacy, swoosh}');
+    if (!isObj(pair)) {
+      p.add(`${at}[${i}]`, 'must be a mapping {legacy, swoosh}');
+      return;
+    }
     const l = typeof pair.legacy === 'string' ? parsePointer(pair.legacy) : 'must be a JSON pointer';
     const s = typeof pair.swoosh === 'string' ? parsePointer(pair.swoosh) : 'must be a JSON pointer';
     if (typeof l === 'string') p.add(`${at}[${i}].legacy`, l);
