@@ -18,7 +18,7 @@ commands:
   start     [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console]
             the operator console (Electron where available, else browser mode)
   serve     --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
-            [--snapshot-every K] [--trace none|console|memory] [--check-invariants]
+            [--snapshot-every K] [--trace none|console|memory] [--no-invariants] [--check-invariants]
             demo: --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0]
             backups: [--backup-dir DIR --backup-every 15m [--backup-keep 24]]
             cluster: [--etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]]
