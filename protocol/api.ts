@@ -127,6 +127,33 @@ export interface LinkEvent {
 
 export type ConsoleEvent = AcceptedEvent | RejectedEvent | HealthEvent | LinkEvent;
 
+/**
+ * One divergence the migration shim recorded in shadow mode (docs/migration.md): the
+ * legacy (WHOOSH) value beside SWOOSH's, for a comparison pair or a refused mirror.
+ */
+export interface ShadowDivergence {
+  seq: number;
+  region: string;
+  route: string;
+  legacy: unknown;
+  swoosh: unknown;
+  detail: string;
+  at_ms: number;
+}
+
+/** GET /migration/divergences?from&limit: the shim's GET /shadow/divergences, through the host. */
+export interface DivergencesPage {
+  from: number;
+  count: number;
+  divergences: ShadowDivergence[];
+}
+
+/** GET /migration/health: the shim's GET /health (200 or 503 — both are answers). */
+export interface ShimHealth {
+  status?: string;
+  [fact: string]: unknown;
+}
+
 /** An operator key as the console may see it: never the secret. */
 export interface OperatorKeyInfo {
   /** Stable local id (the signer string is unique too, but long). */
@@ -186,6 +213,16 @@ export interface ConsoleApi {
   getMetricsText(): Promise<string>;
   /** The statechart YAML the host runs (the spec the chart is drawn from). */
   getStatechartYaml(): Promise<string>;
+  /**
+   * The migration shim's divergences, oldest first from seq `from` (limit ≤ 1000), through
+   * the host (GET /migration/divergences). Rejects with `not_found` when the host knows no
+   * shim (`swoosh serve --shim URL` or `--sim-migration`), `shim_unreachable` when it is down.
+   */
+  getShadowDivergences(from: number, limit: number): Promise<DivergencesPage>;
+  /** The shim's GET /health through the host (GET /migration/health); same errors. */
+  getShimHealth(): Promise<ShimHealth>;
+  /** The shim's Prometheus text (GET /migration/metrics): compared and diverged counts. */
+  getShimMetricsText(): Promise<string>;
   /** Submits a signed proposal; refusals resolve (ok: false), only transport failures reject. */
   submitProposal(signed: Proposal): Promise<SubmitOutcome>;
   /** Live events; returns the unsubscribe function. */

@@ -99,6 +99,17 @@ export const METHODS = {
   },
   getHealth: { kind: 'call', channel: 'console:getHealth', http: get('/health', () => '/health', { ok_statuses: [200, 503] }), params: [], schema: {} },
   getMetricsText: { kind: 'call', channel: 'console:getMetricsText', http: get('/metrics', () => '/metrics', { answer: 'text' }), params: [], schema: {} },
+  getShadowDivergences: {
+    kind: 'call', channel: 'console:getShadowDivergences', http: get('/migration/divergences', () => '/migration/divergences', { query: page }),
+    params: ['from', 'limit'], schema: { from: index, limit },
+    note: 'the migration shim\'s GET /shadow/divergences, proxied by a host started with a shim (404 not_found otherwise)',
+  },
+  getShimHealth: {
+    kind: 'call', channel: 'console:getShimHealth', http: get('/migration/health', () => '/migration/health', { ok_statuses: [200, 503] }), params: [], schema: {},
+  },
+  getShimMetricsText: {
+    kind: 'call', channel: 'console:getShimMetricsText', http: get('/migration/metrics', () => '/migration/metrics', { answer: 'text' }), params: [], schema: {},
+  },
   submitProposal: {
     kind: 'call', channel: 'console:submitProposal',
     http: { method: 'POST', pattern: '/transition', path: () => '/transition', body: (p) => p.proposal, ok_statuses: [200, 202], answer: 'outcome' },

@@ -20,6 +20,7 @@ import { ActionsView } from './views/ActionsView';
 import { SandboxView } from './views/SandboxView';
 import { MetricsView } from './views/MetricsView';
 import { HealthView } from './views/HealthView';
+import { MigrationView } from './views/MigrationView';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -151,6 +152,7 @@ export function App() {
           {view === 'sandbox' && <SandboxView />}
           {view === 'metrics' && <MetricsView />}
           {view === 'health' && <HealthView />}
+          {view === 'migration' && <MigrationView />}
         </main>
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
       </div>

@@ -1,6 +1,6 @@
 // The console's views, in rail order: number keys 1–n and `g <key>` select them.
 
-export type ViewId = 'statechart' | 'timeline' | 'rejections' | 'decisions' | 'quorum' | 'actions' | 'sandbox' | 'metrics' | 'health';
+export type ViewId = 'statechart' | 'timeline' | 'rejections' | 'decisions' | 'quorum' | 'actions' | 'sandbox' | 'metrics' | 'health' | 'migration';
 
 export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint: string }> = [
   { id: 'statechart', label: 'Statechart', key: 's', hint: 'Regions, active states, last transition' },
@@ -12,4 +12,5 @@ export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint
   { id: 'sandbox', label: 'What-if', key: 'w', hint: 'Fork the WAL and replay in the browser' },
   { id: 'metrics', label: 'Metrics', key: 'm', hint: 'Transitions/s, guard failures, WAL lag' },
   { id: 'health', label: 'Health', key: 'h', hint: 'Host, providers and breakers' },
+  { id: 'migration', label: 'Migration', key: 'o', hint: 'WHOOSH → SWOOSH routes, shadow divergences, bypass' },
 ];

@@ -23,6 +23,7 @@ export const SSE_RESUME_MAX = 1000;
 export const BODIES_IN_FLIGHT_MAX = 32;
 /** Open sockets; beyond it the kernel's backlog waits and Node drops new ones. */
 export const CONNECTIONS_MAX = 1024;
+const EXTRA_ROUTES_MAX = 8;
 
 export interface ApiOptions {
   host: Host;
@@ -114,6 +115,8 @@ export class ApiServer {
   private unsubscribe: (() => void) | null = null;
   private allow: HostAllowList = hostAllowList('127.0.0.1');
   private readonly bodies = new Slots(BODIES_IN_FLIGHT_MAX);
+  /** Routes an attachment adds after start (the migration shim's proxy), tried before `fallback`. */
+  private readonly extra: Array<NonNullable<ApiOptions['fallback']>> = [];
 
   constructor(private readonly opts: ApiOptions) {
     this.routes = [
@@ -141,6 +144,12 @@ export class ApiServer {
     this.server.keepAliveTimeout = 5_000;
     this.server.maxConnections = CONNECTIONS_MAX;
     this.unsubscribe = opts.host.engine.subscribe((e) => this.broadcast(e));
+  }
+
+  /** Adds a route set tried before the 404 (bounded: attachments are few). */
+  addFallback(route: NonNullable<ApiOptions['fallback']>): void {
+    if (this.extra.length >= EXTRA_ROUTES_MAX) throw new Error(`at most ${EXTRA_ROUTES_MAX} extra route sets`);
+    this.extra.push(route);
   }
 
   listen(port: number, hostname = '127.0.0.1'): Promise<AddressInfo> {
@@ -186,6 +195,7 @@ export class ApiServer {
       await route.handler(req, res, url, params);
       return;
     }
+    for (const extra of this.extra) if (await extra(req, res, url)) return;
     if (this.opts.fallback && (await this.opts.fallback(req, res, url))) return;
     if (matching.length > 0) {
       sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow: matching.map((r) => r.method).join(', ') });

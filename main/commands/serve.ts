@@ -2,14 +2,16 @@
 // or attachProviders (--providers / service URL flags) — and prints what it started.
 
 import type { Genesis } from '../../core/types';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TraceExporterKind } from '../observe/trace';
 import { demoGenesis, writeDemoOperatorKey } from '../demo';
 import { systemClock } from '../host';
 import { anyProviderFlag, ConfigError, describeConfig, providersConfig, type ProviderFlags, type ProvidersConfig } from '../facts/config';
 import { processPassphraseSource } from '../keys/unlock';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
+import { attachMigrationDemo, migrationDemoGenesis } from '../app/migration-demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
+import { attachShimProxy } from '../app/shim-proxy';
 import { openServer, type Running } from '../app/server';
 import { attachCluster } from '../app/cluster';
 import { clusterSettings, type ClusterFlagSettings } from '../cluster/flags';
@@ -40,6 +42,11 @@ const SERVE_OPTIONS = {
   'backup-dir': { type: 'string' },
   'backup-every': { type: 'string' },
   'backup-keep': { type: 'string' },
+  // --sim only: also the legacy WHOOSH simulator and the migration shim, on a genesis whose
+  // council is shadowed (main/app/migration-demo.ts). --shim URL: a shim of your own whose
+  // divergences the console's Migration view reads through this host.
+  'sim-migration': { type: 'boolean', default: false },
+  shim: { type: 'string' },
   // Real CHORUS services instead of simulators (docs/providers.md): a JSON file and/or one
   // URL per service (flags win), keys and credentials from the age vault.
   vault: { type: 'string' },
@@ -119,6 +126,7 @@ interface ServePlan {
   real: ProvidersConfig | null;
   cluster: ClusterFlagSettings | undefined;
   backups: BackupSettings | null;
+  shim_url: string | null;
 }
 
 /** A day of hourly backups, or six hours of 15-minute ones. */
@@ -143,12 +151,27 @@ function planOf(v: ServeValues): ServePlan {
   const snapshot_every = v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every');
   const period_ms = positiveInt(v['beat-ms'], '--beat-ms');
   const auto_release_s = nonNegativeInt(v['auto-release-s'], '--auto-release-s');
-  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demoGenesis({ period_ms }) : undefined;
+  if (v['sim-migration'] && !v.sim) throw new UsageError('--sim-migration adds WHOOSH and the shim to the demo: it needs --sim');
+  if (v['sim-migration'] && v.shim !== undefined) throw new UsageError('--sim-migration starts its own shim: drop --shim URL');
+  const demo = v['sim-migration'] ? migrationDemoGenesis({ period_ms }) : demoGenesis({ period_ms });
+  const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demo : undefined;
   return {
     db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
     cluster: clusterSettings({ etcd: v.etcd, node_id: v['node-id'], advertise: v.advertise, lease_ms: v['lease-ms'] }),
+    shim_url: v.shim === undefined ? null : shimUrlOf(v.shim),
     backups: backupsOf(v),
   };
+}
+
+function shimUrlOf(raw: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = null;
+  }
+  if (u === null || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new UsageError(`--shim must be an http(s) URL, got ${raw}`);
+  return raw.replace(/\/+$/, '');
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -174,6 +197,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (v.sim) await orStop(running, () => startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }));
   const cluster = plan.cluster;
   if (cluster) await orStop(running, () => attachCluster(running, cluster));
+  if (v['sim-migration']) await orStop(running, () => startMigrationSim(running, plan.db));
+  if (plan.shim_url !== null) {
+    attachShimProxy(running, plan.shim_url);
+    process.stdout.write(`swoosh: migration shim ${plan.shim_url} (console: GET /migration/*)\n`);
+  }
   process.stdout.write(`swoosh: serving ${plan.db} on ${running.url} (index ${running.host.head.index})\n`);
   return untilSignal(running);
 }
@@ -193,6 +221,13 @@ async function startSim(running: Running, db: string, d: { human_operator: boole
   const key = writeDemoOperatorKey(dirname(resolve(db)));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
   printSimulators(demo.simulators());
+}
+
+async function startMigrationSim(running: Running, db: string): Promise<void> {
+  const m = await attachMigrationDemo(running, { shim_db: join(dirname(resolve(db)), 'swoosh-shim.db') });
+  const u = m.urls();
+  process.stdout.write(`swoosh: simulator whoosh ${u.whoosh} knobs ${u.whoosh_knobs}\n`);
+  process.stdout.write(`swoosh: migration shim ${u.shim} (legacy ${u.whoosh}; console: GET /migration/*)\n`);
 }
 
 /** One line per provider (URL and credential name, never its value), then one JSON line. */

@@ -12,6 +12,6 @@
 export type {
   AcceptedEvent, ApiErrorBody, ConsoleApi, ConsoleEvent, DecisionRecord, GuardOutcome, Hash, Health, HealthEvent,
   LinkEvent, OperatorKeyInfo, OperatorKeys, Proposal, RejectedEvent, RejectionRow, RejectionsPage, State, StateAt,
-  SubmitOutcome, UnsignedProposal, WalPage, WalRecord,
+  SubmitOutcome, UnsignedProposal, WalPage, WalRecord, DivergencesPage, ShadowDivergence, ShimHealth,
 } from '../../protocol/api';
 export { ConsoleApiError, describeError, isConsoleApiError } from '../../protocol/errors';

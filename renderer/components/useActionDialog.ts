@@ -79,8 +79,8 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
 
   const built = useMemo(() => {
     if (!head || !key) return null;
-    return buildAction({ spec, head: { hash: head.hash, state: head.state }, transition: def.transition, text, signer: key.signer, now_ms: stamp, uuid });
-  }, [spec, head, key, def.transition, text, stamp, uuid]);
+    return buildAction({ spec, head: { hash: head.hash, state: head.state }, transition: def.transition, text, signer: key.signer, now_ms: stamp, uuid, fixed_inputs: def.fixed_inputs });
+  }, [spec, head, key, def.transition, def.fixed_inputs, text, stamp, uuid]);
   const subject = built ? payloadSubject(built) : null;
   const subjectRef = useRef(subject);
   subjectRef.current = subject;

@@ -13,7 +13,8 @@ import { validateProposal } from '../../core/wire';
 import { createBrowserKeys, type BrowserKeys, type KeyStorage } from '../api/browserKeys';
 import { encodeKeyFile, keyFileText } from './keyfile';
 import {
-  actionOptions, awaitingOperator, buildAction, nextHlc, payloadSubject, signingKeysFirst, submitBlock, windowCountdown, type OperatorTransition,
+  actionOptions, awaitingOperator, buildAction, migrationProblems, migrationRouteDef, nextHlc, payloadSubject, signingKeysFirst, submitBlock, windowCountdown,
+  type OperatorTransition,
 } from './actions';
 import { specFromYaml } from './spec';
 
@@ -232,5 +233,55 @@ describe('what the signing dialog decides', () => {
     // Closed at 1 s: review opens at 5 s.
     expect(windowCountdown(schedule, 0, ['review', 'reverb'], false, 1000)).toBe(4000);
     expect(windowCountdown(schedule, 0, ['nonesuch'], false, 1000)).toBeNull();
+  });
+});
+
+describe('migration actions (signed through the same dialog)', () => {
+  /** HEAD of a scenario whose routes are `routes` (as a migrating genesis would start). */
+  function migrating(sc: Scenario, routes: Record<string, string>, bypass = false) {
+    const state = { ...sc.state, migration: { ...sc.state.migration, routes: routes as never, bypass, bypass_reason: bypass ? 'incident' : null } };
+    return { state, hash: H(state) };
+  }
+
+  it('Migration_Route carries the fixed region and mode beside the justification, and the reducer applies it', async () => {
+    const sc = new Scenario(spec);
+    const head = migrating(sc, { council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
+    const def = migrationRouteDef('council', 'swoosh');
+    const built = buildAction({ spec, head, transition: 'Migration_Route', text: ' CHG-1 cut council ', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u-m', fixed_inputs: def.fixed_inputs });
+    expect(built.problems).toEqual([]);
+    expect(built.unsigned.inputs).toEqual({ region: 'council', mode: 'swoosh', justification: 'CHG-1 cut council' });
+    expect(validateProposal({ ...built.unsigned, signature: 'x'.repeat(86) }).ok).toBe(true);
+    const signed = await keys.sign(opKeyId, built.unsigned);
+    const result = reduce(head, signed, { spec, verifier: nobleVerifier }, { now_ms: sc.wall_ms });
+    expect(result.ok && result.state.migration.routes.council).toBe('swoosh');
+  });
+
+  it('a step the migration guards refuse is a problem before signing, and the reducer refuses it too', async () => {
+    const sc = new Scenario(spec);
+    const head = migrating(sc, { council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
+    const skip = buildAction({ spec, head, transition: 'Migration_Route', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u', fixed_inputs: { region: 'ingestion', mode: 'swoosh' } });
+    expect(skip.problems.join(' ')).toMatch(/skips a step/);
+    const order = buildAction({ spec, head: migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }), transition: 'Migration_Route', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u', fixed_inputs: { region: 'ingestion', mode: 'swoosh' } });
+    expect(order.problems.join(' ')).toMatch(/council → ingestion → execution/);
+    const signed = await keys.sign(opKeyId, order.unsigned);
+    const result = reduce(migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }), signed, { spec, verifier: nobleVerifier }, { now_ms: sc.wall_ms });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.rejection.guard).toBe('migration_order');
+  });
+
+  it('bypass takes a reason and is refused while bypassed; restore only while bypassed', () => {
+    const sc = new Scenario(spec);
+    const live = migrating(sc, { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' });
+    const bypass = buildAction({ spec, head: live, transition: 'Migration_Bypass', text: 'split brain', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' });
+    expect(bypass.problems).toEqual([]);
+    expect(bypass.unsigned.inputs).toEqual({ reason: 'split brain' });
+    expect(buildAction({ spec, head: live, transition: 'Migration_Restore', text: 'ok', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).problems).toContain('not bypassed: nothing to restore');
+    const down = migrating(sc, { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' }, true);
+    expect(buildAction({ spec, head: down, transition: 'Migration_Bypass', text: 'again', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).problems.join(' ')).toMatch(/already bypassed/);
+    expect(migrationProblems(down.state, 'Migration_Restore', undefined)).toEqual([]);
+  });
+
+  it('the Actions list is unchanged: migration actions are offered by the Migration view only', () => {
+    expect(actionOptions(spec, new Scenario(spec).state).map((o) => o.def.transition)).not.toContain('Migration_Route');
   });
 });

@@ -15,14 +15,17 @@ import { DOMAIN, proposalSigningBytes } from '../../core/crypto';
 import { H, sha256Hex } from '../../core/hash';
 import { aheadBy_ms, formatHlc, hlcSend, parseHlc, type Hlc } from '../../core/hlc';
 import type { Spec } from '../../core/spec';
-import { signersWithRole, type State } from '../../core/state';
+import { ROUTE_MODES, routeOrderProblem, signersWithRole, type State } from '../../core/state';
 import { beatPosition, checkWindow, nextOpening_ms, type WindowCheck } from '../../core/window';
-import type { Hash, JsonObject, Proposal } from '../../core/types';
+import type { Hash, JsonObject, MigrationRegion, Proposal, RouteMode } from '../../core/types';
 import { enabledTransitions } from './spec';
 
 export type UnsignedProposal = Omit<Proposal, 'signature'>;
 
-export type OperatorTransition = 'Execution_Approve' | 'Quarantine_Release' | 'Quarantine_ConfirmBlock' | 'Control_Pause' | 'Control_Resume';
+export type OperatorTransition =
+  | 'Execution_Approve' | 'Quarantine_Release' | 'Quarantine_ConfirmBlock' | 'Control_Pause' | 'Control_Resume'
+  | MigrationTransition;
+export type MigrationTransition = 'Migration_Route' | 'Migration_Bypass' | 'Migration_Restore';
 
 export interface ActionDef {
   transition: OperatorTransition;
@@ -35,6 +38,8 @@ export interface ActionDef {
   tone: 'accent' | 'ok' | 'warn' | 'danger';
   /** Cannot be undone (TERMINATED is final). */
   irreversible: boolean;
+  /** Inputs fixed by the button that opened the dialog (Migration_Route's region and mode). */
+  fixed_inputs?: JsonObject;
 }
 
 export const OPERATOR_ACTIONS: readonly ActionDef[] = [
@@ -63,8 +68,49 @@ export const OPERATOR_ACTIONS: readonly ActionDef[] = [
 /** Longest justification the wire schema takes (docs/protocol.md §6 `reason`/`note`: 4096 chars). */
 export const JUSTIFICATION_MAX = 4096;
 
+/**
+ * The migration actions (docs/migration.md): offered by the Migration view, not the Actions
+ * list, because a route step is chosen per region (migrationRouteDef fixes region and mode).
+ */
+export const MIGRATION_ACTIONS: readonly ActionDef[] = [
+  {
+    transition: 'Migration_Route', verb: 'Route one step', field: 'justification', fieldLabel: 'Justification',
+    summary: 'Moves one region one step along legacy → shadow → swoosh (or back one step).', tone: 'accent', irreversible: false,
+  },
+  {
+    transition: 'Migration_Bypass', verb: 'Bypass to WHOOSH', field: 'reason', fieldLabel: 'Reason',
+    summary: 'Emergency rollback: every region is served by WHOOSH (legacy) from the next request on, until Migration_Restore.', tone: 'danger', irreversible: false,
+  },
+  {
+    transition: 'Migration_Restore', verb: 'Restore routes', field: 'justification', fieldLabel: 'Justification',
+    summary: 'Clears the bypass: the routes in force before it apply again.', tone: 'ok', irreversible: false,
+  },
+];
+
 export function actionDef(transition: string): ActionDef | null {
-  return OPERATOR_ACTIONS.find((a) => a.transition === transition) ?? null;
+  return OPERATOR_ACTIONS.find((a) => a.transition === transition) ?? MIGRATION_ACTIONS.find((a) => a.transition === transition) ?? null;
+}
+
+/** Migration_Route for one region and target mode: the dialog signs exactly this step. */
+export function migrationRouteDef(region: MigrationRegion, mode: RouteMode): ActionDef {
+  const base = actionDef('Migration_Route') as ActionDef;
+  return { ...base, verb: `Route ${region} → ${mode}`, tone: mode === 'swoosh' ? 'warn' : 'accent', fixed_inputs: { region, mode } };
+}
+
+/** What the migration guards will refuse, known from the state (the reducer's answer stays final). */
+export function migrationProblems(state: State, transition: string, fixed: JsonObject | undefined): string[] {
+  const m = state.migration;
+  if (transition === 'Migration_Bypass') return m.bypass ? [`already bypassed (${m.bypass_reason ?? ''}): restore first`] : [];
+  if (transition === 'Migration_Restore') return m.bypass ? [] : ['not bypassed: nothing to restore'];
+  if (transition !== 'Migration_Route') return [];
+  const region = fixed?.region as MigrationRegion | undefined;
+  const mode = fixed?.mode as RouteMode | undefined;
+  if (!region || !mode || !(region in m.routes) || !ROUTE_MODES.includes(mode)) return ['choose a region and a mode'];
+  const current = m.routes[region];
+  if (mode === current) return [`${region} is already "${mode}"`];
+  if (Math.abs(ROUTE_MODES.indexOf(mode) - ROUTE_MODES.indexOf(current)) !== 1) return [`${region} "${current}" → "${mode}" skips a step`];
+  const order = routeOrderProblem({ ...m.routes, [region]: mode });
+  return order === null ? [] : [order];
 }
 
 export interface ActionOption {
@@ -76,9 +122,9 @@ export interface ActionOption {
 }
 
 /** Every operator action with whether the current configuration allows it. */
-export function actionOptions(spec: Spec, state: State): ActionOption[] {
+export function actionOptions(spec: Spec, state: State, defs: readonly ActionDef[] = OPERATOR_ACTIONS): ActionOption[] {
   const enabled = new Map(enabledTransitions(spec, state).map((e) => [e.transition.name, e.blocked]));
-  return OPERATOR_ACTIONS.filter((def) => spec.transitions[def.transition] !== undefined).map((def) => {
+  return defs.filter((def) => spec.transitions[def.transition] !== undefined).map((def) => {
     const blocked = enabled.get(def.transition);
     if (blocked === undefined) return { def, allowed: false, blocked: [notHereReason(def, state)] };
     return { def, allowed: blocked.length === 0, blocked };
@@ -96,6 +142,10 @@ function notHereReason(def: ActionDef, state: State): string {
       return state.control.paused ? 'already paused' : state.control.terminated ? 'terminated' : 'CONTROL is not RUNNING';
     case 'Control_Resume':
       return 'not paused';
+    case 'Migration_Route':
+    case 'Migration_Bypass':
+    case 'Migration_Restore':
+      return 'terminated';
   }
 }
 
@@ -124,6 +174,8 @@ export interface BuildInput {
   now_ms: number;
   /** Random part of the idem key (crypto.randomUUID in the console). */
   uuid: string;
+  /** Inputs fixed by the action (ActionDef.fixed_inputs); the justification is added to them. */
+  fixed_inputs?: JsonObject;
 }
 
 export interface BuiltAction {
@@ -161,8 +213,9 @@ export function buildAction(b: BuildInput): BuiltAction {
   const who = identityOf(state, signer);
   if (who === null) problems.push('this key is not a signer of the project (genesis)');
   else if (!who.roles.includes('operator')) problems.push(`${who.id} does not hold the operator role`);
-  const option = def ? actionOptions(spec, state).find((o) => o.def.transition === transition) : undefined;
+  const option = def ? actionOptions(spec, state, [def]).find((o) => o.def.transition === transition) : undefined;
   if (option && !option.allowed) problems.push(...option.blocked.map((r) => `not allowed now: ${r}`));
+  problems.push(...migrationProblems(state, transition, b.fixed_inputs));
 
   const hlc = nextHlc(state.hlc_last, b.now_ms);
   const schedule = state.execution.backbeat;
@@ -182,7 +235,7 @@ export function buildAction(b: BuildInput): BuiltAction {
     warnings.push(`the HLC is ${ahead_ms} ms ahead of this console's clock (HEAD's HLC is in its future): check the clock`);
   }
 
-  const inputs: JsonObject = { [def?.field ?? 'justification']: text };
+  const inputs: JsonObject = { ...(b.fixed_inputs ?? {}), [def?.field ?? 'justification']: text };
   const unsigned: UnsignedProposal = {
     current_state_hash: head.hash,
     transition,
