@@ -69,7 +69,7 @@ const SERVE_OPTIONS = {
 
 const SERVE_USAGE = `usage: swoosh serve --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
                     [--snapshot-every K] [--trace none|console|memory] [--no-invariants] [--check-invariants]
-  demo:  --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0]
+  demo:  --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0] [--sim-migration] [--shim URL]
   backups: --backup-dir DIR --backup-every 15m|6h|1d [--backup-keep 24]   (verified; on /health and /metrics)
   cluster: --etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]   (docs/cluster.md)
   real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
