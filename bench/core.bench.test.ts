@@ -32,7 +32,11 @@ describe('bench/core', () => {
     // When core/xstate.ts exists, its machine is the one timed (the fallback is for before it did).
     const source = notes.find((n) => n.startsWith('xstate machine:'));
     const core = existsSync(new URL('../core/xstate.ts', import.meta.url));
-    expect(source).toBe(core ? 'xstate machine: core/xstate.ts createSwooshMachine' : 'xstate machine: bench-generated from spec.states (no guards, no context)');
+    expect(source).toBe(
+      core
+        ? 'xstate machine: core/xstate.ts createSwooshMachine'
+        : 'xstate machine: bench-generated from spec.states (no guards, no context)',
+    );
     const table = formatTable(rows, ceilings);
     for (const r of rows) expect(table).toContain(r.name);
     // The JSON form round-trips to exactly the row shape.

@@ -21,17 +21,13 @@
 // (noble verify + noble H), and no verification (to isolate the reducer and the hash).
 // All figures are timed in interleaved rounds (harness.ts `interleaved`), best round kept.
 
-import {
-  createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createMachine, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { b64uDecode, b64uEncode } from '../core/b64u';
 import { canonicalize, utf8 } from '../core/canonical';
-import {
-  isValidPublicKey, nobleVerifier, publicKeyFromSigner, type Verifier,
-} from '../core/crypto';
+import { isValidPublicKey, nobleVerifier, publicKeyFromSigner, type Verifier } from '../core/crypto';
 import { H } from '../core/hash';
 import { reduce, type Head, type ReduceDeps, type ReduceResult } from '../core/reduce';
 import type { Spec } from '../core/spec';
@@ -92,9 +88,10 @@ export function nodeVerifier(): Verifier {
     if (cached !== undefined) return cached;
     const raw = publicKeyFromSigner(signer);
     // OpenSSL accepts small-order keys that noble rejects (core/crypto.ts): screen them once.
-    const key = raw !== null && isValidPublicKey(raw)
-      ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
-      : null;
+    const key =
+      raw !== null && isValidPublicKey(raw)
+        ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+        : null;
     if (keys.size >= VERIFIER_KEYS_MAX) keys.clear();
     keys.set(signer, key);
     return key;
@@ -121,7 +118,6 @@ export function nodeHashState(s: State): string {
   return `sha256-${createHash('sha256').update(canonicalize(s), 'utf8').digest('hex')}`;
 }
 
-
 /** The same deterministic key signing through node:crypto (RFC 8032 signatures are unique). */
 function nodeSigned(key: NamedKey): NamedKey {
   const priv = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, key.secret]), format: 'der', type: 'pkcs8' });
@@ -134,8 +130,12 @@ function nodeCast(opts: KitOptions): Cast {
   const k = c.operators[0] as NamedKey;
   if (nodeSigned(k).sign(probe) !== k.sign(probe)) throw new Error('node:crypto and noble signatures differ');
   return {
-    operators: c.operators.map(nodeSigned), agents: c.agents.map(nodeSigned), council: c.council.map(nodeSigned),
-    kaching: nodeSigned(c.kaching), mcp: nodeSigned(c.mcp), stranger: nodeSigned(c.stranger),
+    operators: c.operators.map(nodeSigned),
+    agents: c.agents.map(nodeSigned),
+    council: c.council.map(nodeSigned),
+    kaching: nodeSigned(c.kaching),
+    mcp: nodeSigned(c.mcp),
+    stranger: nodeSigned(c.stranger),
   };
 }
 
@@ -147,7 +147,11 @@ class BenchScenario extends Scenario {
   /** The xstate event of each captured proposal: its transition and the branch reduce took. */
   events: MachineEvent[] = [];
 
-  constructor(spec: Spec, opts: KitOptions & { cast: Cast }, private readonly deps: ReduceDeps) {
+  constructor(
+    spec: Spec,
+    opts: KitOptions & { cast: Cast },
+    private readonly deps: ReduceDeps,
+  ) {
     super(spec, opts, deps.verifier);
   }
 
@@ -406,7 +410,10 @@ function hashOp(hash: () => string | Uint8Array): () => number {
   };
 }
 
-export async function runCoreBench(config: CoreBenchConfig = DEFAULT_CONFIG, log: (line: string) => void = () => {}): Promise<CoreBenchResult> {
+export async function runCoreBench(
+  config: CoreBenchConfig = DEFAULT_CONFIG,
+  log: (line: string) => void = () => {},
+): Promise<CoreBenchResult> {
   const fx = buildFixture(config);
   log(`fixture built in ${Math.round(fx.build_ms)} ms`);
   const x = await xstateLoop(fx);
@@ -414,18 +421,21 @@ export async function runCoreBench(config: CoreBenchConfig = DEFAULT_CONFIG, log
   const state = fx.short.start.state;
   const bytes = utf8(canonicalize(state));
   // One interleaved set: `host` replays from loop S, `long` the same cycle from loop L.
-  const best = interleaved({
-    host: replayOp(fx.short, fx.host),
-    core: replayOp(fx.short, fx.core),
-    unverified: replayOp(fx.short, fx.unverified),
-    pause: replayOp(fx.pause, fx.host),
-    long: replayOp(fx.long, fx.host),
-    xstate: xstateOp(x),
-    jcsNode: hashOp(() => nodeHashState(state)),
-    jcsNoble: hashOp(() => H(state)),
-    rawNode: hashOp(() => createHash('sha256').update(bytes).digest()),
-    rawNoble: hashOp(() => sha256(bytes)),
-  }, { ...config.timing, rounds: config.rounds });
+  const best = interleaved(
+    {
+      host: replayOp(fx.short, fx.host),
+      core: replayOp(fx.short, fx.core),
+      unverified: replayOp(fx.short, fx.unverified),
+      pause: replayOp(fx.pause, fx.host),
+      long: replayOp(fx.long, fx.host),
+      xstate: xstateOp(x),
+      jcsNode: hashOp(() => nodeHashState(state)),
+      jcsNoble: hashOp(() => H(state)),
+      rawNode: hashOp(() => createHash('sha256').update(bytes).digest()),
+      rawNoble: hashOp(() => sha256(bytes)),
+    },
+    { ...config.timing, rounds: config.rounds },
+  );
   log('measured');
   const { host, core, unverified, pause, long, xstate, jcsNode, jcsNoble, rawNode, rawNoble } = best;
   const bytesShort = bytes.length;
@@ -471,14 +481,14 @@ export async function runCoreBench(config: CoreBenchConfig = DEFAULT_CONFIG, log
   };
   const us = (per_s: number) => (1e6 / per_s).toFixed(1);
   const notes = [
-    `workload: council ${config.council}, threshold ${config.threshold}, ${config.operators} operators, ${config.sources} sources; `
-      + `REVERB loop = ${fx.loop_events.length} proposals; replay ${fx.short.proposals.length} proposals from loop ${S} and from loop ${L}`,
+    `workload: council ${config.council}, threshold ${config.threshold}, ${config.operators} operators, ${config.sources} sources; ` +
+      `REVERB loop = ${fx.loop_events.length} proposals; replay ${fx.short.proposals.length} proposals from loop ${S} and from loop ${L}`,
     `state: ${bytesShort} bytes JCS after ${S} loops, ${bytesLong} after ${L}; fixture built in ${Math.round(fx.build_ms)} ms`,
-    `per proposal (µs): host ${us(host)}, core defaults ${us(core)}, no verify ${us(unverified)}; `
-      + `JCS+sha256 node ${us(jcsNode)}, noble ${us(jcsNoble)}; raw sha256 node ${us(rawNode)}, noble ${us(rawNoble)}; xstate ${us(xstate)}`,
+    `per proposal (µs): host ${us(host)}, core defaults ${us(core)}, no verify ${us(unverified)}; ` +
+      `JCS+sha256 node ${us(jcsNode)}, noble ${us(jcsNoble)}; raw sha256 node ${us(rawNode)}, noble ${us(rawNoble)}; xstate ${us(xstate)}`,
     `xstate machine: ${x.source}`,
-    `timing: each figure is the best of ${config.rounds} interleaved rounds of ${config.timing.duration_ms / config.rounds} ms `
-      + `(after ${config.timing.warmup_ms} ms warm-up), so outside load hits every row alike`,
+    `timing: each figure is the best of ${config.rounds} interleaved rounds of ${config.timing.duration_ms / config.rounds} ms ` +
+      `(after ${config.timing.warmup_ms} ms warm-up), so outside load hits every row alike`,
   ];
   return { rows, ceilings, notes };
 }
@@ -503,7 +513,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench:core failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench:core failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   });
 }

@@ -34,7 +34,8 @@ function scripted(posts: Array<Reply | ((p: Proposal) => Reply)>, state: { hash:
     const body = init?.body ? (JSON.parse(String(init.body)) as unknown) : undefined;
     calls.push({ method, path: url.pathname + url.search, body });
     let reply: Reply;
-    if (method === 'GET' && url.pathname === '/state') reply = { status: 200, body: { hash: state.hash, index: 0, hlc: state.hlc, state: state0 } };
+    if (method === 'GET' && url.pathname === '/state')
+      reply = { status: 200, body: { hash: state.hash, index: 0, hlc: state.hlc, state: state0 } };
     else if (method === 'POST' && url.pathname === '/transition') {
       const next = posts[Math.min(i, posts.length - 1)]!;
       i += 1;
@@ -46,13 +47,23 @@ function scripted(posts: Array<Reply | ((p: Proposal) => Reply)>, state: { hash:
   return { fetch: f, calls, posted: () => calls.filter((c) => c.method === 'POST').map((c) => c.body as Proposal) };
 }
 
-const accepted = (index = 1): Reply => ({ status: 202, body: { index, state_post_hash: H({ index }), decision_id: `bubble://dr/${index}` } });
+const accepted = (index = 1): Reply => ({
+  status: 202,
+  body: { index, state_post_hash: H({ index }), decision_id: `bubble://dr/${index}` },
+});
 
 function client(f: typeof fetch, extra: Partial<ConstructorParameters<typeof SwooshClient>[0]> = {}) {
   const sleeps: number[] = [];
   const c = new SwooshClient({
-    url: 'http://swoosh.test/', signer: cast.agents[0]!, fetch: f, clock: new ManualClock(genesis.backbeat.epoch_ms + 1000),
-    sleep: async (ms) => { sleeps.push(ms); }, uuid: () => 'u-1', ...extra,
+    url: 'http://swoosh.test/',
+    signer: cast.agents[0]!,
+    fetch: f,
+    clock: new ManualClock(genesis.backbeat.epoch_ms + 1000),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    uuid: () => 'u-1',
+    ...extra,
   });
   return { c, sleeps };
 }
@@ -73,7 +84,7 @@ describe('SwooshClient.propose', () => {
     expect(nobleVerifier.verify(p!.signer, proposalSigningBytes(p!), p!.signature)).toBe(true);
   });
 
-  it('orders its HLC after the server\'s hlc_last', async () => {
+  it("orders its HLC after the server's hlc_last", async () => {
     const ahead = '2026-06-01T00:00:00.000+00:00#7';
     const s = scripted([accepted()], { hash: HEAD, hlc: ahead });
     const { c } = client(s.fetch);
@@ -93,8 +104,15 @@ describe('SwooshClient.propose', () => {
   });
 
   it('answers 200 duplicates as ok with duplicate: true', async () => {
-    const s = scripted([{ status: 200, body: { index: 4, state_post_hash: H({ index: 4 }), decision_id: 'bubble://dr/4', duplicate: true } }]);
-    expect(await client(s.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({ ok: true, status: 200, duplicate: true, index: 4 });
+    const s = scripted([
+      { status: 200, body: { index: 4, state_post_hash: H({ index: 4 }), decision_id: 'bubble://dr/4', duplicate: true } },
+    ]);
+    expect(await client(s.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({
+      ok: true,
+      status: 200,
+      duplicate: true,
+      index: 4,
+    });
   });
 
   it('follows 409 stale_state_hash with a re-read HEAD, a fresh HLC and the same idem key', async () => {
@@ -108,7 +126,8 @@ describe('SwooshClient.propose', () => {
       const res = await s.fetch(input, init);
       // After the first POST, HEAD has moved.
       if (init?.method === 'POST') served = newHead;
-      if ((init?.method ?? 'GET') === 'GET') return new Response(JSON.stringify({ hash: served, index: 1, hlc: null, state: state0 }), { status: 200 });
+      if ((init?.method ?? 'GET') === 'GET')
+        return new Response(JSON.stringify({ hash: served, index: 1, hlc: null, state: state0 }), { status: 200 });
       return res;
     }) as typeof fetch;
     const { c } = client(f);
@@ -132,24 +151,48 @@ describe('SwooshClient.propose', () => {
   });
 
   it('honours 429 Retry-After with a bounded wait and a bounded number of retries', async () => {
-    const busy = (after: string): Reply => ({ status: 429, body: { error: { code: 'overloaded', reason: 'busy' } }, headers: { 'retry-after': after } });
+    const busy = (after: string): Reply => ({
+      status: 429,
+      body: { error: { code: 'overloaded', reason: 'busy' } },
+      headers: { 'retry-after': after },
+    });
     const s = scripted([busy('2'), busy('3600'), accepted()]);
     const { c, sleeps } = client(s.fetch, { retry_after_max_ms: 5000 });
     expect(await c.propose('Control_Pause', { reason: 'x' })).toMatchObject({ ok: true, attempts: 3 });
     expect(sleeps).toEqual([2000, 5000]);
     const always = scripted([busy('1')]);
     const bounded = client(always.fetch, { overloaded_retries_max: 2 });
-    expect(await bounded.c.propose('Control_Pause', { reason: 'x' })).toMatchObject({ ok: false, status: 429, code: 'overloaded', attempts: 3 });
+    expect(await bounded.c.propose('Control_Pause', { reason: 'x' })).toMatchObject({
+      ok: false,
+      status: 429,
+      code: 'overloaded',
+      attempts: 3,
+    });
     expect(bounded.sleeps).toEqual([1000, 1000]);
   });
 
   it('returns rejections as tagged data with guard, reasons and writer', async () => {
     const s = scripted([{ status: 400, body: { error: { code: 'guard_failed', reason: 'no', guard: 'quorum', reasons: ['1 vote'] } } }]);
-    expect(await client(s.fetch).c.propose('Council_QuorumCert', {})).toMatchObject({ ok: false, status: 400, code: 'guard_failed', guard: 'quorum', reasons: ['1 vote'] });
+    expect(await client(s.fetch).c.propose('Council_QuorumCert', {})).toMatchObject({
+      ok: false,
+      status: 400,
+      code: 'guard_failed',
+      guard: 'quorum',
+      reasons: ['1 vote'],
+    });
     const w = scripted([{ status: 503, body: { error: { code: 'not_writer', reason: 'follower', writer: 'http://w:7420' } } }]);
-    expect(await client(w.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({ ok: false, status: 503, code: 'not_writer', writer: 'http://w:7420' });
+    expect(await client(w.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({
+      ok: false,
+      status: 503,
+      code: 'not_writer',
+      writer: 'http://w:7420',
+    });
     const junk = scripted([{ status: 502, text: '<html>bad gateway</html>' }]);
-    expect(await client(junk.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({ ok: false, status: 502, code: 'bad_response' });
+    expect(await client(junk.fetch).c.propose('Control_Pause', { reason: 'x' })).toMatchObject({
+      ok: false,
+      status: 502,
+      code: 'bad_response',
+    });
   });
 
   it('reports connection failures as `network` (propose) or SwooshNetworkError (reads)', async () => {
@@ -190,13 +233,21 @@ describe('SwooshClient reads', () => {
   });
 
   it('parses Server-Sent Events split across chunks, with CRLF, comments and multi-line data', async () => {
-    const chunks = ['retry: 2000\r\n\r\n: comment\r\nevent: hea', 'lth\r\ndata: {"status":"ok"}\r\n\r\nid: 3\nevent: accepted\ndata: {"index":', '3}\n\ndata: line 1\ndata: line 2\n\n'];
-    const f = (async () => new Response(new ReadableStream({
-      start(controller) {
-        for (const ch of chunks) controller.enqueue(new TextEncoder().encode(ch));
-        controller.close();
-      },
-    }), { status: 200, headers: { 'content-type': 'text/event-stream' } })) as typeof fetch;
+    const chunks = [
+      'retry: 2000\r\n\r\n: comment\r\nevent: hea',
+      'lth\r\ndata: {"status":"ok"}\r\n\r\nid: 3\nevent: accepted\ndata: {"index":',
+      '3}\n\ndata: line 1\ndata: line 2\n\n',
+    ];
+    const f = (async () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            for (const ch of chunks) controller.enqueue(new TextEncoder().encode(ch));
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'text/event-stream' } },
+      )) as typeof fetch;
     const got = [];
     for await (const e of client(f).c.events()) got.push(e);
     expect(got).toEqual([

@@ -147,7 +147,12 @@ export interface ServerEvent {
 
 /** A non-2xx answer to a read. */
 export class SwooshError extends Error {
-  constructor(readonly status: number, readonly code: string, readonly reason: string, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+    readonly body: unknown,
+  ) {
     super(`${status} ${code}: ${reason}`);
     this.name = 'SwooshError';
   }
@@ -244,7 +249,11 @@ export class SwooshClient {
     this.fetcher = opts.fetch ? f : f.bind(globalThis);
     this.sleep = opts.sleep ?? defaultSleep;
     if (opts.spec) {
-      this.gated = new Set(Object.entries(opts.spec.transitions).filter(([, t]) => t.window !== null && t.window.length > 0).map(([n]) => n));
+      this.gated = new Set(
+        Object.entries(opts.spec.transitions)
+          .filter(([, t]) => t.window !== null && t.window.length > 0)
+          .map(([n]) => n),
+      );
     } else {
       this.gated = new Set(opts.gated ?? Object.keys(DEFAULT_GATED));
     }
@@ -396,10 +405,17 @@ export class SwooshClient {
         const hlc = opts.hlc ?? formatHlc(this.shared.hlc.now());
         const window_id = opts.window_id !== undefined ? opts.window_id : await this.windowIdFor(transition, hlc);
         proposal = signProposal(signer, {
-          current_state_hash: head, transition, inputs, idem_key, hlc, window_id, evidence: opts.evidence ?? [],
+          current_state_hash: head,
+          transition,
+          inputs,
+          idem_key,
+          hlc,
+          window_id,
+          evidence: opts.evidence ?? [],
         });
       } catch (err) {
-        if (err instanceof CanonicalError) return { ok: false, status: 0, code: 'malformed', reason: `inputs are not canonical JSON: ${err.message}`, attempts };
+        if (err instanceof CanonicalError)
+          return { ok: false, status: 0, code: 'malformed', reason: `inputs are not canonical JSON: ${err.message}`, attempts };
         return readFailure(err, attempts);
       }
       const result = await this.submit(proposal);
@@ -450,7 +466,9 @@ export class SwooshClient {
         // Backoff 100, 200, 400 ms, never past the server's Retry-After: an election ends
         // at an unknown moment within about a lease, and a short poll finds the winner soon.
         waits += 1;
-        await this.sleep(Math.min(100 * 2 ** Math.min(waits - 1, 2), retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), 1000) || 1000));
+        await this.sleep(
+          Math.min(100 * 2 ** Math.min(waits - 1, 2), retryAfterMs(a.headers.get('retry-after'), this.shared.clock.now_ms(), 1000) || 1000),
+        );
         continue;
       }
       return outcomeOf(a, proposal, attempts);
@@ -532,7 +550,15 @@ function describeFetchError(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-type ErrorBody = { code?: unknown; reason?: unknown; guard?: unknown; reasons?: unknown; head_hash?: unknown; writer?: unknown; leader?: unknown };
+type ErrorBody = {
+  code?: unknown;
+  reason?: unknown;
+  guard?: unknown;
+  reasons?: unknown;
+  head_hash?: unknown;
+  writer?: unknown;
+  leader?: unknown;
+};
 
 function errorFields(body: unknown): ErrorBody | null {
   if (typeof body !== 'object' || body === null) return null;

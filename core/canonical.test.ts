@@ -31,8 +31,7 @@ describe('canonicalize — RFC 8785 examples', () => {
         '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
     );
     expect(canonicalize(input)).toBe(
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
-        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' + '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
   });
 
@@ -94,9 +93,7 @@ describe('canonicalize — RFC 8785 examples', () => {
   });
 
   it('string escapes: controls as lowercase \\u00xx, short forms, raw non-ASCII', () => {
-    expect(canonicalize('\u0000\u001f\b\t\n\f\r"\\/\u007f\u2028é😀')).toBe(
-      '"\\u0000\\u001f\\b\\t\\n\\f\\r\\"\\\\/\u007f\u2028é😀"',
-    );
+    expect(canonicalize('\u0000\u001f\b\t\n\f\r"\\/\u007f\u2028é😀')).toBe('"\\u0000\\u001f\\b\\t\\n\\f\\r\\"\\\\/\u007f\u2028é😀"');
   });
 
   it('empty containers and nesting', () => {
@@ -196,7 +193,12 @@ describe('canonicalize — properties', () => {
   });
 
   it('agrees with JSON.stringify on values that have no objects (no key sorting involved)', () => {
-    const leaf = fc.oneof(fc.string({ unit: 'binary' }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+    const leaf = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
     fc.assert(
       fc.property(fc.array(leaf), (arr) => {
         expect(canonicalize(arr)).toBe(JSON.stringify(arr));

@@ -212,9 +212,14 @@ describe('nobleVerifier never throws', () => {
 
   it('on random keys and signatures of the right shapes (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array(), (pk, sig, msg) => {
-        expect(typeof nobleVerifier.verify(signerFromPublicKey(pk), msg, b64uEncode(sig))).toBe('boolean');
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.uint8Array(),
+        (pk, sig, msg) => {
+          expect(typeof nobleVerifier.verify(signerFromPublicKey(pk), msg, b64uEncode(sig))).toBe('boolean');
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -235,17 +240,13 @@ describe('signing bytes', () => {
   const vote = { voter: 'hmmm:ed25519:x', member_set_hash: 'sha256-00', council_epoch: 3, signature: 'zzz' };
 
   it('vote: domain + JCS without signature', () => {
-    expect(text(voteSigningBytes(vote))).toBe(
-      'SWOOSH-VOTE-V1\n{"council_epoch":3,"member_set_hash":"sha256-00","voter":"hmmm:ed25519:x"}',
-    );
+    expect(text(voteSigningBytes(vote))).toBe('SWOOSH-VOTE-V1\n{"council_epoch":3,"member_set_hash":"sha256-00","voter":"hmmm:ed25519:x"}');
     expect(text(signingBytes(DOMAIN.vote, vote, ['signature']))).toBe(text(voteSigningBytes(vote)));
   });
 
   it('proposal: omits signature and inputs, keeps inputs_hash', () => {
     const p = { transition: 'T', inputs: { a: 1 }, inputs_hash: H({ a: 1 }), signature: 's', window_id: null };
-    expect(text(proposalSigningBytes(p))).toBe(
-      `SWOOSH-PROPOSAL-V1\n{"inputs_hash":"${H({ a: 1 })}","transition":"T","window_id":null}`,
-    );
+    expect(text(proposalSigningBytes(p))).toBe(`SWOOSH-PROPOSAL-V1\n{"inputs_hash":"${H({ a: 1 })}","transition":"T","window_id":null}`);
   });
 
   it('license and mcp domains', () => {
@@ -294,7 +295,10 @@ describe('signDoc', () => {
 
   it('proposal signatures bind inputs_hash, not inputs', () => {
     const inputs = { reason: 'x' };
-    const p = signDoc(signer, DOMAIN.proposal, { transition: 'Control_Pause', inputs, inputs_hash: H(inputs), signer: signer.signer }, ['signature', 'inputs']);
+    const p = signDoc(signer, DOMAIN.proposal, { transition: 'Control_Pause', inputs, inputs_hash: H(inputs), signer: signer.signer }, [
+      'signature',
+      'inputs',
+    ]);
     expect(nobleVerifier.verify(signer.signer, proposalSigningBytes(p), p.signature)).toBe(true);
     expect(nobleVerifier.verify(signer.signer, proposalSigningBytes({ ...p, inputs: { reason: 'y' } }), p.signature)).toBe(true);
     expect(nobleVerifier.verify(signer.signer, proposalSigningBytes({ ...p, inputs_hash: H({ reason: 'y' }) }), p.signature)).toBe(false);

@@ -9,7 +9,12 @@ const WORDS = ['justification', 'rationale', 'reason', 'note'] as const;
 
 export function decisionUcxl(project: string, transition: string, index: number): string {
   return formatUcxl({
-    agent: 'swoosh', role: 'orchestrator', project, task: transition, path: `wal/${index}`, temporal: { kind: 'latest' },
+    agent: 'swoosh',
+    role: 'orchestrator',
+    project,
+    task: transition,
+    path: `wal/${index}`,
+    temporal: { kind: 'latest' },
   });
 }
 

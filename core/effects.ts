@@ -60,8 +60,10 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
   Boot_Licensed: (s, c) => same(withLicense(s, c.inputs.token as LicenseToken, 'LICENSED'), c),
   License_Refresh: (s, c) => same(withLicense(s, c.inputs.token as LicenseToken, LICENSE_PHASE[c.branch ?? 'valid'] ?? 'LICENSED'), c),
 
-  Ingestion_SourcesResolved: (s, c) => same({ ...s, ingestion: { ...s.ingestion, phase: 'FETCH', sources: [...(c.inputs.sources as string[])] } }, c),
-  Ingestion_BytesOk: (s, c) => same({ ...s, ingestion: { ...s.ingestion, phase: 'VALIDATE', fetched_hash: str(c.inputs.content_hash) } }, c),
+  Ingestion_SourcesResolved: (s, c) =>
+    same({ ...s, ingestion: { ...s.ingestion, phase: 'FETCH', sources: [...(c.inputs.sources as string[])] } }, c),
+  Ingestion_BytesOk: (s, c) =>
+    same({ ...s, ingestion: { ...s.ingestion, phase: 'VALIDATE', fetched_hash: str(c.inputs.content_hash) } }, c),
   Ingestion_SchemaOk: (s, c) => {
     const findings = c.inputs.findings as PolicyFinding[];
     if (c.branch === 'breach') {
@@ -72,12 +74,25 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
     return { state: { ...s, ingestion: { ...s.ingestion, phase: 'INDEX', findings: [...findings] } }, branch: 'clean' };
   },
   Ingestion_CorpusBuilt: (s, c) =>
-    same({ ...s, ingestion: { ...s.ingestion, phase: 'READY', content_hash: str(c.inputs.content_hash), version: str(c.inputs.version) } }, c),
+    same(
+      { ...s, ingestion: { ...s.ingestion, phase: 'READY', content_hash: str(c.inputs.content_hash), version: str(c.inputs.version) } },
+      c,
+    ),
   Ingestion_RollbackIndex: (s, c) =>
-    same({
-      ...s,
-      ingestion: { ...s.ingestion, phase: 'VALIDATE', content_hash: null, version: null, rollbacks: s.ingestion.rollbacks + 1, last_reason: str(c.inputs.reason) },
-    }, c),
+    same(
+      {
+        ...s,
+        ingestion: {
+          ...s.ingestion,
+          phase: 'VALIDATE',
+          content_hash: null,
+          version: null,
+          rollbacks: s.ingestion.rollbacks + 1,
+          last_reason: str(c.inputs.reason),
+        },
+      },
+      c,
+    ),
 
   Council_ProfilesLoaded: (s, c) => same({ ...s, council: { ...s.council, phase: 'ELECT', roles: [...(c.inputs.roles as string[])] } }, c),
   Council_QuorumCert: (s, c) => {
@@ -102,20 +117,34 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
   Environment_Green: (s, c) =>
     same({ ...s, environment: { ...s.environment, phase: 'READY', env_hash: str(c.inputs.env_hash), health_reasons: [] } }, c),
   Environment_Amber: (s, c) =>
-    same({ ...s, environment: { ...s.environment, phase: 'DEGRADED', env_hash: null, health_reasons: [...(c.inputs.reasons as string[])] } }, c),
+    same(
+      { ...s, environment: { ...s.environment, phase: 'DEGRADED', env_hash: null, health_reasons: [...(c.inputs.reasons as string[])] } },
+      c,
+    ),
   Environment_Deprovision: (s, c) =>
-    same({
-      ...s,
-      environment: {
-        ...s.environment, phase: 'ALLOCATE', allocations: [], assets: [], env_hash: null, health_reasons: [],
-        deprovisions: s.environment.deprovisions + 1, last_reason: str(c.inputs.reason),
+    same(
+      {
+        ...s,
+        environment: {
+          ...s.environment,
+          phase: 'ALLOCATE',
+          allocations: [],
+          assets: [],
+          env_hash: null,
+          health_reasons: [],
+          deprovisions: s.environment.deprovisions + 1,
+          last_reason: str(c.inputs.reason),
+        },
       },
-    }, c),
+      c,
+    ),
 
   Execution_AllReady: (s, c) => {
     const pins = {
-      content_hash: str(c.inputs.content_hash), version: str(c.inputs.version),
-      member_set_hash: str(c.inputs.member_set_hash), env_hash: str(c.inputs.env_hash),
+      content_hash: str(c.inputs.content_hash),
+      version: str(c.inputs.version),
+      member_set_hash: str(c.inputs.member_set_hash),
+      env_hash: str(c.inputs.env_hash),
     };
     return same({ ...s, execution: { ...s.execution, phase: 'PLAN', pins, plan_hash: null, approvals: [] } }, c);
   },
@@ -129,35 +158,58 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
   Execution_ApprovalsThreshold: (s, c) =>
     same({ ...s, execution: { ...s.execution, phase: 'REVERB', beat: c.beat, window_id: c.window_id } }, c),
   Execution_Submit: (s, c) =>
-    same({
-      ...s,
-      execution: {
-        ...s.execution, submissions: s.execution.submissions + 1, last_artifact_hash: str(c.inputs.artifact_hash), beat: c.beat, window_id: c.window_id,
+    same(
+      {
+        ...s,
+        execution: {
+          ...s.execution,
+          submissions: s.execution.submissions + 1,
+          last_artifact_hash: str(c.inputs.artifact_hash),
+          beat: c.beat,
+          window_id: c.window_id,
+        },
       },
-    }, c),
+      c,
+    ),
   Execution_NextWindow: (s, c) =>
-    same({
-      ...s,
-      execution: { ...s.execution, phase: 'PLAN', loop: s.execution.loop + 1, plan_hash: null, approvals: [], beat: c.beat, window_id: c.window_id },
-    }, c),
+    same(
+      {
+        ...s,
+        execution: {
+          ...s.execution,
+          phase: 'PLAN',
+          loop: s.execution.loop + 1,
+          plan_hash: null,
+          approvals: [],
+          beat: c.beat,
+          window_id: c.window_id,
+        },
+      },
+      c,
+    ),
   Execution_QuorumLost: (s, c) =>
-    same({
-      ...s,
-      execution: { ...s.execution, phase: null, pins: null, plan_hash: null, approvals: [], last_reason: str(c.inputs.reason) },
-      control: { ...s.control, recovery: true, last_reason: str(c.inputs.reason) },
-    }, c),
+    same(
+      {
+        ...s,
+        execution: { ...s.execution, phase: null, pins: null, plan_hash: null, approvals: [], last_reason: str(c.inputs.reason) },
+        control: { ...s.control, recovery: true, last_reason: str(c.inputs.reason) },
+      },
+      c,
+    ),
 
   Control_Pause: (s, c) => same({ ...s, control: { ...s.control, paused: true, last_reason: str(c.inputs.reason) } }, c),
   Control_Resume: (s, c) => same({ ...s, control: { ...s.control, paused: false, last_reason: str(c.inputs.reason) } }, c),
   Control_Recover: (s, c) =>
-    same({
-      ...s,
-      council: councilToElect(s.council, str(c.inputs.reason), []),
-      control: { ...s.control, recovery: false, last_reason: str(c.inputs.reason) },
-    }, c),
+    same(
+      {
+        ...s,
+        council: councilToElect(s.council, str(c.inputs.reason), []),
+        control: { ...s.control, recovery: false, last_reason: str(c.inputs.reason) },
+      },
+      c,
+    ),
 
-  Policy_Violation: (s, c) =>
-    same(quarantine(s, [str(c.inputs.rationale)], [...(c.inputs.findings as PolicyFinding[])]), c),
+  Policy_Violation: (s, c) => same(quarantine(s, [str(c.inputs.rationale)], [...(c.inputs.findings as PolicyFinding[])]), c),
   Policy_Update: (s, c) => {
     const next = c.inputs.policy as { version: number; deny: string[] };
     const policy = { ...s.policy, version: next.version, deny: [...next.deny] };
@@ -175,13 +227,19 @@ export const EFFECTS: Readonly<Record<string, Effect>> = {
     return { state: { ...s, policy: { ...policy, rationale } }, branch: 'keep' };
   },
   Quarantine_Release: (s, c) =>
-    same({ ...s, policy: { ...s.policy, quarantined: false, rationale: [], findings: [], last_justification: str(c.inputs.justification) } }, c),
+    same(
+      { ...s, policy: { ...s.policy, quarantined: false, rationale: [], findings: [], last_justification: str(c.inputs.justification) } },
+      c,
+    ),
   Quarantine_ConfirmBlock: (s, c) =>
-    same({
-      ...s,
-      policy: { ...s.policy, last_justification: str(c.inputs.justification) },
-      control: { ...s.control, terminated: true, last_reason: str(c.inputs.justification) },
-    }, c),
+    same(
+      {
+        ...s,
+        policy: { ...s.policy, last_justification: str(c.inputs.justification) },
+        control: { ...s.control, terminated: true, last_reason: str(c.inputs.justification) },
+      },
+      c,
+    ),
 
   // Migration: the guards have checked the step and the bypass flag, so each of these
   // changes the migration region (and so advances epoch.migration exactly once).

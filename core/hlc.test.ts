@@ -197,19 +197,23 @@ describe('Kulkarni send/receive', () => {
 
   it('send is strictly increasing and never behind physical time (property)', () => {
     fc.assert(
-      fc.property(hlcArb.filter((h) => h.wall_ms < HLC_WALL_MS_MAX - 100), fc.array(fc.nat({ max: 2 ** 45 }), { maxLength: 50 }), (start, times) => {
-        let h = start;
-        for (const pt of times) {
-          const next = hlcSend(h, pt);
-          expect(compareHlc(next, h)).toBe(1);
-          expect(next.wall_ms).toBeGreaterThanOrEqual(pt);
-          // A full counter carries into the next ms.
-          const carried = pt <= h.wall_ms && h.counter === HLC_COUNTER_MAX;
-          expect(next.wall_ms).toBe(carried ? h.wall_ms + 1 : Math.max(h.wall_ms, pt));
-          if (pt > h.wall_ms || carried) expect(next.counter).toBe(0);
-          h = next;
-        }
-      }),
+      fc.property(
+        hlcArb.filter((h) => h.wall_ms < HLC_WALL_MS_MAX - 100),
+        fc.array(fc.nat({ max: 2 ** 45 }), { maxLength: 50 }),
+        (start, times) => {
+          let h = start;
+          for (const pt of times) {
+            const next = hlcSend(h, pt);
+            expect(compareHlc(next, h)).toBe(1);
+            expect(next.wall_ms).toBeGreaterThanOrEqual(pt);
+            // A full counter carries into the next ms.
+            const carried = pt <= h.wall_ms && h.counter === HLC_COUNTER_MAX;
+            expect(next.wall_ms).toBe(carried ? h.wall_ms + 1 : Math.max(h.wall_ms, pt));
+            if (pt > h.wall_ms || carried) expect(next.counter).toBe(0);
+            h = next;
+          }
+        },
+      ),
     );
   });
 

@@ -29,8 +29,7 @@ export const HLC_COUNTER_MAX = 4_294_967_295;
 const MS_PER_DAY = 86_400_000;
 
 // Accepts `+00:00` or `Z`; counter: decimal, no leading zeros, at most 10 digits (then range-checked).
-const HLC_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)#(0|[1-9]\d{0,9})$/;
+const HLC_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)#(0|[1-9]\d{0,9})$/;
 const UTC_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(?:\+00:00|Z)$/;
 
 function isLeapYear(y: number): boolean {
@@ -67,9 +66,7 @@ function civilFromDays(days: number): [number, number, number] {
 
 /** ms since the epoch from the 7 captured date/time fields, or null if not a real UTC instant in range. */
 function wallFromFields(fields: readonly string[]): number | null {
-  const [year, month, day, hour, minute, second, ms] = fields.map(Number) as [
-    number, number, number, number, number, number, number,
-  ];
+  const [year, month, day, hour, minute, second, ms] = fields.map(Number) as [number, number, number, number, number, number, number];
   if (year < 1970 || year > 9999) return null;
   if (month < 1 || month > 12) return null;
   if (day < 1 || day > daysInMonth(year, month)) return null;
@@ -110,10 +107,14 @@ export function isValidHlc(h: unknown): h is Hlc {
   if (h === null || typeof h !== 'object') return false;
   const { wall_ms, counter } = h as Partial<Hlc>;
   return (
-    typeof wall_ms === 'number' && Number.isSafeInteger(wall_ms) &&
-    wall_ms >= HLC_WALL_MS_MIN && wall_ms <= HLC_WALL_MS_MAX &&
-    typeof counter === 'number' && Number.isSafeInteger(counter) &&
-    counter >= 0 && counter <= HLC_COUNTER_MAX
+    typeof wall_ms === 'number' &&
+    Number.isSafeInteger(wall_ms) &&
+    wall_ms >= HLC_WALL_MS_MIN &&
+    wall_ms <= HLC_WALL_MS_MAX &&
+    typeof counter === 'number' &&
+    Number.isSafeInteger(counter) &&
+    counter >= 0 &&
+    counter <= HLC_COUNTER_MAX
   );
 }
 

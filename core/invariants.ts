@@ -16,8 +16,13 @@ export interface Violation {
 
 /** While quarantined, only these get through (docs/protocol.md §6). */
 export const QUARANTINE_ALLOWED: ReadonlySet<string> = new Set([
-  'Quarantine_Release', 'Policy_Update', 'Quarantine_ConfirmBlock', 'License_Refresh',
-  'Migration_Route', 'Migration_Bypass', 'Migration_Restore',
+  'Quarantine_Release',
+  'Policy_Update',
+  'Quarantine_ConfirmBlock',
+  'License_Refresh',
+  'Migration_Route',
+  'Migration_Bypass',
+  'Migration_Restore',
 ]);
 
 /** The transitions that may change the migration region (and so epoch.migration). */
@@ -67,8 +72,12 @@ function executionEntry(prev: State, next: State, out: Violation[]): void {
   const s = next;
   const ready = s.ingestion.phase === 'READY' && s.council.phase === 'READY' && s.environment.phase === 'READY';
   const pins = s.execution.pins;
-  const match = pins !== null && pins.content_hash === s.ingestion.content_hash && pins.version === s.ingestion.version
-    && pins.member_set_hash === s.council.member_set_hash && pins.env_hash === s.environment.env_hash;
+  const match =
+    pins !== null &&
+    pins.content_hash === s.ingestion.content_hash &&
+    pins.version === s.ingestion.version &&
+    pins.member_set_hash === s.council.member_set_hash &&
+    pins.env_hash === s.environment.env_hash;
   if (!ready || !match) {
     const when = prev.execution.phase === null ? 'entered' : 'running';
     out.push({ invariant: 'execution_ready_pins', detail: `EXECUTION ${when} without all three READY pins matching` });
@@ -88,7 +97,10 @@ function quorumMatchesElectedSet(s: State, out: Violation[]): void {
   }
   const members = new Set(s.council.members);
   if (cert.voters.length < s.council.threshold || cert.voters.some((v) => !members.has(v))) {
-    out.push({ invariant: 'quorum_cert', detail: `${cert.voters.length} certified voters for threshold ${s.council.threshold}, all must be members` });
+    out.push({
+      invariant: 'quorum_cert',
+      detail: `${cert.voters.length} certified voters for threshold ${s.council.threshold}, all must be members`,
+    });
   }
 }
 
@@ -116,13 +128,20 @@ function gatedPhasesInWindow(prev: State, next: State, body: RecordBody, out: Vi
 function migrationRoutes(prev: State, next: State, body: RecordBody, out: Violation[]): void {
   const routes = next.migration.routes;
   const bad = MIGRATION_ORDER.filter((r) => !ROUTE_MODES.includes(routes[r]));
-  if (bad.length > 0) out.push({ invariant: 'migration_routes', detail: `not a route mode: ${bad.map((r) => `${r} ${JSON.stringify(routes[r])}`).join(', ')}` });
+  if (bad.length > 0)
+    out.push({
+      invariant: 'migration_routes',
+      detail: `not a route mode: ${bad.map((r) => `${r} ${JSON.stringify(routes[r])}`).join(', ')}`,
+    });
   const order = routeOrderProblem(routes);
   if (order !== null) out.push({ invariant: 'migration_order', detail: order });
   const moved = MIGRATION_ORDER.filter((r) => routes[r] !== prev.migration.routes[r]);
   const steps = moved.map((r) => Math.abs(ROUTE_MODES.indexOf(routes[r]) - ROUTE_MODES.indexOf(prev.migration.routes[r])));
   if (moved.length > 1 || steps.some((n) => n !== 1)) {
-    out.push({ invariant: 'migration_step', detail: `${body.transition} moved [${moved.join(', ')}] by [${steps.join(', ')}] steps; one region, one step at a time` });
+    out.push({
+      invariant: 'migration_step',
+      detail: `${body.transition} moved [${moved.join(', ')}] by [${steps.join(', ')}] steps; one region, one step at a time`,
+    });
   }
   const changed = regionChanged(prev, next, 'migration');
   if (changed !== MIGRATION_TRANSITIONS.has(body.transition)) {

@@ -52,14 +52,22 @@ export function keyFileAad(signer: string): string {
 }
 
 /** The document of a secret sealed under SCRYPT_PARAMS (each side seals with its own crypto). */
-export function encryptedKeyFile(signer: string, sealed: { salt: Uint8Array; iv: Uint8Array; tag: Uint8Array; ciphertext: Uint8Array }): KeyFile {
+export function encryptedKeyFile(
+  signer: string,
+  sealed: { salt: Uint8Array; iv: Uint8Array; tag: Uint8Array; ciphertext: Uint8Array },
+): KeyFile {
   return {
     kind: KEY_KIND,
     version: KEY_FORMAT_VERSION,
     signer,
     secret_encrypted: {
-      kdf: 'scrypt', ...SCRYPT_PARAMS, salt: b64uEncode(sealed.salt), cipher: 'aes-256-gcm',
-      iv: b64uEncode(sealed.iv), tag: b64uEncode(sealed.tag), ciphertext: b64uEncode(sealed.ciphertext),
+      kdf: 'scrypt',
+      ...SCRYPT_PARAMS,
+      salt: b64uEncode(sealed.salt),
+      cipher: 'aes-256-gcm',
+      iv: b64uEncode(sealed.iv),
+      tag: b64uEncode(sealed.tag),
+      ciphertext: b64uEncode(sealed.ciphertext),
     },
   };
 }
@@ -90,8 +98,15 @@ export function keyFileShapeProblem(doc: unknown): string | null {
 const SCRYPT_WORK_MAX = 2 * (1 << 15) * 8;
 
 export function scryptParamsSane(e: { N: number; r: number; p: number }): boolean {
-  return [e.N, e.r, e.p].every((n) => Number.isSafeInteger(n) && n >= 1) && e.N > 1 && e.N <= 1 << 16 && (e.N & (e.N - 1)) === 0 && e.r <= 16 && e.p <= 4
-    && e.N * e.r * e.p <= SCRYPT_WORK_MAX;
+  return (
+    [e.N, e.r, e.p].every((n) => Number.isSafeInteger(n) && n >= 1) &&
+    e.N > 1 &&
+    e.N <= 1 << 16 &&
+    (e.N & (e.N - 1)) === 0 &&
+    e.r <= 16 &&
+    e.p <= 4 &&
+    e.N * e.r * e.p <= SCRYPT_WORK_MAX
+  );
 }
 
 /** The signer id of a 32-byte RFC 8032 seed. */
@@ -106,7 +121,9 @@ export function signerOfSecret(secret: Uint8Array): string {
 export function fingerprintOf(signer: string): string {
   const pk = publicKeyFromSigner(signer);
   if (pk === null) return '—';
-  return sha256Hex(pk).slice(0, 16).replace(/(.{4})(?=.)/g, '$1 ');
+  return sha256Hex(pk)
+    .slice(0, 16)
+    .replace(/(.{4})(?=.)/g, '$1 ');
 }
 
 /** At most this many keys in one console key store (browser or Electron). */
@@ -122,6 +139,9 @@ export function keyIdOf(signer: string): string {
 
 /** A label trimmed, without control characters, at most 80 chars; empty → `key <fingerprint head>`. */
 export function cleanKeyLabel(label: string, signer: string): string {
-  const l = label.trim().replace(/[\u0000-\u001f\u007f]/g, '').slice(0, LABEL_CHARS_MAX);
+  const l = label
+    .trim()
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, LABEL_CHARS_MAX);
   return l === '' ? `key ${fingerprintOf(signer).slice(0, 9)}` : l;
 }

@@ -38,7 +38,9 @@ describe('mermaidOf', () => {
     expect(lines[0]).toBe('stateDiagram-v2');
     for (const node of Object.values(spec.states)) {
       const id = node.path.replace(/\./g, '_');
-      const declared = lines.filter((l) => l.trim().startsWith(`state "${node.name}`) && (l.includes(` as ${id} `) || l.endsWith(` as ${id}`)));
+      const declared = lines.filter(
+        (l) => l.trim().startsWith(`state "${node.name}`) && (l.includes(` as ${id} `) || l.endsWith(` as ${id}`)),
+      );
       expect(declared, node.path).toHaveLength(1);
     }
   });
@@ -54,14 +56,25 @@ describe('mermaidOf', () => {
       const arrows = lines.filter((l) => l.includes(' --> ') && l.includes(` : ${t.name}`));
       expect(arrows.length, t.name).toBeGreaterThan(0);
       for (const branch of Object.keys(t.branches ?? {})) {
-        expect(arrows.some((l) => l.includes(`: ${t.name} [${branch}]`)), `${t.name} [${branch}]`).toBe(true);
+        expect(
+          arrows.some((l) => l.includes(`: ${t.name} [${branch}]`)),
+          `${t.name} [${branch}]`,
+        ).toBe(true);
       }
-      if (t.compensation) expect(arrows.every((l) => l.endsWith('(compensation)')), t.name).toBe(true);
+      if (t.compensation)
+        expect(
+          arrows.every((l) => l.endsWith('(compensation)')),
+          t.name,
+        ).toBe(true);
     }
   });
 
   it('draws arrows only between atomic states (mermaid-js/mermaid#4052), at the top level', () => {
-    const atomic = new Set(Object.values(spec.states).filter((s) => s.kind === 'atomic' || s.kind === 'final').map((s) => s.path));
+    const atomic = new Set(
+      Object.values(spec.states)
+        .filter((s) => s.kind === 'atomic' || s.kind === 'final')
+        .map((s) => s.path),
+    );
     for (const t of Object.values(spec.transitions) as TransitionSpec[]) {
       for (const [from, to] of edgesOf(spec, t)) {
         expect(atomic.has(from) && atomic.has(to), `${t.name}: ${from} → ${to}`).toBe(true);

@@ -88,9 +88,10 @@ export function edgeLabel(t: TransitionSpec, branch: string | null): string {
 
 /** [from leaf, to leaf, label] for every drawn arrow of `t`; a targetless outcome loops on its source. */
 export function edgesOf(spec: Spec, t: TransitionSpec): Array<[string, string, string]> {
-  const outcomes = t.branches === null
-    ? [{ branch: null as string | null, to: t.to }]
-    : Object.entries(t.branches).map(([branch, b]) => ({ branch: branch as string | null, to: b.to }));
+  const outcomes =
+    t.branches === null
+      ? [{ branch: null as string | null, to: t.to }]
+      : Object.entries(t.branches).map(([branch, b]) => ({ branch: branch as string | null, to: b.to }));
   const edges: Array<[string, string, string]> = [];
   const seen = new Set<string>();
   const add = (from: string, to: string, label: string): void => {
@@ -116,24 +117,27 @@ export function edgesOf(spec: Spec, t: TransitionSpec): Array<[string, string, s
 const code = (s: string): string => `\`${s}\``;
 
 export function transitionTable(spec: Spec): string {
-  const rows = [
-    '| transition | from | to | roles | guards | window | flags |',
-    '|---|---|---|---|---|---|---|',
-  ];
+  const rows = ['| transition | from | to | roles | guards | window | flags |', '|---|---|---|---|---|---|---|'];
   for (const t of Object.values(spec.transitions)) {
-    const to = t.branches === null
-      ? (t.to.length === 0 ? '— (stays)' : t.to.map(code).join('<br>'))
-      : Object.entries(t.branches)
-        .map(([b, o]) => `${b}: ${o.to.length === 0 ? '— (stays)' : o.to.map(code).join(', ')}`)
-        .join('<br>');
+    const to =
+      t.branches === null
+        ? t.to.length === 0
+          ? '— (stays)'
+          : t.to.map(code).join('<br>')
+        : Object.entries(t.branches)
+            .map(([b, o]) => `${b}: ${o.to.length === 0 ? '— (stays)' : o.to.map(code).join(', ')}`)
+            .join('<br>');
     const guards = [...t.requires_in.map((p) => `in ${code(p)}`), ...t.guards].join('<br>') || '—';
-    const flags = [
-      t.compensation ? 'compensation' : null,
-      t.when_quarantined ? 'when_quarantined' : null,
-      t.when_paused ? 'when_paused' : null,
-      t.license_exempt ? 'license_exempt' : null,
-      t.snapshot ? 'snapshot' : null,
-    ].filter((f) => f !== null).join('<br>') || '—';
+    const flags =
+      [
+        t.compensation ? 'compensation' : null,
+        t.when_quarantined ? 'when_quarantined' : null,
+        t.when_paused ? 'when_paused' : null,
+        t.license_exempt ? 'license_exempt' : null,
+        t.snapshot ? 'snapshot' : null,
+      ]
+        .filter((f) => f !== null)
+        .join('<br>') || '—';
     const cells = [code(t.name), t.from.map(code).join('<br>'), to, t.roles.join(', '), guards, t.window?.join(' or ') ?? '—', flags];
     rows.push(`| ${cells.join(' | ')} |`);
   }

@@ -75,7 +75,13 @@ describe('nextIntents along the lifecycle', () => {
   it('boots with the genesis hash as the config hash, then asks for a licence', () => {
     const sc = new Scenario(spec);
     const [boot] = nextIntents(sc.state, spec);
-    expect(boot).toMatchObject({ transition: 'Boot_ConfigOk', region: 'license', given: { config_hash: H(sc.genesis) }, needs: [], due: true });
+    expect(boot).toMatchObject({
+      transition: 'Boot_ConfigOk',
+      region: 'license',
+      given: { config_hash: H(sc.genesis) },
+      needs: [],
+      due: true,
+    });
     sc.step('Boot_ConfigOk', boot?.given ?? {}, sc.operator);
     expect(nextIntents(sc.state, spec)).toMatchObject([{ transition: 'Boot_Licensed', needs: ['token'], roles: ['agent', 'operator'] }]);
   });
@@ -88,7 +94,12 @@ describe('nextIntents along the lifecycle', () => {
     const s = sc.state;
     expect(ready).toMatchObject({
       transition: 'Execution_AllReady',
-      given: { content_hash: s.ingestion.content_hash, version: s.ingestion.version, member_set_hash: s.council.member_set_hash, env_hash: s.environment.env_hash },
+      given: {
+        content_hash: s.ingestion.content_hash,
+        version: s.ingestion.version,
+        member_set_hash: s.council.member_set_hash,
+        env_hash: s.environment.env_hash,
+      },
     });
   });
 

@@ -110,51 +110,72 @@ function moving(s: State): boolean {
 function lifecycleIntents(s: State): Draft[] {
   const out = [...ingestionStep(s), ...councilStep(s), ...environmentStep(s)];
   if (out.length > 0) return out;
-  return [intent('Execution_AllReady', 'execution', [], {
-    content_hash: s.ingestion.content_hash as string,
-    version: s.ingestion.version as string,
-    member_set_hash: s.council.member_set_hash as string,
-    env_hash: s.environment.env_hash as string,
-  })];
+  return [
+    intent('Execution_AllReady', 'execution', [], {
+      content_hash: s.ingestion.content_hash as string,
+      version: s.ingestion.version as string,
+      member_set_hash: s.council.member_set_hash as string,
+      env_hash: s.environment.env_hash as string,
+    }),
+  ];
 }
 
 function ingestionStep(s: State): Draft[] {
   switch (s.ingestion.phase) {
-    case 'DISCOVER': return [intent('Ingestion_SourcesResolved', 'ingestion', ['sources'])];
-    case 'FETCH': return [intent('Ingestion_BytesOk', 'ingestion', ['content_hash'])];
-    case 'VALIDATE': return [intent('Ingestion_SchemaOk', 'ingestion', ['findings'])];
-    case 'INDEX': return [intent('Ingestion_CorpusBuilt', 'ingestion', ['content_hash', 'version'])];
-    default: return [];
+    case 'DISCOVER':
+      return [intent('Ingestion_SourcesResolved', 'ingestion', ['sources'])];
+    case 'FETCH':
+      return [intent('Ingestion_BytesOk', 'ingestion', ['content_hash'])];
+    case 'VALIDATE':
+      return [intent('Ingestion_SchemaOk', 'ingestion', ['findings'])];
+    case 'INDEX':
+      return [intent('Ingestion_CorpusBuilt', 'ingestion', ['content_hash', 'version'])];
+    default:
+      return [];
   }
 }
 
 function councilStep(s: State): Draft[] {
   switch (s.council.phase) {
-    case 'PLAN_ROLES': return [intent('Council_ProfilesLoaded', 'council', ['roles'])];
-    case 'ELECT': return [intent('Council_QuorumCert', 'council', ['members', 'member_set_hash', 'votes'])];
-    case 'TOOLING_SYNC': return [intent('Council_McpGreen', 'council', ['report'])];
-    default: return [];
+    case 'PLAN_ROLES':
+      return [intent('Council_ProfilesLoaded', 'council', ['roles'])];
+    case 'ELECT':
+      return [intent('Council_QuorumCert', 'council', ['members', 'member_set_hash', 'votes'])];
+    case 'TOOLING_SYNC':
+      return [intent('Council_McpGreen', 'council', ['report'])];
+    default:
+      return [];
   }
 }
 
 function environmentStep(s: State): Draft[] {
   switch (s.environment.phase) {
-    case 'ALLOCATE': return [intent('Environment_CapacityOk', 'environment', ['allocations'])];
-    case 'PROVISION': return [intent('Environment_Installed', 'environment', ['assets'])];
-    case 'HEALTHCHECK': return [intent('Environment_Green', 'environment', ['env_hash'])];
+    case 'ALLOCATE':
+      return [intent('Environment_CapacityOk', 'environment', ['allocations'])];
+    case 'PROVISION':
+      return [intent('Environment_Installed', 'environment', ['assets'])];
+    case 'HEALTHCHECK':
+      return [intent('Environment_Green', 'environment', ['env_hash'])];
     // Amber health: tear down and allocate again.
-    case 'DEGRADED': return [intent('Environment_Deprovision', 'environment', ['reason'])];
-    default: return [];
+    case 'DEGRADED':
+      return [intent('Environment_Deprovision', 'environment', ['reason'])];
+    default:
+      return [];
   }
 }
 
 function executionIntents(s: State, opts: PlanOptions): Draft[] {
   switch (s.execution.phase) {
-    case 'PLAN': return [intent('Execution_PlanLocked', 'execution', ['plan_hash'])];
-    case 'WORK': return [intent('Execution_BeatReviewGate', 'execution')];
-    case 'REVIEW': return reviewIntents(s, opts);
-    case 'REVERB': return [intent('Execution_Submit', 'execution', ['artifact_hash']), intent('Execution_NextWindow', 'execution')];
-    default: return [];
+    case 'PLAN':
+      return [intent('Execution_PlanLocked', 'execution', ['plan_hash'])];
+    case 'WORK':
+      return [intent('Execution_BeatReviewGate', 'execution')];
+    case 'REVIEW':
+      return reviewIntents(s, opts);
+    case 'REVERB':
+      return [intent('Execution_Submit', 'execution', ['artifact_hash']), intent('Execution_NextWindow', 'execution')];
+    default:
+      return [];
   }
 }
 
@@ -187,7 +208,9 @@ function factIntents(s: State): Draft[] {
   }
   if (!moving(s)) return out;
   if (s.execution.phase !== null) out.push(intent('Execution_QuorumLost', 'execution', ['reason'], {}, false));
-  if (s.execution.phase === null && s.environment.phase === 'PROVISION') out.push(intent('Environment_Deprovision', 'environment', ['reason'], {}, false));
-  if (s.execution.phase === null && s.environment.phase === 'HEALTHCHECK') out.push(intent('Environment_Amber', 'environment', ['reasons'], {}, false));
+  if (s.execution.phase === null && s.environment.phase === 'PROVISION')
+    out.push(intent('Environment_Deprovision', 'environment', ['reason'], {}, false));
+  if (s.execution.phase === null && s.environment.phase === 'HEALTHCHECK')
+    out.push(intent('Environment_Amber', 'environment', ['reasons'], {}, false));
   return out;
 }

@@ -42,10 +42,12 @@ interface Config {
 }
 
 // noBias: fast-check's default bias towards small integers would draw repeated seeds.
-const configArb: fc.Arbitrary<Config> = fc.noBias(fc.record({
-  seed: fc.integer({ min: 1, max: 0x7fff_ffff }),
-  fault_pct: fc.integer({ min: 10, max: 60 }),
-}));
+const configArb: fc.Arbitrary<Config> = fc.noBias(
+  fc.record({
+    seed: fc.integer({ min: 1, max: 0x7fff_ffff }),
+    fault_pct: fc.integer({ min: 10, max: 60 }),
+  }),
+);
 
 function memoVerifier(inner: Verifier): Verifier {
   const cache = new Map<string, boolean>();
@@ -179,7 +181,10 @@ describe('reduce over seeded proposal streams', () => {
     check((c) => {
       const run = streamOf(c);
       const original = acceptedHeads(run);
-      const replayed = replay(run.initial, run.wal.map((b) => b.proposal));
+      const replayed = replay(
+        run.initial,
+        run.wal.map((b) => b.proposal),
+      );
       expect(replayed).toHaveLength(original.length);
       for (const [i, h] of replayed.entries()) {
         const o = original[i] as Head;
@@ -245,8 +250,19 @@ describe('reduce over seeded proposal streams', () => {
       }
     });
     for (const code of [
-      'accepted', 'malformed', 'bad_signature', 'inputs_hash_mismatch', 'unknown_signer', 'unknown_transition', 'role_denied',
-      'stale_state_hash', 'hlc_from_future', 'hlc_regression', 'invalid_from_state', 'wrong_window', 'guard_failed',
+      'accepted',
+      'malformed',
+      'bad_signature',
+      'inputs_hash_mismatch',
+      'unknown_signer',
+      'unknown_transition',
+      'role_denied',
+      'stale_state_hash',
+      'hlc_from_future',
+      'hlc_regression',
+      'invalid_from_state',
+      'wrong_window',
+      'guard_failed',
     ]) {
       expect(codes, code).toContain(code);
     }
@@ -273,7 +289,18 @@ describe('reduce on arbitrary input', () => {
   });
 
   it('a signed proposal with one field replaced by arbitrary JSON is judged without throwing and never moves HEAD wrongly', () => {
-    const fields = ['current_state_hash', 'transition', 'inputs', 'inputs_hash', 'signer', 'idem_key', 'hlc', 'window_id', 'evidence', 'signature'];
+    const fields = [
+      'current_state_hash',
+      'transition',
+      'inputs',
+      'inputs_hash',
+      'signer',
+      'idem_key',
+      'hlc',
+      'window_id',
+      'evidence',
+      'signature',
+    ];
     fc.assert(
       fc.property(fc.nat(), fc.constantFrom(...fields), fc.jsonValue({ maxDepth: 3 }), (n, field, value) => {
         const i = n % run.wal.length;

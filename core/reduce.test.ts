@@ -27,9 +27,21 @@ const deps: ReduceDeps = { spec, verifier: nobleVerifier };
 const DAY_MS = 86_400_000;
 
 const ALL_CODES: readonly RejectionCode[] = [
-  'malformed', 'inputs_hash_mismatch', 'bad_signature', 'unknown_signer', 'role_denied', 'unknown_transition',
-  'invalid_from_state', 'guard_failed', 'hlc_regression', 'hlc_from_future', 'wrong_window', 'idem_key_conflict',
-  'quarantined', 'terminated', 'stale_state_hash',
+  'malformed',
+  'inputs_hash_mismatch',
+  'bad_signature',
+  'unknown_signer',
+  'role_denied',
+  'unknown_transition',
+  'invalid_from_state',
+  'guard_failed',
+  'hlc_regression',
+  'hlc_from_future',
+  'wrong_window',
+  'idem_key_conflict',
+  'quarantined',
+  'terminated',
+  'stale_state_hash',
 ];
 
 // ---------------------------------------------------------------------------
@@ -206,7 +218,10 @@ describe('docs/protocol.md §5 order of checks: the earlier failing check answer
   it('role_denied before quarantined and before stale_state_hash', () => {
     const sc = quarantinedByBreach();
     rejected(tryStep(sc, draft(sc, 'Control_Pause', { reason: 'x' }, { by: sc.agent })), 'role_denied');
-    rejected(tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'x' }, { by: sc.agent, state_hash: fakeHash('old') })), 'role_denied');
+    rejected(
+      tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'x' }, { by: sc.agent, state_hash: fakeHash('old') })),
+      'role_denied',
+    );
   });
 
   it('role_denied before terminated', () => {
@@ -218,7 +233,10 @@ describe('docs/protocol.md §5 order of checks: the earlier failing check answer
     const sc = terminated();
     expect(sc.state.policy.quarantined).toBe(true);
     rejected(tryStep(sc, draft(sc, 'Environment_CapacityOk', { allocations: [] })), 'terminated');
-    rejected(tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'x' }, { by: sc.operator, state_hash: fakeHash('old') })), 'terminated');
+    rejected(
+      tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'x' }, { by: sc.operator, state_hash: fakeHash('old') })),
+      'terminated',
+    );
   });
 
   it('quarantined before stale_state_hash', () => {
@@ -229,7 +247,10 @@ describe('docs/protocol.md §5 order of checks: the earlier failing check answer
   it('stale_state_hash before hlc_regression and invalid_from_state', () => {
     const sc = booted();
     const old = formatHlc({ wall_ms: sc.wall_ms - 60_000, counter: 0 });
-    const r = rejected(tryStep(sc, draft(sc, 'Execution_PlanLocked', { plan_hash: fakeHash('p') }, { state_hash: fakeHash('old'), hlc: old })), 'stale_state_hash');
+    const r = rejected(
+      tryStep(sc, draft(sc, 'Execution_PlanLocked', { plan_hash: fakeHash('p') }, { state_hash: fakeHash('old'), hlc: old })),
+      'stale_state_hash',
+    );
     expect(r.head_hash).toBe(sc.head.hash);
   });
 
@@ -294,7 +315,14 @@ describe('rejection codes', () => {
     });
 
     it.each(Object.keys(good))('missing %s names the field', (field) => {
-      const r = rejected(reduce(sc.head, mutate((p) => delete p[field]), deps), 'malformed');
+      const r = rejected(
+        reduce(
+          sc.head,
+          mutate((p) => delete p[field]),
+          deps,
+        ),
+        'malformed',
+      );
       expect(r.reason).toContain(`$.${field}`);
       expect(r.reason).toContain('required');
     });
@@ -310,12 +338,30 @@ describe('rejection codes', () => {
       ['idem_key', '', '$.idem_key'],
       ['idem_key', 'a\nb', '$.idem_key'],
     ])('wrong type or shape of %s (%j)', (field, value, path) => {
-      const r = rejected(reduce(sc.head, mutate((p) => { p[field] = value; }), deps), 'malformed');
+      const r = rejected(
+        reduce(
+          sc.head,
+          mutate((p) => {
+            p[field] = value;
+          }),
+          deps,
+        ),
+        'malformed',
+      );
       expect(r.reason.startsWith(`${path}:`)).toBe(true);
     });
 
     it('an extra top-level field', () => {
-      const r = rejected(reduce(sc.head, mutate((p) => { p.priority = 1; }), deps), 'malformed');
+      const r = rejected(
+        reduce(
+          sc.head,
+          mutate((p) => {
+            p.priority = 1;
+          }),
+          deps,
+        ),
+        'malformed',
+      );
       expect(r.reason).toBe('$.priority: unknown field');
     });
 
@@ -343,10 +389,28 @@ describe('rejection codes', () => {
 
     it('evidence that is not a ucxl:// or bubble:// URI', () => {
       for (const e of ['http://example.com/x', 'ucxl://agent@demo/x', 'ucxl://a:b@c:d/e*?/', 'bubble:///x', '']) {
-        const r = rejected(reduce(sc.head, mutate((p) => { p.evidence = ['bubble://dr/1', e]; }), deps), 'malformed');
+        const r = rejected(
+          reduce(
+            sc.head,
+            mutate((p) => {
+              p.evidence = ['bubble://dr/1', e];
+            }),
+            deps,
+          ),
+          'malformed',
+        );
         expect(r.reason).toContain('$.evidence[1]');
       }
-      const dup = rejected(reduce(sc.head, mutate((p) => { p.evidence = ['bubble://dr/1', 'bubble://dr/1']; }), deps), 'malformed');
+      const dup = rejected(
+        reduce(
+          sc.head,
+          mutate((p) => {
+            p.evidence = ['bubble://dr/1', 'bubble://dr/1'];
+          }),
+          deps,
+        ),
+        'malformed',
+      );
       expect(dup.reason).toContain('duplicate');
     });
 
@@ -376,7 +440,7 @@ describe('rejection codes', () => {
       expect(r.reason).toContain('$.hlc');
     });
 
-    it('inputs below the transition\'s minimum, naming the inputs path', () => {
+    it("inputs below the transition's minimum, naming the inputs path", () => {
       const cases: Array<[string, JsonObject, string]> = [
         ['Ingestion_SourcesResolved', {}, '$.inputs.sources'],
         ['Ingestion_SourcesResolved', { sources: [] }, '$.inputs.sources'],
@@ -498,7 +562,12 @@ describe('rejection codes', () => {
       const earlier = formatHlc({ wall_ms: last.wall_ms, counter: last.counter - 1 });
       const r = rejected(tryStep(sc, draft(sc, 'Ingestion_SourcesResolved', { sources: ['a'] }, { hlc: earlier })), 'hlc_regression');
       expect(r.reason).toContain(sc.state.hlc_last!);
-      const same = draft(sc, 'Ingestion_SourcesResolved', { sources: ['a'] }, { hlc: sc.state.hlc_last!, idem: sc.state.meta.last_idem_key!, by: sc.agent });
+      const same = draft(
+        sc,
+        'Ingestion_SourcesResolved',
+        { sources: ['a'] },
+        { hlc: sc.state.hlc_last!, idem: sc.state.meta.last_idem_key!, by: sc.agent },
+      );
       // Same (hlc, signer, idem_key) as the last applied (booted by an agent-signed Boot_Licensed).
       expect(sc.state.meta.last_signer).toBe(sc.agent.signer);
       rejected(tryStep(sc, same), 'hlc_regression');
@@ -506,7 +575,10 @@ describe('rejection codes', () => {
 
     it('equal HLC: ties are broken by signer, then idem_key, byte-wise (UTF-8, not UTF-16)', () => {
       const sc = new Traced(spec, { agents: 2 }).boot();
-      const [lo, hi] = [...sc.cast.agents].sort((a, b) => (Buffer.compare(Buffer.from(a.signer), Buffer.from(b.signer)))) as unknown as [Signer, Signer];
+      const [lo, hi] = [...sc.cast.agents].sort((a, b) => Buffer.compare(Buffer.from(a.signer), Buffer.from(b.signer))) as unknown as [
+        Signer,
+        Signer,
+      ];
       const at = formatHlc({ wall_ms: sc.wall_ms + 1000, counter: 0 });
       const refresh = () => sc.license(sc.state.boot.license!.issued_ms);
       accepted(tryStep(sc, draft(sc, 'License_Refresh', refresh(), { by: hi, hlc: at, idem: 'k-m' })));
@@ -551,7 +623,7 @@ describe('rejection codes', () => {
       rejected(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {}, { window_id: null })), 'wrong_window');
     });
 
-    it('a window_id that is not the window of the proposal\'s HLC', () => {
+    it("a window_id that is not the window of the proposal's HLC", () => {
       const sc = inWork();
       const beat = beatPosition(sc.genesis.backbeat, sc.wall_ms).beat;
       for (const w of [`backbeat:W-${beat - 1}`, `backbeat:W-${beat + 1}`, 'backbeat:W-x', 'other:W-1']) {
@@ -581,7 +653,10 @@ describe('rejection codes', () => {
 
   it('guard_failed carries the guard, its reasons and the outcomes so far', () => {
     const sc = new Traced(spec);
-    const r = rejected(tryStep(sc, draft(sc, 'Boot_ConfigOk', { config_hash: fakeHash('other genesis') }, { by: sc.operator })), 'guard_failed');
+    const r = rejected(
+      tryStep(sc, draft(sc, 'Boot_ConfigOk', { config_hash: fakeHash('other genesis') }, { by: sc.operator })),
+      'guard_failed',
+    );
     expect(r.guard).toBe('config');
     expect(r.reasons?.[0]).toContain(H(sc.genesis));
     expect(r.guard_outcomes).toEqual([{ guard: 'config', ok: false, reasons: r.reasons }]);
@@ -590,26 +665,35 @@ describe('rejection codes', () => {
 
 describe('totality: the reducer never throws and never moves HEAD on garbage', () => {
   const positions: Array<[string, () => { sc: Traced; proposals: Proposal[] }]> = [
-    ['boot', () => {
-      const sc = new Traced(spec);
-      return { sc, proposals: [draft(sc, 'Boot_ConfigOk', { config_hash: H(sc.genesis) }, { by: sc.operator })] };
-    }],
-    ['lifecycle', () => {
-      const sc = booted();
-      sc.step('Council_ProfilesLoaded', { roles: ['r'] });
-      return {
-        sc,
-        proposals: [
-          draft(sc, 'Council_QuorumCert', quorumInputs(sc.cast.council, sc.state.epoch.council)),
-          draft(sc, 'Environment_CapacityOk', { allocations: [{ node: 'n', cpu: 1 }] }),
-          draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['x'] } }, { by: sc.operator }),
-        ],
-      };
-    }],
-    ['review', () => {
-      const sc = inReview();
-      return { sc, proposals: [draft(sc, 'Execution_Approve', { note: 'ok' }, { by: sc.operator })] };
-    }],
+    [
+      'boot',
+      () => {
+        const sc = new Traced(spec);
+        return { sc, proposals: [draft(sc, 'Boot_ConfigOk', { config_hash: H(sc.genesis) }, { by: sc.operator })] };
+      },
+    ],
+    [
+      'lifecycle',
+      () => {
+        const sc = booted();
+        sc.step('Council_ProfilesLoaded', { roles: ['r'] });
+        return {
+          sc,
+          proposals: [
+            draft(sc, 'Council_QuorumCert', quorumInputs(sc.cast.council, sc.state.epoch.council)),
+            draft(sc, 'Environment_CapacityOk', { allocations: [{ node: 'n', cpu: 1 }] }),
+            draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['x'] } }, { by: sc.operator }),
+          ],
+        };
+      },
+    ],
+    [
+      'review',
+      () => {
+        const sc = inReview();
+        return { sc, proposals: [draft(sc, 'Execution_Approve', { note: 'ok' }, { by: sc.operator })] };
+      },
+    ],
   ];
 
   it('fc.anything() is always malformed, with a reason, never an internal error', () => {
@@ -618,8 +702,15 @@ describe('totality: the reducer never throws and never moves HEAD on garbage', (
     fc.assert(
       fc.property(
         fc.anything({
-          withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true,
-          withSparseArray: true, withTypedArray: true, withBoxedValues: true, withObjectString: true,
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withBoxedValues: true,
+          withObjectString: true,
         }),
         (x) => {
           const res = reduce(sc.head, x, deps);
@@ -637,7 +728,18 @@ describe('totality: the reducer never throws and never moves HEAD on garbage', (
   it('object-shaped garbage with proposal keys is malformed too', () => {
     const sc = booted();
     deepFreeze(sc.head);
-    const key = fc.constantFrom('current_state_hash', 'transition', 'inputs', 'inputs_hash', 'signer', 'idem_key', 'hlc', 'window_id', 'evidence', 'signature');
+    const key = fc.constantFrom(
+      'current_state_hash',
+      'transition',
+      'inputs',
+      'inputs_hash',
+      'signer',
+      'idem_key',
+      'hlc',
+      'window_id',
+      'evidence',
+      'signature',
+    );
     fc.assert(
       fc.property(fc.dictionary(key, fc.anything({ withNullPrototype: true, withBigInt: true })), (x) => {
         const res = reduce(sc.head, x, deps);
@@ -658,7 +760,11 @@ describe('totality: the reducer never throws and never moves HEAD on garbage', (
       const mutation = fc.oneof(
         fc.record({ kind: fc.constant('set' as const), key: topKey, value: fc.anything({ withBigInt: true, withNullPrototype: true }) }),
         fc.record({ kind: fc.constant('delete' as const), key: topKey }),
-        fc.record({ kind: fc.constant('input' as const), key: fc.oneof(fc.string(), fc.constantFrom('sources', 'members', 'votes', 'policy', 'note', '__proto__')), value: fc.anything() }),
+        fc.record({
+          kind: fc.constant('input' as const),
+          key: fc.oneof(fc.string(), fc.constantFrom('sources', 'members', 'votes', 'policy', 'note', '__proto__')),
+          value: fc.anything(),
+        }),
         fc.record({ kind: fc.constant('append' as const), key: topKey, suffix: fc.string({ minLength: 1, maxLength: 3 }) }),
       );
       fc.assert(
@@ -695,8 +801,16 @@ describe('accepted transitions: bookkeeping', () => {
     expect(res.state.meta.last_idem_key).toBe(p.idem_key);
     expect(res.hash).toBe(H(res.state));
     expect(res.body).toMatchObject({
-      state_pre_hash: pre.hash, state_post_hash: res.hash, transition: 'Ingestion_SourcesResolved', proposal: p,
-      inputs_hash: p.inputs_hash, signer: p.signer, idem_key: p.idem_key, hlc: p.hlc, window_id: null, evidence: p.evidence,
+      state_pre_hash: pre.hash,
+      state_post_hash: res.hash,
+      transition: 'Ingestion_SourcesResolved',
+      proposal: p,
+      inputs_hash: p.inputs_hash,
+      signer: p.signer,
+      idem_key: p.idem_key,
+      hlc: p.hlc,
+      window_id: null,
+      evidence: p.evidence,
     });
     expect(res.body.guard_outcomes.map((g) => g.guard)).toEqual(['license']);
     expect(res.branch).toBeNull();
@@ -756,7 +870,13 @@ describe('compensations', () => {
     const sc = booted().ingest();
     expect(sc.state.ingestion.content_hash).not.toBeNull();
     sc.step('Ingestion_RollbackIndex', { reason: 'corrupt shard' }, sc.operator);
-    expect(sc.state.ingestion).toMatchObject({ phase: 'VALIDATE', content_hash: null, version: null, rollbacks: 1, last_reason: 'corrupt shard' });
+    expect(sc.state.ingestion).toMatchObject({
+      phase: 'VALIDATE',
+      content_hash: null,
+      version: null,
+      rollbacks: 1,
+      last_reason: 'corrupt shard',
+    });
     sc.step('Ingestion_SchemaOk', { findings: [] });
     expect(sc.state.ingestion.phase).toBe('INDEX');
     sc.step('Ingestion_RollbackIndex', { reason: 'again' });
@@ -773,11 +893,20 @@ describe('compensations', () => {
     const [c1, c2, c3] = sc.cast.council as unknown as [Signer, Signer, Signer];
     sc.step('Council_ReElect', { reason: 'c-3 leaked a key', eject: [c3.signer] }, sc.operator);
     expect(sc.state.council).toMatchObject({
-      phase: 'ELECT', members: [], member_set_hash: null, quorum_cert: null, tooling: null, ejected: [c3.signer], last_reason: 'c-3 leaked a key',
+      phase: 'ELECT',
+      members: [],
+      member_set_hash: null,
+      quorum_cert: null,
+      tooling: null,
+      ejected: [c3.signer],
+      last_reason: 'c-3 leaked a key',
     });
     const replay = rejected(tryStep(sc, draft(sc, 'Council_QuorumCert', oldVotes)), 'guard_failed');
     expect(replay.guard).toBe('quorum');
-    const withEjected = rejected(tryStep(sc, draft(sc, 'Council_QuorumCert', quorumInputs([c1, c2, c3], sc.state.epoch.council))), 'guard_failed');
+    const withEjected = rejected(
+      tryStep(sc, draft(sc, 'Council_QuorumCert', quorumInputs([c1, c2, c3], sc.state.epoch.council))),
+      'guard_failed',
+    );
     expect(withEjected.reasons?.join(' ')).toContain(`${c3.signer} was ejected`);
     sc.step('Council_QuorumCert', quorumInputs([c1, c2], sc.state.epoch.council));
     expect(sc.state.council.members).toEqual([c1.signer, c2.signer].sort());
@@ -791,7 +920,14 @@ describe('compensations', () => {
   it('Environment_Deprovision from READY and from DEGRADED back to ALLOCATE', () => {
     const sc = booted().provision();
     sc.step('Environment_Deprovision', { reason: 'rebalance' }, sc.operator);
-    expect(sc.state.environment).toMatchObject({ phase: 'ALLOCATE', allocations: [], assets: [], env_hash: null, deprovisions: 1, last_reason: 'rebalance' });
+    expect(sc.state.environment).toMatchObject({
+      phase: 'ALLOCATE',
+      allocations: [],
+      assets: [],
+      env_hash: null,
+      deprovisions: 1,
+      last_reason: 'rebalance',
+    });
     rejected(tryStep(sc, draft(sc, 'Environment_Deprovision', { reason: 'x' })), 'invalid_from_state');
     sc.step('Environment_CapacityOk', { allocations: [] });
     sc.step('Environment_Installed', { assets: [] });
@@ -839,7 +975,10 @@ describe('quarantine', () => {
       ['Control_Pause', { reason: 'x' }, sc.operator],
     ];
     for (const [t, inputs, by] of blocked) rejected(tryStep(sc, draft(sc, t, inputs, { by })), 'quarantined');
-    const allowed = Object.values(spec.transitions).filter((t) => t.when_quarantined).map((t) => t.name).sort();
+    const allowed = Object.values(spec.transitions)
+      .filter((t) => t.when_quarantined)
+      .map((t) => t.name)
+      .sort();
     expect(allowed).toEqual([...QUARANTINE_ALLOWED].sort());
     accepted(tryStep(sc, draft(sc, 'License_Refresh', sc.license(sc.state.boot.license!.issued_ms))));
     expect(sc.state.policy.quarantined).toBe(true);
@@ -847,11 +986,16 @@ describe('quarantine', () => {
 
   it('Policy_Update that still denies the finding keeps the quarantine and re-words the rationale', () => {
     const sc = quarantinedByBreach();
-    const res = accepted(tryStep(sc, draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['secret', 'malware'] } }, { by: sc.operator })));
+    const res = accepted(
+      tryStep(sc, draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['secret', 'malware'] } }, { by: sc.operator })),
+    );
     expect(res.branch).toBe('keep');
     expect(res.state.policy).toMatchObject({ quarantined: true, version: 2, deny: ['secret', 'malware'] });
     expect(res.state.policy.rationale).toEqual(['secret at cfg/.env: AWS key (denied by policy v2)']);
-    const old = rejected(tryStep(sc, draft(sc, 'Policy_Update', { policy: { version: 2, deny: [] } }, { by: sc.operator })), 'guard_failed');
+    const old = rejected(
+      tryStep(sc, draft(sc, 'Policy_Update', { policy: { version: 2, deny: [] } }, { by: sc.operator })),
+      'guard_failed',
+    );
     expect(old.guard).toBe('policy_version');
   });
 
@@ -874,7 +1018,9 @@ describe('quarantine', () => {
     expect(upd.state.policy.quarantined).toBe(true);
     expect(upd.state.policy.rationale).toEqual(['exfiltration attempt seen by SHHH']);
     rejected(tryStep(sc, draft(sc, 'Quarantine_Release', { justification: '' }, { by: sc.operator })), 'malformed');
-    const rel = accepted(tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'false positive, checked logs' }, { by: sc.operator })));
+    const rel = accepted(
+      tryStep(sc, draft(sc, 'Quarantine_Release', { justification: 'false positive, checked logs' }, { by: sc.operator })),
+    );
     expect(rel.state.policy).toMatchObject({ quarantined: false, rationale: [], last_justification: 'false positive, checked logs' });
     expect(activeLeaves(rel.state)).toContain('FLOW.EXECUTION.PLAN');
     sc.step('Execution_PlanLocked', { plan_hash: fakeHash('p') });
@@ -883,7 +1029,12 @@ describe('quarantine', () => {
   it('a violation whose findings were never denied by policy is not lifted by an unrelated Policy_Update', () => {
     const sc = booted();
     sc.step('Policy_Violation', { rationale: 'malware in corpus', findings: [{ kind: 'malware', path: 'bin/x', detail: 'trojan' }] });
-    const upd = accepted(tryStep(sc, draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['secret', 'pii', 'license:gpl', 'tracking'] } }, { by: sc.operator })));
+    const upd = accepted(
+      tryStep(
+        sc,
+        draft(sc, 'Policy_Update', { policy: { version: 2, deny: ['secret', 'pii', 'license:gpl', 'tracking'] } }, { by: sc.operator }),
+      ),
+    );
     expect(upd.branch).toBe('keep');
     expect(upd.state.policy.quarantined).toBe(true);
   });
@@ -1034,11 +1185,14 @@ describe('licence grace and expiry', () => {
     for (const s of sc.trail) expect(checkInvariants(s.prev, s.next, s.body)).toEqual([]);
   });
 
-  it('the licence gate runs before the transition\'s own guards', () => {
+  it("the licence gate runs before the transition's own guards", () => {
     const { sc, graceEnd_ms } = shortLicence();
     sc.step('Council_ProfilesLoaded', { roles: ['r'] });
     sc.wall_ms = graceEnd_ms + 1;
-    const r = rejected(tryStep(sc, draft(sc, 'Council_QuorumCert', { members: [sc.agent.signer], member_set_hash: fakeHash('x'), votes: [] })), 'guard_failed');
+    const r = rejected(
+      tryStep(sc, draft(sc, 'Council_QuorumCert', { members: [sc.agent.signer], member_set_hash: fakeHash('x'), votes: [] })),
+      'guard_failed',
+    );
     expect(r.guard).toBe('license');
     expect(r.guard_outcomes?.map((g) => g.guard)).toEqual(['license']);
   });
@@ -1050,7 +1204,14 @@ describe('two full REVERB loops', () => {
     const start = sc.state.epoch.execution;
     sc.reverbLoop().reverbLoop();
     const s = sc.state;
-    expect(s.execution).toMatchObject({ phase: 'PLAN', loop: 2, submissions: 2, approvals: [], plan_hash: null, last_artifact_hash: fakeHash('artifact:1') });
+    expect(s.execution).toMatchObject({
+      phase: 'PLAN',
+      loop: 2,
+      submissions: 2,
+      approvals: [],
+      plan_hash: null,
+      last_artifact_hash: fakeHash('artifact:1'),
+    });
     // 7 steps per loop (lock, gate, 2 approvals, threshold, submit, next), each changing EXECUTION.
     expect(s.epoch.execution - start).toBe(2 * 7);
     const beats = sc.trail.filter((t) => t.body.transition === 'Execution_NextWindow').map((t) => t.next.execution.beat!);
@@ -1088,12 +1249,24 @@ describe('decision records', () => {
       const dr = decisionRecord(index, body, 'demo');
       expect(dr.id).toBe(`bubble://dr/${index}`);
       expect(dr).toMatchObject({
-        transition: body.transition, signer: body.signer, state_pre_hash: body.state_pre_hash, state_post_hash: body.state_post_hash,
-        inputs_hash: body.inputs_hash, hlc: body.hlc, window_id: body.window_id, guards: body.guard_outcomes, evidence: body.evidence,
+        transition: body.transition,
+        signer: body.signer,
+        state_pre_hash: body.state_pre_hash,
+        state_post_hash: body.state_post_hash,
+        inputs_hash: body.inputs_hash,
+        hlc: body.hlc,
+        window_id: body.window_id,
+        guards: body.guard_outcomes,
+        evidence: body.evidence,
       });
       expect(dr.ucxl).toBe(`ucxl://swoosh:orchestrator@demo:${body.transition}/wal/${index}*^/`);
       expect(parseUcxl(dr.ucxl)).toEqual({
-        agent: 'swoosh', role: 'orchestrator', project: 'demo', task: body.transition, path: `wal/${index}`, temporal: { kind: 'latest' },
+        agent: 'swoosh',
+        role: 'orchestrator',
+        project: 'demo',
+        task: body.transition,
+        path: `wal/${index}`,
+        temporal: { kind: 'latest' },
       });
       expect(dr.ucxl).toBe(decisionUcxl('demo', body.transition, index));
       for (const g of body.guard_outcomes) expect(dr.justification).toContain(`${g.guard} ok: ${g.reasons.join('; ')}`);
@@ -1104,7 +1277,7 @@ describe('decision records', () => {
     expect(j).toContain('approval ok: first approval by this operator');
   });
 
-  it('quotes the signer\'s own words (justification, rationale, reason, note) first', () => {
+  it("quotes the signer's own words (justification, rationale, reason, note) first", () => {
     const sc = terminated();
     const body = sc.trail.at(-1)!.body;
     expect(body.transition).toBe('Quarantine_ConfirmBlock');
@@ -1123,15 +1296,25 @@ describe('migration from WHOOSH', () => {
     return sc;
   }
   const route = (sc: Scenario, region: string, mode: string, o: Over = {}): ReduceResult =>
-    tryStep(sc, draft(sc, 'Migration_Route', { region, mode, justification: `${region} to ${mode}: shadow clean` }, { by: sc.operator, ...o }));
-  const bypass = (sc: Scenario): ReduceResult => tryStep(sc, draft(sc, 'Migration_Bypass', { reason: 'divergence storm' }, { by: sc.operator }));
-  const restore = (sc: Scenario): ReduceResult => tryStep(sc, draft(sc, 'Migration_Restore', { justification: 'WHOOSH drained' }, { by: sc.operator }));
+    tryStep(
+      sc,
+      draft(sc, 'Migration_Route', { region, mode, justification: `${region} to ${mode}: shadow clean` }, { by: sc.operator, ...o }),
+    );
+  const bypass = (sc: Scenario): ReduceResult =>
+    tryStep(sc, draft(sc, 'Migration_Bypass', { reason: 'divergence storm' }, { by: sc.operator }));
+  const restore = (sc: Scenario): ReduceResult =>
+    tryStep(sc, draft(sc, 'Migration_Restore', { justification: 'WHOOSH drained' }, { by: sc.operator }));
   const served = (s: State): string[] => MIGRATION_ORDER.map((r) => effectiveRoute(s.migration, r));
 
   it('walks legacy → shadow → swoosh region by region; each step changes only the migration region and its epoch', () => {
     const sc = migrating({ council: 'legacy', ingestion: 'legacy', execution: 'legacy' });
     const plan: Array<[string, string]> = [
-      ['council', 'shadow'], ['ingestion', 'shadow'], ['council', 'swoosh'], ['execution', 'shadow'], ['ingestion', 'swoosh'], ['execution', 'swoosh'],
+      ['council', 'shadow'],
+      ['ingestion', 'shadow'],
+      ['council', 'swoosh'],
+      ['execution', 'shadow'],
+      ['ingestion', 'swoosh'],
+      ['execution', 'swoosh'],
     ];
     for (const [n, [region, mode]] of plan.entries()) {
       const prev = sc.state;
@@ -1152,11 +1335,15 @@ describe('migration from WHOOSH', () => {
     const early = rejected(route(sc, 'ingestion', 'swoosh'), 'guard_failed');
     expect(early.guard).toBe('migration_order');
     expect(early.reason).toBe('guard migration_order failed: ingestion may become "swoosh" only after council (now "shadow")');
-    expect(rejected(route(sc, 'execution', 'swoosh'), 'guard_failed').reasons).toEqual(['execution "legacy" → "swoosh" skips a step; routes move one step along legacy → shadow → swoosh']);
+    expect(rejected(route(sc, 'execution', 'swoosh'), 'guard_failed').reasons).toEqual([
+      'execution "legacy" → "swoosh" skips a step; routes move one step along legacy → shadow → swoosh',
+    ]);
     expect(rejected(route(sc, 'council', 'shadow'), 'guard_failed').reasons).toEqual(['council is already "shadow"']);
     accepted(route(sc, 'council', 'swoosh'));
     accepted(route(sc, 'ingestion', 'swoosh'));
-    expect(rejected(route(sc, 'council', 'shadow'), 'guard_failed').reasons).toEqual(['council may leave "swoosh" only after ingestion leaves "swoosh"']);
+    expect(rejected(route(sc, 'council', 'shadow'), 'guard_failed').reasons).toEqual([
+      'council may leave "swoosh" only after ingestion leaves "swoosh"',
+    ]);
     expect(sc.state.epoch.migration).toBe(2);
   });
 
@@ -1173,7 +1360,11 @@ describe('migration from WHOOSH', () => {
     const sc = migrating({ council: 'swoosh', ingestion: 'shadow', execution: 'legacy' });
     expect(rejected(restore(sc), 'guard_failed').reasons).toEqual(['not bypassed: nothing to restore']);
     const b = accepted(bypass(sc));
-    expect(b.state.migration).toMatchObject({ bypass: true, bypass_reason: 'divergence storm', routes: { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' } });
+    expect(b.state.migration).toMatchObject({
+      bypass: true,
+      bypass_reason: 'divergence storm',
+      routes: { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' },
+    });
     expect(served(b.state)).toEqual(['legacy', 'legacy', 'legacy']);
     const twice = rejected(bypass(sc), 'guard_failed');
     expect(twice).toMatchObject({ guard: 'migration_bypass', reasons: ['already bypassed (divergence storm); Migration_Restore first'] });
@@ -1222,13 +1413,21 @@ describe('migration from WHOOSH', () => {
     ['no justification', { region: 'execution', mode: 'shadow' }, '$.inputs.justification'],
   ])('Migration_Route with %s is malformed, naming the field', (_, inputs, path) => {
     const sc = booted();
-    expect(rejected(tryStep(sc, draft(sc, 'Migration_Route', inputs as JsonObject, { by: sc.operator })), 'malformed').reason.startsWith(`${path}:`)).toBe(true);
+    expect(
+      rejected(tryStep(sc, draft(sc, 'Migration_Route', inputs as JsonObject, { by: sc.operator })), 'malformed').reason.startsWith(
+        `${path}:`,
+      ),
+    ).toBe(true);
   });
 
   it('Migration_Bypass needs a non-blank reason, Migration_Restore a non-blank justification', () => {
     const sc = booted();
-    expect(rejected(tryStep(sc, draft(sc, 'Migration_Bypass', { reason: '\t' }, { by: sc.operator })), 'malformed').reason).toContain('$.inputs.reason');
-    expect(rejected(tryStep(sc, draft(sc, 'Migration_Restore', {}, { by: sc.operator })), 'malformed').reason).toContain('$.inputs.justification');
+    expect(rejected(tryStep(sc, draft(sc, 'Migration_Bypass', { reason: '\t' }, { by: sc.operator })), 'malformed').reason).toContain(
+      '$.inputs.reason',
+    );
+    expect(rejected(tryStep(sc, draft(sc, 'Migration_Restore', {}, { by: sc.operator })), 'malformed').reason).toContain(
+      '$.inputs.justification',
+    );
   });
 });
 
@@ -1262,7 +1461,9 @@ describe('checkInvariants', () => {
   it('epoch_once: an epoch that moved without a change, or did not move with one, or moved twice', () => {
     const a = find('Boot_ConfigOk');
     a.next.epoch.policy += 1;
-    expect(checkInvariants(a.prev, a.next, a.body)).toEqual([{ invariant: 'epoch_once', detail: 'epoch.policy advanced by 1, expected 0' }]);
+    expect(checkInvariants(a.prev, a.next, a.body)).toEqual([
+      { invariant: 'epoch_once', detail: 'epoch.policy advanced by 1, expected 0' },
+    ]);
     const b = find('Boot_ConfigOk');
     b.next.epoch.boot -= 1;
     expect(names(b)).toEqual(['epoch_once']);
@@ -1330,7 +1531,10 @@ describe('checkInvariants', () => {
     expect(names(c)).toContain('migration_routes');
     const d = find('Environment_Installed');
     d.body.transition = 'Migration_Bypass';
-    expect(checkInvariants(d.prev, d.next, d.body)).toContainEqual({ invariant: 'migration_epoch', detail: 'Migration_Bypass left the migration region' });
+    expect(checkInvariants(d.prev, d.next, d.body)).toContainEqual({
+      invariant: 'migration_epoch',
+      detail: 'Migration_Bypass left the migration region',
+    });
   });
 
   it('control_mode: a mode the flags do not say', () => {

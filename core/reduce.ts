@@ -174,31 +174,47 @@ function checkEnvelope(s: State, p: Proposal, deps: ReduceDeps, checks: Envelope
   }
   const identity = s.boot.identities.find((i) => i.signer === p.signer);
   if (!identity) return reject('unknown_signer', `${p.signer} is not a signer of the genesis`);
-  const t = Object.prototype.hasOwnProperty.call(deps.spec.transitions, p.transition) ? deps.spec.transitions[p.transition] : undefined;
+  const t = Object.hasOwn(deps.spec.transitions, p.transition) ? deps.spec.transitions[p.transition] : undefined;
   if (!t) return reject('unknown_transition', `no transition named ${p.transition}`);
   if (!identity.roles.some((r) => t.roles.includes(r))) {
     return reject('role_denied', `${identity.id} has roles [${identity.roles.join(', ')}]; ${t.name} needs one of [${t.roles.join(', ')}]`);
   }
   if (s.control.terminated) return reject('terminated', 'the project is TERMINATED and accepts nothing');
   if (s.policy.quarantined && !t.when_quarantined) {
-    return reject('quarantined', `the project is QUARANTINED (${s.policy.rationale.join('; ') || 'no rationale'}); only Quarantine_Release, Policy_Update, Quarantine_ConfirmBlock and License_Refresh are accepted`);
+    return reject(
+      'quarantined',
+      `the project is QUARANTINED (${s.policy.rationale.join('; ') || 'no rationale'}); only Quarantine_Release, Policy_Update, Quarantine_ConfirmBlock and License_Refresh are accepted`,
+    );
   }
   return null;
 }
 
 /** Optimistic concurrency, then HLC admission and order, then the statechart source. */
-function checkOrder(head: Head, p: Proposal, t: TransitionSpec, hlc: Hlc, leaves: readonly string[], admission?: Admission): Rejected | null {
+function checkOrder(
+  head: Head,
+  p: Proposal,
+  t: TransitionSpec,
+  hlc: Hlc,
+  leaves: readonly string[],
+  admission?: Admission,
+): Rejected | null {
   if (p.current_state_hash !== head.hash) {
     return reject('stale_state_hash', `current_state_hash ${p.current_state_hash} is not HEAD`, { head_hash: head.hash });
   }
   const s = head.state;
   if (admission && hlc.wall_ms - admission.now_ms > s.meta.max_drift_ms) {
-    return reject('hlc_from_future', `hlc is ${hlc.wall_ms - admission.now_ms} ms ahead of the server clock; max_drift_ms ${s.meta.max_drift_ms}`);
+    return reject(
+      'hlc_from_future',
+      `hlc is ${hlc.wall_ms - admission.now_ms} ms ahead of the server clock; max_drift_ms ${s.meta.max_drift_ms}`,
+    );
   }
   if (s.hlc_last !== null) {
     const last = { hlc: parseHlc(s.hlc_last) as Hlc, signer: s.meta.last_signer ?? '', idem_key: s.meta.last_idem_key ?? '' };
     if (compareOrderKey({ hlc, signer: p.signer, idem_key: p.idem_key }, last) <= 0) {
-      return reject('hlc_regression', `(hlc, signer, idem_key) is not after the last applied (${s.hlc_last}, ${last.signer}, ${last.idem_key})`);
+      return reject(
+        'hlc_regression',
+        `(hlc, signer, idem_key) is not after the last applied (${s.hlc_last}, ${last.signer}, ${last.idem_key})`,
+      );
     }
   }
   if (!t.from.some((path) => isActive(leaves, path))) {
@@ -210,9 +226,7 @@ function checkOrder(head: Head, p: Proposal, t: TransitionSpec, hlc: Hlc, leaves
   return null;
 }
 
-type WindowResult =
-  | { ok: true; outcome: GuardOutcome | null; beat: number; window_id: string | null }
-  | { ok: false; rejected: Rejected };
+type WindowResult = { ok: true; outcome: GuardOutcome | null; beat: number; window_id: string | null } | { ok: false; rejected: Rejected };
 
 function checkWindowFor(s: State, p: Proposal, t: TransitionSpec, hlc: Hlc): WindowResult {
   const check = checkWindow(s.execution.backbeat, t.window ?? [], hlc.wall_ms);
@@ -223,7 +237,10 @@ function checkWindowFor(s: State, p: Proposal, t: TransitionSpec, hlc: Hlc): Win
   if (p.window_id !== check.position.window_id) {
     return {
       ok: false,
-      rejected: reject('wrong_window', `window_id ${String(p.window_id)} is not the window of the proposal's hlc (${check.position.window_id})`),
+      rejected: reject(
+        'wrong_window',
+        `window_id ${String(p.window_id)} is not the window of the proposal's hlc (${check.position.window_id})`,
+      ),
     };
   }
   if (!check.open) return { ok: false, rejected: reject('wrong_window', check.reasons.join('; '), { reasons: check.reasons }) };
@@ -274,8 +291,13 @@ function apply(
 ): Stepped {
   const effect = EFFECTS[t.name];
   const ctx: EffectContext = {
-    inputs: p.inputs, signer: p.signer, wall_ms: hlc.wall_ms, beat: win.beat, window_id: win.window_id,
-    branch: judged.branch, guard_outcomes: judged.outcomes,
+    inputs: p.inputs,
+    signer: p.signer,
+    wall_ms: hlc.wall_ms,
+    beat: win.beat,
+    window_id: win.window_id,
+    branch: judged.branch,
+    guard_outcomes: judged.outcomes,
   };
   const effected = effect ? effect(head.state, ctx) : { state: head.state, branch: judged.branch };
   // docs/protocol.md §3: `Z` may come in, `+00:00` always goes out (state and record).

@@ -40,12 +40,14 @@ export interface StartState {
 /** Checks that the records form an unbroken chain from `start`, and builds the file. */
 export function buildRepro(start: StartState, records: readonly WalRecord[]): Built {
   if (records.length === 0) return { ok: false, error: 'the slice is empty' };
-  if (records.length > REPRO_RECORDS_MAX) return { ok: false, error: `a slice holds at most ${REPRO_RECORDS_MAX} records (got ${records.length})` };
+  if (records.length > REPRO_RECORDS_MAX)
+    return { ok: false, error: `a slice holds at most ${REPRO_RECORDS_MAX} records (got ${records.length})` };
   if (H(start.state) !== start.hash) return { ok: false, error: `the start state does not hash to ${start.hash}` };
   let prevHash = start.hash;
   for (let i = 0; i < records.length; i += 1) {
     const r = records[i] as WalRecord;
-    if (r.index !== start.index + 1 + i) return { ok: false, error: `records are not contiguous: expected #${start.index + 1 + i}, got #${r.index}` };
+    if (r.index !== start.index + 1 + i)
+      return { ok: false, error: `records are not contiguous: expected #${start.index + 1 + i}, got #${r.index}` };
     if (r.state_pre_hash !== prevHash) return { ok: false, error: `#${r.index} does not follow the previous state (state_pre_hash)` };
     prevHash = r.state_post_hash;
   }
@@ -82,12 +84,16 @@ function shapeError(x: unknown): string | null {
   if (!isObj(x)) return 'not a JSON object';
   if (x.format !== REPRO_FORMAT) return `format must be ${REPRO_FORMAT}`;
   const start = x.start;
-  if (!isObj(start) || !Number.isInteger(start.index) || typeof start.state_hash !== 'string' || !isObj(start.state)) return 'start must be {index, state_hash, state}';
+  if (!isObj(start) || !Number.isInteger(start.index) || typeof start.state_hash !== 'string' || !isObj(start.state))
+    return 'start must be {index, state_hash, state}';
   if (!Array.isArray(x.records) || !Array.isArray(x.expected)) return 'records and expected must be arrays';
   if (x.records.length !== x.expected.length) return 'records and expected differ in length';
   if (x.records.length > REPRO_RECORDS_MAX) return `more than ${REPRO_RECORDS_MAX} records`;
-  for (const r of x.records) if (!isObj(r) || !Number.isInteger(r.index) || !isObj(r.proposal)) return 'every record needs index and proposal';
-  for (const e of x.expected) if (!isObj(e) || !Number.isInteger(e.index) || typeof e.state_post_hash !== 'string') return 'every expected entry needs index and state_post_hash';
+  for (const r of x.records)
+    if (!isObj(r) || !Number.isInteger(r.index) || !isObj(r.proposal)) return 'every record needs index and proposal';
+  for (const e of x.expected)
+    if (!isObj(e) || !Number.isInteger(e.index) || typeof e.state_post_hash !== 'string')
+      return 'every expected entry needs index and state_post_hash';
   return null;
 }
 
@@ -99,23 +105,37 @@ export function replayRepro(file: unknown, deps: ReduceDeps): Replayed {
   const bad = shapeError(file);
   if (bad) return { ok: false, index: null, code: 'bad_file', reason: bad };
   const f = file as ReproFile;
-  if (f.spec_hash !== deps.spec.hash) return { ok: false, index: null, code: 'spec_mismatch', reason: `file was judged by statechart ${f.spec_hash}; this one is ${deps.spec.hash}` };
+  if (f.spec_hash !== deps.spec.hash)
+    return {
+      ok: false,
+      index: null,
+      code: 'spec_mismatch',
+      reason: `file was judged by statechart ${f.spec_hash}; this one is ${deps.spec.hash}`,
+    };
   let hash: Hash;
   try {
     hash = H(f.start.state);
   } catch (err) {
     return { ok: false, index: f.start.index, code: 'bad_file', reason: `start state is not canonical JSON: ${(err as Error).message}` };
   }
-  if (hash !== f.start.state_hash) return { ok: false, index: f.start.index, code: 'start_hash', reason: `start state hashes to ${hash}, the file names ${f.start.state_hash}` };
+  if (hash !== f.start.state_hash)
+    return {
+      ok: false,
+      index: f.start.index,
+      code: 'start_hash',
+      reason: `start state hashes to ${hash}, the file names ${f.start.state_hash}`,
+    };
   let head = { state: f.start.state, hash };
   for (let i = 0; i < f.records.length; i += 1) {
     const r = f.records[i] as WalRecord;
     const expected = f.expected[i] as { index: number; state_post_hash: Hash };
     const index = f.start.index + 1 + i;
-    if (r.index !== index || expected.index !== index) return { ok: false, index, code: 'bad_file', reason: `record ${i} is #${r.index}, expected #${index}` };
+    if (r.index !== index || expected.index !== index)
+      return { ok: false, index, code: 'bad_file', reason: `record ${i} is #${r.index}, expected #${index}` };
     const out = reduce(head, r.proposal, deps);
     if (!out.ok) return { ok: false, index, code: 'rejected', reason: `${out.rejection.code}: ${out.rejection.reason}` };
-    if (out.hash !== expected.state_post_hash) return { ok: false, index, code: 'hash_mismatch', reason: `replay gives ${out.hash}, the file expects ${expected.state_post_hash}` };
+    if (out.hash !== expected.state_post_hash)
+      return { ok: false, index, code: 'hash_mismatch', reason: `replay gives ${out.hash}, the file expects ${expected.state_post_hash}` };
     head = { state: out.state, hash: out.hash };
   }
   return { ok: true, replayed: f.records.length, end: { index: f.start.index + f.records.length, state_hash: head.hash } };

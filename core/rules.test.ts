@@ -7,7 +7,9 @@ import { H } from './hash';
 import { RULES_VERSION, RULES_VECTORS_HASH } from './rules';
 
 it('the conformance vectors are the frozen history of RULES_VERSION', () => {
-  const files = ['vectors.json', 'vectors-migration.json'].map((f) => JSON.parse(readFileSync(new URL(`./testdata/${f}`, import.meta.url), 'utf8')) as unknown);
+  const files = ['vectors.json', 'vectors-migration.json'].map(
+    (f) => JSON.parse(readFileSync(new URL(`./testdata/${f}`, import.meta.url), 'utf8')) as unknown,
+  );
   const hash = H(files as never);
   expect(
     hash,

@@ -87,7 +87,8 @@ function checkString(schema: JsonSchema, value: string, path: string, formats: R
   if (schema.minLength !== undefined && value.length < schema.minLength) {
     return { path, reason: schema.minLength === 1 ? 'must not be empty' : `shorter than ${schema.minLength} characters` };
   }
-  if (schema.maxLength !== undefined && value.length > schema.maxLength) return { path, reason: `longer than ${schema.maxLength} characters` };
+  if (schema.maxLength !== undefined && value.length > schema.maxLength)
+    return { path, reason: `longer than ${schema.maxLength} characters` };
   if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) return { path, reason: `does not match ${schema.pattern}` };
   return checkFormat(schema, value, path, formats);
 }
@@ -149,10 +150,10 @@ function checkObject(
 ): SchemaError | null {
   const props = schema.properties ?? {};
   for (const key of schema.required ?? []) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) return { path: `${path}.${key}`, reason: 'required' };
+    if (!Object.hasOwn(value, key)) return { path: `${path}.${key}`, reason: 'required' };
   }
   for (const key of Object.keys(value)) {
-    const sub = Object.prototype.hasOwnProperty.call(props, key) ? props[key] : undefined;
+    const sub = Object.hasOwn(props, key) ? props[key] : undefined;
     if (sub) {
       const err = validate(sub, value[key], `${path}.${key}`, formats, depth + 1);
       if (err) return err;

@@ -58,8 +58,18 @@ export type SpecResult = { ok: true; spec: Spec } | { ok: false; errors: SpecErr
 
 const ROLES: readonly Role[] = ['operator', 'agent', 'council'];
 const TRANSITION_KEYS = new Set([
-  'from', 'to', 'branches', 'roles', 'guards', 'window', 'compensation', 'when_quarantined',
-  'when_paused', 'license_exempt', 'requires_in', 'snapshot',
+  'from',
+  'to',
+  'branches',
+  'roles',
+  'guards',
+  'window',
+  'compensation',
+  'when_quarantined',
+  'when_paused',
+  'license_exempt',
+  'requires_in',
+  'snapshot',
 ]);
 const STATE_KEYS = new Set(['type', 'initial', 'states']);
 const MAX_DEPTH = 8;
@@ -243,13 +253,7 @@ function readBranches(
   return out;
 }
 
-function statePaths(
-  raw: unknown,
-  entry: string,
-  states: Record<string, StateNodeSpec>,
-  errors: SpecError[],
-  required: boolean,
-): string[] {
+function statePaths(raw: unknown, entry: string, states: Record<string, StateNodeSpec>, errors: SpecError[], required: boolean): string[] {
   const paths = stringList(raw, entry, errors, required);
   const seen = new Set<string>();
   for (const [i, path] of paths.entries()) {

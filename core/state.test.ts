@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { loadMachine } from '../main/machine';
 import { H } from './hash';
 import {
-  activeLeaves, deriveMode, effectiveRoute, initialState, MIGRATION_ORDER, projectState, REGION_KEYS, signersWithRole, type State,
+  activeLeaves,
+  deriveMode,
+  effectiveRoute,
+  initialState,
+  MIGRATION_ORDER,
+  projectState,
+  REGION_KEYS,
+  signersWithRole,
+  type State,
 } from './state';
 import { fakeHash, makeCast, makeGenesis } from './testing/kit';
 import { Scenario } from './testing/scenario';
@@ -31,7 +39,9 @@ describe('initialState', () => {
 
   it('is state 0 of the contract: BOOT.UNINITIALIZED, epochs 0, no HLC', () => {
     const s = initialState(genesis, spec.hash);
-    expect(Object.keys(s).sort()).toEqual(['boot', 'control', 'council', 'environment', 'epoch', 'execution', 'hlc_last', 'ingestion', 'meta', 'migration', 'policy'].sort());
+    expect(Object.keys(s).sort()).toEqual(
+      ['boot', 'control', 'council', 'environment', 'epoch', 'execution', 'hlc_last', 'ingestion', 'meta', 'migration', 'policy'].sort(),
+    );
     expect(s.boot.phase).toBe('UNINITIALIZED');
     expect(s.ingestion.phase).toBe('DISCOVER');
     expect(s.council.phase).toBe('PLAN_ROLES');
@@ -46,24 +56,114 @@ describe('initialState', () => {
   });
 
   const mutations: Array<[string, (g: Genesis) => void]> = [
-    ['project', (g) => { g.project = 'demo2'; }],
-    ['a signer id', (g) => { g.signers[0]!.id = 'op-x'; }],
-    ['a signer key', (g) => { g.signers[0]!.signer = cast.stranger.signer; }],
-    ['a signer role', (g) => { g.signers[0]!.roles = ['operator', 'agent']; }],
-    ['signer order', (g) => { g.signers.reverse(); }],
-    ['a removed signer', (g) => { g.signers.pop(); }],
-    ['kaching signer', (g) => { g.kaching.signer = cast.stranger.signer; }],
-    ['mcp signer', (g) => { g.mcp.signer = cast.stranger.signer; }],
-    ['mcp max_age_ms', (g) => { g.mcp.max_age_ms += 1; }],
-    ['an mcp pin', (g) => { g.mcp.pins.search = '1.4.3'; }],
-    ['an added mcp pin', (g) => { g.mcp.pins.extra = '1'; }],
-    ['policy version', (g) => { g.policy.version = 2; }],
-    ['policy deny', (g) => { g.policy.deny = ['secret']; }],
-    ['quorum threshold', (g) => { g.quorum.threshold = 3; }],
-    ['backbeat epoch_ms', (g) => { g.backbeat.epoch_ms += 1; }],
-    ['backbeat period_ms', (g) => { g.backbeat.period_ms += 1000; }],
-    ['a backbeat window', (g) => { g.backbeat.windows.review = [5000, 7400]; }],
-    ['max_drift_ms', (g) => { g.max_drift_ms += 1; }],
+    [
+      'project',
+      (g) => {
+        g.project = 'demo2';
+      },
+    ],
+    [
+      'a signer id',
+      (g) => {
+        g.signers[0]!.id = 'op-x';
+      },
+    ],
+    [
+      'a signer key',
+      (g) => {
+        g.signers[0]!.signer = cast.stranger.signer;
+      },
+    ],
+    [
+      'a signer role',
+      (g) => {
+        g.signers[0]!.roles = ['operator', 'agent'];
+      },
+    ],
+    [
+      'signer order',
+      (g) => {
+        g.signers.reverse();
+      },
+    ],
+    [
+      'a removed signer',
+      (g) => {
+        g.signers.pop();
+      },
+    ],
+    [
+      'kaching signer',
+      (g) => {
+        g.kaching.signer = cast.stranger.signer;
+      },
+    ],
+    [
+      'mcp signer',
+      (g) => {
+        g.mcp.signer = cast.stranger.signer;
+      },
+    ],
+    [
+      'mcp max_age_ms',
+      (g) => {
+        g.mcp.max_age_ms += 1;
+      },
+    ],
+    [
+      'an mcp pin',
+      (g) => {
+        g.mcp.pins.search = '1.4.3';
+      },
+    ],
+    [
+      'an added mcp pin',
+      (g) => {
+        g.mcp.pins.extra = '1';
+      },
+    ],
+    [
+      'policy version',
+      (g) => {
+        g.policy.version = 2;
+      },
+    ],
+    [
+      'policy deny',
+      (g) => {
+        g.policy.deny = ['secret'];
+      },
+    ],
+    [
+      'quorum threshold',
+      (g) => {
+        g.quorum.threshold = 3;
+      },
+    ],
+    [
+      'backbeat epoch_ms',
+      (g) => {
+        g.backbeat.epoch_ms += 1;
+      },
+    ],
+    [
+      'backbeat period_ms',
+      (g) => {
+        g.backbeat.period_ms += 1000;
+      },
+    ],
+    [
+      'a backbeat window',
+      (g) => {
+        g.backbeat.windows.review = [5000, 7400];
+      },
+    ],
+    [
+      'max_drift_ms',
+      (g) => {
+        g.max_drift_ms += 1;
+      },
+    ],
   ];
 
   it.each(mutations)('changing %s changes the state hash', (_, mutate) => {
@@ -78,7 +178,10 @@ describe('initialState', () => {
   it('a genesis without migration is a project born on SWOOSH: every route "swoosh", no bypass', () => {
     const s = initialState(genesis, spec.hash);
     expect(s.migration).toEqual({
-      routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false, bypass_reason: null, last_justification: null,
+      routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' },
+      bypass: false,
+      bypass_reason: null,
+      last_justification: null,
     });
     expect(s.epoch.migration).toBe(0);
     expect(MIGRATION_ORDER.map((r) => effectiveRoute(s.migration, r))).toEqual(['swoosh', 'swoosh', 'swoosh']);
@@ -128,13 +231,19 @@ describe('projectState', () => {
   });
 
   it('every region key is a projection', () => {
-    const r = projectState(s, REGION_KEYS.map((k) => k.toUpperCase()));
+    const r = projectState(
+      s,
+      REGION_KEYS.map((k) => k.toUpperCase()),
+    );
     expect(r.ok && Object.keys(r.projection)).toEqual([...REGION_KEYS]);
   });
 
-  it.each(['Nope', '', 'meta', 'epoch', 'hlc_last', '__proto__', 'constructor', 'toString', 'councils'])('names the unknown projection %j', (name) => {
-    expect(projectState(s, ['Council', name])).toEqual({ ok: false, unknown: name });
-  });
+  it.each(['Nope', '', 'meta', 'epoch', 'hlc_last', '__proto__', 'constructor', 'toString', 'councils'])(
+    'names the unknown projection %j',
+    (name) => {
+      expect(projectState(s, ['Council', name])).toEqual({ ok: false, unknown: name });
+    },
+  );
 
   it('no names is an empty projection', () => {
     expect(projectState(s, [])).toEqual({ ok: true, projection: {} });
@@ -180,7 +289,10 @@ describe('activeLeaves', () => {
       expect(['atomic', 'final']).toContain(node!.kind);
     }
     for (const region of ['CONTROL', 'POLICY', 'LICENSE']) {
-      expect(leaves.filter((l) => l.startsWith(`${region}.`)), region).toHaveLength(1);
+      expect(
+        leaves.filter((l) => l.startsWith(`${region}.`)),
+        region,
+      ).toHaveLength(1);
     }
     const f = leaves.filter((l) => l.startsWith('FLOW.'));
     expect(f.length === 1 || (f.length === 3 && f.every((l) => l.startsWith('FLOW.PROJECT_LIFECYCLE.')))).toBe(true);

@@ -6,9 +6,7 @@
 // the latest findings); counts and last hashes stand for anything that accumulates.
 
 import { H } from './hash';
-import type {
-  Genesis, GenesisSigner, Hash, Json, MigrationRegion, MigrationRoutes, PolicyFinding, RouteMode, SignerId,
-} from './types';
+import type { Genesis, GenesisSigner, Hash, Json, MigrationRegion, MigrationRoutes, PolicyFinding, RouteMode, SignerId } from './types';
 
 export type BootPhase = 'UNINITIALIZED' | 'LICENSE_CHECK' | 'LICENSED' | 'GRACE' | 'EXPIRED';
 export type IngestionPhase = 'DISCOVER' | 'FETCH' | 'VALIDATE' | 'INDEX' | 'READY';
@@ -212,7 +210,14 @@ export function initialState(genesis: Genesis, specHash: Hash): State {
       license: null,
     },
     ingestion: {
-      phase: 'DISCOVER', sources: [], fetched_hash: null, findings: [], content_hash: null, version: null, rollbacks: 0, last_reason: null,
+      phase: 'DISCOVER',
+      sources: [],
+      fetched_hash: null,
+      findings: [],
+      content_hash: null,
+      version: null,
+      rollbacks: 0,
+      last_reason: null,
     },
     council: {
       phase: 'PLAN_ROLES',
@@ -227,7 +232,13 @@ export function initialState(genesis: Genesis, specHash: Hash): State {
       last_reason: null,
     },
     environment: {
-      phase: 'ALLOCATE', allocations: [], assets: [], env_hash: null, health_reasons: [], deprovisions: 0, last_reason: null,
+      phase: 'ALLOCATE',
+      allocations: [],
+      assets: [],
+      env_hash: null,
+      health_reasons: [],
+      deprovisions: 0,
+      last_reason: null,
     },
     execution: {
       phase: null,
@@ -306,7 +317,10 @@ function licenseLeaf(phase: BootPhase): string {
 }
 
 /** Region projection names accepted by GET /state?projection= (case-insensitive). */
-export function projectState(s: State, names: readonly string[]): { ok: true; projection: Record<string, Json> } | { ok: false; unknown: string } {
+export function projectState(
+  s: State,
+  names: readonly string[],
+): { ok: true; projection: Record<string, Json> } | { ok: false; unknown: string } {
   const projection: Record<string, Json> = {};
   for (const raw of names) {
     const key = raw.trim().toLowerCase();
@@ -318,5 +332,8 @@ export function projectState(s: State, names: readonly string[]): { ok: true; pr
 
 /** Signers of the genesis holding `role`, sorted byte-wise. */
 export function signersWithRole(s: State, role: string): SignerId[] {
-  return s.boot.identities.filter((i) => i.roles.includes(role as never)).map((i) => i.signer).sort();
+  return s.boot.identities
+    .filter((i) => i.roles.includes(role as never))
+    .map((i) => i.signer)
+    .sort();
 }

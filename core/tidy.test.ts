@@ -87,7 +87,12 @@ describe('core purity (docs/architecture.md §2)', () => {
 
   it('finds the core sources, every folder included', () => {
     expect(files.length).toBeGreaterThan(10);
-    const folders = new Set(files.map((f) => relative(CORE, f).split('/')).filter((p) => p.length > 1).map((p) => p[0]));
+    const folders = new Set(
+      files
+        .map((f) => relative(CORE, f).split('/'))
+        .filter((p) => p.length > 1)
+        .map((p) => p[0]),
+    );
     for (const folder of CORE_FOLDERS) expect(folders.has(folder), folder).toBe(true);
   });
 
@@ -126,7 +131,7 @@ describe('core purity (docs/architecture.md §2)', () => {
 });
 
 describe('the test kit stays out of production code', () => {
-  it('finds main\'s production sources', () => {
+  it("finds main's production sources", () => {
     expect(sources(MAIN).length).toBeGreaterThan(20);
   });
 
@@ -143,4 +148,3 @@ describe('the test kit stays out of production code', () => {
     expect(TEST_KIT.test('core/testkit/driver')).toBe(true);
   });
 });
-

@@ -114,7 +114,14 @@ describe('formatUcxl', () => {
     expect(formatUcxl(parseUcxl(CONTRACT_EXAMPLE)!)).toBe(CONTRACT_EXAMPLE);
     expect(formatUcxl(parseUcxl(WAL_EXAMPLE)!)).toBe(WAL_EXAMPLE);
     expect(
-      formatUcxl({ agent: 'swoosh', role: 'orchestrator', project: 'demo', task: 'Boot_ConfigOk', path: 'wal/1', temporal: { kind: 'latest' } }),
+      formatUcxl({
+        agent: 'swoosh',
+        role: 'orchestrator',
+        project: 'demo',
+        task: 'Boot_ConfigOk',
+        path: 'wal/1',
+        temporal: { kind: 'latest' },
+      }),
     ).toBe('ucxl://swoosh:orchestrator@demo:Boot_ConfigOk/wal/1*^/');
   });
 
@@ -239,10 +246,13 @@ describe('isEvidenceUri', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...':/@*^~ab-.'.split('')), maxLength: 24 }).map((s) => 'ucxl://' + s), (s) => {
-        const a = parseUcxl(s);
-        if (a !== null) expect(formatUcxl(a)).toBe(s);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...':/@*^~ab-.'.split('')), maxLength: 24 }).map((s) => 'ucxl://' + s),
+        (s) => {
+          const a = parseUcxl(s);
+          if (a !== null) expect(formatUcxl(a)).toBe(s);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

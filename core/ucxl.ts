@@ -139,8 +139,13 @@ export function formatUcxl(a: UcxlAddress | UcxlQuery): string {
   const text = `${UCXL_SCHEME}${a.agent}:${a.role}@${a.project}:${a.task}/${a.path}*${formatTemporal(a.temporal)}/`;
   const back = parse(text, true);
   if (
-    back === null || back.agent !== a.agent || back.role !== a.role || back.project !== a.project ||
-    back.task !== a.task || back.path !== a.path || formatTemporal(back.temporal) !== formatTemporal(a.temporal)
+    back === null ||
+    back.agent !== a.agent ||
+    back.role !== a.role ||
+    back.project !== a.project ||
+    back.task !== a.task ||
+    back.path !== a.path ||
+    formatTemporal(back.temporal) !== formatTemporal(a.temporal)
   ) {
     throw new RangeError(`not a valid UCXL address: ${JSON.stringify(a)}`);
   }

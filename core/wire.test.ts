@@ -33,17 +33,26 @@ describe('validateGenesis', () => {
   });
 
   it('duplicate signer ids and duplicate keys are named by index', () => {
-    const ids = genesisErrors((g) => { g.signers[1]!.id = g.signers[0]!.id; });
+    const ids = genesisErrors((g) => {
+      g.signers[1]!.id = g.signers[0]!.id;
+    });
     expect(ids).toEqual([{ path: '$.signers[1].id', reason: 'duplicate id op-1' }]);
-    const keys = genesisErrors((g) => { g.signers[4]!.signer = g.signers[3]!.signer; });
+    const keys = genesisErrors((g) => {
+      g.signers[4]!.signer = g.signers[3]!.signer;
+    });
     expect(keys).toEqual([{ path: '$.signers[4].signer', reason: 'duplicate signer key' }]);
   });
 
   it('a threshold above the number of council signers', () => {
-    const errs = genesisErrors((g) => { g.quorum.threshold = 4; });
+    const errs = genesisErrors((g) => {
+      g.quorum.threshold = 4;
+    });
     expect(errs).toEqual([{ path: '$.quorum.threshold', reason: 'threshold 4 exceeds the 3 council signers' }]);
     expect(validateGenesis({ ...clone(genesis), quorum: { threshold: 3 } }).ok).toBe(true);
-    const none = genesisErrors((g) => { g.signers = g.signers.filter((s) => !s.roles.includes('council')); g.quorum.threshold = 1; });
+    const none = genesisErrors((g) => {
+      g.signers = g.signers.filter((s) => !s.roles.includes('council'));
+      g.quorum.threshold = 1;
+    });
     expect(none[0]?.path).toBe('$.quorum.threshold');
   });
 
@@ -58,7 +67,9 @@ describe('validateGenesis', () => {
     ['not an array', '5000-7500'],
     ['an object', { from: 5000, to: 7500 }],
   ])('a bad window (%s) is named', (_, win) => {
-    const errs = genesisErrors((g) => { (g.backbeat.windows as Loose).review = win; });
+    const errs = genesisErrors((g) => {
+      (g.backbeat.windows as Loose).review = win;
+    });
     expect(errs).toHaveLength(1);
     // A float is caught by the integer rule first, at the offending bound.
     expect(errs[0]!.path.startsWith('$.backbeat.windows.review')).toBe(true);
@@ -69,27 +80,70 @@ describe('validateGenesis', () => {
 
     it('accepts every route set whose "swoosh" regions come first in council → ingestion → execution', () => {
       for (const r of [
-        routes('legacy', 'legacy', 'legacy'), routes('shadow', 'legacy', 'shadow'), routes('swoosh', 'shadow', 'legacy'),
-        routes('swoosh', 'swoosh', 'shadow'), routes('swoosh', 'swoosh', 'swoosh'),
+        routes('legacy', 'legacy', 'legacy'),
+        routes('shadow', 'legacy', 'shadow'),
+        routes('swoosh', 'shadow', 'legacy'),
+        routes('swoosh', 'swoosh', 'shadow'),
+        routes('swoosh', 'swoosh', 'swoosh'),
       ]) {
         expect(validateGenesis({ ...clone(genesis), migration: { routes: r } }).ok, JSON.stringify(r)).toBe(true);
       }
     });
 
     it('refuses a region on "swoosh" ahead of its order, naming the regions behind', () => {
-      const errs = genesisErrors((g) => { g.migration = { routes: routes('shadow', 'legacy', 'swoosh') } as never; });
-      expect(errs).toEqual([{
-        path: '$.migration.routes',
-        reason: 'execution is "swoosh" while council is "shadow" and ingestion is "legacy"; regions reach "swoosh" in the order council → ingestion → execution',
-      }]);
+      const errs = genesisErrors((g) => {
+        g.migration = { routes: routes('shadow', 'legacy', 'swoosh') } as never;
+      });
+      expect(errs).toEqual([
+        {
+          path: '$.migration.routes',
+          reason:
+            'execution is "swoosh" while council is "shadow" and ingestion is "legacy"; regions reach "swoosh" in the order council → ingestion → execution',
+        },
+      ]);
     });
 
     it.each([
-      ['an unknown mode', (g: Loose) => { g.migration = { routes: routes('legacy', 'whoosh', 'legacy') }; }, '$.migration.routes.ingestion', 'must be one of "legacy", "shadow", "swoosh"'],
-      ['a missing region', (g: Loose) => { g.migration = { routes: { council: 'legacy', ingestion: 'legacy' } }; }, '$.migration.routes.execution', 'required'],
-      ['an unknown region', (g: Loose) => { g.migration = { routes: { ...routes('legacy', 'legacy', 'legacy'), environment: 'legacy' } }; }, '$.migration.routes.environment', ''],
-      ['no routes', (g: Loose) => { g.migration = {}; }, '$.migration.routes', 'required'],
-      ['routes not an object', (g: Loose) => { g.migration = { routes: 'legacy' }; }, '$.migration.routes', ''],
+      [
+        'an unknown mode',
+        (g: Loose) => {
+          g.migration = { routes: routes('legacy', 'whoosh', 'legacy') };
+        },
+        '$.migration.routes.ingestion',
+        'must be one of "legacy", "shadow", "swoosh"',
+      ],
+      [
+        'a missing region',
+        (g: Loose) => {
+          g.migration = { routes: { council: 'legacy', ingestion: 'legacy' } };
+        },
+        '$.migration.routes.execution',
+        'required',
+      ],
+      [
+        'an unknown region',
+        (g: Loose) => {
+          g.migration = { routes: { ...routes('legacy', 'legacy', 'legacy'), environment: 'legacy' } };
+        },
+        '$.migration.routes.environment',
+        '',
+      ],
+      [
+        'no routes',
+        (g: Loose) => {
+          g.migration = {};
+        },
+        '$.migration.routes',
+        'required',
+      ],
+      [
+        'routes not an object',
+        (g: Loose) => {
+          g.migration = { routes: 'legacy' };
+        },
+        '$.migration.routes',
+        '',
+      ],
     ])('refuses %s with the path', (_, mutate, path, reason) => {
       const errs = genesisErrors(mutate);
       expect(errs).toHaveLength(1);
@@ -105,9 +159,13 @@ describe('validateGenesis', () => {
   });
 
   it('review and reverb windows are required', () => {
-    const noReview = genesisErrors((g) => { delete (g.backbeat.windows as Loose).review; });
+    const noReview = genesisErrors((g) => {
+      delete (g.backbeat.windows as Loose).review;
+    });
     expect(noReview).toEqual([{ path: '$.backbeat.windows.review', reason: 'required' }]);
-    const neither = genesisErrors((g) => { g.backbeat.windows = {}; });
+    const neither = genesisErrors((g) => {
+      g.backbeat.windows = {};
+    });
     expect(neither.map((e) => e.path)).toEqual(['$.backbeat.windows.review', '$.backbeat.windows.reverb']);
   });
 
@@ -118,30 +176,138 @@ describe('validateGenesis', () => {
       g.backbeat.windows = { review: [1, 0] };
       (g.mcp.pins as Loose).search = 3;
     });
-    expect(errs.map((e) => e.path).sort()).toEqual([
-      '$.backbeat.windows.review', '$.backbeat.windows.reverb', '$.mcp.pins.search', '$.quorum.threshold', '$.signers[1].id',
-    ].sort());
+    expect(errs.map((e) => e.path).sort()).toEqual(
+      ['$.backbeat.windows.review', '$.backbeat.windows.reverb', '$.mcp.pins.search', '$.quorum.threshold', '$.signers[1].id'].sort(),
+    );
   });
 
   it.each<[string, (g: Loose & Genesis) => void, string]>([
-    ['missing project', (g) => { delete (g as Loose).project; }, '$.project'],
-    ['project with a space', (g) => { g.project = 'my project'; }, '$.project'],
-    ['no signers', (g) => { g.signers = []; }, '$.signers'],
-    ['unknown role', (g) => { (g.signers[0]!.roles as string[]) = ['admin']; }, '$.signers[0].roles[0]'],
-    ['duplicate role', (g) => { g.signers[0]!.roles = ['operator', 'operator']; }, '$.signers[0].roles[1]'],
-    ['bad signer key', (g) => { g.signers[2]!.signer = 'hmmm:ed25519:short'; }, '$.signers[2].signer'],
-    ['extra field on a signer', (g) => { (g.signers[0] as unknown as Loose).email = 'x@y'; }, '$.signers[0].email'],
-    ['bad kaching signer', (g) => { g.kaching.signer = 'nope'; }, '$.kaching.signer'],
-    ['max_age_ms 0', (g) => { g.mcp.max_age_ms = 0; }, '$.mcp.max_age_ms'],
-    ['a pin that is not a string', (g) => { (g.mcp.pins as Loose).search = 1; }, '$.mcp.pins.search'],
-    ['an empty pin', (g) => { g.mcp.pins.search = ''; }, '$.mcp.pins.search'],
-    ['policy deny duplicates', (g) => { g.policy.deny = ['a', 'a']; }, '$.policy.deny[1]'],
-    ['threshold 0', (g) => { g.quorum.threshold = 0; }, '$.quorum.threshold'],
-    ['period below a second', (g) => { g.backbeat.period_ms = 999; }, '$.backbeat.period_ms'],
-    ['float max_drift_ms', (g) => { (g as Loose).max_drift_ms = 1.5; }, '$.max_drift_ms'],
-    ['unknown top-level field', (g) => { (g as Loose).extra = true; }, '$.extra'],
-    ['__proto__ key', (g) => { Object.defineProperty(g.mcp.pins, '__proto__', { value: '1', enumerable: true }); }, '$.mcp.pins.__proto__'],
-    ['lone surrogate in an id', (g) => { g.signers[0]!.id = 'op-\uD800'; }, '$.signers[0].id'],
+    [
+      'missing project',
+      (g) => {
+        delete (g as Loose).project;
+      },
+      '$.project',
+    ],
+    [
+      'project with a space',
+      (g) => {
+        g.project = 'my project';
+      },
+      '$.project',
+    ],
+    [
+      'no signers',
+      (g) => {
+        g.signers = [];
+      },
+      '$.signers',
+    ],
+    [
+      'unknown role',
+      (g) => {
+        (g.signers[0]!.roles as string[]) = ['admin'];
+      },
+      '$.signers[0].roles[0]',
+    ],
+    [
+      'duplicate role',
+      (g) => {
+        g.signers[0]!.roles = ['operator', 'operator'];
+      },
+      '$.signers[0].roles[1]',
+    ],
+    [
+      'bad signer key',
+      (g) => {
+        g.signers[2]!.signer = 'hmmm:ed25519:short';
+      },
+      '$.signers[2].signer',
+    ],
+    [
+      'extra field on a signer',
+      (g) => {
+        (g.signers[0] as unknown as Loose).email = 'x@y';
+      },
+      '$.signers[0].email',
+    ],
+    [
+      'bad kaching signer',
+      (g) => {
+        g.kaching.signer = 'nope';
+      },
+      '$.kaching.signer',
+    ],
+    [
+      'max_age_ms 0',
+      (g) => {
+        g.mcp.max_age_ms = 0;
+      },
+      '$.mcp.max_age_ms',
+    ],
+    [
+      'a pin that is not a string',
+      (g) => {
+        (g.mcp.pins as Loose).search = 1;
+      },
+      '$.mcp.pins.search',
+    ],
+    [
+      'an empty pin',
+      (g) => {
+        g.mcp.pins.search = '';
+      },
+      '$.mcp.pins.search',
+    ],
+    [
+      'policy deny duplicates',
+      (g) => {
+        g.policy.deny = ['a', 'a'];
+      },
+      '$.policy.deny[1]',
+    ],
+    [
+      'threshold 0',
+      (g) => {
+        g.quorum.threshold = 0;
+      },
+      '$.quorum.threshold',
+    ],
+    [
+      'period below a second',
+      (g) => {
+        g.backbeat.period_ms = 999;
+      },
+      '$.backbeat.period_ms',
+    ],
+    [
+      'float max_drift_ms',
+      (g) => {
+        (g as Loose).max_drift_ms = 1.5;
+      },
+      '$.max_drift_ms',
+    ],
+    [
+      'unknown top-level field',
+      (g) => {
+        (g as Loose).extra = true;
+      },
+      '$.extra',
+    ],
+    [
+      '__proto__ key',
+      (g) => {
+        Object.defineProperty(g.mcp.pins, '__proto__', { value: '1', enumerable: true });
+      },
+      '$.mcp.pins.__proto__',
+    ],
+    [
+      'lone surrogate in an id',
+      (g) => {
+        g.signers[0]!.id = 'op-\uD800';
+      },
+      '$.signers[0].id',
+    ],
   ])('%s is refused at %s', (_, mutate, path) => {
     const errs = genesisErrors(mutate);
     expect(errs[0]?.path).toBe(path);
@@ -155,7 +321,14 @@ describe('validateGenesis', () => {
 describe('validateProposal', () => {
   const g = genesis;
   const base = (transition: string, inputs: JsonObject, over: Partial<Proposal> = {}): Loose => ({
-    ...signProposal({ state_hash: fakeHash('head'), transition, inputs, by: cast.agents[0]!, hlc: { wall_ms: g.backbeat.epoch_ms + 1000, counter: 0 }, idem_key: 'k1' }),
+    ...signProposal({
+      state_hash: fakeHash('head'),
+      transition,
+      inputs,
+      by: cast.agents[0]!,
+      hlc: { wall_ms: g.backbeat.epoch_ms + 1000, counter: 0 },
+      idem_key: 'k1',
+    }),
     ...over,
   });
   const errorOf = (input: unknown) => {
@@ -177,31 +350,101 @@ describe('validateProposal', () => {
 
   it.each<[string, unknown, string]>([
     ['envelope: extra field', { ...base('Control_Pause', { reason: 'x' }), extra: 1 }, '$.extra'],
-    ['envelope: missing hlc', (() => { const p = base('Control_Pause', { reason: 'x' }); delete p.hlc; return p; })(), '$.hlc'],
+    [
+      'envelope: missing hlc',
+      (() => {
+        const p = base('Control_Pause', { reason: 'x' });
+        delete p.hlc;
+        return p;
+      })(),
+      '$.hlc',
+    ],
     ['envelope: bad hlc', base('Control_Pause', { reason: 'x' }, { hlc: '2026-01-01T00:00:00.000+00:00#007' }), '$.hlc'],
-    ['envelope: evidence item', base('Control_Pause', { reason: 'x' }, { evidence: ['bubble://dr/1', 'file:///etc/passwd'] }), '$.evidence[1]'],
+    [
+      'envelope: evidence item',
+      base('Control_Pause', { reason: 'x' }, { evidence: ['bubble://dr/1', 'file:///etc/passwd'] }),
+      '$.evidence[1]',
+    ],
     ['envelope: window_id type', base('Control_Pause', { reason: 'x' }, { window_id: 5 as unknown as string }), '$.window_id'],
     ['inputs: missing minimum', base('Control_Pause', {}), '$.inputs.reason'],
-    ['inputs: nested vote voter', base('Council_QuorumCert', { ...quorumInputs(cast.council, 1), votes: [{ voter: 'x', member_set_hash: fakeHash('m'), council_epoch: 1, signature: 'A'.repeat(86) }] }), '$.inputs.votes[0].voter'],
-    ['inputs: extra field on a vote', base('Council_QuorumCert', (() => {
-      const q = quorumInputs(cast.council, 1);
-      return { ...q, votes: [(q.votes as JsonObject[])[0]!, { ...(q.votes as JsonObject[])[1]!, weight: 2 }] };
-    })()), '$.inputs.votes[1].weight'],
-    ['inputs: negative council_epoch', base('Council_QuorumCert', (() => {
-      const q = quorumInputs(cast.council, 1);
-      return { ...q, votes: [{ ...(q.votes as JsonObject[])[0]!, council_epoch: -1 }] };
-    })()), '$.inputs.votes[0].council_epoch'],
-    ['inputs: token field', base('Boot_Licensed', { token: { ...licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }), grace_ms: '0' } as unknown as JsonObject }), '$.inputs.token.grace_ms'],
-    ['inputs: token missing signature', base('Boot_Licensed', { token: { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 } }), '$.inputs.token.signature'],
-    ['inputs: report tool reachable', base('Council_McpGreen', {
-      report: { ...mcpReport(cast.mcp, 'http://r', 1, [{ name: 's', version: '1', reachable: true }]), tools: [{ name: 's', version: '1', reachable: 'yes' }] } as unknown as JsonObject,
-    }), '$.inputs.report.tools[0].reachable'],
-    ['inputs: finding kind empty', base('Ingestion_SchemaOk', { findings: [{ kind: 'pii', path: '', detail: '' }, { kind: '', path: 'a', detail: 'b' }] }), '$.inputs.findings[1].kind'],
+    [
+      'inputs: nested vote voter',
+      base('Council_QuorumCert', {
+        ...quorumInputs(cast.council, 1),
+        votes: [{ voter: 'x', member_set_hash: fakeHash('m'), council_epoch: 1, signature: 'A'.repeat(86) }],
+      }),
+      '$.inputs.votes[0].voter',
+    ],
+    [
+      'inputs: extra field on a vote',
+      base(
+        'Council_QuorumCert',
+        (() => {
+          const q = quorumInputs(cast.council, 1);
+          return { ...q, votes: [(q.votes as JsonObject[])[0]!, { ...(q.votes as JsonObject[])[1]!, weight: 2 }] };
+        })(),
+      ),
+      '$.inputs.votes[1].weight',
+    ],
+    [
+      'inputs: negative council_epoch',
+      base(
+        'Council_QuorumCert',
+        (() => {
+          const q = quorumInputs(cast.council, 1);
+          return { ...q, votes: [{ ...(q.votes as JsonObject[])[0]!, council_epoch: -1 }] };
+        })(),
+      ),
+      '$.inputs.votes[0].council_epoch',
+    ],
+    [
+      'inputs: token field',
+      base('Boot_Licensed', {
+        token: {
+          ...licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }),
+          grace_ms: '0',
+        } as unknown as JsonObject,
+      }),
+      '$.inputs.token.grace_ms',
+    ],
+    [
+      'inputs: token missing signature',
+      base('Boot_Licensed', { token: { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 } }),
+      '$.inputs.token.signature',
+    ],
+    [
+      'inputs: report tool reachable',
+      base('Council_McpGreen', {
+        report: {
+          ...mcpReport(cast.mcp, 'http://r', 1, [{ name: 's', version: '1', reachable: true }]),
+          tools: [{ name: 's', version: '1', reachable: 'yes' }],
+        } as unknown as JsonObject,
+      }),
+      '$.inputs.report.tools[0].reachable',
+    ],
+    [
+      'inputs: finding kind empty',
+      base('Ingestion_SchemaOk', {
+        findings: [
+          { kind: 'pii', path: '', detail: '' },
+          { kind: '', path: 'a', detail: 'b' },
+        ],
+      }),
+      '$.inputs.findings[1].kind',
+    ],
     ['inputs: policy version', base('Policy_Update', { policy: { version: 'two', deny: [] } }), '$.inputs.policy.version'],
     ['inputs: amber reasons empty', base('Environment_Amber', { reasons: [] }), '$.inputs.reasons'],
-    ['inputs: float in free-form allocations', base('Environment_CapacityOk', { allocations: [{ cpu: 1 }, { cpu: 0.25 }] }), '$.inputs.allocations[1].cpu'],
+    [
+      'inputs: float in free-form allocations',
+      base('Environment_CapacityOk', { allocations: [{ cpu: 1 }, { cpu: 0.25 }] }),
+      '$.inputs.allocations[1].cpu',
+    ],
     ['inputs: float in an extra field', base('Control_Pause', { reason: 'x', ratio: 0.5 }), '$.inputs.ratio'],
-    ['inputs: forbidden key', base('Control_Pause', JSON.parse('{"reason":"x","nested":{"__proto__":{}}}') as JsonObject), '$.inputs.nested.__proto__'],
+    [
+      'inputs: forbidden key',
+      base('Control_Pause', JSON.parse('{"reason":"x","nested":{"__proto__":{}}}') as JsonObject),
+      '$.inputs.nested.__proto__',
+    ],
   ])('%s → %s', (_, input, path) => {
     const err = errorOf(input);
     expect(err.path).toBe(path);
@@ -209,7 +452,14 @@ describe('validateProposal', () => {
   });
 
   it('a float where an integer is typed says that numbers are integers', () => {
-    const err = errorOf(base('Boot_Licensed', { token: { ...licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }), expires_ms: 2.5 } as unknown as JsonObject }));
+    const err = errorOf(
+      base('Boot_Licensed', {
+        token: {
+          ...licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }),
+          expires_ms: 2.5,
+        } as unknown as JsonObject,
+      }),
+    );
     expect(err.path).toBe('$.inputs.token.expires_ms');
     expect(err.reason).toContain('integer');
   });
@@ -224,7 +474,9 @@ describe('validateProposal', () => {
   it('the contract example shapes validate (one per transition with minimum inputs)', () => {
     const samples: Record<string, JsonObject> = {
       Boot_ConfigOk: { config_hash: H(genesis) },
-      Boot_Licensed: { token: licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }) as unknown as JsonObject },
+      Boot_Licensed: {
+        token: licenseToken(cast.kaching, { licensee: 'demo', issued_ms: 1, expires_ms: 2, grace_ms: 0 }) as unknown as JsonObject,
+      },
       Ingestion_SourcesResolved: { sources: ['git://a'] },
       Ingestion_SchemaOk: { findings: [{ kind: 'pii', path: 'a', detail: '' }] },
       Ingestion_CorpusBuilt: { content_hash: fakeHash('c'), version: 'v1' },

@@ -21,7 +21,10 @@ const ms: JsonSchema = { type: 'integer', minimum: 0, maximum: 253402300799999 }
 const text = (maxLength: number, minLength = 0): JsonSchema => ({ type: 'string', minLength, maxLength });
 const list = (items: JsonSchema, maxItems: number, minItems = 0): JsonSchema => ({ type: 'array', items, maxItems, minItems });
 const object = (properties: Record<string, JsonSchema>, required: string[], additionalProperties = true): JsonSchema => ({
-  type: 'object', properties, required, additionalProperties,
+  type: 'object',
+  properties,
+  required,
+  additionalProperties,
 });
 
 export const VOTE_SCHEMA = object(
@@ -40,7 +43,10 @@ export const MCP_REPORT_SCHEMA = object(
   {
     registry: text(2048, 1),
     observed_ms: ms,
-    tools: list(object({ name: text(256, 1), version: text(128, 1), reachable: { type: 'boolean' } }, ['name', 'version', 'reachable'], false), 1000),
+    tools: list(
+      object({ name: text(256, 1), version: text(128, 1), reachable: { type: 'boolean' } }, ['name', 'version', 'reachable'], false),
+      1000,
+    ),
     signer,
     signature,
   },
@@ -50,10 +56,10 @@ export const MCP_REPORT_SCHEMA = object(
 
 export const FINDING_SCHEMA = object({ kind: text(128, 1), path: text(2048), detail: text(4096) }, ['kind', 'path', 'detail']);
 
-export const POLICY_SCHEMA = object(
-  { version: { type: 'integer', minimum: 0 }, deny: { ...list(text(128, 1), 256), uniqueItems: true } },
-  ['version', 'deny'],
-);
+export const POLICY_SCHEMA = object({ version: { type: 'integer', minimum: 0 }, deny: { ...list(text(128, 1), 256), uniqueItems: true } }, [
+  'version',
+  'deny',
+]);
 
 const reason = text(4096, 1);
 const empty = object({}, []);
@@ -91,10 +97,12 @@ export const INPUT_SCHEMAS: Record<string, JsonSchema> = {
   Environment_Green: object({ env_hash: hash }, ['env_hash']),
   Environment_Amber: object({ reasons: list(reason, 100, 1) }, ['reasons']),
   Environment_Deprovision: object({ reason }, ['reason']),
-  Execution_AllReady: object(
-    { content_hash: hash, version: text(128, 1), member_set_hash: hash, env_hash: hash },
-    ['content_hash', 'version', 'member_set_hash', 'env_hash'],
-  ),
+  Execution_AllReady: object({ content_hash: hash, version: text(128, 1), member_set_hash: hash, env_hash: hash }, [
+    'content_hash',
+    'version',
+    'member_set_hash',
+    'env_hash',
+  ]),
   Execution_PlanLocked: object({ plan_hash: hash }, ['plan_hash']),
   Execution_BeatReviewGate: empty,
   Execution_Approve: object({ note: text(4096) }, ['note']),
@@ -109,10 +117,11 @@ export const INPUT_SCHEMAS: Record<string, JsonSchema> = {
   Policy_Update: object({ policy: POLICY_SCHEMA }, ['policy']),
   Quarantine_Release: object({ justification: reason }, ['justification']),
   Quarantine_ConfirmBlock: object({ justification: reason }, ['justification']),
-  Migration_Route: object(
-    { region: { type: 'string', enum: MIGRATION_REGIONS }, mode: routeMode, justification: said },
-    ['region', 'mode', 'justification'],
-  ),
+  Migration_Route: object({ region: { type: 'string', enum: MIGRATION_REGIONS }, mode: routeMode, justification: said }, [
+    'region',
+    'mode',
+    'justification',
+  ]),
   Migration_Bypass: object({ reason: said }, ['reason']),
   Migration_Restore: object({ justification: said }, ['justification']),
 };
@@ -138,14 +147,22 @@ export const GENESIS_SCHEMA: JsonSchema = object(
   {
     project: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
     signers: {
-      ...list(object({ id: text(128, 1), signer, roles: { ...list({ type: 'string', enum: ['operator', 'agent', 'council'] }, 3, 1), uniqueItems: true } }, ['id', 'signer', 'roles'], false), 1000, 1),
+      ...list(
+        object(
+          {
+            id: text(128, 1),
+            signer,
+            roles: { ...list({ type: 'string', enum: ['operator', 'agent', 'council'] }, 3, 1), uniqueItems: true },
+          },
+          ['id', 'signer', 'roles'],
+          false,
+        ),
+        1000,
+        1,
+      ),
     },
     kaching: object({ signer }, ['signer'], false),
-    mcp: object(
-      { signer, max_age_ms: { type: 'integer', minimum: 1 }, pins: { type: 'object' } },
-      ['signer', 'max_age_ms', 'pins'],
-      false,
-    ),
+    mcp: object({ signer, max_age_ms: { type: 'integer', minimum: 1 }, pins: { type: 'object' } }, ['signer', 'max_age_ms', 'pins'], false),
     policy: POLICY_SCHEMA,
     quorum: object({ threshold: { type: 'integer', minimum: 1, maximum: 256 } }, ['threshold'], false),
     backbeat: object(
@@ -205,7 +222,9 @@ export function findNonJson(value: unknown, path = '$', depth = 0): SchemaError 
     case 'string':
       return LONE_SURROGATE.test(value) ? { path, reason: 'string contains a lone surrogate' } : null;
     case 'number':
-      return Number.isSafeInteger(value) ? null : { path, reason: `number ${String(value)} is not a safe integer (numbers in SWOOSH documents are integers)` };
+      return Number.isSafeInteger(value)
+        ? null
+        : { path, reason: `number ${String(value)} is not a safe integer (numbers in SWOOSH documents are integers)` };
     case 'boolean':
       return null;
     case 'object':
@@ -243,9 +262,7 @@ export function validateProposal(input: unknown): { ok: true; proposal: Proposal
   const nonJson = findNonJson(input);
   if (nonJson) return { ok: false, error: nonJson };
   const proposal = input as Proposal;
-  const inputsSchema = Object.prototype.hasOwnProperty.call(INPUT_SCHEMAS, proposal.transition)
-    ? INPUT_SCHEMAS[proposal.transition]
-    : undefined;
+  const inputsSchema = Object.hasOwn(INPUT_SCHEMAS, proposal.transition) ? INPUT_SCHEMAS[proposal.transition] : undefined;
   if (inputsSchema) {
     const err = validate(inputsSchema, proposal.inputs, '$.inputs', FORMATS);
     if (err) return { ok: false, error: err };

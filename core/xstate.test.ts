@@ -112,7 +112,9 @@ class Twin {
     const verdict = classify(result, t, before);
     const branch = result.ok ? result.branch : plan.branch;
     const event: SwooshEvent = branch === null ? { type: name } : { type: name, branch };
-    this.log.push(`${name}${branch === null ? '' : `[${branch}]`} → ${result.ok ? 'accepted' : `${result.rejection.code}${result.rejection.guard ? `/${result.rejection.guard}` : ''}`}`);
+    this.log.push(
+      `${name}${branch === null ? '' : `[${branch}]`} → ${result.ok ? 'accepted' : `${result.rejection.code}${result.rejection.guard ? `/${result.rejection.guard}` : ''}`}`,
+    );
     const where = () => `after\n  ${this.log.join('\n  ')}`;
     if (verdict === 'accepted') {
       bump(coverage.accepted, name);
@@ -135,7 +137,8 @@ class Twin {
   /** attempt, insisting on the reducer's acceptance (hand-written sequences). */
   accept(name: string, alt = 0): Attempt {
     const a = this.attempt(name, alt);
-    if (!a.result.ok) throw new Error(`${name} rejected: ${a.result.rejection.code}: ${a.result.rejection.reason}\n  ${this.log.join('\n  ')}`);
+    if (!a.result.ok)
+      throw new Error(`${name} rejected: ${a.result.rejection.code}: ${a.result.rejection.reason}\n  ${this.log.join('\n  ')}`);
     return a;
   }
 
@@ -225,7 +228,12 @@ function happy(sc: Scenario, t: TransitionSpec, alt: number): Plan {
       return plan({ roles: ['planner', 'reviewer'] });
     case 'Council_QuorumCert': {
       const ejected = new Set(s.council.ejected);
-      return plan(quorumInputs(sc.cast.council.filter((c) => !ejected.has(c.signer)), s.epoch.council));
+      return plan(
+        quorumInputs(
+          sc.cast.council.filter((c) => !ejected.has(c.signer)),
+          s.epoch.council,
+        ),
+      );
     }
     case 'Council_McpGreen':
       return plan(sc.mcpGreen());
@@ -262,7 +270,10 @@ function happy(sc: Scenario, t: TransitionSpec, alt: number): Plan {
     case 'Execution_NextWindow':
       return plan({});
     case 'Policy_Violation':
-      return plan({ rationale: 'SHHH flagged the corpus', findings: (alt % 2 === 0 ? [finding('secret')] : []) as unknown as JsonObject[] });
+      return plan({
+        rationale: 'SHHH flagged the corpus',
+        findings: (alt % 2 === 0 ? [finding('secret')] : []) as unknown as JsonObject[],
+      });
     case 'Policy_Update': {
       // Even alt: a policy that no longer denies the recorded findings (lifts a quarantine
       // that has findings); odd alt: the full deny list again (keeps it).
@@ -379,21 +390,21 @@ describe('model check: reducer and xstate agree at every step', () => {
   it('on 200 random sequences of up to 60 happy proposals', () => {
     const depth: number[] = [];
     fc.assert(
-      fc.property(
-        fc.array(stepArb, { minLength: 20, maxLength: 60 }),
-        (steps) => {
-          const twin = new Twin();
-          for (const step of steps) twin.attempt(pick(twin, step), step.alt);
-          depth.push(twin.log.filter((l) => l === 'Execution_AllReady → accepted').length);
-        },
-      ),
+      fc.property(fc.array(stepArb, { minLength: 20, maxLength: 60 }), (steps) => {
+        const twin = new Twin();
+        for (const step of steps) twin.attempt(pick(twin, step), step.alt);
+        depth.push(twin.log.filter((l) => l === 'Execution_AllReady → accepted').length);
+      }),
       { seed: 20260101, numRuns: 200 },
     );
     expect(depth.filter((d) => d > 0).length, 'runs that reached EXECUTION').toBeGreaterThanOrEqual(20);
     const missing = NAMES.filter((n) => !coverage.accepted.has(n));
     expect(missing, 'transitions never accepted by the random sequences').toEqual([]);
     const branches = NAMES.flatMap((n) => Object.keys(spec.transitions[n]?.branches ?? {}).map((b) => `${n}[${b}]`));
-    expect(branches.filter((b) => !coverage.branches.has(b)), 'branches never taken').toEqual([]);
+    expect(
+      branches.filter((b) => !coverage.branches.has(b)),
+      'branches never taken',
+    ).toEqual([]);
     // Happy proposals fail data guards only where the walk itself breaks a rule (an operator
     // approving twice in a beat, too few approvals in this beat, a bypass while bypassed or
     // a restore while not): anything else means the generator stopped building happy
@@ -521,8 +532,14 @@ describe('hand-written sequences', () => {
     for (const n of ['Boot_ConfigOk', 'Boot_Licensed', 'Control_Pause']) twin.accept(n);
     twin.accept('Migration_Restore');
     twin.accept('Policy_Violation');
-    expect(twin.leaves).toEqual(['CONTROL.PAUSED', 'FLOW.PROJECT_LIFECYCLE.Council.PLAN_ROLES', 'FLOW.PROJECT_LIFECYCLE.Environment.ALLOCATE',
-      'FLOW.PROJECT_LIFECYCLE.Ingestion.DISCOVER', 'LICENSE.LICENSED', 'POLICY.QUARANTINED']);
+    expect(twin.leaves).toEqual([
+      'CONTROL.PAUSED',
+      'FLOW.PROJECT_LIFECYCLE.Council.PLAN_ROLES',
+      'FLOW.PROJECT_LIFECYCLE.Environment.ALLOCATE',
+      'FLOW.PROJECT_LIFECYCLE.Ingestion.DISCOVER',
+      'LICENSE.LICENSED',
+      'POLICY.QUARANTINED',
+    ]);
     const before = twin.leaves;
     twin.accept('Migration_Route', 1);
     twin.accept('Migration_Bypass');

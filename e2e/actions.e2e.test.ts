@@ -27,7 +27,16 @@ import type { StateResponse, SwooshClient } from '../client/client';
 import type { State } from '../core/state';
 import { checkWindow } from '../core/window';
 import {
-  assertConsoleBuilt, clientFor, demo, launchBrowser, shot, startServe, waitUntil, watchedPage, type Served, type WatchedPage,
+  assertConsoleBuilt,
+  clientFor,
+  demo,
+  launchBrowser,
+  shot,
+  startServe,
+  waitUntil,
+  watchedPage,
+  type Served,
+  type WatchedPage,
 } from './harness';
 
 /** Beat period: review is [50%, 75%) of it (3 s), reverb [75%, 100%). */
@@ -100,7 +109,9 @@ describe('operator actions (browser mode, --human-operator)', () => {
 
   it('imports the demo operator key file through the console and unlocks it', async () => {
     await page.setInputFiles('[data-testid="key-import-file"]', srv.demo_key!.path);
-    await waitUntil('the picked key file in the paste box', async () => ((await page.inputValue('[data-testid="key-import-text"]')).includes('secret_encrypted') ? true : undefined));
+    await waitUntil('the picked key file in the paste box', async () =>
+      (await page.inputValue('[data-testid="key-import-text"]')).includes('secret_encrypted') ? true : undefined,
+    );
     await page.fill('[data-testid="key-import-pass"]', 'wrong');
     await page.click('[data-testid="key-import-submit"]');
     await page.waitForSelector('[data-testid="key-import"] [role="alert"]:has-text("bad_passphrase")');
@@ -126,9 +137,17 @@ describe('operator actions (browser mode, --human-operator)', () => {
   }, 60_000);
 
   it('releases a quarantine through the dialog, which demands a justification', async () => {
-    await waitUntil('the demo to be licensed', async () => ((await state()).boot.phase === 'LICENSED' ? true : undefined), SIM_TIMEOUT_MS, 200);
+    await waitUntil(
+      'the demo to be licensed',
+      async () => ((await state()).boot.phase === 'LICENSED' ? true : undefined),
+      SIM_TIMEOUT_MS,
+      200,
+    );
     const agent = clientFor(srv.url, demo.agents[0]);
-    const violation = await agent.propose('Policy_Violation', { rationale: 'e2e: a secret in the corpus', findings: [{ kind: 'secret', path: 'corpus/a', detail: 'e2e' }] });
+    const violation = await agent.propose('Policy_Violation', {
+      rationale: 'e2e: a secret in the corpus',
+      findings: [{ kind: 'secret', path: 'corpus/a', detail: 'e2e' }],
+    });
     expect(violation.ok, JSON.stringify(violation)).toBe(true);
     await page.waitForSelector('[data-testid="attention"]:has-text("QUARANTINED")');
     await page.waitForSelector('[data-testid="actions-badge"]:has-text("Release")');
@@ -138,7 +157,10 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(await page.textContent(`${dialog} [data-testid="action-problems"]`)).toContain('Justification is required');
     await page.fill(`${dialog} [data-testid="action-justification"]`, '   ');
     expect(await page.isDisabled(submit)).toBe(true);
-    await page.fill(`${dialog} [data-testid="action-justification"]`, 'False positive: the "secret" is a documented test fixture (checked by op-1).');
+    await page.fill(
+      `${dialog} [data-testid="action-justification"]`,
+      'False positive: the "secret" is a documented test fixture (checked by op-1).',
+    );
     await page.waitForSelector(`${submit}:not([disabled])`);
     expect(await page.textContent(submit)).toBe('Release quarantine');
     expect(await page.textContent(`${dialog} [data-testid="action-payload"]`)).toContain('"justification": "False positive');
@@ -167,16 +189,21 @@ describe('operator actions (browser mode, --human-operator)', () => {
 
   it('approves in an open window (WAL record signed by op-1); a second approval in the beat cannot be signed, and the dialog says why', async () => {
     // REVIEW, with enough of the approval window left for two dialogs.
-    const s = await waitUntil('EXECUTION.REVIEW with an approval window open', async () => {
-      const st = await state();
-      if (st.execution.phase !== 'REVIEW') return undefined;
-      const sched = st.execution.backbeat;
-      const now = Date.now();
-      const win = checkWindow(sched, ['review'], now);
-      const reviewEnd_ms = sched.epoch_ms + win.position.beat * sched.period_ms + (sched.windows.review![1] * sched.period_ms) / 10000;
-      return win.open && reviewEnd_ms - now > APPROVE_LEAD_MS ? st : undefined;
-    }, SIM_TIMEOUT_MS, 50);
-    const headBefore = (await api.state() as StateResponse).index;
+    const s = await waitUntil(
+      'EXECUTION.REVIEW with an approval window open',
+      async () => {
+        const st = await state();
+        if (st.execution.phase !== 'REVIEW') return undefined;
+        const sched = st.execution.backbeat;
+        const now = Date.now();
+        const win = checkWindow(sched, ['review'], now);
+        const reviewEnd_ms = sched.epoch_ms + win.position.beat * sched.period_ms + (sched.windows.review![1] * sched.period_ms) / 10000;
+        return win.open && reviewEnd_ms - now > APPROVE_LEAD_MS ? st : undefined;
+      },
+      SIM_TIMEOUT_MS,
+      50,
+    );
+    const headBefore = ((await api.state()) as StateResponse).index;
     await openAction('Execution_Approve');
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Reviewed the loop artifact: ship it.');
     expect(await page.textContent(submit)).toBe('Approve REVERB');
@@ -184,7 +211,10 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(await sign()).toBeNull();
     const wal = await api.wal(headBefore + 1, 50);
     // Found by its note, not its signer: the demo bot may approve with op-2 in the same beat.
-    const approve = wal.records.find((r) => r.transition === 'Execution_Approve' && (r.proposal.inputs as { note?: string }).note === 'Reviewed the loop artifact: ship it.');
+    const approve = wal.records.find(
+      (r) =>
+        r.transition === 'Execution_Approve' && (r.proposal.inputs as { note?: string }).note === 'Reviewed the loop artifact: ship it.',
+    );
     expect(approve, 'the Execution_Approve record of the click').toBeDefined();
     expect(approve!.signer).toBe(op1.signer);
     expect(approve!.window_id).toMatch(/^backbeat:W-\d+$/);
@@ -206,15 +236,20 @@ describe('operator actions (browser mode, --human-operator)', () => {
 
   it('a refused approval (window not open yet) keeps focus in the dialog, and its refusal goes once the payload is in the open window', async () => {
     // REVIEW waits for op-1 across beats: find it with the approval windows still closed.
-    await waitUntil('EXECUTION.REVIEW before the approval windows open', async () => {
-      const st = await state();
-      if (st.execution.phase !== 'REVIEW') return undefined;
-      const sched = st.execution.backbeat;
-      const now = Date.now();
-      const win = checkWindow(sched, ['review', 'reverb'], now);
-      const opens_ms = sched.epoch_ms + win.position.beat * sched.period_ms + (sched.windows.review![0] * sched.period_ms) / 10000;
-      return !win.open && opens_ms - now > REFUSE_LEAD_MS ? true : undefined;
-    }, SIM_TIMEOUT_MS, 50);
+    await waitUntil(
+      'EXECUTION.REVIEW before the approval windows open',
+      async () => {
+        const st = await state();
+        if (st.execution.phase !== 'REVIEW') return undefined;
+        const sched = st.execution.backbeat;
+        const now = Date.now();
+        const win = checkWindow(sched, ['review', 'reverb'], now);
+        const opens_ms = sched.epoch_ms + win.position.beat * sched.period_ms + (sched.windows.review![0] * sched.period_ms) / 10000;
+        return !win.open && opens_ms - now > REFUSE_LEAD_MS ? true : undefined;
+      },
+      SIM_TIMEOUT_MS,
+      50,
+    );
     await openAction('Execution_Approve');
     await page.waitForSelector(`${dialog} [data-testid="action-warnings"]:has-text("window is closed")`);
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Too early: the window is not open yet.');

@@ -20,8 +20,17 @@ import type { SwooshClient } from '../client/client';
 import { activeLeaves } from '../core/state';
 import { VIEWS } from '../renderer/nav';
 import {
-  assertConsoleBuilt, clientFor, demo, launchBrowser, shot, startServe, waitText, waitUntil,
-  watchedPage, type Served, type WatchedPage,
+  assertConsoleBuilt,
+  clientFor,
+  demo,
+  launchBrowser,
+  shot,
+  startServe,
+  waitText,
+  waitUntil,
+  watchedPage,
+  type Served,
+  type WatchedPage,
 } from './harness';
 
 /** Short beat so REVIEW/REVERB loops happen within the test; the sim has a ~0.5 s tick anyway. */
@@ -60,15 +69,21 @@ function indexOf(text: string | null | undefined): number {
 /** Until the chart at `where` draws exactly the server's configuration at `index`. */
 async function expectChartAt(where: string, index: number): Promise<string[]> {
   const want = await serverLeaves(index);
-  await page.waitForFunction(
-    ([sel, leaves]) => {
-      const got = [...document.querySelectorAll(`${sel} g.st-leaf[data-active="true"]`)].map((e) => e.getAttribute('data-path') ?? '').sort();
-      return JSON.stringify(got) === JSON.stringify(leaves);
-    },
-    [where, want] as const,
-  ).catch(async () => {
-    throw new Error(`${where} never drew record #${index}'s configuration ${want.join(', ')}; it shows ${(await drawnActive(page, where)).join(', ')}`);
-  });
+  await page
+    .waitForFunction(
+      ([sel, leaves]) => {
+        const got = [...document.querySelectorAll(`${sel} g.st-leaf[data-active="true"]`)]
+          .map((e) => e.getAttribute('data-path') ?? '')
+          .sort();
+        return JSON.stringify(got) === JSON.stringify(leaves);
+      },
+      [where, want] as const,
+    )
+    .catch(async () => {
+      throw new Error(
+        `${where} never drew record #${index}'s configuration ${want.join(', ')}; it shows ${(await drawnActive(page, where)).join(', ')}`,
+      );
+    });
   return want;
 }
 
@@ -112,7 +127,10 @@ async function goLive(): Promise<void> {
 function onFailure(ctx: TestContext): void {
   ctx.onTestFailed(async () => {
     const path = join(tmpdir(), `swoosh-console-e2e-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-    await page?.screenshot({ path }).then(() => console.error(`page at failure: ${path}`), () => undefined);
+    await page?.screenshot({ path }).then(
+      () => console.error(`page at failure: ${path}`),
+      () => undefined,
+    );
     if (w?.problems.length) console.error(`page problems:\n  ${w.problems.join('\n  ')}`);
     if (srv) console.error(`swoosh serve stdout (tail):\n${srv.lines.slice(-15).join('\n')}\nstderr (tail):\n${srv.stderr().slice(-4000)}`);
   });
@@ -126,10 +144,14 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     op2 = clientFor(srv.url, demo.operators[1]);
     w = await watchedPage(browser, { colorScheme: 'dark' });
     page = w.page;
-    await waitUntil('the demo project to reach EXECUTION', async () => {
-      const s = await api.state();
-      return activeLeaves(s.state).some((l) => l.startsWith('FLOW.EXECUTION.')) ? s : undefined;
-    }, 45_000);
+    await waitUntil(
+      'the demo project to reach EXECUTION',
+      async () => {
+        const s = await api.state();
+        return activeLeaves(s.state).some((l) => l.startsWith('FLOW.EXECUTION.')) ? s : undefined;
+      },
+      45_000,
+    );
     await page.goto(`${srv.url}/`);
   }, 120_000);
 
@@ -148,7 +170,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
       return {
         record: dt?.nextElementSibling?.textContent ?? null,
         name: document.querySelector('[data-testid="last-transition-name"]')?.textContent ?? null,
-        leaves: [...document.querySelectorAll(`${chart} g.st-leaf[data-active="true"]`)].map((e) => e.getAttribute('data-path') ?? '').sort(),
+        leaves: [...document.querySelectorAll(`${chart} g.st-leaf[data-active="true"]`)]
+          .map((e) => e.getAttribute('data-path') ?? '')
+          .sort(),
       };
     }, CHART);
     const n = indexOf(seen.record);
@@ -159,21 +183,22 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
 
     // The project moves on while we watch: the header and the named record follow HEAD,
     // and the accepted transition flashes on the chart.
-    const later = await waitUntil(`HEAD past #${n + 2}`, async () => {
-      const s = await api.state();
-      return s.index >= n + 2 ? s.index : undefined;
-    }, 20_000);
+    const later = await waitUntil(
+      `HEAD past #${n + 2}`,
+      async () => {
+        const s = await api.state();
+        return s.index >= n + 2 ? s.index : undefined;
+      },
+      20_000,
+    );
     await page.waitForFunction(
       (min) => Number((document.querySelector('[data-testid="head-index"] .stat-value')?.textContent ?? '').replace(/[#,]/g, '')) >= min,
       later,
     );
-    await page.waitForFunction(
-      (min) => {
-        const dt = [...document.querySelectorAll('[data-testid="last-transition"] dt')].find((d) => d.textContent === 'Record');
-        return Number((dt?.nextElementSibling?.textContent ?? '').replace(/[#,]/g, '')) >= min;
-      },
-      later,
-    );
+    await page.waitForFunction((min) => {
+      const dt = [...document.querySelectorAll('[data-testid="last-transition"] dt')].find((d) => d.textContent === 'Record');
+      return Number((dt?.nextElementSibling?.textContent ?? '').replace(/[#,]/g, '')) >= min;
+    }, later);
     await page.waitForSelector('[data-testid="transition-flash"]');
     await shot(page, 'statechart-dark');
     w.assertClean();
@@ -182,7 +207,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
   it('timeline: scrolls, and time travel moves the chart (the statechart view follows the cursor)', async (ctx) => {
     onFailure(ctx);
     await openView(2);
-    await page.waitForSelector('[data-testid="wal-list"] .wal-row[data-index="1"][data-transition], [data-testid="wal-list"] .wal-row[data-index]');
+    await page.waitForSelector(
+      '[data-testid="wal-list"] .wal-row[data-index="1"][data-transition], [data-testid="wal-list"] .wal-row[data-index]',
+    );
     // Enough records that the list overflows: the demo adds ~2/s; op-2 installs newer
     // policies (same deny list) to get there sooner. Each is a real signed transition.
     const rows_visible = await page.$eval('.wal-scroll', (el) => Math.ceil(el.clientHeight / 24));
@@ -240,7 +267,10 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     // The new record has been rendered into the list (two frames after the count changed).
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const rows = await page.$$eval('.wal-row[data-index]', (els) => els.map((e) => Number(e.getAttribute('data-index'))));
-    expect(rows.includes(from + 1), `a new record pulled the scrolled list back to the cursor row #${from + 1}: rows ${rows[0]}..${rows[rows.length - 1]} shown`).toBe(false);
+    expect(
+      rows.includes(from + 1),
+      `a new record pulled the scrolled list back to the cursor row #${from + 1}: rows ${rows[0]}..${rows[rows.length - 1]} shown`,
+    ).toBe(false);
     expect(rows).toContain(head);
     await page.mouse.wheel(0, -(newer + 10) * ROW_H_PX);
     await page.waitForSelector('.wal-row[data-index="0"]');
@@ -272,7 +302,8 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     expect(r.reasons?.[0]).toContain(`policy version ${policy.version} is not newer than ${policy.version}`);
 
     await openView(3);
-    const row = page.locator('[data-testid="rejections-table"] .rtable-row')
+    const row = page
+      .locator('[data-testid="rejections-table"] .rtable-row')
       .filter({ hasText: 'Policy_Update' })
       .filter({ has: page.locator('.r-guard', { hasText: 'policy_version' }) })
       .first();
@@ -295,7 +326,11 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     expect(await page.textContent('[data-testid="decision"]')).toContain('Transition');
     await shot(page, 'decisions-dark');
     // The Record # box says why it refuses input instead of ignoring it.
-    for (const [typed, says] of [['abc', 'is not a record number'], ['99999999', 'HEAD is #'], ['0', 'records start at #1']] as const) {
+    for (const [typed, says] of [
+      ['abc', 'is not a record number'],
+      ['99999999', 'HEAD is #'],
+      ['0', 'records start at #1'],
+    ] as const) {
       await page.fill('[data-testid="decision-jump"]', typed);
       await page.press('[data-testid="decision-jump"]', 'Enter');
       expect(await page.textContent('[data-testid="decision-jump-error"]')).toContain(says);
@@ -326,7 +361,8 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     onFailure(ctx);
     await openView(2);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    const cursorAt = async (): Promise<number> => Number(((await page.textContent('[data-testid="cursor-index"]')) ?? '').replace(/[#,]/g, ''));
+    const cursorAt = async (): Promise<number> =>
+      Number(((await page.textContent('[data-testid="cursor-index"]')) ?? '').replace(/[#,]/g, ''));
     await page.keyboard.press('Home');
     await waitText(page, '[data-testid="cursor-index"]', '#0');
     await page.keyboard.press('ArrowRight');
@@ -338,7 +374,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await expectChartAt(MINI_CHART, 10);
     // Playback advances only once each frame has landed, then Space pauses where it is.
     await page.keyboard.press(' ');
-    await page.waitForFunction(() => Number((document.querySelector('[data-testid="cursor-index"]')?.textContent ?? '').replace(/[#,]/g, '')) >= 13);
+    await page.waitForFunction(
+      () => Number((document.querySelector('[data-testid="cursor-index"]')?.textContent ?? '').replace(/[#,]/g, '')) >= 13,
+    );
     await page.keyboard.press(' ');
     const paused = await cursorAt();
     expect(paused).toBeGreaterThanOrEqual(13);
@@ -357,7 +395,10 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await page.fill('[data-testid="sandbox-count"]', '8');
     await page.click('[data-testid="sandbox-fork"]');
     await page.waitForSelector('[data-testid="sandbox-divergence"][data-diverged="false"]');
-    const results = () => page.$$eval('[data-testid="sandbox-list"] .sb-row', (els) => els.map((e) => `${e.getAttribute('data-step-id')}:${e.getAttribute('data-result')}`));
+    const results = () =>
+      page.$$eval('[data-testid="sandbox-list"] .sb-row', (els) =>
+        els.map((e) => `${e.getAttribute('data-step-id')}:${e.getAttribute('data-result')}`),
+      );
     expect(await results()).toEqual([3, 4, 5, 6, 7, 8, 9, 10].map((i) => `w${i}:accepted`));
     // The list keys: ↓ selects the second step, x skips it.
     await page.focus('[data-testid="sandbox-list"]');

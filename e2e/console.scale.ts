@@ -49,7 +49,14 @@ const cast = makeCast();
 const genesis = makeGenesis(cast, { project: 'scale' });
 const state = initialState(genesis, spec.hash);
 const stateHash = H(state);
-const TRANSITIONS = ['Execution_PlanLocked', 'Execution_BeatReviewGate', 'Execution_Approve', 'Execution_ApprovalsThreshold', 'Execution_Submit', 'Execution_NextWindow'];
+const TRANSITIONS = [
+  'Execution_PlanLocked',
+  'Execution_BeatReviewGate',
+  'Execution_Approve',
+  'Execution_ApprovalsThreshold',
+  'Execution_Submit',
+  'Execution_NextWindow',
+];
 const SIGNERS = [cast.agents[0], cast.operators[0], cast.operators[1]].map((k) => k?.signer as string);
 
 function record(index: number) {
@@ -60,7 +67,18 @@ function record(index: number) {
     prev_record_hash: stateHash,
     state_pre_hash: stateHash,
     transition,
-    proposal: { current_state_hash: stateHash, transition, inputs: {}, inputs_hash: H({}), signer: SIGNERS[index % 3], idem_key: `scale:${index}`, hlc, window_id: null, evidence: [], signature: '' },
+    proposal: {
+      current_state_hash: stateHash,
+      transition,
+      inputs: {},
+      inputs_hash: H({}),
+      signer: SIGNERS[index % 3],
+      idem_key: `scale:${index}`,
+      hlc,
+      window_id: null,
+      evidence: [],
+      signature: '',
+    },
     inputs_hash: H({}),
     signer: SIGNERS[index % 3],
     idem_key: `scale:${index}`,
@@ -239,13 +257,17 @@ async function frameIntervals(page: Page, run: () => Promise<void>): Promise<num
 
 /** Correctness at the far end of a million rows: no row twice, every row 24 px below the last. */
 async function checkRows(page: Page): Promise<void> {
-  const rows = await page.$$eval('.wal-row', (els) => els.map((r) => [Number(r.getAttribute('data-index')), r.getBoundingClientRect().top] as [number, number]));
+  const rows = await page.$$eval('.wal-row', (els) =>
+    els.map((r) => [Number(r.getAttribute('data-index')), r.getBoundingClientRect().top] as [number, number]),
+  );
   const seen = new Set<number>();
-  const dupes = rows.filter(([i]) => {
-    if (seen.has(i)) return true;
-    seen.add(i);
-    return false;
-  }).map(([i]) => i);
+  const dupes = rows
+    .filter(([i]) => {
+      if (seen.has(i)) return true;
+      seen.add(i);
+      return false;
+    })
+    .map(([i]) => i);
   if (dupes.length > 0) throw new Error(`rows rendered twice: ${dupes.join(', ')}`);
   const sorted = rows.sort((a, b) => a[0] - b[0]);
   const gaps = sorted.slice(1).map(([, top], k) => Math.round((top - (sorted[k] as [number, number])[1]) * 100) / 100);
@@ -261,7 +283,10 @@ function fmt(n: number): string {
 
 function table(rows: Row[]): string {
   const lines = ['| figure | value | ceiling (same run) | ceiling value | ratio |', '|---|---:|---|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.ceiling_name} | ${fmt(r.ceiling)} ${r.unit} | ${(r.value / r.ceiling).toFixed(2)}× |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.ceiling_name} | ${fmt(r.ceiling)} ${r.unit} | ${(r.value / r.ceiling).toFixed(2)}× |`,
+    );
   return lines.join('\n');
 }
 
@@ -286,9 +311,11 @@ interface Notes {
 }
 
 function noteLines(n: Notes): string {
-  return `Scroll: ${n.frames} frames, p95 ${fmt(n.p95)} ms, max ${fmt(n.max)} ms.\n` +
+  return (
+    `Scroll: ${n.frames} frames, p95 ${fmt(n.p95)} ms, max ${fmt(n.max)} ms.\n` +
     `A Playwright wait on an element already drawn takes ${fmt(n.overhead_ms)} ms (median); a jump's figure includes three such waits.\n` +
-    `Inside the page, from the Enter keydown to the DOM showing all three, a jump takes ${fmt(n.in_page_ms)} ms (median of ${n.in_page_jumps} further jumps, timed by a MutationObserver).`;
+    `Inside the page, from the Enter keydown to the DOM showing all three, a jump takes ${fmt(n.in_page_ms)} ms (median of ${n.in_page_jumps} further jumps, timed by a MutationObserver).`
+  );
 }
 
 function writeDoc(rows: Row[], notes: Notes): void {
@@ -348,7 +375,13 @@ async function main(): Promise<void> {
         bigRuns.push(b);
       }
     }
-    rows.push({ name: `timeline render at ${RECORDS_BIG.toLocaleString('en-US')} records (median)`, unit: 'ms', value: quantile(bigRuns, 0.5), ceiling_name: `render at ${RECORDS_SMALL.toLocaleString('en-US')} records (median)`, ceiling: quantile(smallRuns, 0.5) });
+    rows.push({
+      name: `timeline render at ${RECORDS_BIG.toLocaleString('en-US')} records (median)`,
+      unit: 'ms',
+      value: quantile(bigRuns, 0.5),
+      ceiling_name: `render at ${RECORDS_SMALL.toLocaleString('en-US')} records (median)`,
+      ceiling: quantile(smallRuns, 0.5),
+    });
 
     // Jumps to random indices of the million, each beside a raw /state/at fetch of the same index.
     const rand = mulberry32(0x5eed); // same indices every run
@@ -360,12 +393,24 @@ async function main(): Promise<void> {
       fetches.push(await fetchStateAtMs(page, target));
       jumps.push(await jumpMs(page, target));
     }
-    rows.push({ name: 'jump to a random index (median)', unit: 'ms', value: quantile(jumps, 0.5), ceiling_name: 'GET /state/at/N raw fetch (median)', ceiling: quantile(fetches, 0.5) });
+    rows.push({
+      name: 'jump to a random index (median)',
+      unit: 'ms',
+      value: quantile(jumps, 0.5),
+      ceiling_name: 'GET /state/at/N raw fetch (median)',
+      ceiling: quantile(fetches, 0.5),
+    });
     const overhead_ms = await waitOverheadMs(page);
     // The console's own share of a jump, on further indices of the same sequence.
     const inPage: number[] = [];
     for (let i = 0; i < JUMPS; i += 1) inPage.push(await jumpInPageMs(page, 1 + Math.floor(rand.unit() * RECORDS_BIG)));
-    rows.push({ name: 'jump to a random index (p95)', unit: 'ms', value: quantile(jumps, 0.95), ceiling_name: 'GET /state/at/N raw fetch (p95)', ceiling: quantile(fetches, 0.95) });
+    rows.push({
+      name: 'jump to a random index (p95)',
+      unit: 'ms',
+      value: quantile(jumps, 0.95),
+      ceiling_name: 'GET /state/at/N raw fetch (p95)',
+      ceiling: quantile(fetches, 0.95),
+    });
 
     // Scroll hard through the list while counting frames; the same page at rest is the ceiling.
     const box = await page.locator('.wal-scroll').boundingBox();
@@ -378,7 +423,13 @@ async function main(): Promise<void> {
         await page.waitForTimeout(16);
       }
     });
-    rows.push({ name: 'scroll frame interval (median)', unit: 'ms', value: quantile(busy, 0.5), ceiling_name: 'frame interval at rest (median)', ceiling: quantile(idle, 0.5) });
+    rows.push({
+      name: 'scroll frame interval (median)',
+      unit: 'ms',
+      value: quantile(busy, 0.5),
+      ceiling_name: 'frame interval at rest (median)',
+      ceiling: quantile(idle, 0.5),
+    });
 
     // Land at the very end and check the geometry there.
     await jumpMs(page, RECORDS_BIG - 1);
@@ -389,7 +440,14 @@ async function main(): Promise<void> {
 
     console.log(`\nconsole benchmark (${machine()})\n`);
     console.log(table(rows));
-    const notes: Notes = { frames: busy.length, p95: quantile(busy, 0.95), max: Math.max(...busy), overhead_ms, in_page_ms: quantile(inPage, 0.5), in_page_jumps: inPage.length };
+    const notes: Notes = {
+      frames: busy.length,
+      p95: quantile(busy, 0.95),
+      max: Math.max(...busy),
+      overhead_ms,
+      in_page_ms: quantile(inPage, 0.5),
+      in_page_jumps: inPage.length,
+    };
     console.log(`\n${noteLines(notes)}\n`);
     writeDoc(rows, notes);
   } finally {

@@ -15,7 +15,9 @@ const probe = findElectron();
 const prepared = probe.ok ? prepareElectronSqlite(probe.binary) : probe;
 const skipReason = !probe.ok
   ? `Electron e2e skipped: ${probe.reason.replace(/ \(offline install\?\)$/, '')} (offline install)`
-  : !prepared.ok ? `Electron e2e skipped: ${prepared.reason}` : null;
+  : !prepared.ok
+    ? `Electron e2e skipped: ${prepared.reason}`
+    : null;
 if (skipReason) console.log(skipReason);
 
 const CHART = '[data-testid="chart-panel"]';
@@ -33,8 +35,17 @@ describe('Electron console', () => {
     if (!probe.ok || !prepared.ok) return;
     const out = await buildElectron();
     app = await _electron.launch({
-      executablePath: probe.binary, args: [out.main], cwd: REPO_DIR, timeout: 60_000,
-      env: { ...process.env, SWOOSH_SQLITE_BINDING: prepared.binding, SWOOSH_DB: join(dir, 'demo.db'), SWOOSH_PORT: '0', ELECTRON_RUN_AS_NODE: '' },
+      executablePath: probe.binary,
+      args: [out.main],
+      cwd: REPO_DIR,
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        SWOOSH_SQLITE_BINDING: prepared.binding,
+        SWOOSH_DB: join(dir, 'demo.db'),
+        SWOOSH_PORT: '0',
+        ELECTRON_RUN_AS_NODE: '',
+      },
     });
     page = await app.firstWindow();
     // The core flow: the demo project runs and the chart shows active states.
@@ -44,7 +55,11 @@ describe('Electron console', () => {
 
     // Hardening as the page sees it: no Node, one bridge object, unknown channels refused.
     const seen = await page.evaluate(async () => {
-      const w = window as unknown as { swoosh: { kind: string; invoke(c: string, p: unknown): Promise<unknown> }; require?: unknown; process?: unknown };
+      const w = window as unknown as {
+        swoosh: { kind: string; invoke(c: string, p: unknown): Promise<unknown> };
+        require?: unknown;
+        process?: unknown;
+      };
       return {
         node: typeof w.require !== 'undefined' || typeof w.process !== 'undefined',
         kind: w.swoosh.kind,

@@ -33,9 +33,16 @@ export const CHROMIUM_PATH = findChromium() ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = resolve(process.env.SWOOSH_SCREENSHOTS ?? join(REPO_DIR, 'docs', 'screenshots'));
 export const CONSOLE_DIR = process.env.SWOOSH_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR;
 /** Flags from the project rules: headless, no sandbox (containers), nothing phoning home. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
   // A container's /dev/shm is often 64 MB, too small for Chromium's shared memory.
-  '--disable-dev-shm-usage'];
+  '--disable-dev-shm-usage',
+];
 export const VIEWPORT = { width: 1600, height: 960 };
 
 /** Default bound for one UI step (a selector to appear, a line to be printed). */
@@ -170,10 +177,18 @@ export async function startServe(args: string[], opts: ServeOptions = {}): Promi
       if (m) return Promise.resolve(m);
     }
     return new Promise((resolveLine, reject) => {
-      const w = { re, resolve: (m: RegExpMatchArray) => { clearTimeout(timer); resolveLine(m); } };
+      const w = {
+        re,
+        resolve: (m: RegExpMatchArray) => {
+          clearTimeout(timer);
+          resolveLine(m);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(w), 1);
-        reject(new Error(`${describe()}: no stdout line matching ${re} within ${timeout_ms} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${err}`));
+        reject(
+          new Error(`${describe()}: no stdout line matching ${re} within ${timeout_ms} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${err}`),
+        );
       }, timeout_ms);
       waiters.push(w);
       void exited.then((code) => {
@@ -308,7 +323,12 @@ export async function waitText(page: Page, selector: string, text: string, timeo
  * `timeout_ms`. For server-side conditions (the sim reaching a state); for the page, use
  * Playwright's own waits.
  */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeout_ms = STEP_TIMEOUT_MS, every_ms = 100): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeout_ms = STEP_TIMEOUT_MS,
+  every_ms = 100,
+): Promise<T> {
   const deadline = Date.now() + timeout_ms;
   let last: unknown = null;
   for (;;) {
@@ -318,7 +338,8 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, every_ms));
   }
 }

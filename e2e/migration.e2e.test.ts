@@ -16,7 +16,18 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateResponse, SwooshClient } from '../client/client';
 import type { State } from '../core/state';
-import { assertConsoleBuilt, clientFor, demo, launchBrowser, shot, startServe, waitUntil, watchedPage, type Served, type WatchedPage } from './harness';
+import {
+  assertConsoleBuilt,
+  clientFor,
+  demo,
+  launchBrowser,
+  shot,
+  startServe,
+  waitUntil,
+  watchedPage,
+  type Served,
+  type WatchedPage,
+} from './harness';
 
 /** Divergences appear after the shim's first comparison (every 2 s in the demo). */
 const DIVERGENCE_TIMEOUT_MS = 30_000;
@@ -47,7 +58,9 @@ describe('Migration view (browser mode, --sim-migration)', () => {
     await page.goto(`${srv.url}/#/actions`);
     await page.waitForSelector('[data-testid="keys-panel"]');
     await page.setInputFiles('[data-testid="key-import-file"]', srv.demo_key.path);
-    await waitUntil('the picked key file in the paste box', async () => ((await page.inputValue('[data-testid="key-import-text"]')).includes('secret_encrypted') ? true : undefined));
+    await waitUntil('the picked key file in the paste box', async () =>
+      (await page.inputValue('[data-testid="key-import-text"]')).includes('secret_encrypted') ? true : undefined,
+    );
     await page.fill('[data-testid="key-import-pass"]', srv.demo_key.passphrase);
     await page.click('[data-testid="key-import-submit"]');
     await page.waitForSelector('[data-testid="key-row"].is-unlocked');
@@ -68,7 +81,9 @@ describe('Migration view (browser mode, --sim-migration)', () => {
     expect(legacy).not.toBe(swoosh);
     expect(await row.textContent()).toContain('council');
     // The same divergence through the host's proxy, as the view read it.
-    const page1 = (await (await fetch(`${srv.url}/migration/divergences?from=0&limit=10`)).json()) as { divergences: Array<{ region: string }> };
+    const page1 = (await (await fetch(`${srv.url}/migration/divergences?from=0&limit=10`)).json()) as {
+      divergences: Array<{ region: string }>;
+    };
     expect(page1.divergences.length).toBeGreaterThan(0);
     expect(page1.divergences[0]!.region).toBe('council');
     await page.waitForSelector('[data-testid="mig-counts-council"]:has-text("diverged")');
@@ -76,14 +91,19 @@ describe('Migration view (browser mode, --sim-migration)', () => {
   }, 60_000);
 
   it('routes council shadow → swoosh through the signing dialog', async () => {
-    const before = (await api.state() as StateResponse).index;
+    const before = ((await api.state()) as StateResponse).index;
     await page.click('[data-testid="mig-route-council-swoosh"]');
     await page.waitForSelector(dialog);
     expect(await page.isDisabled(submit)).toBe(true);
-    await page.fill(`${dialog} [data-testid="action-justification"]`, 'e2e: council shadowed, divergences explained (WHOOSH never saw the election).');
+    await page.fill(
+      `${dialog} [data-testid="action-justification"]`,
+      'e2e: council shadowed, divergences explained (WHOOSH never saw the election).',
+    );
     await page.waitForSelector(`${submit}:not([disabled])`);
     expect(await page.textContent(submit)).toBe('Route council → swoosh');
-    expect(await page.textContent(`${dialog} [data-testid="action-payload"]`)).toMatch(/"region": "council"[\s\S]*"mode": "swoosh"|"mode": "swoosh"[\s\S]*"region": "council"/);
+    expect(await page.textContent(`${dialog} [data-testid="action-payload"]`)).toMatch(
+      /"region": "council"[\s\S]*"mode": "swoosh"|"mode": "swoosh"[\s\S]*"region": "council"/,
+    );
     // A stale HEAD (the demo bots keep proposing) is answered 409; the dialog rebuilds on the new HEAD.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await page.click(submit);

@@ -27,7 +27,8 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('SessionStore', () => {
   it('keeps the signed actions newest first, at most SIGNED_MAX, for any view that subscribes later', () => {
     const s = new SessionStore(createHttpApi({ base }));
-    for (let i = 1; i <= SIGNED_MAX + 5; i += 1) s.recordSigned({ transition: 'Quarantine_Release', index: i, duplicate: false, signer: 'op', at_ms: i });
+    for (let i = 1; i <= SIGNED_MAX + 5; i += 1)
+      s.recordSigned({ transition: 'Quarantine_Release', index: i, duplicate: false, signer: 'op', at_ms: i });
     const later = s.getSnapshot().signed;
     expect(later).toHaveLength(SIGNED_MAX);
     expect(later[0]?.index).toBe(SIGNED_MAX + 5);

@@ -25,7 +25,9 @@ describe('swoosh --help', () => {
   const commands = Object.keys(COMMANDS);
 
   it('has the commands it should (the table is not empty by accident)', () => {
-    expect(commands).toEqual(expect.arrayContaining(['serve', 'start', 'verify', 'backup', 'restore', 'vault', 'follow', 'chaos', 'bench']));
+    expect(commands).toEqual(
+      expect.arrayContaining(['serve', 'start', 'verify', 'backup', 'restore', 'vault', 'follow', 'chaos', 'bench']),
+    );
   });
 
   it.each(commands)('swoosh %s --help names every flag it accepts, and so does swoosh --help', async (name) => {

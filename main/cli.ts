@@ -85,7 +85,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof AppError || err instanceof HostError || err instanceof NativeBindingError || err instanceof StoreError || err instanceof VaultError || err instanceof BackupError) {
+    if (
+      err instanceof AppError ||
+      err instanceof HostError ||
+      err instanceof NativeBindingError ||
+      err instanceof StoreError ||
+      err instanceof VaultError ||
+      err instanceof BackupError
+    ) {
       process.stderr.write(`swoosh ${command}: ${err.message}\n`);
       return 1;
     }

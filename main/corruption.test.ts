@@ -373,7 +373,7 @@ describe('(g) page-level damage (overwritten file pages)', () => {
     return page;
   }
 
-  it('verify names the first unreadable record with SQLite\'s integrity check, and serve refuses in one line, no stack', async () => {
+  it("verify names the first unreadable record with SQLite's integrity check, and serve refuses in one line, no stack", async () => {
     const path = copyDb();
     // A record recovery must read (after the newest snapshot), so that serve meets the damage too.
     const target = newestSnapshot + 1;
@@ -407,14 +407,19 @@ describe('(d) a forged snapshot (wrong state, recomputed hashes) is not trusted'
   function forge(path: string, idx: number, recomputeStateHash: boolean): void {
     edit(path, (db) => {
       const row = db.prepare('SELECT state, state_hash, record_hash FROM snapshots WHERE idx = ?').get(idx) as {
-        state: string; state_hash: string; record_hash: string;
+        state: string;
+        state_hash: string;
+        record_hash: string;
       };
       const state = JSON.parse(row.state) as { control: { paused: boolean; last_reason: string | null } };
       state.control = { ...state.control, paused: !state.control.paused, last_reason: 'forged' };
       const text = canonicalize(state);
       const stateHash = recomputeStateHash ? `sha256-${sha256HexNative(text)}` : row.state_hash;
       db.prepare('UPDATE snapshots SET state = ?, state_hash = ?, checksum = ? WHERE idx = ?').run(
-        text, stateHash, snapshotChecksum(idx, stateHash, row.record_hash, text), idx,
+        text,
+        stateHash,
+        snapshotChecksum(idx, stateHash, row.record_hash, text),
+        idx,
       );
     });
   }
@@ -436,7 +441,11 @@ describe('(d) a forged snapshot (wrong state, recomputed hashes) is not trusted'
     expect(v.code).toBe(1);
     expect(v.out).toMatchObject({ ok: false, first_bad_index: newestSnapshot, problem: 'snapshot disagrees with the replayed state' });
     const r = await runSwoosh(['replay', '--db', path, '--to', String(newestSnapshot + 1)]);
-    expect(lastJsonLine(r.stdout)).toEqual({ index: newestSnapshot + 1, hlc: hlcs[newestSnapshot + 1], state_hash: hashes[newestSnapshot + 1] });
+    expect(lastJsonLine(r.stdout)).toEqual({
+      index: newestSnapshot + 1,
+      hlc: hlcs[newestSnapshot + 1],
+      state_hash: hashes[newestSnapshot + 1],
+    });
   });
 
   it('original state hash, recomputed checksum: state hash mismatch, skipped', () => {

@@ -115,7 +115,11 @@ describe('crash safety (kill -9 of swoosh serve)', () => {
       const sample = [...load.acks.values()].filter((_, i) => i % 10 === 0);
       for (const ack of sample) {
         const dr = await getJson<{ id: string; state_post_hash: string; transition: string }>(`${srv.url}/decisions/${ack.index}`);
-        expect(dr).toMatchObject({ id: `bubble://dr/${ack.index}`, state_post_hash: ack.state_post_hash, transition: ack.proposal.transition });
+        expect(dr).toMatchObject({
+          id: `bubble://dr/${ack.index}`,
+          state_post_hash: ack.state_post_hash,
+          transition: ack.proposal.transition,
+        });
       }
       const stop = await srv.stop();
       expect(stop.code).toBe(0);
@@ -134,7 +138,8 @@ describe('crash safety (kill -9 of swoosh serve)', () => {
         const row = byIndex.get(ack.index);
         if (!row) lost.push(`${ack.idem_key}: index ${ack.index} missing`);
         else if (row.idem_key !== ack.idem_key) lost.push(`${ack.idem_key}: index ${ack.index} holds ${row.idem_key}`);
-        else if (row.state_post_hash !== ack.state_post_hash) lost.push(`${ack.idem_key}: state ${row.state_post_hash} != acked ${ack.state_post_hash}`);
+        else if (row.state_post_hash !== ack.state_post_hash)
+          lost.push(`${ack.idem_key}: state ${row.state_post_hash} != acked ${ack.state_post_hash}`);
         else if (canonicalize((JSON.parse(row.body) as { proposal: unknown }).proposal) !== canonicalize(ack.proposal)) {
           lost.push(`${ack.idem_key}: stored proposal differs`);
         }
@@ -178,12 +183,21 @@ describe('crash safety (kill -9 of swoosh serve)', () => {
 
       const acked = [...load.acks.values()];
       const summary = {
-        seed: SEED, kills, startup_kills: startupKills, seconds: Math.round((performance.now() - started) / 100) / 10,
-        wal_records: rows.length, acknowledged: acked.length, acknowledged_202: acked.filter((a) => a.status === 202).length,
+        seed: SEED,
+        kills,
+        startup_kills: startupKills,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+        wal_records: rows.length,
+        acknowledged: acked.length,
+        acknowledged_202: acked.filter((a) => a.status === 202).length,
         acknowledged_200_after_doubt: acked.filter((a) => a.status === 200).length,
-        in_doubt_at_end: load.inDoubt.size, in_doubt_in_wal: [...load.inDoubt.keys()].filter((k) => walKeys.has(k)).length,
-        recovered_min: Math.min(...recoveredAt), recovered_max: Math.max(...recoveredAt),
-        ...load.stats, idem_mismatches: load.stats.idem_mismatches.length, unexpected: load.stats.unexpected.length,
+        in_doubt_at_end: load.inDoubt.size,
+        in_doubt_in_wal: [...load.inDoubt.keys()].filter((k) => walKeys.has(k)).length,
+        recovered_min: Math.min(...recoveredAt),
+        recovered_max: Math.max(...recoveredAt),
+        ...load.stats,
+        idem_mismatches: load.stats.idem_mismatches.length,
+        unexpected: load.stats.unexpected.length,
       };
       console.log(`crash summary ${JSON.stringify(summary)}`);
       expect(kills).toBeGreaterThanOrEqual(KILLS);

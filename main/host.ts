@@ -42,7 +42,10 @@ export interface RecoveryReport {
 }
 
 export class HostError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -76,7 +79,10 @@ export class Host {
       // SQLite itself failed on a damaged file: name the first unreadable record, not a stack.
       const report = diagnoseDamage(opts.db);
       const at = report.first_bad_index === null ? 'The database' : `WAL record ${report.first_bad_index} is unreadable:`;
-      throw new HostError('db_damaged', `${at} ${report.problem}. The orchestrator will not start on it: run \`swoosh verify --db ${opts.db}\` and follow docs/runbooks/corrupted-wal.md (restore from a backup or a replica).`);
+      throw new HostError(
+        'db_damaged',
+        `${at} ${report.problem}. The orchestrator will not start on it: run \`swoosh verify --db ${opts.db}\` and follow docs/runbooks/corrupted-wal.md (restore from a backup or a replica).`,
+      );
     }
   }
 
@@ -94,7 +100,13 @@ export class Host {
       const engineHead: EngineHead = { ...head, server_hlc: server.now() };
       const verifyPool = VerifyPool.create(opts.verify_workers ?? defaultVerifyWorkers());
       const engine = new Engine({
-        spec, store, clock, verifier: new NodeVerifier(), verify_pool: verifyPool, head: engineHead, project: genesis.project,
+        spec,
+        store,
+        clock,
+        verifier: new NodeVerifier(),
+        verify_pool: verifyPool,
+        head: engineHead,
+        project: genesis.project,
         snapshot_every: opts.snapshot_every ?? DEFAULT_SNAPSHOT_EVERY,
         queue_max: opts.queue_max ?? 10_000,
         batch_max: opts.batch_max ?? 512,
@@ -147,7 +159,8 @@ function bindGenesis(store: Store, spec: Spec, given: Genesis | undefined): Gene
   if (stored === null) {
     if (!given) throw new HostError('no_genesis', `${store.path} is a new database: start it with --genesis FILE`);
     const checked = validateGenesis(given);
-    if (!checked.ok) throw new HostError('bad_genesis', `genesis rejected: ${checked.errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}`);
+    if (!checked.ok)
+      throw new HostError('bad_genesis', `genesis rejected: ${checked.errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}`);
     store.setMeta('genesis', canonicalize(given));
     store.setMeta('genesis_hash', H(given));
     store.setMeta('spec_hash', spec.hash);
@@ -156,7 +169,10 @@ function bindGenesis(store: Store, spec: Spec, given: Genesis | undefined): Gene
   }
   const genesis = JSON.parse(stored) as Genesis;
   if (given && H(given) !== store.getMeta('genesis_hash')) {
-    throw new HostError('genesis_mismatch', `--genesis ${H(given)} differs from the genesis this database was created with (${store.getMeta('genesis_hash')}); refusing to overwrite`);
+    throw new HostError(
+      'genesis_mismatch',
+      `--genesis ${H(given)} differs from the genesis this database was created with (${store.getMeta('genesis_hash')}); refusing to overwrite`,
+    );
   }
   const specHash = store.getMeta('spec_hash');
   // Databases from before the version was recorded were written under rules 1.
@@ -187,7 +203,10 @@ function recover(store: Store, genesis: Genesis, spec: Spec): { head: ReplayHead
     return { head, report };
   } catch (err) {
     if (err instanceof CorruptionError) {
-      throw new HostError('wal_corrupt', `${err.message}. The orchestrator will not start past a broken chain: run \`swoosh verify --db ${store.path}\` and follow docs/runbooks/corrupted-wal.md.`);
+      throw new HostError(
+        'wal_corrupt',
+        `${err.message}. The orchestrator will not start past a broken chain: run \`swoosh verify --db ${store.path}\` and follow docs/runbooks/corrupted-wal.md.`,
+      );
     }
     throw err;
   }

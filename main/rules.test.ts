@@ -26,7 +26,8 @@ it('records the rules version, and refuses a database of older rules with the wa
   expect((db.prepare("SELECT value FROM meta WHERE key = 'rules_version'").get() as { value: string }).value).toBe(String(RULES_VERSION));
   // What a database from before the version was recorded looks like: no row (rules v1).
   db.prepare("DELETE FROM meta WHERE key = 'rules_version'").run();
-  const contents = (d: Database.Database) => JSON.stringify([d.prepare('SELECT * FROM meta ORDER BY key').all(), d.prepare('SELECT idx, record_hash FROM wal ORDER BY idx').all()]);
+  const contents = (d: Database.Database) =>
+    JSON.stringify([d.prepare('SELECT * FROM meta ORDER BY key').all(), d.prepare('SELECT idx, record_hash FROM wal ORDER BY idx').all()]);
   const before = contents(db);
   db.close();
   let err: unknown = null;
@@ -37,7 +38,9 @@ it('records the rules version, and refuses a database of older rules with the wa
   }
   expect(err).toBeInstanceOf(HostError);
   expect((err as HostError).code).toBe('rules_mismatch');
-  expect((err as HostError).message).toMatch(new RegExp(`written under SWOOSH rules v1 .* this build runs rules v${RULES_VERSION} .* not corruption .*docs/upgrading\\.md`));
+  expect((err as HostError).message).toMatch(
+    new RegExp(`written under SWOOSH rules v1 .* this build runs rules v${RULES_VERSION} .* not corruption .*docs/upgrading\\.md`),
+  );
   expect((err as HostError).message).not.toMatch(/corrupt(ed)?-wal|is corrupt/);
   const after = new Database(path);
   expect(contents(after)).toBe(before);

@@ -56,7 +56,10 @@ describe('no key material in logs, WAL, snapshots or API answers', () => {
 
     // Start: unlock, take signers, nothing else.
     const vault = await Vault.open(vaultPath, PASSPHRASE);
-    needles = [{ what: 'passphrase', text: PASSPHRASE }, { what: 'credential', text: CREDENTIAL }];
+    needles = [
+      { what: 'passphrase', text: PASSPHRASE },
+      { what: 'credential', text: CREDENTIAL },
+    ];
     for (const name of KEY_NAMES) {
       const seed = vault.get(name);
       const buf = Buffer.from(seed);
@@ -70,8 +73,12 @@ describe('no key material in logs, WAL, snapshots or API answers', () => {
     }
     const k = (name: string) => named(name, vault.signer(name));
     const cast: Cast = {
-      operators: [k('op-1'), k('op-2')], agents: [k('agent-1'), k('agent-2')], council: [k('c-1'), k('c-2'), k('c-3')],
-      kaching: k('kaching'), mcp: k('mcp'), stranger: k('stranger'),
+      operators: [k('op-1'), k('op-2')],
+      agents: [k('agent-1'), k('agent-2')],
+      council: [k('c-1'), k('c-2'), k('c-3')],
+      kaching: k('kaching'),
+      mcp: k('mcp'),
+      stranger: k('stranger'),
     };
     const genesis = makeGenesis(cast, { project: 'demo', threshold: 2, period_ms: 2000, epoch_ms: Date.now() - 10_000 });
 
@@ -98,7 +105,16 @@ describe('no key material in logs, WAL, snapshots or API answers', () => {
     expect((await op.propose('Quarantine_Release', { justification: 'nothing to release' })).ok).toBe(false);
     await demo.stop();
 
-    for (const path of ['/state', '/wal?from=1&limit=1000', '/rejections?from=0&limit=1000', '/decisions/1', '/health', '/metrics', '/openapi.json', `/state/at/${Math.floor(host.head.index / 2)}`]) {
+    for (const path of [
+      '/state',
+      '/wal?from=1&limit=1000',
+      '/rejections?from=0&limit=1000',
+      '/decisions/1',
+      '/health',
+      '/metrics',
+      '/openapi.json',
+      `/state/at/${Math.floor(host.head.index / 2)}`,
+    ]) {
       const res = await fetch(`${url}${path}`);
       answers.push(`${path}\n${await res.text()}`);
     }

@@ -35,15 +35,31 @@ export interface RejectedSource {
 
 export function acceptedEventOf(r: AcceptedSource, decision_id: string): AcceptedEvent {
   return {
-    type: 'accepted', index: r.index, transition: r.transition, signer: r.signer, hlc: r.hlc, window_id: r.window_id,
-    state_pre_hash: r.state_pre_hash, state_post_hash: r.state_post_hash, guard_outcomes: r.guard_outcomes, decision_id,
+    type: 'accepted',
+    index: r.index,
+    transition: r.transition,
+    signer: r.signer,
+    hlc: r.hlc,
+    window_id: r.window_id,
+    state_pre_hash: r.state_pre_hash,
+    state_post_hash: r.state_post_hash,
+    guard_outcomes: r.guard_outcomes,
+    decision_id,
   };
 }
 
 export function rejectedEventOf(j: RejectedSource, status: number): RejectedEvent {
   return {
-    type: 'rejected', code: j.code, guard: j.guard, reason: j.reason, reasons: j.reasons, transition: j.transition,
-    signer: j.signer, hlc: j.hlc, idem_key: j.idem_key, status,
+    type: 'rejected',
+    code: j.code,
+    guard: j.guard,
+    reason: j.reason,
+    reasons: j.reasons,
+    transition: j.transition,
+    signer: j.signer,
+    hlc: j.hlc,
+    idem_key: j.idem_key,
+    status,
   };
 }
 

@@ -7,8 +7,22 @@ import type { ConsoleApi } from './api';
 import type { Envelope, SwooshBridge } from './ipc';
 import { validateRequest } from './ipc';
 import {
-  argsOf, CHANNEL_PREFIX, EVENT_CHANNEL, HOST_CALLS, IPC_CALLS, isRequestChannel, METHOD_NAMES, METHODS, payloadOf, proxy, proxyKeys,
-  REQUEST_CHANNELS, specOf, urlOf, type HttpRoute, type MethodName,
+  argsOf,
+  CHANNEL_PREFIX,
+  EVENT_CHANNEL,
+  HOST_CALLS,
+  IPC_CALLS,
+  isRequestChannel,
+  METHOD_NAMES,
+  type METHODS,
+  payloadOf,
+  proxy,
+  proxyKeys,
+  REQUEST_CHANNELS,
+  specOf,
+  urlOf,
+  type HttpRoute,
+  type MethodName,
 } from './methods';
 import type { Payload } from './schema';
 

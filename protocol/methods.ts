@@ -76,68 +76,148 @@ const num = (p: Payload, name: string): number => p[name] as number;
 /** A page of 0 asks for nothing; the host wants limit ≥ 1, so 0 reads one. */
 const page = (p: Payload) => ({ from: num(p, 'from'), limit: Math.max(1, num(p, 'limit')) });
 
-const get = (pattern: string, path: (p: Payload) => string, extra: Partial<HttpRoute> = {}): HttpRoute =>
-  ({ method: 'GET', pattern, path, ok_statuses: [200], answer: 'json', ...extra });
+const get = (pattern: string, path: (p: Payload) => string, extra: Partial<HttpRoute> = {}): HttpRoute => ({
+  method: 'GET',
+  pattern,
+  path,
+  ok_statuses: [200],
+  answer: 'json',
+  ...extra,
+});
 
 export const METHODS = {
   getState: { kind: 'call', channel: 'console:getState', http: get('/state', () => '/state'), params: [], schema: {} },
   getStateAt: {
-    kind: 'call', channel: 'console:getStateAt', http: get('/state/at/{n}', (p) => `/state/at/${num(p, 'n')}`),
-    params: ['n'], schema: { n: index },
+    kind: 'call',
+    channel: 'console:getStateAt',
+    http: get('/state/at/{n}', (p) => `/state/at/${num(p, 'n')}`),
+    params: ['n'],
+    schema: { n: index },
   },
   getWal: {
-    kind: 'call', channel: 'console:getWal', http: get('/wal', () => '/wal', { query: page }),
-    params: ['from', 'limit'], schema: { from: index, limit },
+    kind: 'call',
+    channel: 'console:getWal',
+    http: get('/wal', () => '/wal', { query: page }),
+    params: ['from', 'limit'],
+    schema: { from: index, limit },
   },
   getDecision: {
-    kind: 'call', channel: 'console:getDecision', http: get('/decisions/{n}', (p) => `/decisions/${num(p, 'n')}`),
-    params: ['n'], schema: { n: index },
+    kind: 'call',
+    channel: 'console:getDecision',
+    http: get('/decisions/{n}', (p) => `/decisions/${num(p, 'n')}`),
+    params: ['n'],
+    schema: { n: index },
   },
   getRejections: {
-    kind: 'call', channel: 'console:getRejections', http: get('/rejections', () => '/rejections', { query: page }),
-    params: ['from', 'limit'], schema: { from: index, limit },
+    kind: 'call',
+    channel: 'console:getRejections',
+    http: get('/rejections', () => '/rejections', { query: page }),
+    params: ['from', 'limit'],
+    schema: { from: index, limit },
   },
-  getHealth: { kind: 'call', channel: 'console:getHealth', http: get('/health', () => '/health', { ok_statuses: [200, 503] }), params: [], schema: {} },
-  getMetricsText: { kind: 'call', channel: 'console:getMetricsText', http: get('/metrics', () => '/metrics', { answer: 'text' }), params: [], schema: {} },
+  getHealth: {
+    kind: 'call',
+    channel: 'console:getHealth',
+    http: get('/health', () => '/health', { ok_statuses: [200, 503] }),
+    params: [],
+    schema: {},
+  },
+  getMetricsText: {
+    kind: 'call',
+    channel: 'console:getMetricsText',
+    http: get('/metrics', () => '/metrics', { answer: 'text' }),
+    params: [],
+    schema: {},
+  },
   getShadowDivergences: {
-    kind: 'call', channel: 'console:getShadowDivergences', http: get('/migration/divergences', () => '/migration/divergences', { query: page }),
-    params: ['from', 'limit'], schema: { from: index, limit },
-    note: 'the migration shim\'s GET /shadow/divergences, proxied by a host started with a shim (404 not_found otherwise)',
+    kind: 'call',
+    channel: 'console:getShadowDivergences',
+    http: get('/migration/divergences', () => '/migration/divergences', { query: page }),
+    params: ['from', 'limit'],
+    schema: { from: index, limit },
+    note: "the migration shim's GET /shadow/divergences, proxied by a host started with a shim (404 not_found otherwise)",
   },
   getShimHealth: {
-    kind: 'call', channel: 'console:getShimHealth', http: get('/migration/health', () => '/migration/health', { ok_statuses: [200, 503] }), params: [], schema: {},
+    kind: 'call',
+    channel: 'console:getShimHealth',
+    http: get('/migration/health', () => '/migration/health', { ok_statuses: [200, 503] }),
+    params: [],
+    schema: {},
   },
   getShimMetricsText: {
-    kind: 'call', channel: 'console:getShimMetricsText', http: get('/migration/metrics', () => '/migration/metrics', { answer: 'text' }), params: [], schema: {},
+    kind: 'call',
+    channel: 'console:getShimMetricsText',
+    http: get('/migration/metrics', () => '/migration/metrics', { answer: 'text' }),
+    params: [],
+    schema: {},
   },
   submitProposal: {
-    kind: 'call', channel: 'console:submitProposal',
-    http: { method: 'POST', pattern: '/transition', path: () => '/transition', body: (p) => p.proposal, ok_statuses: [200, 202], answer: 'outcome' },
-    params: ['proposal'], schema: { proposal: jsonObject(PROPOSAL_BYTES_MAX) },
+    kind: 'call',
+    channel: 'console:submitProposal',
+    http: {
+      method: 'POST',
+      pattern: '/transition',
+      path: () => '/transition',
+      body: (p) => p.proposal,
+      ok_statuses: [200, 202],
+      answer: 'outcome',
+    },
+    params: ['proposal'],
+    schema: { proposal: jsonObject(PROPOSAL_BYTES_MAX) },
   },
   getStatechartYaml: {
-    kind: 'bundled', channel: null, http: null, params: [], schema: {},
+    kind: 'bundled',
+    channel: null,
+    http: null,
+    params: [],
+    schema: {},
     note: 'the statechart YAML is bundled at build time; the host pins its hash in state.meta.spec_hash',
   },
   subscribe: {
-    kind: 'events', channel: EVENT_CHANNEL, http: get('/events', () => '/events', { answer: 'events' }), params: ['listener'], schema: {},
+    kind: 'events',
+    channel: EVENT_CHANNEL,
+    http: get('/events', () => '/events', { answer: 'events' }),
+    params: ['listener'],
+    schema: {},
     note: 'SSE `accepted` / `rejected` / `health` frames; over IPC the same objects on console:event',
   },
   'keys.list': { kind: 'call', channel: 'console:keys.list', http: null, params: [], schema: {} },
-  'keys.create': { kind: 'call', channel: 'console:keys.create', http: null, params: ['label', 'passphrase'], schema: { label, passphrase } },
+  'keys.create': {
+    kind: 'call',
+    channel: 'console:keys.create',
+    http: null,
+    params: ['label', 'passphrase'],
+    schema: { label, passphrase },
+  },
   'keys.importFile': {
-    kind: 'call', channel: 'console:keys.importFile', http: null, params: ['label', 'keyFileText', 'passphrase'],
+    kind: 'call',
+    channel: 'console:keys.importFile',
+    http: null,
+    params: ['label', 'keyFileText', 'passphrase'],
     schema: { label, keyFileText: text(1, KEY_FILE_CHARS_MAX), passphrase: text(0, PASSPHRASE_CHARS_MAX) },
   },
-  'keys.unlock': { kind: 'call', channel: 'console:keys.unlock', http: null, params: ['id', 'passphrase'], schema: { id: keyId, passphrase } },
+  'keys.unlock': {
+    kind: 'call',
+    channel: 'console:keys.unlock',
+    http: null,
+    params: ['id', 'passphrase'],
+    schema: { id: keyId, passphrase },
+  },
   'keys.lock': { kind: 'call', channel: 'console:keys.lock', http: null, params: ['id'], schema: { id: keyId } },
   'keys.remove': { kind: 'call', channel: 'console:keys.remove', http: null, params: ['id'], schema: { id: keyId } },
   'keys.sign': {
-    kind: 'call', channel: 'console:keys.sign', http: null, params: ['id', 'unsigned'],
+    kind: 'call',
+    channel: 'console:keys.sign',
+    http: null,
+    params: ['id', 'unsigned'],
     schema: { id: keyId, unsigned: jsonObject(PROPOSAL_BYTES_MAX) },
   },
   'keys.exportFile': {
-    kind: 'call', channel: null, http: null, params: ['id'], schema: { id: keyId },
+    kind: 'call',
+    channel: null,
+    http: null,
+    params: ['id'],
+    schema: { id: keyId },
     note: 'browser mode only: in Electron the key file stays in main',
   },
 } as const satisfies { readonly [K in MethodName]: MethodSpec<K> };
@@ -192,7 +272,10 @@ export function urlOf(route: HttpRoute, p: Payload): string {
 }
 
 /** Typed stubs for `names`, each forwarding its arguments to `invoke` (both adapters build on it). */
-export function proxy<N extends MethodName>(names: readonly N[], invoke: (name: N, args: unknown[]) => Promise<unknown>): { [K in N]: MethodFn<K> } {
+export function proxy<N extends MethodName>(
+  names: readonly N[],
+  invoke: (name: N, args: unknown[]) => Promise<unknown>,
+): { [K in N]: MethodFn<K> } {
   const out: Record<string, unknown> = {};
   for (const name of names) out[name] = (...args: unknown[]) => invoke(name, args);
   return out as { [K in N]: MethodFn<K> };

@@ -47,7 +47,9 @@ function importsOf(src: string): string[] {
 /** Why `spec`, imported from `file`, is not allowed, or null: only protocol/ and core/ files. */
 function importProblem(file: string, spec: string): string | null {
   if (!spec.startsWith('.')) return `imports the package ${spec}`;
-  const target = relative(REPO, join(file, '..', spec)).split('\\').join('/');
+  const target = relative(REPO, join(file, '..', spec))
+    .split('\\')
+    .join('/');
   if (target.startsWith('protocol/') || target.startsWith('core/')) return null;
   return `imports ${spec} (outside protocol/ and core/)`;
 }

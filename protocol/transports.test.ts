@@ -41,10 +41,11 @@ function inProcessBridge(r: Running, keysDir: string): SwooshBridge {
       const a = admit(channel, structuredClone(payload), sender, trusted);
       return structuredClone(a.ok ? await main.handle(a.channel, a.payload) : refusalEnvelope(a.error));
     },
-    onEvent: (listener) => r.host.engine.subscribe((e) => {
-      const event = mainEventOf(e);
-      if (event) listener(structuredClone(event));
-    }),
+    onEvent: (listener) =>
+      r.host.engine.subscribe((e) => {
+        const event = mainEventOf(e);
+        if (event) listener(structuredClone(event));
+      }),
   };
 }
 
@@ -64,7 +65,14 @@ function call(api: ConsoleApi, name: HostCallName, args: unknown[]): Promise<unk
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-transports-'));
-  running = await startServer({ db: join(dir, 'demo.db'), genesis: demoGenesis(), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
+  running = await startServer({
+    db: join(dir, 'demo.db'),
+    genesis: demoGenesis(),
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'FULL',
+    quiet: true,
+  });
   http = createHttpApi({ base: running.url });
   ipc = createIpcApi(inProcessBridge(running, join(dir, 'keys')));
 });
@@ -112,7 +120,10 @@ describe('HTTP and IPC adapters against one host', () => {
     expect(events[0]).toEqual({ type: 'link', status: 'open' });
     // One rejection per submission, whichever transport sent it: the stream is the host's.
     const rejected = events.filter((e) => e.type === 'rejected');
-    expect(rejected.map((e) => e.type === 'rejected' && [e.code, e.status])).toEqual([['malformed', 400], ['malformed', 400]]);
+    expect(rejected.map((e) => e.type === 'rejected' && [e.code, e.status])).toEqual([
+      ['malformed', 400],
+      ['malformed', 400],
+    ]);
   });
 
   it('route operator keys to main over IPC', async () => {

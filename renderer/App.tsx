@@ -31,7 +31,7 @@ function isTyping(target: EventTarget | null): boolean {
 
 function viewFromHash(): ViewId {
   const h = window.location.hash.replace(/^#\/?/, '');
-  return (VIEWS.find((v) => v.id === h)?.id ?? 'statechart');
+  return VIEWS.find((v) => v.id === h)?.id ?? 'statechart';
 }
 
 export function App() {
@@ -139,14 +139,23 @@ export function App() {
           ))}
           <div className="rail-spacer" />
           <div className="rail-foot">
-            <button type="button" className="link-button" onClick={() => setHelp(true)}>Keyboard <kbd>?</kbd></button>
+            <button type="button" className="link-button" onClick={() => setHelp(true)}>
+              Keyboard <kbd>?</kbd>
+            </button>
           </div>
         </nav>
         <main className="main" id="main">
           {view === 'statechart' && <StatechartView />}
           {view === 'timeline' && <TimelineView />}
           {view === 'rejections' && <RejectionsView />}
-          {view === 'decisions' && <DecisionsView onOpenTimeline={(i) => { cursor.set(i); setView('timeline'); }} />}
+          {view === 'decisions' && (
+            <DecisionsView
+              onOpenTimeline={(i) => {
+                cursor.set(i);
+                setView('timeline');
+              }}
+            />
+          )}
           {view === 'quorum' && <QuorumView />}
           {view === 'actions' && <ActionsView />}
           {view === 'sandbox' && <SandboxView />}

@@ -1,6 +1,16 @@
 // The console's views, in rail order: number keys 1–n and `g <key>` select them.
 
-export type ViewId = 'statechart' | 'timeline' | 'rejections' | 'decisions' | 'quorum' | 'actions' | 'sandbox' | 'metrics' | 'health' | 'migration';
+export type ViewId =
+  | 'statechart'
+  | 'timeline'
+  | 'rejections'
+  | 'decisions'
+  | 'quorum'
+  | 'actions'
+  | 'sandbox'
+  | 'metrics'
+  | 'health'
+  | 'migration';
 
 export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint: string }> = [
   { id: 'statechart', label: 'Statechart', key: 's', hint: 'Regions, active states, last transition' },

@@ -26,7 +26,8 @@ function plant(extra: Record<string, string> = {}): string {
     'protocol/api.ts': "import type { h } from '../core/hash';\nexport type A = typeof h;\n",
     'client/client.ts': "import type { A } from '../protocol/api';\nexport type C = A;\n",
     'main/host.ts': "import { h } from '../core/hash';\nimport { readFileSync } from 'node:fs';\nexport const m = [h, readFileSync];\n",
-    'renderer/App.tsx': "import type { A } from '../protocol/api';\nimport spec from '../statechart/s.yaml?raw';\nexport const r = [spec] as unknown as A;\n",
+    'renderer/App.tsx':
+      "import type { A } from '../protocol/api';\nimport spec from '../statechart/s.yaml?raw';\nexport const r = [spec] as unknown as A;\n",
     'bench/core.bench.ts': "import { m } from '../main/host';\nexport const b = m;\n",
     ...extra,
   };
@@ -71,7 +72,7 @@ describe('boundaries: planted trees', () => {
 
   it.each([
     ['core/guards/bad.ts', "import { m } from '../../main/host';", 'core/guards/bad.ts -> ../../main/host'],
-    ['core/bad.ts', "import { readFileSync } from 'node:fs';", "core/bad.ts -> node:fs"],
+    ['core/bad.ts', "import { readFileSync } from 'node:fs';", 'core/bad.ts -> node:fs'],
     ['core/bad.ts', "import { A } from '../protocol/api';", 'core/bad.ts -> ../protocol/api'],
     ['protocol/bad.ts', "export { m } from '../main/host';", 'protocol/bad.ts -> ../main/host'],
     ['protocol/bad.ts', "import type { C } from '../client/client';", 'protocol/bad.ts -> ../client/client'],

@@ -43,7 +43,11 @@ export const RULES: readonly LayerRule[] = [
   { layer: 'core', allow: ['core'], packages: CORE_PACKAGES, why: 'core/ is the pure reducer: nothing outside core but pure libraries' },
   { layer: 'protocol', allow: ['protocol', 'core'], packages: CORE_PACKAGES, why: 'protocol/ is shared by host and console: core/ only' },
   { layer: 'client', allow: ['client', 'protocol', 'core'], why: 'client/ is a standalone SDK: never main/, renderer/ or bench/' },
-  { layer: 'main', allow: ['main', 'client', 'protocol', 'core'], why: 'main/ never reaches into renderer/ or the dev benchmarks in bench/' },
+  {
+    layer: 'main',
+    allow: ['main', 'client', 'protocol', 'core'],
+    why: 'main/ never reaches into renderer/ or the dev benchmarks in bench/',
+  },
   {
     layer: 'renderer',
     allow: ['renderer', 'client', 'protocol', 'core', 'statechart'],
@@ -115,4 +119,5 @@ function main(argv: string[]): number {
   return crossings.length === 0 ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.exitCode = main(process.argv.slice(2));

@@ -34,9 +34,11 @@ describe('documentation links', () => {
   });
 
   it('every relative link points to a file of the repository', () => {
-    const dead = pages.flatMap((page) => relativeLinks(readFileSync(join(REPO_ROOT, page), 'utf8'))
-      .filter((target) => !existsSync(join(REPO_ROOT, normalize(join(dirname(page), target)))))
-      .map((target) => `${page} → ${target}`));
+    const dead = pages.flatMap((page) =>
+      relativeLinks(readFileSync(join(REPO_ROOT, page), 'utf8'))
+        .filter((target) => !existsSync(join(REPO_ROOT, normalize(join(dirname(page), target)))))
+        .map((target) => `${page} → ${target}`),
+    );
     expect(dead).toEqual([]);
   });
 

@@ -57,9 +57,14 @@ describe('npm run licences', () => {
   });
 
   it('npm run sbom writes a CycloneDX SBOM of the production tree from the lock file', async () => {
-    const code = await new Promise<number>((resolve) => execFile('npm', ['run', '-s', 'sbom'], { cwd: REPO_DIR }, (err) => resolve(err ? 1 : 0)));
+    const code = await new Promise<number>((resolve) =>
+      execFile('npm', ['run', '-s', 'sbom'], { cwd: REPO_DIR }, (err) => resolve(err ? 1 : 0)),
+    );
     expect(code).toBe(0);
-    const bom = JSON.parse(readFileSync(join(REPO_DIR, 'dist/sbom.cdx.json'), 'utf8')) as { bomFormat: string; components: Array<{ name: string; licenses?: unknown }> };
+    const bom = JSON.parse(readFileSync(join(REPO_DIR, 'dist/sbom.cdx.json'), 'utf8')) as {
+      bomFormat: string;
+      components: Array<{ name: string; licenses?: unknown }>;
+    };
     expect(bom.bomFormat).toBe('CycloneDX');
     const names = bom.components.map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['better-sqlite3', 'pino', 'age-encryption']));

@@ -16,10 +16,10 @@ export const REPO_DIR = fileURLToPath(new URL('../', import.meta.url));
  * no field-of-use limits). A new licence is added here, with its reason, after a look.
  */
 export const ALLOWED_LICENCES: Readonly<Record<string, string>> = {
-  'MIT': 'permissive; most of the tree (react, pino, xstate, better-sqlite3, @noble/*)',
-  'ISC': 'permissive, MIT-equivalent (the d3-* packages under recharts, chownr, …)',
+  MIT: 'permissive; most of the tree (react, pino, xstate, better-sqlite3, @noble/*)',
+  ISC: 'permissive, MIT-equivalent (the d3-* packages under recharts, chownr, …)',
   'Apache-2.0': 'permissive with a patent grant, our own licence (@opentelemetry/*, prom-client)',
-  'BSD-2-Clause': 'permissive, notice kept (one side of rc\'s licence choice)',
+  'BSD-2-Clause': "permissive, notice kept (one side of rc's licence choice)",
   'BSD-3-Clause': 'permissive, notice kept, no endorsement (age-encryption, d3-ease, ieee754)',
   'OFL-1.1': 'SIL Open Font License: the fonts may ship inside software (@fontsource-variable/*)',
 };
@@ -59,7 +59,10 @@ export function licenceOf(m: Manifest): string {
 
 /** Does the SPDX expression allow shipping? OR needs one allowed side, AND needs all. */
 export function licenceAllowed(expression: string, allowed: Readonly<Record<string, string>> = ALLOWED_LICENCES): boolean {
-  const text = expression.trim().replace(/^\((.*)\)$/, '$1').trim();
+  const text = expression
+    .trim()
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
   if (/\s+OR\s+/i.test(text) && !/[()]/.test(text)) return text.split(/\s+OR\s+/i).some((part) => licenceAllowed(part, allowed));
   if (/\s+AND\s+/i.test(text) && !/[()]/.test(text)) return text.split(/\s+AND\s+/i).every((part) => licenceAllowed(part, allowed));
   return Object.hasOwn(allowed, text);
@@ -117,7 +120,10 @@ export function checkLicences(root: string = REPO_DIR): LicenceReport {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = process.argv[2] ?? REPO_DIR;
   const report = checkLicences(root);
-  for (const r of report.refused) process.stderr.write(`licences: ${r.name}@${r.version} is licensed ${r.licence}, which is not on the allow-list (scripts/licences.ts)\n`);
+  for (const r of report.refused)
+    process.stderr.write(
+      `licences: ${r.name}@${r.version} is licensed ${r.licence}, which is not on the allow-list (scripts/licences.ts)\n`,
+    );
   process.stdout.write(`${JSON.stringify({ ok: report.refused.length === 0, checked: report.checked, refused: report.refused.length })}\n`);
   process.exitCode = report.refused.length === 0 ? 0 : 1;
 }

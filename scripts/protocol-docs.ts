@@ -17,8 +17,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JsonSchema } from '../core/schema';
 import type { Spec, TransitionSpec } from '../core/spec';
 import {
-  GENESIS_SCHEMA, HASH_PATTERN, INPUT_SCHEMAS, LICENSE_TOKEN_SCHEMA, MCP_REPORT_SCHEMA, PROPOSAL_SCHEMA,
-  SIGNATURE_PATTERN, SIGNER_PATTERN, VOTE_SCHEMA,
+  GENESIS_SCHEMA,
+  HASH_PATTERN,
+  INPUT_SCHEMAS,
+  LICENSE_TOKEN_SCHEMA,
+  MCP_REPORT_SCHEMA,
+  PROPOSAL_SCHEMA,
+  SIGNATURE_PATTERN,
+  SIGNER_PATTERN,
+  VOTE_SCHEMA,
 } from '../core/wire';
 import { openApiDocument } from '../main/api/openapi';
 import { loadMachine } from '../main/machine';
@@ -85,13 +92,20 @@ export function typeOf(s: JsonSchema, depth = 0): string {
   if (depth > MAX_SCHEMA_DEPTH) return '…';
   if (Array.isArray(s.type)) return s.type.map((t) => typeOf({ ...s, type: t }, depth)).join(' | ');
   switch (s.type) {
-    case 'string': return stringType(s);
-    case 'integer': return `int${range(s.minimum, s.maximum)}`;
-    case 'boolean': return 'boolean';
-    case 'null': return 'null';
-    case 'array': return arrayType(s, depth);
-    case 'object': return objectType(s, depth);
-    default: return 'any';
+    case 'string':
+      return stringType(s);
+    case 'integer':
+      return `int${range(s.minimum, s.maximum)}`;
+    case 'boolean':
+      return 'boolean';
+    case 'null':
+      return 'null';
+    case 'array':
+      return arrayType(s, depth);
+    case 'object':
+      return objectType(s, depth);
+    default:
+      return 'any';
   }
 }
 
@@ -105,9 +119,7 @@ export function fieldTable(s: JsonSchema): string {
   for (const [name, field] of Object.entries(s.properties ?? {})) {
     rows.push(`| ${code(name)} | ${cell(code(typeOf(field, 1)))} | ${required.has(name) ? 'yes' : 'no'} |`);
   }
-  const extra = s.additionalProperties === false
-    ? 'Other fields: refused (`malformed`).'
-    : 'Other fields: allowed.';
+  const extra = s.additionalProperties === false ? 'Other fields: refused (`malformed`).' : 'Other fields: allowed.';
   return `${rows.join('\n')}\n\n${extra}\n`;
 }
 
@@ -141,14 +153,13 @@ function inputsOf(name: string): string {
 }
 
 export function transitionsBlock(spec: Spec): string {
-  const rows = [
-    '| transition | from | to | roles | guards | window class | flags | minimum inputs |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
+  const rows = ['| transition | from | to | roles | guards | window class | flags | minimum inputs |', '|---|---|---|---|---|---|---|---|'];
   for (const t of Object.values(spec.transitions)) {
     const window = t.window === null ? '—' : t.window.map(code).join(' or ');
     const from = t.from.map(code).join(', ');
-    rows.push(`| ${code(t.name)} | ${from} | ${targets(t)} | ${t.roles.join(', ')} | ${guardsOf(t)} | ${window} | ${alsoAccepted(t)} | ${inputsOf(t.name)} |`);
+    rows.push(
+      `| ${code(t.name)} | ${from} | ${targets(t)} | ${t.roles.join(', ')} | ${guardsOf(t)} | ${window} | ${alsoAccepted(t)} | ${inputsOf(t.name)} |`,
+    );
   }
   return `${rows.join('\n')}\n`;
 }

@@ -8,7 +8,10 @@ import { expect, it } from 'vitest';
 it('counts failed files and unhandled errors, not only failed tests', () => {
   const root = join(import.meta.dirname, 'testdata', 'summary-fixture');
   const run = spawnSync(process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', root], {
-    cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: 'true' },
+    cwd: join(import.meta.dirname, '..'),
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, CI: 'true' },
   });
   const lines = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('vitest:'));
   expect(run.status).not.toBe(0);

@@ -19,7 +19,9 @@ export function allReadyGuard(ctx: GuardContext): GuardResult {
     if (want[key] !== pinned) problems.push(`${key} ${String(want[key])} does not match the READY pin ${String(pinned)}`);
   }
   if (problems.length > 0) return fail('all_ready', problems);
-  return pass('all_ready', [`pins match: corpus ${String(pins.version)} ${String(pins.content_hash)}, council ${String(pins.member_set_hash)}, env ${String(pins.env_hash)}`]);
+  return pass('all_ready', [
+    `pins match: corpus ${String(pins.version)} ${String(pins.content_hash)}, council ${String(pins.member_set_hash)}, env ${String(pins.env_hash)}`,
+  ]);
 }
 
 /** Execution_Approve: one approval per operator per beat. */

@@ -8,9 +8,7 @@ import { nobleVerifier, type Signer } from '../crypto';
 import { H } from '../hash';
 import { activeLeaves, type State } from '../state';
 import type { MigrationRegion, MigrationRoutes, RouteMode } from '../types';
-import {
-  castVote, fakeHash, licenseToken, mcpReport, quorumInputs, testKey,
-} from '../testing/kit';
+import { castVote, fakeHash, licenseToken, mcpReport, quorumInputs, testKey } from '../testing/kit';
 import { Scenario } from '../testing/scenario';
 import type { JsonObject, LicenseToken, McpTool, Proposal } from '../types';
 import { beatPosition } from '../window';
@@ -26,7 +24,14 @@ import { eligibleMembers, memberSetHash, quorumGuard } from './quorum';
 const spec = loadMachine();
 const DAY_MS = 86_400_000;
 
-function ctxOf(sc: Scenario, transition: string, inputs: JsonObject, by: Signer = sc.agent, wall_ms = sc.wall_ms, state: State = sc.state): GuardContext {
+function ctxOf(
+  sc: Scenario,
+  transition: string,
+  inputs: JsonObject,
+  by: Signer = sc.agent,
+  wall_ms = sc.wall_ms,
+  state: State = sc.state,
+): GuardContext {
   const t = spec.transitions[transition];
   if (!t) throw new Error(`no transition ${transition}`);
   const proposal: Proposal = sc.build(transition, inputs, by);
@@ -57,7 +62,11 @@ describe('guard registry', () => {
     for (const name of used) expect(GUARD_NAMES).toContain(name);
     for (const [name, def] of Object.entries(GUARDS)) expect(def.name).toBe(name);
     expect(GUARDS.policy?.divert).toBe('breach');
-    expect(Object.values(GUARDS).filter((g) => g.divert !== undefined).map((g) => g.name)).toEqual(['policy']);
+    expect(
+      Object.values(GUARDS)
+        .filter((g) => g.divert !== undefined)
+        .map((g) => g.name),
+    ).toEqual(['policy']);
   });
 });
 
@@ -121,7 +130,12 @@ describe('license guard (Boot_Licensed, License_Refresh)', () => {
   it('rejects a token signed by the wrong key', () => {
     const sc = new Scenario(spec);
     bootTo(sc);
-    const forged = licenseToken(testKey('not-kaching'), { licensee: 'demo', issued_ms: sc.wall_ms - 1000, expires_ms: sc.wall_ms + DAY_MS, grace_ms: DAY_MS });
+    const forged = licenseToken(testKey('not-kaching'), {
+      licensee: 'demo',
+      issued_ms: sc.wall_ms - 1000,
+      expires_ms: sc.wall_ms + DAY_MS,
+      grace_ms: DAY_MS,
+    });
     expectFail(licenseGuard(ctxOf(sc, 'Boot_Licensed', tokenInputs(forged))), 'license', 'KACHING signer');
   });
 
@@ -136,7 +150,12 @@ describe('license guard (Boot_Licensed, License_Refresh)', () => {
   it('rejects a token for another licensee, naming both', () => {
     const sc = new Scenario(spec);
     bootTo(sc);
-    const token = licenseToken(sc.cast.kaching, { licensee: 'other-project', issued_ms: sc.wall_ms - 1000, expires_ms: sc.wall_ms + DAY_MS, grace_ms: 0 });
+    const token = licenseToken(sc.cast.kaching, {
+      licensee: 'other-project',
+      issued_ms: sc.wall_ms - 1000,
+      expires_ms: sc.wall_ms + DAY_MS,
+      grace_ms: 0,
+    });
     const r = licenseGuard(ctxOf(sc, 'Boot_Licensed', tokenInputs(token)));
     expectFail(r, 'license', '"other-project"', '"demo"');
     // The signature is fine: only the licensee is named.
@@ -174,7 +193,12 @@ describe('license guard (Boot_Licensed, License_Refresh)', () => {
   it('through the reducer: a forged token is guard_failed with guard license', () => {
     const sc = new Scenario(spec);
     bootTo(sc);
-    const forged = licenseToken(sc.cast.stranger, { licensee: 'demo', issued_ms: sc.wall_ms - 1000, expires_ms: sc.wall_ms + DAY_MS, grace_ms: 0 });
+    const forged = licenseToken(sc.cast.stranger, {
+      licensee: 'demo',
+      issued_ms: sc.wall_ms - 1000,
+      expires_ms: sc.wall_ms + DAY_MS,
+      grace_ms: 0,
+    });
     const res = sc.submit(sc.build('Boot_Licensed', tokenInputs(forged), sc.agent));
     expect(res.ok).toBe(false);
     if (res.ok) return;
@@ -206,13 +230,21 @@ describe('licenseGate (every non-exempt transition)', () => {
     const grace = licenseGate(ctxOf(sc, 'Ingestion_SourcesResolved', inputs, sc.agent, lic.expires_ms));
     expectPass(grace, 'license');
     expect(grace.reasons[0]).toContain('in grace until');
-    expectFail(licenseGate(ctxOf(sc, 'Ingestion_SourcesResolved', inputs, sc.agent, lic.expires_ms + lic.grace_ms)), 'license', 'only License_Refresh');
+    expectFail(
+      licenseGate(ctxOf(sc, 'Ingestion_SourcesResolved', inputs, sc.agent, lic.expires_ms + lic.grace_ms)),
+      'license',
+      'only License_Refresh',
+    );
   });
 
   it('fails whenever the LICENSE region is EXPIRED, whatever the wall time', () => {
     const sc = licensed(60_000, 60_000);
     const expired: State = { ...sc.state, boot: { ...sc.state.boot, phase: 'EXPIRED' } };
-    expectFail(licenseGate(ctxOf(sc, 'Ingestion_SourcesResolved', { sources: ['a'] }, sc.agent, sc.wall_ms, expired)), 'license', 'only License_Refresh');
+    expectFail(
+      licenseGate(ctxOf(sc, 'Ingestion_SourcesResolved', { sources: ['a'] }, sc.agent, sc.wall_ms, expired)),
+      'license',
+      'only License_Refresh',
+    );
   });
 });
 
@@ -304,12 +336,25 @@ describe('quorum guard (Council_QuorumCert)', () => {
     const sc = atElect();
     const full = quorumInputs(sc.cast.council, epochOf(sc));
     const votes = (full.votes as Array<JsonObject & { signature: string }>).map((v, i) =>
-      i === 0 ? { ...v, signature: (castVote(sc.cast.council[1]!, full.member_set_hash as string, epochOf(sc)) as { signature: string }).signature } : v,
+      i === 0
+        ? {
+            ...v,
+            signature: (castVote(sc.cast.council[1]!, full.member_set_hash as string, epochOf(sc)) as { signature: string }).signature,
+          }
+        : v,
     );
-    expectFail(quorum(sc, { ...full, votes: votes.slice(0, 2) }), 'quorum', `vote[0] by ${sc.cast.council[0]!.signer}: signature does not verify`);
+    expectFail(
+      quorum(sc, { ...full, votes: votes.slice(0, 2) }),
+      'quorum',
+      `vote[0] by ${sc.cast.council[0]!.signer}: signature does not verify`,
+    );
     // A vote signed by someone else in the voter's name.
     const forged = { ...castVote(testKey('mallory'), full.member_set_hash as string, epochOf(sc)), voter: sc.cast.council[2]!.signer };
-    expectFail(quorum(sc, { ...full, votes: [(full.votes as JsonObject[])[0]!, forged as unknown as JsonObject] }), 'quorum', 'signature does not verify');
+    expectFail(
+      quorum(sc, { ...full, votes: [(full.votes as JsonObject[])[0]!, forged as unknown as JsonObject] }),
+      'quorum',
+      'signature does not verify',
+    );
   });
 
   it('members must be council-role signers of the genesis', () => {
@@ -357,7 +402,12 @@ describe('mcp guard (Council_McpGreen)', () => {
   const pinnedTools = (sc: Scenario): McpTool[] =>
     Object.entries(sc.genesis.mcp.pins).map(([name, version]) => ({ name, version, reachable: true }));
   const report = (sc: Scenario, o: { by?: Signer; observed_ms?: number; tools?: McpTool[] } = {}): JsonObject => ({
-    report: mcpReport(o.by ?? sc.cast.mcp, 'http://mcp.local', o.observed_ms ?? sc.wall_ms - 5, o.tools ?? pinnedTools(sc)) as unknown as JsonObject,
+    report: mcpReport(
+      o.by ?? sc.cast.mcp,
+      'http://mcp.local',
+      o.observed_ms ?? sc.wall_ms - 5,
+      o.tools ?? pinnedTools(sc),
+    ) as unknown as JsonObject,
   });
   const mcp = (sc: Scenario, inputs: JsonObject) => mcpGuard(ctxOf(sc, 'Council_McpGreen', inputs));
 
@@ -373,7 +423,7 @@ describe('mcp guard (Council_McpGreen)', () => {
     expectFail(r, 'mcp', `report signer ${sc.cast.stranger.signer} is not the genesis MCP signer`);
   });
 
-  it('refuses a report in the MCP signer\'s name with a bad signature', () => {
+  it("refuses a report in the MCP signer's name with a bad signature", () => {
     const sc = atToolingSync();
     const forged = { ...(report(sc, { by: sc.cast.stranger }).report as JsonObject), signer: sc.cast.mcp.signer };
     expectFail(mcp(sc, { report: forged }), 'mcp', 'report signature does not verify');
@@ -388,7 +438,11 @@ describe('mcp guard (Council_McpGreen)', () => {
     const [first, second] = tools as [McpTool, McpTool];
     expectFail(mcp(sc, report(sc, { tools: [second] })), 'mcp', `pinned tool ${first.name} missing from the report`);
     expectFail(mcp(sc, report(sc, { tools: [{ ...first, reachable: false }, second] })), 'mcp', `tool ${first.name} unreachable`);
-    expectFail(mcp(sc, report(sc, { tools: [{ ...first, version: '9.9.9' }, second] })), 'mcp', `tool ${first.name} at 9.9.9, pinned ${first.version}`);
+    expectFail(
+      mcp(sc, report(sc, { tools: [{ ...first, version: '9.9.9' }, second] })),
+      'mcp',
+      `tool ${first.name} at 9.9.9, pinned ${first.version}`,
+    );
     // Each problem is reported, not just the first.
     const r = mcp(sc, report(sc, { tools: [] }));
     expect(r.reasons).toHaveLength(tools.length);
@@ -405,7 +459,11 @@ describe('mcp guard (Council_McpGreen)', () => {
     const sc = atToolingSync();
     const drift = sc.genesis.max_drift_ms;
     expectPass(mcp(sc, report(sc, { observed_ms: sc.wall_ms + drift })), 'mcp');
-    expectFail(mcp(sc, report(sc, { observed_ms: sc.wall_ms + drift + 1 })), 'mcp', `observed ${drift + 1} ms after the proposal, max_drift_ms ${drift}`);
+    expectFail(
+      mcp(sc, report(sc, { observed_ms: sc.wall_ms + drift + 1 })),
+      'mcp',
+      `observed ${drift + 1} ms after the proposal, max_drift_ms ${drift}`,
+    );
   });
 
   it('through the reducer: guard_failed with guard mcp, council stays TOOLING_SYNC', () => {
@@ -446,7 +504,14 @@ describe('policy guards', () => {
   it('policy: no findings, or only kinds the policy allows, pass', () => {
     const sc = atValidate();
     expectPass(policyGuard(ctxOf(sc, 'Ingestion_SchemaOk', { findings: [] })), 'policy');
-    const r = policyGuard(ctxOf(sc, 'Ingestion_SchemaOk', { findings: [{ kind: 'style', path: 'a', detail: 'b' }, { kind: 'SECRET', path: '', detail: '' }] }));
+    const r = policyGuard(
+      ctxOf(sc, 'Ingestion_SchemaOk', {
+        findings: [
+          { kind: 'style', path: 'a', detail: 'b' },
+          { kind: 'SECRET', path: '', detail: '' },
+        ],
+      }),
+    );
     expectPass(r, 'policy');
     expect(r.reasons[0]).toContain('2 findings, none denied by policy v1');
   });
@@ -522,7 +587,11 @@ describe('approval guards (Execution_Approve, Execution_ApprovalsThreshold)', ()
     expectPass(approvalGuard(ctxOf(sc, 'Execution_Approve', { note: 'lgtm' }, op1)), 'approval');
     sc.step('Execution_Approve', { note: 'lgtm' }, op1);
     const beat = beatOf(sc);
-    expectFail(approvalGuard(ctxOf(sc, 'Execution_Approve', { note: 'again' }, op1)), 'approval', `${op1.signer} already approved beat ${beat}`);
+    expectFail(
+      approvalGuard(ctxOf(sc, 'Execution_Approve', { note: 'again' }, op1)),
+      'approval',
+      `${op1.signer} already approved beat ${beat}`,
+    );
     expectPass(approvalGuard(ctxOf(sc, 'Execution_Approve', { note: 'me too' }, op2)), 'approval');
     // The next beat is a new beat for the same operator.
     const nextBeat_ms = sc.wall_ms + sc.genesis.backbeat.period_ms;
@@ -539,12 +608,20 @@ describe('approval guards (Execution_Approve, Execution_ApprovalsThreshold)', ()
     sc.step('Execution_Approve', { note: 'one' }, op1);
     sc.seekWindow(7600);
     const beat = beatOf(sc);
-    expectFail(approvalsGuard(ctxOf(sc, 'Execution_ApprovalsThreshold', {})), 'approvals', `1 operator approvals in beat ${beat}, threshold 2`);
+    expectFail(
+      approvalsGuard(ctxOf(sc, 'Execution_ApprovalsThreshold', {})),
+      'approvals',
+      `1 operator approvals in beat ${beat}, threshold 2`,
+    );
     sc.step('Execution_Approve', { note: 'two' }, op2);
     expectPass(approvalsGuard(ctxOf(sc, 'Execution_ApprovalsThreshold', {})), 'approvals');
     // Approvals of an earlier beat do not count in a later one.
     const later_ms = sc.wall_ms + sc.genesis.backbeat.period_ms;
-    expectFail(approvalsGuard(ctxOf(sc, 'Execution_ApprovalsThreshold', {}, sc.agent, later_ms)), 'approvals', `0 operator approvals in beat ${beat + 1}`);
+    expectFail(
+      approvalsGuard(ctxOf(sc, 'Execution_ApprovalsThreshold', {}, sc.agent, later_ms)),
+      'approvals',
+      `0 operator approvals in beat ${beat + 1}`,
+    );
   });
 
   it('through the reducer: too few approvals is guard_failed approvals, and the window outcome is recorded first', () => {
@@ -556,7 +633,11 @@ describe('approval guards (Execution_Approve, Execution_ApprovalsThreshold)', ()
     if (res.ok) return;
     expect(res.rejection.code).toBe('guard_failed');
     expect(res.rejection.guard).toBe('approvals');
-    expect(res.rejection.guard_outcomes?.map((g) => [g.guard, g.ok])).toEqual([['window', true], ['license', true], ['approvals', false]]);
+    expect(res.rejection.guard_outcomes?.map((g) => [g.guard, g.ok])).toEqual([
+      ['window', true],
+      ['license', true],
+      ['approvals', false],
+    ]);
     expect(sc.state.execution.phase).toBe('REVIEW');
   });
 });
@@ -567,10 +648,13 @@ describe('migration guards', () => {
   const sc = new Scenario(spec);
   const op = sc.operator;
   const withRoutes = (routes: MigrationRoutes, bypass = false): State => ({
-    ...sc.state, migration: { ...sc.state.migration, routes, bypass, bypass_reason: bypass ? 'incident 7' : null },
+    ...sc.state,
+    migration: { ...sc.state.migration, routes, bypass, bypass_reason: bypass ? 'incident 7' : null },
   });
   const route = (routes: MigrationRoutes, region: MigrationRegion, mode: RouteMode): GuardResult =>
-    migrationOrderGuard(ctxOf(sc, 'Migration_Route', { region, mode, justification: 'shadow clean for a week' }, op, sc.wall_ms, withRoutes(routes)));
+    migrationOrderGuard(
+      ctxOf(sc, 'Migration_Route', { region, mode, justification: 'shadow clean for a week' }, op, sc.wall_ms, withRoutes(routes)),
+    );
   const R = (council: RouteMode, ingestion: RouteMode, execution: RouteMode): MigrationRoutes => ({ council, ingestion, execution });
 
   it('one step at a time along legacy → shadow → swoosh, either way', () => {
@@ -584,8 +668,16 @@ describe('migration guards', () => {
   });
 
   it('a region becomes "swoosh" only after every region before it in council → ingestion → execution', () => {
-    expectFail(route(R('shadow', 'shadow', 'legacy'), 'ingestion', 'swoosh'), 'migration_order', 'ingestion may become "swoosh" only after council (now "shadow")');
-    expectFail(route(R('legacy', 'swoosh', 'shadow'), 'execution', 'swoosh'), 'migration_order', 'execution may become "swoosh" only after council (now "legacy")');
+    expectFail(
+      route(R('shadow', 'shadow', 'legacy'), 'ingestion', 'swoosh'),
+      'migration_order',
+      'ingestion may become "swoosh" only after council (now "shadow")',
+    );
+    expectFail(
+      route(R('legacy', 'swoosh', 'shadow'), 'execution', 'swoosh'),
+      'migration_order',
+      'execution may become "swoosh" only after council (now "legacy")',
+    );
     expectFail(route(R('swoosh', 'shadow', 'shadow'), 'execution', 'swoosh'), 'migration_order', 'only after ingestion (now "shadow")');
     expectPass(route(R('swoosh', 'shadow', 'shadow'), 'ingestion', 'swoosh'), 'migration_order');
     expectPass(route(R('swoosh', 'swoosh', 'shadow'), 'execution', 'swoosh'), 'migration_order');
@@ -594,34 +686,48 @@ describe('migration guards', () => {
   });
 
   it('a region leaves "swoosh" only while no region after it is "swoosh"', () => {
-    expectFail(route(R('swoosh', 'swoosh', 'legacy'), 'council', 'shadow'), 'migration_order', 'council may leave "swoosh" only after ingestion leaves "swoosh"');
-    expectFail(route(R('swoosh', 'swoosh', 'swoosh'), 'council', 'shadow'), 'migration_order', 'only after ingestion and execution leave "swoosh"');
+    expectFail(
+      route(R('swoosh', 'swoosh', 'legacy'), 'council', 'shadow'),
+      'migration_order',
+      'council may leave "swoosh" only after ingestion leaves "swoosh"',
+    );
+    expectFail(
+      route(R('swoosh', 'swoosh', 'swoosh'), 'council', 'shadow'),
+      'migration_order',
+      'only after ingestion and execution leave "swoosh"',
+    );
     expectPass(route(R('swoosh', 'swoosh', 'swoosh'), 'execution', 'shadow'), 'migration_order');
     expectPass(route(R('swoosh', 'swoosh', 'shadow'), 'ingestion', 'shadow'), 'migration_order');
   });
 
   it('over every route set, region and mode: passes exactly on one step that keeps the "swoosh" regions a prefix', () => {
     // Independent oracle: "is swoosh" never turns true again once false along the order.
-    const ordered = (r: MigrationRoutes): boolean => REGIONS.every((reg, i) => i === 0 || r[reg] !== 'swoosh' || r[REGIONS[i - 1]!] === 'swoosh');
+    const ordered = (r: MigrationRoutes): boolean =>
+      REGIONS.every((reg, i) => i === 0 || r[reg] !== 'swoosh' || r[REGIONS[i - 1]!] === 'swoosh');
     let passes = 0;
-    for (const c of MODES) for (const i of MODES) for (const e of MODES) {
-      const routes = R(c, i, e);
-      if (!ordered(routes)) continue;
-      for (const region of REGIONS) for (const mode of MODES) {
-        const next = { ...routes, [region]: mode };
-        const oneStep = Math.abs(MODES.indexOf(mode) - MODES.indexOf(routes[region])) === 1;
-        const r = route(routes, region, mode);
-        expect(r.ok, `${JSON.stringify(routes)} ${region} → ${mode}: ${r.reasons.join('; ')}`).toBe(oneStep && ordered(next));
-        if (r.ok) passes += 1;
-      }
-    }
+    for (const c of MODES)
+      for (const i of MODES)
+        for (const e of MODES) {
+          const routes = R(c, i, e);
+          if (!ordered(routes)) continue;
+          for (const region of REGIONS)
+            for (const mode of MODES) {
+              const next = { ...routes, [region]: mode };
+              const oneStep = Math.abs(MODES.indexOf(mode) - MODES.indexOf(routes[region])) === 1;
+              const r = route(routes, region, mode);
+              expect(r.ok, `${JSON.stringify(routes)} ${region} → ${mode}: ${r.reasons.join('; ')}`).toBe(oneStep && ordered(next));
+              if (r.ok) passes += 1;
+            }
+        }
     expect(passes).toBeGreaterThan(20);
   });
 
   it('bypass only when not bypassed; restore only when bypassed', () => {
     const routes = R('swoosh', 'shadow', 'legacy');
-    const bypass = (b: boolean) => migrationBypassGuard(ctxOf(sc, 'Migration_Bypass', { reason: 'divergence storm' }, op, sc.wall_ms, withRoutes(routes, b)));
-    const restore = (b: boolean) => migrationBypassGuard(ctxOf(sc, 'Migration_Restore', { justification: 'fixed' }, op, sc.wall_ms, withRoutes(routes, b)));
+    const bypass = (b: boolean) =>
+      migrationBypassGuard(ctxOf(sc, 'Migration_Bypass', { reason: 'divergence storm' }, op, sc.wall_ms, withRoutes(routes, b)));
+    const restore = (b: boolean) =>
+      migrationBypassGuard(ctxOf(sc, 'Migration_Restore', { justification: 'fixed' }, op, sc.wall_ms, withRoutes(routes, b)));
     expectPass(bypass(false), 'migration_bypass');
     expectFail(bypass(true), 'migration_bypass', 'already bypassed (incident 7); Migration_Restore first');
     expectPass(restore(true), 'migration_bypass');

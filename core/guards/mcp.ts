@@ -14,7 +14,8 @@ export function mcpGuard(ctx: GuardContext): GuardResult {
   else if (!ctx.verifier.verify(cfg.signer, mcpSigningBytes(report), report.signature)) problems.push('report signature does not verify');
   const age_ms = ctx.wall_ms - report.observed_ms;
   if (age_ms > cfg.max_age_ms) problems.push(`report is ${age_ms} ms old, max_age_ms ${cfg.max_age_ms}`);
-  if (-age_ms > ctx.state.meta.max_drift_ms) problems.push(`report observed ${-age_ms} ms after the proposal, max_drift_ms ${ctx.state.meta.max_drift_ms}`);
+  if (-age_ms > ctx.state.meta.max_drift_ms)
+    problems.push(`report observed ${-age_ms} ms after the proposal, max_drift_ms ${ctx.state.meta.max_drift_ms}`);
   const tools = new Map(report.tools.map((t) => [t.name, t]));
   for (const [name, pinned] of Object.entries(cfg.pins).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const tool = tools.get(name);
@@ -23,5 +24,7 @@ export function mcpGuard(ctx: GuardContext): GuardResult {
     else if (tool.version !== pinned) problems.push(`tool ${name} at ${tool.version}, pinned ${pinned}`);
   }
   if (problems.length > 0) return fail('mcp', problems);
-  return pass('mcp', [`${Object.keys(cfg.pins).length} pinned tools reachable at their pins; report ${age_ms} ms old from ${report.registry}`]);
+  return pass('mcp', [
+    `${Object.keys(cfg.pins).length} pinned tools reachable at their pins; report ${age_ms} ms old from ${report.registry}`,
+  ]);
 }

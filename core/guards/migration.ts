@@ -19,7 +19,9 @@ export function migrationOrderGuard(ctx: GuardContext): GuardResult {
   if (mode === current) return fail('migration_order', [`${region} is already "${mode}"`]);
   const distance = Math.abs(ROUTE_MODES.indexOf(mode) - ROUTE_MODES.indexOf(current));
   if (distance !== 1) {
-    return fail('migration_order', [`${region} "${current}" → "${mode}" skips a step; routes move one step along ${ROUTE_MODES.join(' → ')}`]);
+    return fail('migration_order', [
+      `${region} "${current}" → "${mode}" skips a step; routes move one step along ${ROUTE_MODES.join(' → ')}`,
+    ]);
   }
   const problem = orderAfter(region, current, mode, { ...routes, [region]: mode });
   if (problem !== null) return fail('migration_order', [problem]);

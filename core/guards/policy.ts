@@ -20,7 +20,11 @@ export function policyGuard(ctx: GuardContext): GuardResult {
   const findings = ctx.proposal.inputs.findings as unknown as PolicyFinding[];
   const { deny, version } = ctx.state.policy;
   const found = breaches(findings, deny);
-  if (found.length > 0) return fail('policy', found.map((f) => describeBreach(f, version)));
+  if (found.length > 0)
+    return fail(
+      'policy',
+      found.map((f) => describeBreach(f, version)),
+    );
   return pass('policy', [`${findings.length} findings, none denied by policy v${version}`]);
 }
 

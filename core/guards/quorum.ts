@@ -21,8 +21,14 @@ export function eligibleMembers(state: State): Set<SignerId> {
 }
 
 export function quorumGuard(ctx: GuardContext): GuardResult {
-  const { members, member_set_hash: claimed, votes } = ctx.proposal.inputs as unknown as {
-    members: SignerId[]; member_set_hash: string; votes: Vote[];
+  const {
+    members,
+    member_set_hash: claimed,
+    votes,
+  } = ctx.proposal.inputs as unknown as {
+    members: SignerId[];
+    member_set_hash: string;
+    votes: Vote[];
   };
   const problems: string[] = [];
   const eligible = eligibleMembers(ctx.state);

@@ -34,15 +34,15 @@ export interface VectorFiles {
 
 type VectorExpect =
   | {
-    accepted: true;
-    index: number;
-    state_post_hash: Hash;
-    branch?: string;
-    guard_outcomes: RecordBody['guard_outcomes'];
-    accepted_at_ms: number;
-    prev_record_hash: Hash;
-    record_hash: Hash;
-  }
+      accepted: true;
+      index: number;
+      state_post_hash: Hash;
+      branch?: string;
+      guard_outcomes: RecordBody['guard_outcomes'];
+      accepted_at_ms: number;
+      prev_record_hash: Hash;
+      record_hash: Hash;
+    }
   | { accepted: false; code: string; guard?: string; reason: string };
 
 interface VectorStep {
@@ -150,7 +150,10 @@ function script(d: StreamDriver): void {
 
   // Pause: the flow waits for the operator.
   fault('pause');
-  manual('paused', 'Execution_PlanLocked', { plan_hash: H({ label: 'while paused' }) }, d.agent, { accepted: false, codes: ['invalid_from_state'] });
+  manual('paused', 'Execution_PlanLocked', { plan_hash: H({ label: 'while paused' }) }, d.agent, {
+    accepted: false,
+    codes: ['invalid_from_state'],
+  });
   happy(); // Control_Resume
 
   // REVERB loop 2, plain.
@@ -161,7 +164,9 @@ function script(d: StreamDriver): void {
   happy(); // License_Refresh (valid)
   fault('policy_update');
   manual('policy_version', 'Policy_Update', { policy: { version: d.state.policy.version, deny: [] } }, op, {
-    accepted: false, codes: ['guard_failed'], guard: 'policy_version',
+    accepted: false,
+    codes: ['guard_failed'],
+    guard: 'policy_version',
   });
 
   // Quorum lost: RECOVERY, the operator recovers, old votes cannot be replayed.
@@ -193,7 +198,10 @@ function vectorsOf(spec: Spec, d: StreamDriver, genesis: Genesis, initial: Head)
     const ok = e.expect.accepted
       ? r.ok && (e.expect.branch === undefined || e.expect.branch === r.branch)
       : !r.ok && e.expect.codes.includes(r.rejection.code) && (e.expect.guard === undefined || e.expect.guard === r.rejection.guard);
-    if (!ok) throw new Error(`vector script: step ${n + 1} (${e.label}) did not do what it was built for: ${JSON.stringify(r.ok ? r.branch : r.rejection)}`);
+    if (!ok)
+      throw new Error(
+        `vector script: step ${n + 1} (${e.label}) did not do what it was built for: ${JSON.stringify(r.ok ? r.branch : r.rejection)}`,
+      );
     const after = d.heads[n + 1] as { state: State; hash: Hash };
     let expect: VectorExpect;
     if (r.ok) {
@@ -258,7 +266,8 @@ export function generateVectors(spec: Spec): VectorFiles {
   });
   const keys = {
     WARNING: 'TEST-ONLY KEYS. Published on purpose so that anyone can re-sign the vectors. Never use them for anything real.',
-    derivation: 'secret_key = sha256(UTF-8 "swoosh-test-key\\n" + name), an RFC 8032 Ed25519 seed; signer = "hmmm:ed25519:" + b64u(public key)',
+    derivation:
+      'secret_key = sha256(UTF-8 "swoosh-test-key\\n" + name), an RFC 8032 Ed25519 seed; signer = "hmmm:ed25519:" + b64u(public key)',
     keys: [
       ...[...c.operators, ...c.agents, ...c.council].map((k) => keyEntry(k, roles.get(k.signer) ?? [])),
       keyEntry(c.kaching, ['kaching (genesis.kaching.signer)']),
@@ -318,7 +327,10 @@ function migrationScript(d: StreamDriver, genesis: Genesis): void {
   route('order_back', 'council', 'shadow', order);
   route('same_mode', 'ingestion', 'swoosh', order);
   route('wrong_role', 'execution', 'shadow', { accepted: false, codes: ['role_denied'] }, d.agent);
-  send('blank_justification', 'Migration_Route', { region: 'execution', mode: 'shadow', justification: ' ' }, op, { accepted: false, codes: ['malformed'] });
+  send('blank_justification', 'Migration_Route', { region: 'execution', mode: 'shadow', justification: ' ' }, op, {
+    accepted: false,
+    codes: ['malformed'],
+  });
 
   // Emergency bypass while PAUSED; routes still move while bypassed.
   send('restore_unbypassed', 'Migration_Restore', { justification: 'nothing to restore' }, op, bypassRule);
@@ -328,7 +340,13 @@ function migrationScript(d: StreamDriver, genesis: Genesis): void {
   route('route', 'execution', 'shadow', ok);
 
   // While QUARANTINED too; then the last region reaches SWOOSH.
-  send('happy', 'Policy_Violation', { rationale: 'SHHH flagged a secret', findings: [{ kind: 'secret', path: 'cfg/.env', detail: 'key' }] }, d.agent, ok);
+  send(
+    'happy',
+    'Policy_Violation',
+    { rationale: 'SHHH flagged a secret', findings: [{ kind: 'secret', path: 'cfg/.env', detail: 'key' }] },
+    d.agent,
+    ok,
+  );
   send('restore', 'Migration_Restore', { justification: 'incident 7 closed' }, op, ok);
   send('happy', 'Quarantine_Release', { justification: 'fixture, not a secret' }, op, ok);
   send('happy', 'Control_Resume', { reason: 'incident 7 closed' }, op, ok);

@@ -30,9 +30,15 @@ interface Step {
   now_ms: number;
   expect:
     | {
-      accepted: true; index: number; state_post_hash: string; branch?: string; guard_outcomes: GuardOutcome[];
-      accepted_at_ms: number; prev_record_hash: string; record_hash: string;
-    }
+        accepted: true;
+        index: number;
+        state_post_hash: string;
+        branch?: string;
+        guard_outcomes: GuardOutcome[];
+        accepted_at_ms: number;
+        prev_record_hash: string;
+        record_hash: string;
+      }
     | { accepted: false; code: string; guard?: string; reason: string };
   state_hash_after: string;
   state_after?: State;
@@ -138,19 +144,39 @@ describe('conformance vectors (core/testdata)', () => {
 
   it('covers the lifecycle to EXECUTION, two REVERB loops and many rejection codes', () => {
     const accepted = vectors.steps.filter((s) => s.expect.accepted).map((s) => (s.proposal as Proposal).transition);
-    for (const t of ['Boot_ConfigOk', 'Boot_Licensed', 'Execution_AllReady', 'Execution_Submit', 'Quarantine_Release', 'Quarantine_ConfirmBlock']) {
+    for (const t of [
+      'Boot_ConfigOk',
+      'Boot_Licensed',
+      'Execution_AllReady',
+      'Execution_Submit',
+      'Quarantine_Release',
+      'Quarantine_ConfirmBlock',
+    ]) {
       expect(accepted).toContain(t);
     }
     expect(accepted.filter((t) => t === 'Execution_NextWindow').length).toBeGreaterThanOrEqual(2);
     const codes = new Set(vectors.steps.flatMap((s) => (s.expect.accepted ? [] : [s.expect.code])));
     for (const code of [
-      'malformed', 'bad_signature', 'inputs_hash_mismatch', 'unknown_signer', 'unknown_transition', 'role_denied', 'quarantined',
-      'terminated', 'stale_state_hash', 'hlc_from_future', 'hlc_regression', 'invalid_from_state', 'wrong_window', 'guard_failed',
+      'malformed',
+      'bad_signature',
+      'inputs_hash_mismatch',
+      'unknown_signer',
+      'unknown_transition',
+      'role_denied',
+      'quarantined',
+      'terminated',
+      'stale_state_hash',
+      'hlc_from_future',
+      'hlc_regression',
+      'invalid_from_state',
+      'wrong_window',
+      'guard_failed',
     ]) {
       expect(codes, code).toContain(code);
     }
     const guards = new Set(vectors.steps.flatMap((s) => (!s.expect.accepted && s.expect.guard ? [s.expect.guard] : [])));
-    for (const g of ['config', 'license', 'quorum', 'mcp', 'all_ready', 'approval', 'approvals', 'policy_version']) expect(guards, g).toContain(g);
+    for (const g of ['config', 'license', 'quorum', 'mcp', 'all_ready', 'approval', 'approvals', 'policy_version'])
+      expect(guards, g).toContain(g);
   });
 
   it('the migration run starts on WHOOSH and covers the three transitions, the order rule and the bypass rule', () => {
@@ -159,12 +185,18 @@ describe('conformance vectors (core/testdata)', () => {
     const accepted = migrationVectors.steps.filter((s) => s.expect.accepted).map((s) => (s.proposal as Proposal).transition);
     for (const t of ['Migration_Route', 'Migration_Bypass', 'Migration_Restore']) expect(accepted).toContain(t);
     const refused = migrationVectors.steps.flatMap((s) => (s.expect.accepted ? [] : [`${s.expect.code}/${s.expect.guard ?? ''}`]));
-    for (const r of ['guard_failed/migration_order', 'guard_failed/migration_bypass', 'role_denied/', 'malformed/', 'terminated/']) expect(refused).toContain(r);
+    for (const r of ['guard_failed/migration_order', 'guard_failed/migration_bypass', 'role_denied/', 'malformed/', 'terminated/'])
+      expect(refused).toContain(r);
     // Accepted while PAUSED and while QUARANTINED.
     const during = migrationVectors.steps.filter((s, i) => {
-      const before = i === 0 ? migrationVectors.state0 : [...migrationVectors.steps.slice(0, i)].reverse().find((x) => x.state_after)?.state_after;
-      return s.expect.accepted && (s.proposal as Proposal).transition.startsWith('Migration_') && before !== undefined
-        && (before.control.paused || before.policy.quarantined);
+      const before =
+        i === 0 ? migrationVectors.state0 : [...migrationVectors.steps.slice(0, i)].reverse().find((x) => x.state_after)?.state_after;
+      return (
+        s.expect.accepted &&
+        (s.proposal as Proposal).transition.startsWith('Migration_') &&
+        before !== undefined &&
+        (before.control.paused || before.policy.quarantined)
+      );
     });
     expect(during.length).toBeGreaterThanOrEqual(2);
   });

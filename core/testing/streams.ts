@@ -5,7 +5,14 @@
 
 export { mulberry32, type Prng } from '../workload/rng';
 export {
-  ACCEPT, happyStep, StreamDriver, type Expect, type Intent, type StreamEntry, type StreamOptions, type StreamRun,
+  ACCEPT,
+  happyStep,
+  StreamDriver,
+  type Expect,
+  type Intent,
+  type StreamEntry,
+  type StreamOptions,
+  type StreamRun,
 } from '../workload/driver';
 export { applyFault, FAULT_KINDS, type FaultKind } from '../workload/faults';
 export { runLoops, runStream } from '../workload/streams';

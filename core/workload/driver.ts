@@ -14,7 +14,7 @@
 
 import { H } from '../hash';
 import { nobleVerifier, type Signer, type Verifier } from '../crypto';
-import { type Hlc } from '../hlc';
+import type { Hlc } from '../hlc';
 import { eligibleMembers, memberSetHash } from '../guards/quorum';
 import { nextIntents, type NextIntent } from '../planner';
 import { reduce, type Admission, type Head, type ReduceResult } from '../reduce';
@@ -28,9 +28,7 @@ import { windowIdAt } from '../fixtures/time';
 import { mulberry32, type Prng } from './rng';
 
 /** What the author of a proposal meant to happen. */
-export type Expect =
-  | { accepted: true; branch?: string }
-  | { accepted: false; codes: RejectionCode[]; guard?: string };
+export type Expect = { accepted: true; branch?: string } | { accepted: false; codes: RejectionCode[]; guard?: string };
 
 export interface StreamEntry {
   /** `happy` or the fault that produced the proposal. */
@@ -85,9 +83,13 @@ export const ACCEPT: Expect = { accepted: true };
 
 /** Checks that come after the TERMINATED / QUARANTINED checks (docs/protocol.md, order of checks). */
 const LATE_CODES: ReadonlySet<RejectionCode> = new Set([
-  'stale_state_hash', 'hlc_from_future', 'hlc_regression', 'invalid_from_state', 'wrong_window', 'guard_failed',
+  'stale_state_hash',
+  'hlc_from_future',
+  'hlc_regression',
+  'invalid_from_state',
+  'wrong_window',
+  'guard_failed',
 ]);
-
 
 // ---------------------------------------------------------------------------
 // The driver: a HEAD, a clock cursor, a cast, and the record of what was submitted.
@@ -210,10 +212,7 @@ export class StreamDriver {
   }
 
   /** Signs the intent. `hlc` given: used as is and the cursor does not move. */
-  build(
-    i: Intent,
-    o: { hlc?: Hlc; state_hash?: string; window_id?: string | null; by?: Signer; idem_key?: string } = {},
-  ): Proposal {
+  build(i: Intent, o: { hlc?: Hlc; state_hash?: string; window_id?: string | null; by?: Signer; idem_key?: string } = {}): Proposal {
     const hlc = o.hlc ?? this.commit(i.at);
     const seq = this.nextSeq();
     const gated = (this.spec.transitions[i.transition]?.window ?? null) !== null;
@@ -266,16 +265,20 @@ export class StreamDriver {
     // old as) the one in force.
     const issued_ms = Math.max(t - 1000, this.issued_ms + 1);
     this.issued_ms = issued_ms;
-    const shape = kind === 'valid'
-      ? { expires_ms: issued_ms + 30 * 86_400_000, grace_ms: 86_400_000 }
-      : kind === 'grace'
-        ? { expires_ms: t - 500, grace_ms: 86_400_000 }
-        : { expires_ms: t - 500, grace_ms: 100 };
+    const shape =
+      kind === 'valid'
+        ? { expires_ms: issued_ms + 30 * 86_400_000, grace_ms: 86_400_000 }
+        : kind === 'grace'
+          ? { expires_ms: t - 500, grace_ms: 86_400_000 }
+          : { expires_ms: t - 500, grace_ms: 100 };
     const token = licenseToken(signer, { licensee: this.genesis.project, issued_ms, ...shape });
     return { token: token as unknown as JsonObject };
   }
 
-  mcpInputs(t: number, o: { observed_ms?: number; signer?: Signer; tools?: Array<{ name: string; version: string; reachable: boolean }> } = {}): JsonObject {
+  mcpInputs(
+    t: number,
+    o: { observed_ms?: number; signer?: Signer; tools?: Array<{ name: string; version: string; reachable: boolean }> } = {},
+  ): JsonObject {
     const tools = o.tools ?? Object.entries(this.genesis.mcp.pins).map(([name, version]) => ({ name, version, reachable: true }));
     const report = mcpReport(o.signer ?? this.cast.mcp, 'http://127.0.0.1:7431', o.observed_ms ?? t - 5, tools);
     return { report: report as unknown as JsonObject };

@@ -270,7 +270,13 @@ const FAULTS = {
         { kind: 'note', path: 'docs/README.md', detail: 'long line' },
         { kind: d.rng.pick(denied), path: `data/${d.nextSeq()}.csv`, detail: 'found by the scanner' },
       ];
-      const i: Intent = { transition: 'Ingestion_SchemaOk', inputs: { findings: findings as unknown as JsonObject[] }, by: ag, at: t, expect: ACCEPT };
+      const i: Intent = {
+        transition: 'Ingestion_SchemaOk',
+        inputs: { findings: findings as unknown as JsonObject[] },
+        by: ag,
+        at: t,
+        expect: ACCEPT,
+      };
       d.submit('breach', d.build(i), { accepted: true, branch: 'breach' });
       return true;
     }
@@ -283,7 +289,13 @@ const FAULTS = {
   pause(d) {
     const s = d.state;
     if (!licensed(s) || !calm(s)) return false;
-    const i: Intent = { transition: 'Control_Pause', inputs: { reason: 'operator break' }, by: d.pickOperator(), at: d.draft(), expect: ACCEPT };
+    const i: Intent = {
+      transition: 'Control_Pause',
+      inputs: { reason: 'operator break' },
+      by: d.pickOperator(),
+      at: d.draft(),
+      expect: ACCEPT,
+    };
     d.submit('pause', d.build(i), ACCEPT);
     return true;
   },
@@ -291,7 +303,13 @@ const FAULTS = {
   quorum_loss(d) {
     const s = d.state;
     if (!licensed(s) || !calm(s) || s.execution.phase === null) return false;
-    const i: Intent = { transition: 'Execution_QuorumLost', inputs: { reason: 'two council members unreachable' }, by: d.agent, at: d.draft(), expect: ACCEPT };
+    const i: Intent = {
+      transition: 'Execution_QuorumLost',
+      inputs: { reason: 'two council members unreachable' },
+      by: d.agent,
+      at: d.draft(),
+      expect: ACCEPT,
+    };
     d.submit('quorum_loss', d.build(i), ACCEPT);
     return true;
   },
@@ -360,7 +378,13 @@ const FAULTS = {
   confirm_block(d) {
     const s = d.state;
     if (!s.policy.quarantined || s.control.terminated) return false;
-    const i: Intent = { transition: 'Quarantine_ConfirmBlock', inputs: { justification: 'confirmed leak' }, by: d.pickOperator(), at: d.draft(), expect: ACCEPT };
+    const i: Intent = {
+      transition: 'Quarantine_ConfirmBlock',
+      inputs: { justification: 'confirmed leak' },
+      by: d.pickOperator(),
+      at: d.draft(),
+      expect: ACCEPT,
+    };
     d.submit('confirm_block', d.build(i), ACCEPT);
     return true;
   },
@@ -371,9 +395,28 @@ export const FAULT_KINDS = Object.keys(FAULTS) as FaultKind[];
 
 /** Relative weights; state-changing detours are rarer so that streams reach EXECUTION. */
 const WEIGHTS: Readonly<Record<FaultKind, number>> = {
-  duplicate: 8, reorder: 8, stranger: 4, wrong_role: 5, forged: 3, stale: 6, out_of_window: 8, hlc_regression: 6,
-  future: 3, tamper_inputs: 4, tamper_signature: 4, tamper_envelope: 3, malformed: 4, unknown_transition: 2,
-  invalid_from: 4, breach: 3, pause: 3, quorum_loss: 2, compensation: 4, guard_fail: 8, license: 3, policy_update: 2,
+  duplicate: 8,
+  reorder: 8,
+  stranger: 4,
+  wrong_role: 5,
+  forged: 3,
+  stale: 6,
+  out_of_window: 8,
+  hlc_regression: 6,
+  future: 3,
+  tamper_inputs: 4,
+  tamper_signature: 4,
+  tamper_envelope: 3,
+  malformed: 4,
+  unknown_transition: 2,
+  invalid_from: 4,
+  breach: 3,
+  pause: 3,
+  quorum_loss: 2,
+  compensation: 4,
+  guard_fail: 8,
+  license: 3,
+  policy_update: 2,
   // Applies only while QUARANTINED (usually one or two steps), hence the large weight.
   confirm_block: 15,
 };
@@ -393,7 +436,12 @@ function guardFailure(d: StreamDriver, s: State, i: Intent, variant: number | un
       const k = v(d, variant, 3);
       if (k === 0) return with_(d.licenseInputs(i.at, 'valid', d.cast.stranger), 'license');
       if (k === 1 && i.transition === 'Boot_Licensed') return with_(d.licenseInputs(i.at, 'grace'), 'license');
-      const token = licenseToken(d.cast.kaching, { licensee: 'another-project', issued_ms: i.at - 1000, expires_ms: i.at + 86_400_000, grace_ms: 0 });
+      const token = licenseToken(d.cast.kaching, {
+        licensee: 'another-project',
+        issued_ms: i.at - 1000,
+        expires_ms: i.at + 86_400_000,
+        grace_ms: 0,
+      });
       return with_({ token: token as unknown as JsonObject }, 'license');
     }
     case 'Council_QuorumCert': {
@@ -406,7 +454,9 @@ function guardFailure(d: StreamDriver, s: State, i: Intent, variant: number | un
         const members = [...good.members, d.cast.stranger.signer].sort();
         return with_({ ...good, members, member_set_hash: memberSetHash(members) }, 'quorum');
       }
-      const forged = good.members.map((m) => signDoc(d.cast.stranger, DOMAIN.vote, { voter: m, member_set_hash: good.member_set_hash, council_epoch: s.epoch.council }));
+      const forged = good.members.map((m) =>
+        signDoc(d.cast.stranger, DOMAIN.vote, { voter: m, member_set_hash: good.member_set_hash, council_epoch: s.epoch.council }),
+      );
       return with_({ ...good, votes: forged as unknown as JsonObject[] }, 'quorum');
     }
     case 'Council_McpGreen': {
@@ -446,4 +496,3 @@ export function chooseFault(d: StreamDriver, excluded: ReadonlySet<string>): Fau
   }
   return kinds[0] as FaultKind;
 }
-

@@ -77,7 +77,9 @@ export class Scenario {
       hlc,
       idem_key: `${this.genesis.project}:${transition}:${this.seq}`,
       window_id: over.window_id !== undefined ? over.window_id : gated ? windowIdAt(this.genesis.backbeat, this.wall_ms) : null,
-      evidence: over.evidence ?? [`ucxl://${by === this.operator ? 'op-1' : 'agent-1'}:worker@${this.genesis.project}:${transition}/step/${this.seq}*^/`],
+      evidence: over.evidence ?? [
+        `ucxl://${by === this.operator ? 'op-1' : 'agent-1'}:worker@${this.genesis.project}:${transition}/step/${this.seq}*^/`,
+      ],
     });
   }
 
@@ -109,7 +111,12 @@ export class Scenario {
   }
 
   license(issued_ms = this.wall_ms - 1000, valid_ms = 30 * 86_400_000, grace_ms = 86_400_000): JsonObject {
-    const token = licenseToken(this.cast.kaching, { licensee: this.genesis.project, issued_ms, expires_ms: issued_ms + valid_ms, grace_ms });
+    const token = licenseToken(this.cast.kaching, {
+      licensee: this.genesis.project,
+      issued_ms,
+      expires_ms: issued_ms + valid_ms,
+      grace_ms,
+    });
     return { token: token as unknown as JsonObject };
   }
 
@@ -153,17 +160,28 @@ export class Scenario {
   /** Fixed inputs for each step of the lifecycle up to EXECUTION. */
   private fill(i: NextIntent, script: Script): JsonObject {
     switch (i.transition) {
-      case 'Boot_Licensed': return this.license();
-      case 'Ingestion_SourcesResolved': return { sources: script.sources ?? ['git://corpus/a', 'git://corpus/b'] };
-      case 'Ingestion_BytesOk': return { content_hash: fakeHash(`bytes:${script.version ?? 'v1'}`) };
-      case 'Ingestion_SchemaOk': return { findings: [] };
-      case 'Ingestion_CorpusBuilt': return { content_hash: fakeHash(`corpus:${script.version ?? 'v1'}`), version: script.version ?? 'v1' };
-      case 'Council_ProfilesLoaded': return { roles: ['planner', 'reviewer'] };
-      case 'Council_QuorumCert': return quorumInputs(script.members ?? this.cast.council, this.state.epoch.council);
-      case 'Council_McpGreen': return this.mcpGreen();
-      case 'Environment_CapacityOk': return { allocations: [{ node: 'n1', cpu: 2 }] };
-      case 'Environment_Installed': return { assets: ['image:swoosh-worker@1'] };
-      case 'Environment_Green': return { env_hash: fakeHash('env:1') };
+      case 'Boot_Licensed':
+        return this.license();
+      case 'Ingestion_SourcesResolved':
+        return { sources: script.sources ?? ['git://corpus/a', 'git://corpus/b'] };
+      case 'Ingestion_BytesOk':
+        return { content_hash: fakeHash(`bytes:${script.version ?? 'v1'}`) };
+      case 'Ingestion_SchemaOk':
+        return { findings: [] };
+      case 'Ingestion_CorpusBuilt':
+        return { content_hash: fakeHash(`corpus:${script.version ?? 'v1'}`), version: script.version ?? 'v1' };
+      case 'Council_ProfilesLoaded':
+        return { roles: ['planner', 'reviewer'] };
+      case 'Council_QuorumCert':
+        return quorumInputs(script.members ?? this.cast.council, this.state.epoch.council);
+      case 'Council_McpGreen':
+        return this.mcpGreen();
+      case 'Environment_CapacityOk':
+        return { allocations: [{ node: 'n1', cpu: 2 }] };
+      case 'Environment_Installed':
+        return { assets: ['image:swoosh-worker@1'] };
+      case 'Environment_Green':
+        return { env_hash: fakeHash('env:1') };
       default:
         if (i.needs.length > 0) throw new Error(`the scenario has no inputs for ${i.transition}`);
         return i.given;

@@ -43,7 +43,8 @@ export function runLoops(spec: Spec, seed: number, loops: number, opts: StreamOp
   for (let n = 0; n < bound && !(d.state.execution.phase === 'PLAN' && d.state.execution.loop >= loops); n += 1) {
     happyStep(d);
     const last = d.entries[d.entries.length - 1];
-    if (last && !last.result.ok) throw new RangeError(`happy step ${last.label} rejected: ${last.result.rejection.code}: ${last.result.rejection.reason}`);
+    if (last && !last.result.ok)
+      throw new RangeError(`happy step ${last.label} rejected: ${last.result.rejection.code}: ${last.result.rejection.reason}`);
   }
   return d;
 }

@@ -78,14 +78,30 @@ describe('Host and Origin (DNS rebinding)', () => {
 
   it('refuses a POST from a foreign Origin with 403 before reading it, and writes nothing', async () => {
     const p = signProposal({
-      state_hash: host.head.hash, transition: 'Boot_ConfigOk', inputs: { config_hash: H(sc.genesis) }, by: sc.operator,
-      hlc: { wall_ms: Date.now() - 100, counter: 0 }, idem_key: 'origin-1', window_id: null, evidence: [],
+      state_hash: host.head.hash,
+      transition: 'Boot_ConfigOk',
+      inputs: { config_hash: H(sc.genesis) },
+      by: sc.operator,
+      hlc: { wall_ms: Date.now() - 100, counter: 0 },
+      idem_key: 'origin-1',
+      window_id: null,
+      evidence: [],
     });
-    const cross = await http('POST', '/transition', { ...json, host: `127.0.0.1:${port}`, origin: 'http://evil.example' }, JSON.stringify(p));
+    const cross = await http(
+      'POST',
+      '/transition',
+      { ...json, host: `127.0.0.1:${port}`, origin: 'http://evil.example' },
+      JSON.stringify(p),
+    );
     expect(cross.status).toBe(403);
     expect(cross.json?.error?.code).toBe('forbidden_origin');
     expect(host.store.walLength()).toBe(0);
-    const same = await http('POST', '/transition', { ...json, host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` }, JSON.stringify(p));
+    const same = await http(
+      'POST',
+      '/transition',
+      { ...json, host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` },
+      JSON.stringify(p),
+    );
     expect(same.status).toBe(202);
   });
 
@@ -126,7 +142,14 @@ describe('request bodies', () => {
   it('bounds bodies read at once: the one past the bound gets 429 overloaded', async () => {
     // Open BODIES_IN_FLIGHT_MAX requests that send headers and then stall their bodies.
     const stalled = Array.from({ length: BODIES_IN_FLIGHT_MAX }, () => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/transition', agent: false, headers: { ...local(), 'content-length': '100' } });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/transition',
+        agent: false,
+        headers: { ...local(), 'content-length': '100' },
+      });
       req.on('error', () => undefined);
       req.flushHeaders();
       return req;

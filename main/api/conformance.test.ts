@@ -126,26 +126,44 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
     clock.set(Date.now());
     const now = clock.now_ms();
     await step(op1, 'Boot_ConfigOk', { config_hash: H(genesis) });
-    const token = licenseToken(cast.kaching, { licensee: genesis.project, issued_ms: now - 1000, expires_ms: now + 30 * 86_400_000, grace_ms: 86_400_000 });
+    const token = licenseToken(cast.kaching, {
+      licensee: genesis.project,
+      issued_ms: now - 1000,
+      expires_ms: now + 30 * 86_400_000,
+      grace_ms: 86_400_000,
+    });
     await step(agent, 'Boot_Licensed', { token: token as unknown as JsonObject });
 
     // A stale HEAD is followed: the SDK re-reads it and re-proposes with the same idem_key.
-    const stale = expectAccepted('Ingestion_SourcesResolved', await agent.propose('Ingestion_SourcesResolved', { sources: ['git://corpus/a', 'git://corpus/b'] }, {
-      current_state_hash: s0.hash, rebase: true, idem_key: 'demo:sources:1',
-    }));
+    const stale = expectAccepted(
+      'Ingestion_SourcesResolved',
+      await agent.propose(
+        'Ingestion_SourcesResolved',
+        { sources: ['git://corpus/a', 'git://corpus/b'] },
+        {
+          current_state_hash: s0.hash,
+          rebase: true,
+          idem_key: 'demo:sources:1',
+        },
+      ),
+    );
     expect(stale.attempts).toBe(2);
     expect(stale.proposal.idem_key).toBe('demo:sources:1');
 
     await step(agent, 'Ingestion_BytesOk', { content_hash: fakeHash('bytes:v1') });
     await step(agent, 'Ingestion_SchemaOk', { findings: [] });
-    await step(agent, 'Ingestion_CorpusBuilt', { content_hash: fakeHash('corpus:v1'), version: 'v1' }, [`ucxl://agent-1:ingest@${genesis.project}:index/corpus*^/`]);
+    await step(agent, 'Ingestion_CorpusBuilt', { content_hash: fakeHash('corpus:v1'), version: 'v1' }, [
+      `ucxl://agent-1:ingest@${genesis.project}:index/corpus*^/`,
+    ]);
 
     await step(agent, 'Council_ProfilesLoaded', { roles: ['planner', 'reviewer'] });
     // Votes name the council region's current epoch (old votes cannot be replayed).
     const councilEpoch = (await agent.state()).state.epoch.council;
     await step(agent, 'Council_QuorumCert', quorumInputs(cast.council, councilEpoch));
     const tools = Object.entries(genesis.mcp.pins).map(([name, version]) => ({ name, version, reachable: true }));
-    await step(agent, 'Council_McpGreen', { report: mcpReport(cast.mcp, 'http://127.0.0.1:7431', clock.now_ms() - 5, tools) as unknown as JsonObject });
+    await step(agent, 'Council_McpGreen', {
+      report: mcpReport(cast.mcp, 'http://127.0.0.1:7431', clock.now_ms() - 5, tools) as unknown as JsonObject,
+    });
 
     await step(agent, 'Environment_CapacityOk', { allocations: [{ node: 'n1', cpu: 2 }] });
     await step(agent, 'Environment_Installed', { assets: ['image:swoosh-worker@1'] });
@@ -196,7 +214,8 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
     expect(projected.projection.council).toEqual(whole.state.council);
     expect(projected.projection.ingestion).toEqual(whole.state.ingestion);
     const all = await agent.state(['boot', 'ingestion', 'council', 'environment', 'execution', 'control', 'policy']);
-    for (const key of Object.keys(all.projection)) expect(all.projection[key as keyof typeof all.projection]).toEqual(whole.state[key as keyof typeof whole.state]);
+    for (const key of Object.keys(all.projection))
+      expect(all.projection[key as keyof typeof all.projection]).toEqual(whole.state[key as keyof typeof whole.state]);
   });
 
   it('GET /state/at/N is the state after record N, and its hash is the one accepted at N', async () => {
@@ -272,10 +291,16 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
     expect(after.index).toBe(before.index);
     const page = await agent.rejections(0, 1000);
     const row = page.rejections.find((j) => j.idem_key === 'demo:pause:by-agent');
-    expect(row).toMatchObject({ code: 'role_denied', transition: 'Control_Pause', signer: cast.agents[0]!.signer, head_index: before.index });
+    expect(row).toMatchObject({
+      code: 'role_denied',
+      transition: 'Control_Pause',
+      signer: cast.agents[0]!.signer,
+      head_index: before.index,
+    });
     const outOfWindow = await agent.propose('Execution_PlanLocked', { plan_hash: fakeHash('p') }, { window_id: 'backbeat:W-1' });
     expect(outOfWindow).toMatchObject({ ok: false, status: 400, code: 'wrong_window' });
-    const rejected = () => events.filter((e) => e.event === 'rejected').map((e) => e.data as { code: string; idem_key: string; status: number });
+    const rejected = () =>
+      events.filter((e) => e.event === 'rejected').map((e) => e.data as { code: string; idem_key: string; status: number });
     await until('the rejected events', () => rejected().some((j) => j.code === 'wrong_window'));
     // The first attempt of the rebased proposal earlier was a 409, also streamed.
     expect(rejected()[0]).toMatchObject({ code: 'stale_state_hash', idem_key: 'demo:sources:1', status: 409 });
@@ -293,14 +318,27 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
     expect(acc.map((e) => (e.data as { state_post_hash: string }).state_post_hash)).toEqual(accepted.map((a) => a.result.state_post_hash));
   });
 
-  it('GET /openapi.json is an OpenAPI 3.1 document of every route and every transition\'s inputs', async () => {
-    const doc = await agent.openapi() as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, { type?: string }> } };
+  it("GET /openapi.json is an OpenAPI 3.1 document of every route and every transition's inputs", async () => {
+    const doc = (await agent.openapi()) as {
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { type?: string }> };
+    };
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(typeof doc.info.title).toBe('string');
     expect(typeof doc.info.version).toBe('string');
     const routes: Array<[string, string]> = [
-      ['/transition', 'post'], ['/state', 'get'], ['/state/at/{index}', 'get'], ['/health', 'get'], ['/metrics', 'get'],
-      ['/wal', 'get'], ['/decisions/{index}', 'get'], ['/rejections', 'get'], ['/events', 'get'], ['/openapi.json', 'get'],
+      ['/transition', 'post'],
+      ['/state', 'get'],
+      ['/state/at/{index}', 'get'],
+      ['/health', 'get'],
+      ['/metrics', 'get'],
+      ['/wal', 'get'],
+      ['/decisions/{index}', 'get'],
+      ['/rejections', 'get'],
+      ['/events', 'get'],
+      ['/openapi.json', 'get'],
     ];
     for (const [path, method] of routes) {
       expect(doc.paths[path], path).toBeDefined();
@@ -321,8 +359,13 @@ describe('API conformance: the whole lifecycle through HTTP with the client SDK'
   it('GET /metrics exposes the seven metrics of docs/protocol.md §8', async () => {
     const text = await agent.metrics();
     for (const name of [
-      'swoosh_transition_total', 'swoosh_guard_fail_total', 'swoosh_state_advance_latency_seconds', 'swoosh_retry_count',
-      'swoosh_quarantine_total', 'swoosh_recovery_time_seconds', 'swoosh_wal_lag_records',
+      'swoosh_transition_total',
+      'swoosh_guard_fail_total',
+      'swoosh_state_advance_latency_seconds',
+      'swoosh_retry_count',
+      'swoosh_quarantine_total',
+      'swoosh_recovery_time_seconds',
+      'swoosh_wal_lag_records',
     ]) {
       expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }

@@ -59,7 +59,14 @@ function securityHeaders(): Record<string, string> {
   };
 }
 
-function sendText(res: ServerResponse, req: IncomingMessage, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...securityHeaders(),
     'content-type': type,

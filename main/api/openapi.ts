@@ -1,14 +1,30 @@
 // OpenAPI 3.1 document, built from the same schema objects the reducer validates with
 // (core/wire.ts), so the published contract and the enforced one cannot drift.
 
-import {
-  GENESIS_SCHEMA, INPUT_SCHEMAS, LICENSE_TOKEN_SCHEMA, MCP_REPORT_SCHEMA, PROPOSAL_SCHEMA, VOTE_SCHEMA,
-} from '../../core/wire';
+import { GENESIS_SCHEMA, INPUT_SCHEMAS, LICENSE_TOKEN_SCHEMA, MCP_REPORT_SCHEMA, PROPOSAL_SCHEMA, VOTE_SCHEMA } from '../../core/wire';
 
 const ERROR_CODES = [
-  'malformed', 'inputs_hash_mismatch', 'bad_signature', 'unknown_signer', 'role_denied', 'unknown_transition',
-  'invalid_from_state', 'guard_failed', 'hlc_regression', 'hlc_from_future', 'wrong_window', 'idem_key_conflict',
-  'quarantined', 'terminated', 'stale_state_hash', 'payload_too_large', 'unsupported_media_type', 'overloaded', 'not_writer', 'shutting_down', 'internal',
+  'malformed',
+  'inputs_hash_mismatch',
+  'bad_signature',
+  'unknown_signer',
+  'role_denied',
+  'unknown_transition',
+  'invalid_from_state',
+  'guard_failed',
+  'hlc_regression',
+  'hlc_from_future',
+  'wrong_window',
+  'idem_key_conflict',
+  'quarantined',
+  'terminated',
+  'stale_state_hash',
+  'payload_too_large',
+  'unsupported_media_type',
+  'overloaded',
+  'not_writer',
+  'shutting_down',
+  'internal',
 ];
 
 const errorBody = {
@@ -42,7 +58,13 @@ const accepted = {
 
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const err = (description: string) => ({ description, ...json('Error') });
-const indexParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'integer', minimum: 0 } });
+const indexParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'integer', minimum: 0 },
+});
 const pageParams = (fromDefault: number) => [
   { name: 'from', in: 'query', schema: { type: 'integer', minimum: 0, default: fromDefault } },
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
@@ -55,7 +77,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'SWOOSH orchestrator API',
       version: '1.0.0',
-      description: 'Signed, idempotent, HLC-ordered proposals judged by a deterministic statechart (docs/protocol.md). Inputs_<Transition> schemas give the minimum inputs of each transition; more fields are allowed and are bound by inputs_hash.',
+      description:
+        'Signed, idempotent, HLC-ordered proposals judged by a deterministic statechart (docs/protocol.md). Inputs_<Transition> schemas give the minimum inputs of each transition; more fields are allowed and are bound by inputs_hash.',
     },
     servers: [{ url: 'http://127.0.0.1:7420' }],
     paths: {
@@ -70,7 +93,11 @@ export function openApiDocument(): Record<string, unknown> {
             409: err('stale_state_hash, with head_hash'),
             413: err('Body over 1 MiB'),
             415: err('Not application/json'),
-            429: { description: 'overloaded; honour Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...json('Error') },
+            429: {
+              description: 'overloaded; honour Retry-After',
+              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+              ...json('Error'),
+            },
             503: err('not_writer, with the writer URL; shutting_down while the host stops'),
           },
         },
@@ -78,7 +105,9 @@ export function openApiDocument(): Record<string, unknown> {
       '/state': {
         get: {
           summary: 'Current state, whole or projected',
-          parameters: [{ name: 'projection', in: 'query', description: 'Comma-separated region names, case-insensitive', schema: { type: 'string' } }],
+          parameters: [
+            { name: 'projection', in: 'query', description: 'Comma-separated region names, case-insensitive', schema: { type: 'string' } },
+          ],
           responses: { 200: { description: '{hash, index, hlc, state | projection}' }, 400: err('Unknown projection') },
         },
       },
@@ -89,14 +118,37 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: '{index, hash, hlc, state}' }, 404: err('Outside 0..HEAD') },
         },
       },
-      '/health': { get: { summary: 'Readiness and consensus status', responses: { 200: { description: '{status, consensus, lastSnapshotHLC, walLag}' }, 503: { description: 'Not ready' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } } },
-      '/wal': { get: { summary: 'WAL records in order', parameters: pageParams(1), responses: { 200: { description: '{from, count, head_index, records}' }, 400: err('Bad paging') } } },
-      '/decisions/{index}': {
-        get: { summary: 'BUBBLE decision record of WAL index N', parameters: [indexParam('index', 'WAL index ≥ 1')], responses: { 200: { description: 'Decision record' }, 404: err('No such record') } },
+      '/health': {
+        get: {
+          summary: 'Readiness and consensus status',
+          responses: { 200: { description: '{status, consensus, lastSnapshotHLC, walLag}' }, 503: { description: 'Not ready' } },
+        },
       },
-      '/rejections': { get: { summary: 'Rejected proposals with code, guard, reasons', parameters: pageParams(0), responses: { 200: { description: '{from, count, rejections}' } } } },
-      '/events': { get: { summary: 'Server-Sent Events: accepted, rejected, health', responses: { 200: { description: 'text/event-stream' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } } },
+      '/wal': {
+        get: {
+          summary: 'WAL records in order',
+          parameters: pageParams(1),
+          responses: { 200: { description: '{from, count, head_index, records}' }, 400: err('Bad paging') },
+        },
+      },
+      '/decisions/{index}': {
+        get: {
+          summary: 'BUBBLE decision record of WAL index N',
+          parameters: [indexParam('index', 'WAL index ≥ 1')],
+          responses: { 200: { description: 'Decision record' }, 404: err('No such record') },
+        },
+      },
+      '/rejections': {
+        get: {
+          summary: 'Rejected proposals with code, guard, reasons',
+          parameters: pageParams(0),
+          responses: { 200: { description: '{from, count, rejections}' } },
+        },
+      },
+      '/events': {
+        get: { summary: 'Server-Sent Events: accepted, rejected, health', responses: { 200: { description: 'text/event-stream' } } },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     },
     components: {

@@ -46,12 +46,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, reason: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  reason: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error: { code, reason, ...extra } }, headers);
 }
 
 class BodyError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -94,8 +105,9 @@ function isJsonContentType(header: string | undefined): boolean {
 function lastEventId(req: IncomingMessage, url: URL): number | null | string {
   const raw = req.headers['last-event-id'] ?? url.searchParams.get('last_event_id');
   if (raw === undefined || raw === null || raw === '') return null;
-  const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
-  if (!/^\d{1,15}$/.test(text)) return `Last-Event-ID must be a WAL index (a non-negative integer), got ${JSON.stringify(text.slice(0, 40))}`;
+  const text = Array.isArray(raw) ? (raw[0] ?? '') : raw;
+  if (!/^\d{1,15}$/.test(text))
+    return `Last-Event-ID must be a WAL index (a non-negative integer), got ${JSON.stringify(text.slice(0, 40))}`;
   return Number(text);
 }
 
@@ -184,7 +196,8 @@ export class ApiServer {
     const refused = checkHost(req.headers.host, this.allow) ?? (req.method === 'POST' ? checkOrigin(req.headers.origin, this.allow) : null);
     if (refused !== null) {
       req.resume();
-      if (req.method === 'POST' && req.headers.origin !== undefined && checkHost(req.headers.host, this.allow) === null) sendError(res, 403, 'forbidden_origin', refused);
+      if (req.method === 'POST' && req.headers.origin !== undefined && checkHost(req.headers.host, this.allow) === null)
+        sendError(res, 403, 'forbidden_origin', refused);
       else sendError(res, 421, 'misdirected_request', refused);
       return;
     }
@@ -198,7 +211,14 @@ export class ApiServer {
     for (const extra of this.extra) if (await extra(req, res, url)) return;
     if (this.opts.fallback && (await this.opts.fallback(req, res, url))) return;
     if (matching.length > 0) {
-      sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow: matching.map((r) => r.method).join(', ') });
+      sendError(
+        res,
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on ${url.pathname}`,
+        {},
+        { allow: matching.map((r) => r.method).join(', ') },
+      );
       return;
     }
     sendError(res, 404, 'not_found', `no route ${req.method} ${url.pathname}`);
@@ -212,7 +232,14 @@ export class ApiServer {
     }
     if (!this.bodies.take()) {
       req.resume();
-      sendError(res, 429, 'overloaded', `${this.bodies.max} request bodies are being read; retry later`, {}, { 'retry-after': '1', connection: 'close' });
+      sendError(
+        res,
+        429,
+        'overloaded',
+        `${this.bodies.max} request bodies are being read; retry later`,
+        {},
+        { 'retry-after': '1', connection: 'close' },
+      );
       return;
     }
     let parsed: unknown;
@@ -286,7 +313,12 @@ export class ApiServer {
     const names = raw.split(',').filter((n) => n.trim() !== '');
     const projected = projectState(head.state, names);
     if (!projected.ok) {
-      sendError(res, 400, 'malformed', `unknown projection "${projected.unknown}"; use region names: boot, ingestion, council, environment, execution, control, policy`);
+      sendError(
+        res,
+        400,
+        'malformed',
+        `unknown projection "${projected.unknown}"; use region names: boot, ingestion, council, environment, execution, control, policy`,
+      );
       return;
     }
     sendJson(res, 200, { ...base, projection: projected.projection });

@@ -41,7 +41,11 @@ function events(headers: Record<string, string>, until: number, path = '/events'
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const line = (k: string) => block.split('\n').find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2) ?? null;
+          const line = (k: string) =>
+            block
+              .split('\n')
+              .find((l) => l.startsWith(`${k}: `))
+              ?.slice(k.length + 2) ?? null;
           const event = line('event');
           if (event !== null) frames.push({ id: line('id'), event, data: JSON.parse(line('data') ?? 'null') as Record<string, unknown> });
         }
@@ -77,9 +81,19 @@ describe('GET /events with Last-Event-ID', () => {
     expect(head).toBe(6);
     const { status, frames } = await events({ 'last-event-id': String(head - 3) }, 4);
     expect(status).toBe(200);
-    expect(frames.map((f) => [f.event, f.id])).toEqual([['accepted', '4'], ['accepted', '5'], ['accepted', '6'], ['health', null]]);
+    expect(frames.map((f) => [f.event, f.id])).toEqual([
+      ['accepted', '4'],
+      ['accepted', '5'],
+      ['accepted', '6'],
+      ['health', null],
+    ]);
     const stored = host.store.record(5)!;
-    expect(frames[1]!.data).toMatchObject({ index: 5, transition: stored.transition, state_post_hash: stored.state_post_hash, decision_id: 'bubble://dr/5' });
+    expect(frames[1]!.data).toMatchObject({
+      index: 5,
+      transition: stored.transition,
+      state_post_hash: stored.state_post_hash,
+      decision_id: 'bubble://dr/5',
+    });
   });
 
   it('the query form works for clients that cannot set headers; caught up means nothing replayed', async () => {

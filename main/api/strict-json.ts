@@ -59,7 +59,8 @@ function scan(text: string, limits: StrictJsonLimits): string | null {
       if (top !== undefined && top.keys !== null && top.expectKey) {
         const name = memberName(text, i, end);
         if (name === null) return null;
-        if (top.keys.has(name)) return `duplicate member name ${JSON.stringify(name.slice(0, 64))} in ${top.path} (JSON members must be unique)`;
+        if (top.keys.has(name))
+          return `duplicate member name ${JSON.stringify(name.slice(0, 64))} in ${top.path} (JSON members must be unique)`;
         top.keys.add(name);
         top.expectKey = false;
       } else if ((values += 1) > limits.values_max) {

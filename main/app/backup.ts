@@ -64,7 +64,9 @@ const PARTIAL_NAME_RE = /^\.swoosh-\d{8}T\d{6}\.\d{3}Z-i\d+\.db\.partial-\d+$/;
 
 /** Deletes the oldest of this scheduler's files beyond `keep`; returns how many went. */
 export function pruneBackups(dir: string, keep: number): number {
-  const files = readdirSync(dir).filter((f) => BACKUP_NAME_RE.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => BACKUP_NAME_RE.test(f))
+    .sort();
   const old = files.slice(0, Math.max(0, files.length - keep));
   for (const f of old) rmSync(join(dir, f), { force: true });
   return old.length;
@@ -73,15 +75,21 @@ export function pruneBackups(dir: string, keep: number): number {
 function backupMetrics(running: Running) {
   const registers = [running.metrics.registry];
   return {
-    lastSuccess: new Gauge({ name: 'swoosh_backup_last_success_timestamp_seconds', help: 'Unix time of the last verified backup', registers }),
+    lastSuccess: new Gauge({
+      name: 'swoosh_backup_last_success_timestamp_seconds',
+      help: 'Unix time of the last verified backup',
+      registers,
+    }),
     lastSize: new Gauge({ name: 'swoosh_backup_last_size_bytes', help: 'Size of the last verified backup', registers }),
     failures: new Counter({ name: 'swoosh_backup_failures_total', help: 'Backups that failed to be written or verified', registers }),
   };
 }
 
 function checkSettings(s: BackupSettings): void {
-  if (!Number.isInteger(s.every_ms) || s.every_ms < EVERY_MS_MIN) throw new AppError('bad_settings', `backup interval must be at least ${EVERY_MS_MIN} ms, got ${s.every_ms}`);
-  if (!Number.isInteger(s.keep) || s.keep < 1 || s.keep > BACKUP_KEEP_MAX) throw new AppError('bad_settings', `backup keep must be 1..${BACKUP_KEEP_MAX}, got ${s.keep}`);
+  if (!Number.isInteger(s.every_ms) || s.every_ms < EVERY_MS_MIN)
+    throw new AppError('bad_settings', `backup interval must be at least ${EVERY_MS_MIN} ms, got ${s.every_ms}`);
+  if (!Number.isInteger(s.keep) || s.keep < 1 || s.keep > BACKUP_KEEP_MAX)
+    throw new AppError('bad_settings', `backup keep must be 1..${BACKUP_KEEP_MAX}, got ${s.keep}`);
 }
 
 /** Starts the schedule on `running` (first backup after one interval), adopted so it stops with it. */
@@ -92,19 +100,38 @@ export function attachBackups(running: Running, s: BackupSettings): BackupAttach
   const now_ms = s.now_ms ?? Date.now;
   const metrics = backupMetrics(running);
   const status: BackupStatus = {
-    dir: s.dir, every_ms: s.every_ms, keep: s.keep, last_result: 'none', last_attempt_at: null, last_success_at: null,
-    last_size_bytes: null, last_path: null, last_index: null, last_error: null, failures: 0,
+    dir: s.dir,
+    every_ms: s.every_ms,
+    keep: s.keep,
+    last_result: 'none',
+    last_attempt_at: null,
+    last_success_at: null,
+    last_size_bytes: null,
+    last_path: null,
+    last_index: null,
+    last_error: null,
+    failures: 0,
   };
   let inFlight: Promise<BackupStatus> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
   const succeeded = (r: BackupResult, at_ms: number) => {
-    Object.assign(status, { last_result: 'ok', last_success_at: new Date(at_ms).toISOString(), last_size_bytes: r.size_bytes, last_path: r.path, last_index: r.index, last_error: null });
+    Object.assign(status, {
+      last_result: 'ok',
+      last_success_at: new Date(at_ms).toISOString(),
+      last_size_bytes: r.size_bytes,
+      last_path: r.path,
+      last_index: r.index,
+      last_error: null,
+    });
     metrics.lastSuccess.set(at_ms / 1000);
     metrics.lastSize.set(r.size_bytes);
     const pruned = pruneBackups(s.dir, s.keep);
-    running.log.info({ event: 'backup', path: r.path, size_bytes: r.size_bytes, index: r.index, duration_ms: r.duration_ms, pruned }, `backup ${r.path} written and verified`);
+    running.log.info(
+      { event: 'backup', path: r.path, size_bytes: r.size_bytes, index: r.index, duration_ms: r.duration_ms, pruned },
+      `backup ${r.path} written and verified`,
+    );
   };
   const failed = (err: unknown) => {
     const reason = (err as Error).message;

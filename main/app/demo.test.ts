@@ -26,7 +26,12 @@ function scratch(): string {
   return d;
 }
 
-interface WalRecord { index: number; transition: string; signer: string; window_id: string | null }
+interface WalRecord {
+  index: number;
+  transition: string;
+  signer: string;
+  window_id: string | null;
+}
 
 describe('the demo leaves op-1 to the human', () => {
   it('openDemoHost (swoosh start, Electron) attaches the demo with a human operator by default', async () => {
@@ -40,7 +45,14 @@ describe('the demo leaves op-1 to the human', () => {
 
   it('the bot approves as op-2 only; the loop waits in REVIEW until op-1 approves, then crosses and submits', async () => {
     const genesis = demoGenesis({ period_ms: PERIOD_MS, epoch_ms: Date.now() - 10_000 });
-    const running = await openServer({ db: join(scratch(), 'demo.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true });
+    const running = await openServer({
+      db: join(scratch(), 'demo.db'),
+      genesis,
+      host: '127.0.0.1',
+      port: 0,
+      durability: 'NORMAL',
+      quiet: true,
+    });
     try {
       await attachDemo(running, { human_operator: true });
       const [op1, op2] = cast.operators as [(typeof cast.operators)[0], (typeof cast.operators)[0]];
@@ -49,7 +61,12 @@ describe('the demo leaves op-1 to the human', () => {
       const approvals = async () => (await wal()).filter((r) => r.transition === 'Execution_Approve');
       const state = () => running.host.head.state;
 
-      await until('the bot approval as op-2', async () => (await approvals()).length >= 1, 30_000, () => `(phase ${state().execution.phase})`);
+      await until(
+        'the bot approval as op-2',
+        async () => (await approvals()).length >= 1,
+        30_000,
+        () => `(phase ${state().execution.phase})`,
+      );
       // Well past the bot's tick: it never adds op-1, and the threshold (2) is not crossed without the human.
       await new Promise((r) => setTimeout(r, 1000));
       const bot = await approvals();
@@ -58,11 +75,15 @@ describe('the demo leaves op-1 to the human', () => {
 
       // The human approves in a review window (retrying only across a window boundary).
       let accepted = false;
-      await until('the human approval to be accepted', async () => {
-        const r = await human.propose('Execution_Approve', { note: 'reviewed at the console' });
-        accepted = r.ok;
-        return r.ok;
-      }, 4 * PERIOD_MS);
+      await until(
+        'the human approval to be accepted',
+        async () => {
+          const r = await human.propose('Execution_Approve', { note: 'reviewed at the console' });
+          accepted = r.ok;
+          return r.ok;
+        },
+        4 * PERIOD_MS,
+      );
       expect(accepted).toBe(true);
       await until('the threshold and a submit', async () => (await wal()).some((r) => r.transition === 'Execution_Submit'), 4 * PERIOD_MS);
       const signers = new Set((await approvals()).map((r) => r.signer));

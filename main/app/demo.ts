@@ -38,8 +38,12 @@ export interface DemoAttachment extends Attachment {
 export async function attachDemo(running: Running, d: DemoSettings = {}): Promise<DemoAttachment> {
   const human_operator = d.human_operator ?? false;
   const demo = await startDemo({
-    swoosh: running.url, cast: demoCast(), genesis: running.host.genesis, clock: d.clock ?? systemClock,
-    human_operator, auto_release_after_ms: d.auto_release_after_ms ?? null,
+    swoosh: running.url,
+    cast: demoCast(),
+    genesis: running.host.genesis,
+    clock: d.clock ?? systemClock,
+    human_operator,
+    auto_release_after_ms: d.auto_release_after_ms ?? null,
   });
   const simulators = (): SimulatorUrls => simulatorUrls(demo);
   running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
@@ -47,7 +51,9 @@ export async function attachDemo(running: Running, d: DemoSettings = {}): Promis
 }
 
 function simulatorUrls(demo: Demo): SimulatorUrls {
-  return Object.fromEntries(Object.entries(demo.sims).map(([name, sim]) => [name, { url: sim.url, knobs: `${sim.url}/_knobs`, stats: `${sim.url}/_stats` }]));
+  return Object.fromEntries(
+    Object.entries(demo.sims).map(([name, sim]) => [name, { url: sim.url, knobs: `${sim.url}/_knobs`, stats: `${sim.url}/_stats` }]),
+  );
 }
 
 /** Where `npm start` keeps its database when none is given ($SWOOSH_DATA_DIR, else XDG). */
@@ -91,7 +97,16 @@ export type DemoHost = Running & { demo: DemoAttachment };
 export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   const say = s.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const open = async (): Promise<DemoHost> => {
-    const running = await openServer({ db: s.db, genesis: demoGenesis(), host: '127.0.0.1', port: s.port, durability: 'FULL', console: s.console, quiet: s.quiet, log: s.log });
+    const running = await openServer({
+      db: s.db,
+      genesis: demoGenesis(),
+      host: '127.0.0.1',
+      port: s.port,
+      durability: 'FULL',
+      console: s.console,
+      quiet: s.quiet,
+      log: s.log,
+    });
     try {
       return Object.assign(running, { demo: await attachDemo(running, { human_operator: s.human_operator ?? true }) });
     } catch (err) {

@@ -27,15 +27,25 @@ export function findElectron(): ElectronProbe {
     binary = createRequire(join(REPO_DIR, 'package.json'))('electron');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
-    return { ok: false, reason: missing ? 'the Electron binary is not installed (offline install?)' : 'the Electron package is installed but its binary is missing' };
+    return {
+      ok: false,
+      reason: missing
+        ? 'the Electron binary is not installed (offline install?)'
+        : 'the Electron package is installed but its binary is missing',
+    };
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) return { ok: false, reason: 'the Electron package is installed but its binary is missing' };
+  if (typeof binary !== 'string' || !existsSync(binary))
+    return { ok: false, reason: 'the Electron package is installed but its binary is missing' };
   return { ok: true, binary };
 }
 
 /** Runs Electron's own Node (ELECTRON_RUN_AS_NODE) on a snippet. */
 function electronNode(binary: string, code: string, args: string[] = []): { ok: boolean; out: string } {
-  const r = spawnSync(binary, ['-e', code, ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: ELECTRON_PROBE_MS_MAX });
+  const r = spawnSync(binary, ['-e', code, ...args], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    encoding: 'utf8',
+    timeout: ELECTRON_PROBE_MS_MAX,
+  });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
@@ -49,12 +59,18 @@ export type PreparedSqlite = { ok: true; binding: string } | { ok: false; reason
 /** Finds (or builds once) better-sqlite3 for Electron's ABI and proves it loads there. */
 export function prepareElectronSqlite(binary: string): PreparedSqlite {
   const abi = electronNode(binary, 'process.stdout.write(process.versions.modules)');
-  if (!abi.ok || !/^\d+$/.test(abi.out)) return { ok: false, reason: `the Electron binary does not run (${abi.out.split('\n')[0] ?? 'no output'})` };
+  if (!abi.ok || !/^\d+$/.test(abi.out))
+    return { ok: false, reason: `the Electron binary does not run (${abi.out.split('\n')[0] ?? 'no output'})` };
   const binding = electronBindingPath(abi.out);
   if (!existsSync(binding)) {
     process.stdout.write(`swoosh: building better-sqlite3 for Electron (ABI ${abi.out}) into ${dirname(binding)} …\n`);
-    const built = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'main/electron/rebuild-sqlite.ts')], { cwd: REPO_DIR, stdio: 'inherit', timeout: SQLITE_BUILD_MS_MAX });
-    if (built.status !== 0 || !existsSync(binding)) return { ok: false, reason: 'better-sqlite3 could not be built for Electron (npm run rebuild:electron)' };
+    const built = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'main/electron/rebuild-sqlite.ts')], {
+      cwd: REPO_DIR,
+      stdio: 'inherit',
+      timeout: SQLITE_BUILD_MS_MAX,
+    });
+    if (built.status !== 0 || !existsSync(binding))
+      return { ok: false, reason: 'better-sqlite3 could not be built for Electron (npm run rebuild:electron)' };
   }
   const probe = 'const D=require(process.argv[1]);new D(":memory:",{nativeBinding:process.argv[2]}).close()';
   const loads = electronNode(binary, probe, [createRequire(join(REPO_DIR, 'package.json')).resolve('better-sqlite3'), binding]);

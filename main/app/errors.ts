@@ -11,7 +11,10 @@ export type AppErrorCode =
   | 'bad_settings';
 
 export class AppError extends Error {
-  constructor(readonly code: AppErrorCode, readonly reason: string) {
+  constructor(
+    readonly code: AppErrorCode,
+    readonly reason: string,
+  ) {
     super(reason);
     this.name = 'AppError';
   }

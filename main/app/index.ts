@@ -14,8 +14,26 @@
 
 export { AppError, type AppErrorCode } from './errors';
 export { ATTACHMENTS_MAX, openServer, type Attachment, type HealthSource, type Running, type ServerSettings } from './server';
-export { attachDemo, defaultDataDir, moveAside, openDemoHost, type DemoAttachment, type DemoHost, type DemoHostSettings, type DemoSettings, type SimulatorUrls } from './demo';
+export {
+  attachDemo,
+  defaultDataDir,
+  moveAside,
+  openDemoHost,
+  type DemoAttachment,
+  type DemoHost,
+  type DemoHostSettings,
+  type DemoSettings,
+  type SimulatorUrls,
+} from './demo';
 export { attachProviders, openProvidersVault, providersHealth, type ProvidersAttachment } from './providers';
-export { electronBindingPath, findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type ElectronProbe, type PreparedSqlite } from './electron-launch';
+export {
+  electronBindingPath,
+  findElectron,
+  launchElectron,
+  prepareElectronSqlite,
+  REPO_DIR,
+  type ElectronProbe,
+  type PreparedSqlite,
+} from './electron-launch';
 export { attachCluster, type AttachCluster, type ClusterAttachment, type ClusterSettings } from './cluster';
 export { attachBackups, durationMs, pruneBackups, type BackupAttachment, type BackupSettings, type BackupStatus } from './backup';

@@ -22,15 +22,37 @@ const PENDING = new Set(['main/electron/rebuild-sqlite.ts']);
 
 describe('import layering', () => {
   it('finds the cycles it should: a loop, a self-import, none in a chain', () => {
-    const g: ImportGraph = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['d.ts']], ['e.ts', ['a.ts']]]);
-    expect(findCycles(g)).toEqual([{ cycle: ['a.ts', 'b.ts', 'c.ts', 'a.ts'], tangled: 3 }, { cycle: ['d.ts', 'd.ts'], tangled: 1 }]);
-    expect(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', []]]))).toEqual([]);
+    const g: ImportGraph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['d.ts']],
+      ['e.ts', ['a.ts']],
+    ]);
+    expect(findCycles(g)).toEqual([
+      { cycle: ['a.ts', 'b.ts', 'c.ts', 'a.ts'], tangled: 3 },
+      { cycle: ['d.ts', 'd.ts'], tangled: 1 },
+    ]);
+    expect(
+      findCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('reads static, type-only, re-export and dynamic imports, not commented ones', () => {
     const text = [
-      "import { a } from './a';", "import type { B } from '../b';", "export { c } from './c';", 'import {\n  d,\n  e,\n} from "./de";',
-      "const f = await import('./f');", "// import { g } from './g';", "/* import('./h') */", "import { readFileSync } from 'node:fs';",
+      "import { a } from './a';",
+      "import type { B } from '../b';",
+      "export { c } from './c';",
+      'import {\n  d,\n  e,\n} from "./de";',
+      "const f = await import('./f');",
+      "// import { g } from './g';",
+      "/* import('./h') */",
+      "import { readFileSync } from 'node:fs';",
     ].join('\n');
     expect(importSpecifiers(text).sort()).toEqual(['../b', './a', './c', './de', './f']);
   });
@@ -50,8 +72,9 @@ describe('import layering', () => {
   });
 
   it('outside main/commands, only the CLI and process entries import a command (args.ts is for any command)', () => {
-    const bad = importers((to) => to.startsWith('main/commands/') && to !== 'main/commands/args.ts')
-      .filter(([from]) => !from.startsWith('main/commands/') && from !== 'main/cli.ts' && !COMMAND_ENTRIES.has(from) && !PENDING.has(from));
+    const bad = importers((to) => to.startsWith('main/commands/') && to !== 'main/commands/args.ts').filter(
+      ([from]) => !from.startsWith('main/commands/') && from !== 'main/cli.ts' && !COMMAND_ENTRIES.has(from) && !PENDING.has(from),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -18,7 +18,14 @@ let demo: MigrationDemo;
 const COMPARE_WAIT_MS = 20_000;
 
 beforeAll(async () => {
-  running = await openServer({ db: join(dir, 'm.db'), genesis: migrationDemoGenesis(), host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true });
+  running = await openServer({
+    db: join(dir, 'm.db'),
+    genesis: migrationDemoGenesis(),
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'NORMAL',
+    quiet: true,
+  });
   demo = await attachMigrationDemo(running, { shim_db: join(dir, 'shim.db'), compare_interval_ms: 200 });
 });
 afterAll(async () => {
@@ -32,14 +39,14 @@ async function text(path: string): Promise<{ status: number; body: string }> {
 }
 
 describe('attachMigrationDemo', () => {
-  it('starts with council shadowed, and the host passes the shim\'s health through', async () => {
+  it("starts with council shadowed, and the host passes the shim's health through", async () => {
     expect(running.host.head.state.migration.routes).toEqual(DEMO_MIGRATION_ROUTES);
     const health = await text('/migration/health');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ legacy: demo.urls().whoosh, modes: DEMO_MIGRATION_ROUTES, bypass: false });
   });
 
-  it('passes the shim\'s counters and divergence pages through unchanged', async () => {
+  it("passes the shim's counters and divergence pages through unchanged", async () => {
     const deadline = Date.now() + COMPARE_WAIT_MS;
     let metrics = '';
     while (Date.now() < deadline) {
@@ -60,10 +67,19 @@ describe('swoosh serve migration flags', () => {
   it('refuses --sim-migration without --sim, with --shim, and a --shim that is not an http(s) URL, with one clear line', async () => {
     const base = ['serve', '--db', join(dir, 'flags.db'), '--port', '0'];
     const alone = await runSwoosh([...base, '--sim-migration']);
-    expect({ code: alone.code, stderr: alone.stderr }).toEqual({ code: 2, stderr: 'swoosh serve: --sim-migration adds WHOOSH and the shim to the demo: it needs --sim\n' });
+    expect({ code: alone.code, stderr: alone.stderr }).toEqual({
+      code: 2,
+      stderr: 'swoosh serve: --sim-migration adds WHOOSH and the shim to the demo: it needs --sim\n',
+    });
     const both = await runSwoosh([...base, '--sim', '--sim-migration', '--shim', 'http://127.0.0.1:9']);
-    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: 'swoosh serve: --sim-migration starts its own shim: drop --shim URL\n' });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({
+      code: 2,
+      stderr: 'swoosh serve: --sim-migration starts its own shim: drop --shim URL\n',
+    });
     const bad = await runSwoosh([...base, '--shim', 'ftp://shim']);
-    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 2, stderr: 'swoosh serve: --shim must be an http(s) URL, got ftp://shim\n' });
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({
+      code: 2,
+      stderr: 'swoosh serve: --shim must be an http(s) URL, got ftp://shim\n',
+    });
   }, 60_000);
 });

@@ -52,7 +52,11 @@ export async function attachMigrationDemo(running: Running, s: MigrationDemoSett
   let shim: RunningShim;
   try {
     shim = await startShim({
-      map, legacy: whoosh.url, swoosh: [running.url], signer: s.signer ?? (demoCast().agents[0] as Signer), db: s.shim_db,
+      map,
+      legacy: whoosh.url,
+      swoosh: [running.url],
+      signer: s.signer ?? (demoCast().agents[0] as Signer),
+      db: s.shim_db,
       compare_interval_ms: s.compare_interval_ms ?? DEMO_COMPARE_INTERVAL_MS,
     });
   } catch (err) {
@@ -62,7 +66,9 @@ export async function attachMigrationDemo(running: Running, s: MigrationDemoSett
   attachShimProxy(running, shim.url);
   const urls = () => ({ whoosh: whoosh.url, whoosh_knobs: `${whoosh.url}/_knobs`, shim: shim.url });
   return running.adopt({
-    whoosh, shim, urls,
+    whoosh,
+    shim,
+    urls,
     stop: async () => {
       await shim.stop();
       await whoosh.close();

@@ -13,7 +13,14 @@ import { ATTACHMENTS_MAX, openServer, type ServerSettings } from './server';
 const dir = mkdtempSync(join(tmpdir(), 'swoosh-app-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const settings = (db: string, port = 0): ServerSettings => ({ db: join(dir, db), genesis: demoGenesis(), host: '127.0.0.1', port, durability: 'NORMAL', quiet: true });
+const settings = (db: string, port = 0): ServerSettings => ({
+  db: join(dir, db),
+  genesis: demoGenesis(),
+  host: '127.0.0.1',
+  port,
+  durability: 'NORMAL',
+  quiet: true,
+});
 
 describe('openServer', () => {
   it('a port already taken is AppError listen_failed, and the database is closed again', async () => {

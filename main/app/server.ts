@@ -69,7 +69,13 @@ export const ATTACHMENTS_MAX = 8;
 /** Opens the host and its API and listens; AppError `listen_failed` if the address is unavailable. */
 export async function openServer(s: ServerSettings): Promise<Running> {
   const log = s.log ?? createLogger(s.quiet ? 'warn' : undefined);
-  const host = Host.open({ db: s.db, genesis: s.genesis, durability: s.durability, snapshot_every: s.snapshot_every, check_invariants: s.check_invariants });
+  const host = Host.open({
+    db: s.db,
+    genesis: s.genesis,
+    durability: s.durability,
+    snapshot_every: s.snapshot_every,
+    check_invariants: s.check_invariants,
+  });
   const metrics = createMetrics(host.engine);
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);
   const unlog = logEngine(host.engine, log);
@@ -78,7 +84,13 @@ export async function openServer(s: ServerSettings): Promise<Running> {
   let health = s.health;
   const extraHealth: HealthSource[] = [];
   const healthOf = () => Object.assign({}, health?.() ?? {}, ...extraHealth.map((h) => h()));
-  const api = new ApiServer({ host, metrics, health: healthOf, fallback: s.console ? consoleStatic() : undefined, allowed_hosts: s.allowed_hosts });
+  const api = new ApiServer({
+    host,
+    metrics,
+    health: healthOf,
+    fallback: s.console ? consoleStatic() : undefined,
+    allowed_hosts: s.allowed_hosts,
+  });
   let address: Awaited<ReturnType<ApiServer['listen']>>;
   try {
     address = await api.listen(s.port, s.host);
@@ -86,10 +98,16 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     unlog();
     await tracing.stop();
     host.close();
-    throw new AppError('listen_failed', `cannot listen on ${s.host}:${s.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AppError(
+      'listen_failed',
+      `cannot listen on ${s.host}:${s.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-  log.info({ event: 'listening', url, db: s.db, index: host.head.index, hash: host.head.hash, recovery: host.recovery }, `swoosh listening on ${url}`);
+  log.info(
+    { event: 'listening', url, db: s.db, index: host.head.index, hash: host.head.hash, recovery: host.recovery },
+    `swoosh listening on ${url}`,
+  );
   const attachments: Attachment[] = [];
   let stopping: Promise<void> | null = null;
   const stopAll = async () => {
@@ -100,10 +118,15 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     host.close();
   };
   return {
-    host, api, url, metrics, log,
+    host,
+    api,
+    url,
+    metrics,
+    log,
     stop: () => (stopping ??= stopAll()),
     adopt: (attachment) => {
-      if (attachments.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} attachments`);
+      if (attachments.length >= ATTACHMENTS_MAX)
+        throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} attachments`);
       attachments.push(attachment);
       return attachment;
     },
@@ -112,7 +135,8 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     },
     healthSource: () => health,
     addHealth: (source) => {
-      if (extraHealth.length >= ATTACHMENTS_MAX) throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} health sources`);
+      if (extraHealth.length >= ATTACHMENTS_MAX)
+        throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} health sources`);
       extraHealth.push(source);
     },
   };

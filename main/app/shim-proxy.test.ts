@@ -16,7 +16,14 @@ const dir = mkdtempSync(join(tmpdir(), 'swoosh-shim-proxy-'));
 let running: Running;
 
 beforeAll(async () => {
-  running = await openServer({ db: join(dir, 'p.db'), genesis: demoGenesis(), host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true });
+  running = await openServer({
+    db: join(dir, 'p.db'),
+    genesis: demoGenesis(),
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'NORMAL',
+    quiet: true,
+  });
 });
 afterAll(async () => {
   await running.stop();
@@ -38,8 +45,10 @@ async function get(path: string, method = 'GET') {
 }
 
 describe('shimTarget', () => {
-  it('maps the three paths, pages from the shim\'s seq 1, and ignores the rest', () => {
-    expect(shimTarget('GET', new URL('http://h/migration/divergences?from=0&limit=5'))).toEqual({ path: '/shadow/divergences?from=1&limit=5' });
+  it("maps the three paths, pages from the shim's seq 1, and ignores the rest", () => {
+    expect(shimTarget('GET', new URL('http://h/migration/divergences?from=0&limit=5'))).toEqual({
+      path: '/shadow/divergences?from=1&limit=5',
+    });
     expect(shimTarget('GET', new URL('http://h/migration/divergences?from=9'))).toEqual({ path: '/shadow/divergences?from=9&limit=100' });
     expect(shimTarget('GET', new URL('http://h/migration/health'))).toEqual({ path: '/health' });
     expect(shimTarget('GET', new URL('http://h/migration/metrics'))).toEqual({ path: '/metrics' });

@@ -29,7 +29,8 @@ export function shimTarget(method: string, url: URL): Target | null {
   const from = intParam(url, 'from', 0, SEQ_MAX);
   const limit = intParam(url, 'limit', 100, PAGE_LIMIT_MAX);
   if (typeof from === 'string') return { status: 400, code: 'malformed', reason: from };
-  if (typeof limit === 'string' || limit < 1) return { status: 400, code: 'malformed', reason: typeof limit === 'string' ? limit : 'limit must be ≥ 1' };
+  if (typeof limit === 'string' || limit < 1)
+    return { status: 400, code: 'malformed', reason: typeof limit === 'string' ? limit : 'limit must be ≥ 1' };
   // The shim numbers divergences from 1; the console's pages start at 0 like the WAL's.
   return { path: `/shadow/divergences?from=${Math.max(1, from)}&limit=${limit}` };
 }
@@ -37,7 +38,8 @@ export function shimTarget(method: string, url: URL): Target | null {
 function intParam(url: URL, name: string, fallback: number, max: number): number | string {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
-  if (!/^\d{1,16}$/.test(raw) || Number(raw) > max) return `${name} must be an integer in [0, ${max}], got ${JSON.stringify(raw.slice(0, 32))}`;
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) > max)
+    return `${name} must be an integer in [0, ${max}], got ${JSON.stringify(raw.slice(0, 32))}`;
   return Number(raw);
 }
 

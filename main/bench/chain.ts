@@ -30,8 +30,12 @@ function nodeCast(): Cast {
   const k = c.operators[0] as NamedKey;
   if (nodeSigned(k).sign(probe) !== k.sign(probe)) throw new Error('node:crypto and noble signatures differ');
   return {
-    operators: c.operators.map(nodeSigned), agents: c.agents.map(nodeSigned), council: c.council.map(nodeSigned),
-    kaching: nodeSigned(c.kaching), mcp: nodeSigned(c.mcp), stranger: nodeSigned(c.stranger),
+    operators: c.operators.map(nodeSigned),
+    agents: c.agents.map(nodeSigned),
+    council: c.council.map(nodeSigned),
+    kaching: nodeSigned(c.kaching),
+    mcp: nodeSigned(c.mcp),
+    stranger: nodeSigned(c.stranger),
   };
 }
 

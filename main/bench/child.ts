@@ -13,10 +13,7 @@ import { openServer, type Running } from '../app/server';
 
 const CHILD_FLAG = '--swoosh-host-bench-child';
 
-export type ChildRequest =
-  | { cmd: 'open'; db: string; genesis?: Genesis; floor?: boolean }
-  | { cmd: 'rss' }
-  | { cmd: 'stop' };
+export type ChildRequest = { cmd: 'open'; db: string; genesis?: Genesis; floor?: boolean } | { cmd: 'rss' } | { cmd: 'stop' };
 
 export interface OpenedReply {
   type: 'opened';
@@ -39,10 +36,15 @@ function recoveryFloor(db: string): { ms: number; rows: number } {
   const started = performance.now();
   const conn = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    const snap = conn.prepare<[], { idx: number; state: string; state_hash: string }>('SELECT idx, state, state_hash FROM snapshots ORDER BY idx DESC LIMIT 1').get();
+    const snap = conn
+      .prepare<[], { idx: number; state: string; state_hash: string }>(
+        'SELECT idx, state, state_hash FROM snapshots ORDER BY idx DESC LIMIT 1',
+      )
+      .get();
     let from = 0;
     if (snap) {
-      if (`sha256-${createHash('sha256').update(snap.state, 'utf8').digest('hex')}` !== snap.state_hash) throw new Error('floor: snapshot hash mismatch');
+      if (`sha256-${createHash('sha256').update(snap.state, 'utf8').digest('hex')}` !== snap.state_hash)
+        throw new Error('floor: snapshot hash mismatch');
       JSON.parse(snap.state);
       from = snap.idx;
     }
@@ -71,9 +73,12 @@ async function childMain(): Promise<void> {
           const startup_ms = performance.now() - t0;
           const rec = running.host.recovery;
           reply({
-            type: 'opened', url: running.url, startup_ms,
+            type: 'opened',
+            url: running.url,
+            startup_ms,
             recovery: { snapshot_index: rec.snapshot_index, replayed: rec.replayed, duration_ms: rec.duration_ms },
-            rss: process.memoryUsage().rss, rss_before_open,
+            rss: process.memoryUsage().rss,
+            rss_before_open,
             ...(floor ? { floor_ms: floor.ms, floor_rows: floor.rows } : {}),
             wal_length: running.host.head.index,
           });
@@ -86,7 +91,7 @@ async function childMain(): Promise<void> {
           process.send?.({ type: 'stopped' } satisfies ChildReply, () => process.exit(0));
         }
       } catch (err) {
-        reply({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+        reply({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
     })();
   });
@@ -118,7 +123,12 @@ export class ServerChild {
     // SWOOSH_BENCH_TRACE_GC=1: it prints its GC pauses (node --trace-gc) on its stdout.
     const prof = process.env.SWOOSH_BENCH_CPU_PROF;
     const proc = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
-      execArgv: ['--import', tsx, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(process.env.SWOOSH_BENCH_TRACE_GC ? ['--trace-gc'] : [])],
+      execArgv: [
+        '--import',
+        tsx,
+        ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+        ...(process.env.SWOOSH_BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new ServerChild(proc);

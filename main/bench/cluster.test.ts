@@ -21,7 +21,9 @@ describe('cluster benchmark (tiny)', () => {
     const lines: string[] = [];
     const r = await benchCluster(
       { ...DEFAULT_HOST_CONFIG, dir, timing: { warmup_ms: 0, duration_ms: 1, ops_max: 5 } },
-      new ProposalChain(loadMachine()), (l) => lines.push(l), { proposals: 40, kills: 1, lease_ms: 2000 },
+      new ProposalChain(loadMachine()),
+      (l) => lines.push(l),
+      { proposals: 40, kills: 1, lease_ms: 2000 },
     );
     expect(r.rows).toHaveLength(4);
     for (const row of r.rows) {

@@ -78,7 +78,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeout_
 async function post(url: string, p: Proposal): Promise<number> {
   try {
     const res = await fetch(`${url}/transition`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p), signal: AbortSignal.timeout(2000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(p),
+      signal: AbortSignal.timeout(2000),
     });
     await res.arrayBuffer();
     return res.status;
@@ -89,11 +92,15 @@ async function post(url: string, p: Proposal): Promise<number> {
 
 /** Sends `p` to whoever says it leads, every 50 ms, until it is accepted (200 = an earlier try landed). */
 async function acceptedByLeader(slots: readonly Slot[], p: Proposal, timeout_ms: number): Promise<Slot> {
-  return waitFor('202 from a leader', async () => {
-    const l = await leaderOf(slots);
-    const status = l === null ? 0 : await post(l.url, p);
-    return status === 202 || status === 200 ? l : null;
-  }, timeout_ms);
+  return waitFor(
+    '202 from a leader',
+    async () => {
+      const l = await leaderOf(slots);
+      const status = l === null ? 0 : await post(l.url, p);
+      return status === 202 || status === 200 ? l : null;
+    },
+    timeout_ms,
+  );
 }
 
 /**
@@ -101,7 +108,11 @@ async function acceptedByLeader(slots: readonly Slot[], p: Proposal, timeout_ms:
  * first proposal goes alone until accepted: a fresh leader says so in /health a moment
  * before it has re-read the head and opened writes.
  */
-async function throughputRun(slots: readonly Slot[], client: Etcd3, proposals: readonly Proposal[]): Promise<{ per_s: number; txns: number }> {
+async function throughputRun(
+  slots: readonly Slot[],
+  client: Etcd3,
+  proposals: readonly Proposal[],
+): Promise<{ per_s: number; txns: number }> {
   const leader = await acceptedByLeader(slots, proposals[0] as Proposal, 30_000);
   const rest = proposals.slice(1);
   const revision = async () => Number((await client.kv.range({ key: Buffer.from('/swoosh/'), limit: 1 })).header.revision);
@@ -149,14 +160,23 @@ async function failoverOnce(slots: Slot[], start: (s: Slot) => Promise<void>, ne
   await acceptedByLeader(slots, next, FAILOVER_GIVE_UP_MS);
   const ms = performance.now() - t0;
   await start(leader);
-  await waitFor(`${leader.id} caught up`, async () => {
-    const c = await consensusOf(leader.url);
-    return c !== null && c.role === 'follower' && c.applied_index === c.etcd_index ? true : null;
-  }, CATCH_UP_MS);
+  await waitFor(
+    `${leader.id} caught up`,
+    async () => {
+      const c = await consensusOf(leader.url);
+      return c !== null && c.role === 'follower' && c.applied_index === c.etcd_index ? true : null;
+    },
+    CATCH_UP_MS,
+  );
   return ms;
 }
 
-export async function benchCluster(config: HostBenchConfig, chain: ProposalChain, log: Log, c: ClusterBenchConfig = DEFAULT_CLUSTER_CONFIG): Promise<HostBenchResult> {
+export async function benchCluster(
+  config: HostBenchConfig,
+  chain: ProposalChain,
+  log: Log,
+  c: ClusterBenchConfig = DEFAULT_CLUSTER_CONFIG,
+): Promise<HostBenchResult> {
   const proposals = chainPrefix(chain, c.proposals + c.kills);
   const work = mkdtempSync(join(config.dir, 'cluster-'));
   const etcd = await EtcdCluster.start({ members: 3 });
@@ -169,7 +189,12 @@ export async function benchCluster(config: HostBenchConfig, chain: ProposalChain
       slots.push({ id: `n${k}`, db: join(work, `n${k}.db`), port, url: `http://127.0.0.1:${port}`, proc: null });
     }
     const start = async (s: Slot): Promise<void> => {
-      s.proc = await startServe({ db: s.db, genesis, port: s.port, args: ['--etcd', etcd.endpoints.join(','), '--node-id', s.id, '--lease-ms', String(c.lease_ms)] });
+      s.proc = await startServe({
+        db: s.db,
+        genesis,
+        port: s.port,
+        args: ['--etcd', etcd.endpoints.join(','), '--node-id', s.id, '--lease-ms', String(c.lease_ms)],
+      });
     };
     await Promise.all(slots.map(start));
     const run = await throughputRun(slots, client, proposals.slice(0, c.proposals));
@@ -185,7 +210,11 @@ export async function benchCluster(config: HostBenchConfig, chain: ProposalChain
     }
     // The single-node ceiling runs last, with the cluster stopped, on the same chain.
     await Promise.all(slots.map((s) => s.proc?.stop()));
-    const engine = await benchEngine({ ...config, engine_proposals: c.proposals, engine_warmup: 500, timing: { warmup_ms: 100, duration_ms: 500 } }, chain, log);
+    const engine = await benchEngine(
+      { ...config, engine_proposals: c.proposals, engine_warmup: 500, timing: { warmup_ms: 100, duration_ms: 500 } },
+      chain,
+      log,
+    );
     const enginePerS = engine.rows[0]?.value ?? Number.NaN;
     const sorted = sortedCopy(failovers);
     const bound = c.lease_ms + 2000;
@@ -197,8 +226,10 @@ export async function benchCluster(config: HostBenchConfig, chain: ProposalChain
     };
     return {
       rows: [
-        row(names.vsEngine, 'proposals/s', run.per_s, enginePerS), row(names.vsEtcd, 'proposals/s', run.per_s, etcdPerS),
-        row(names.p50, 'ms', quantile(sorted, 0.5), bound), row(names.max, 'ms', sorted[sorted.length - 1] as number, bound),
+        row(names.vsEngine, 'proposals/s', run.per_s, enginePerS),
+        row(names.vsEtcd, 'proposals/s', run.per_s, etcdPerS),
+        row(names.p50, 'ms', quantile(sorted, 0.5), bound),
+        row(names.max, 'ms', sorted[sorted.length - 1] as number, bound),
       ],
       ceilings: {
         [names.vsEngine]: `the single-node engine (engine.ts, FULL, group commit) on the same ${c.proposals} proposals, same run`,
@@ -206,8 +237,16 @@ export async function benchCluster(config: HostBenchConfig, chain: ProposalChain
         [names.p50]: 'the documented failover bound: lease + 2 s (docs/cluster.md)',
         [names.max]: 'the documented failover bound: lease + 2 s (docs/cluster.md)',
       },
-      notes: [`cluster: 1 proposal alone until accepted, then ${c.proposals - 1} pipelined to the leader on one connection; ${c.kills} leader kills: ${failovers.map((x) => fmt(x)).join(', ')} ms`],
-      targets: [{ target: 'failover ≤ lease + 2 s on every kill', figure: `max ${fmt(sorted[sorted.length - 1] as number)} ms`, met: (sorted[sorted.length - 1] as number) <= bound }],
+      notes: [
+        `cluster: 1 proposal alone until accepted, then ${c.proposals - 1} pipelined to the leader on one connection; ${c.kills} leader kills: ${failovers.map((x) => fmt(x)).join(', ')} ms`,
+      ],
+      targets: [
+        {
+          target: 'failover ≤ lease + 2 s on every kill',
+          figure: `max ${fmt(sorted[sorted.length - 1] as number)} ms`,
+          met: (sorted[sorted.length - 1] as number) <= bound,
+        },
+      ],
     };
   } finally {
     await Promise.all(slots.map((s) => s.proc?.kill9()));

@@ -39,7 +39,9 @@ export function resultsMarkdown(b: ResultsBlock): string {
     '',
     '| benchmark | value | unit | ceiling | ratio | ceiling is |',
     '|---|--:|---|--:|--:|---|',
-    ...b.rows.map((r) => `| ${r.name} | ${num(r.value)} | ${r.unit} | ${num(r.ceiling)} | ${r.ratio.toFixed(3)} | ${b.ceilings[r.name] ?? ''} |`),
+    ...b.rows.map(
+      (r) => `| ${r.name} | ${num(r.value)} | ${r.unit} | ${num(r.ceiling)} | ${r.ratio.toFixed(3)} | ${b.ceilings[r.name] ?? ''} |`,
+    ),
     '',
   ];
   if (b.targets.length > 0) lines.push('Targets:', '', ...b.targets.map((t) => `- ${t.trim()}`), '');

@@ -25,7 +25,11 @@ interface EngineRun {
 }
 
 /** Submits every proposal in order (at most `window` outstanding) and waits for every answer. */
-function submitAll(engine: Engine, proposals: readonly unknown[], window: number): Promise<{ results: SubmitResult[]; elapsed_ms: number }> {
+function submitAll(
+  engine: Engine,
+  proposals: readonly unknown[],
+  window: number,
+): Promise<{ results: SubmitResult[]; elapsed_ms: number }> {
   const n = proposals.length;
   const results: SubmitResult[] = new Array<SubmitResult>(n);
   return new Promise((resolve) => {
@@ -55,7 +59,13 @@ function describeFailure(results: readonly SubmitResult[]): string {
 }
 
 /** A fresh Host (FULL, defaults of `swoosh serve`), every proposal submitted, every one accepted. */
-async function engineRun(dir: string, name: string, genesis: Genesis, texts: readonly string[], window: number): Promise<EngineRun & { db: string }> {
+async function engineRun(
+  dir: string,
+  name: string,
+  genesis: Genesis,
+  texts: readonly string[],
+  window: number,
+): Promise<EngineRun & { db: string }> {
   const db = join(dir, `${name}.db`);
   const host = Host.open({ db, genesis, durability: 'FULL' });
   const batches: number[] = [];
@@ -68,7 +78,8 @@ async function engineRun(dir: string, name: string, genesis: Genesis, texts: rea
     const proposals = texts.map((t) => JSON.parse(t) as unknown);
     const { results, elapsed_ms } = await submitAll(host.engine, proposals, window);
     const accepted = results.filter((r) => r.status === 202).length;
-    if (accepted !== texts.length) throw new Error(`engine accepted ${accepted} of ${texts.length}; first failure ${describeFailure(results)}`);
+    if (accepted !== texts.length)
+      throw new Error(`engine accepted ${accepted} of ${texts.length}; first failure ${describeFailure(results)}`);
     if (host.head.index !== texts.length) throw new Error(`engine HEAD is ${host.head.index}, expected ${texts.length}`);
     return { accepted, elapsed_ms, per_s: (accepted * 1000) / elapsed_ms, batches, db };
   } finally {
@@ -80,7 +91,12 @@ async function engineRun(dir: string, name: string, genesis: Genesis, texts: rea
  * The SQLite ceiling: the rows the engine wrote, inserted again into a fresh file with the
  * same table, WAL mode, synchronous=FULL, plain INSERTs, one transaction per engine batch.
  */
-function sqliteFullInserts(dir: string, name: string, rows: readonly WalRow[], batches: readonly number[]): { per_s: number; elapsed_ms: number } {
+function sqliteFullInserts(
+  dir: string,
+  name: string,
+  rows: readonly WalRow[],
+  batches: readonly number[],
+): { per_s: number; elapsed_ms: number } {
   const path = join(dir, `${name}.db`);
   const db = new Database(path);
   try {
@@ -90,7 +106,19 @@ function sqliteFullInserts(dir: string, name: string, rows: readonly WalRow[], b
     db.exec(WAL_TABLE_DDL);
     const insert = db.prepare(WAL_INSERT_SQL);
     const tx = db.transaction((slice: readonly WalRow[]) => {
-      for (const r of slice) insert.run(r.idx, r.body, r.record_hash, r.idem_key, r.proposal_hash, r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
+      for (const r of slice)
+        insert.run(
+          r.idx,
+          r.body,
+          r.record_hash,
+          r.idem_key,
+          r.proposal_hash,
+          r.transition,
+          r.signer,
+          r.hlc,
+          r.state_post_hash,
+          r.accepted_at_ms,
+        );
     });
     let at = 0;
     const t0 = performance.now();
@@ -155,13 +183,19 @@ export async function benchEngine(config: HostBenchConfig, chain: ProposalChain,
       runs.push(r);
       if (k === 0) {
         const reader = new Database(r.db, { readonly: true });
-        rows = reader.prepare<[], WalRow>('SELECT idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms FROM wal ORDER BY idx').all();
+        rows = reader
+          .prepare<[], WalRow>(
+            'SELECT idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms FROM wal ORDER BY idx',
+          )
+          .all();
         snapshots = (reader.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM snapshots').get() as { n: number }).n;
         reader.close();
       }
       sqliteRates.push(sqliteFullInserts(work, `sqlite${k}`, rows, r.batches).per_s);
       verifyRates.push(rawVerifyRate(proposals, config.timing));
-      log(`raw SQLite FULL batched inserts: ${fmt(sqliteRates[k] as number)}/s; raw node:crypto Ed25519 verifies: ${fmt(verifyRates[k] as number)}/s`);
+      log(
+        `raw SQLite FULL batched inserts: ${fmt(sqliteRates[k] as number)}/s; raw node:crypto Ed25519 verifies: ${fmt(verifyRates[k] as number)}/s`,
+      );
     }
     const best = runs.reduce((a, b) => (b.per_s > a.per_s ? b : a));
     const sqlite = Math.max(...sqliteRates);
@@ -183,18 +217,20 @@ export async function benchEngine(config: HostBenchConfig, chain: ProposalChain,
         [names.vsSqlite]: 'raw SQLite inserts/s: same rows, same batch sizes, WAL mode, synchronous=FULL, one transaction per batch',
       },
       notes: [
-        `engine: ${n} proposals (13 boot + Control_Pause/Resume pairs) submitted in order to a fresh Host (durability FULL, batch_max 512, `
-          + `snapshot_every ${DEFAULT_SNAPSHOT_EVERY}, ${config.engine_window} outstanding); every one accepted; best of ${runs.length} runs `
-          + `(${runs.map((r) => fmt(r.per_s)).join(', ')}/s) after a ${warm}-proposal warm-up on another fresh database; `
-          + `each run followed by the two ceilings (SQLite ${sqliteRates.map((x) => fmt(x)).join(', ')}/s; verify ${verifyRates.map((x) => fmt(x)).join(', ')}/s), best of each kept`,
-        `engine commits: ${batchSizes.length} transactions, mean ${fmt(meanBatch, 1)} records (max ${Math.max(...batchSizes)}), ${snapshots} snapshots; `
-          + `mean record body ${fmt(meanBody)} bytes`,
+        `engine: ${n} proposals (13 boot + Control_Pause/Resume pairs) submitted in order to a fresh Host (durability FULL, batch_max 512, ` +
+          `snapshot_every ${DEFAULT_SNAPSHOT_EVERY}, ${config.engine_window} outstanding); every one accepted; best of ${runs.length} runs ` +
+          `(${runs.map((r) => fmt(r.per_s)).join(', ')}/s) after a ${warm}-proposal warm-up on another fresh database; ` +
+          `each run followed by the two ceilings (SQLite ${sqliteRates.map((x) => fmt(x)).join(', ')}/s; verify ${verifyRates.map((x) => fmt(x)).join(', ')}/s), best of each kept`,
+        `engine commits: ${batchSizes.length} transactions, mean ${fmt(meanBatch, 1)} records (max ${Math.max(...batchSizes)}), ${snapshots} snapshots; ` +
+          `mean record body ${fmt(meanBody)} bytes`,
       ],
-      targets: [{
-        target: 'engine ≥ 50% of the smaller ceiling (verify, SQLite FULL)',
-        figure: `${fmt(value)}/s = ${fmt((100 * value) / smaller, 1)}% of ${fmt(smaller)}/s`,
-        met: value >= 0.5 * smaller,
-      }],
+      targets: [
+        {
+          target: 'engine ≥ 50% of the smaller ceiling (verify, SQLite FULL)',
+          figure: `${fmt(value)}/s = ${fmt((100 * value) / smaller, 1)}% of ${fmt(smaller)}/s`,
+          met: value >= 0.5 * smaller,
+        },
+      ],
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -53,7 +53,10 @@ export function throughput(op: () => number, opts: TimingOptions): Throughput {
  * On a shared machine a burst of outside load then hits one round of every op rather than
  * all of one op, so the ratios between ops stay meaningful.
  */
-export function interleaved<K extends string>(ops: Readonly<Record<K, () => number>>, opts: TimingOptions & { rounds: number }): Record<K, number> {
+export function interleaved<K extends string>(
+  ops: Readonly<Record<K, () => number>>,
+  opts: TimingOptions & { rounds: number },
+): Record<K, number> {
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new RangeError('rounds must be a positive integer');
   const names = Object.keys(ops) as K[];
   const best = {} as Record<K, number>;
@@ -94,11 +97,15 @@ export function isBenchRow(x: unknown): x is BenchRow {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;
   const keys = Object.keys(r).sort().join(',');
-  return keys === 'ceiling,name,ratio,unit,value'
-    && typeof r.name === 'string' && r.name !== ''
-    && typeof r.unit === 'string' && r.unit !== ''
-    && [r.value, r.ceiling, r.ratio].every((n) => typeof n === 'number' && Number.isFinite(n))
-    && (r.ceiling as number) > 0;
+  return (
+    keys === 'ceiling,name,ratio,unit,value' &&
+    typeof r.name === 'string' &&
+    r.name !== '' &&
+    typeof r.unit === 'string' &&
+    r.unit !== '' &&
+    [r.value, r.ceiling, r.ratio].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    (r.ceiling as number) > 0
+  );
 }
 
 function formatNumber(n: number): string {
@@ -116,7 +123,8 @@ export function formatTable(rows: readonly BenchRow[], ceilings: Readonly<Record
   const body = rows.map((r) => [r.name, formatNumber(r.value), r.unit, formatNumber(r.ceiling), r.ratio.toFixed(3)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const right = [false, true, false, true, true];
-  const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (right[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   const notes = rows.filter((r) => ceilings[r.name] !== undefined).map((r) => `  ${r.name}: ceiling = ${ceilings[r.name]}`);
   if (notes.length > 0) out.push('', 'ceilings:', ...notes);
@@ -127,7 +135,12 @@ export function formatTable(rows: readonly BenchRow[], ceilings: Readonly<Record
  * Prints the table (and `notes` lines) to stdout; with `--json`, the JSON array of rows
  * follows as the very last line.
  */
-export function report(rows: readonly BenchRow[], argv: readonly string[], ceilings: Readonly<Record<string, string>> = {}, notes: readonly string[] = []): void {
+export function report(
+  rows: readonly BenchRow[],
+  argv: readonly string[],
+  ceilings: Readonly<Record<string, string>> = {},
+  notes: readonly string[] = [],
+): void {
   for (const r of rows) if (!isBenchRow(r)) throw new Error(`malformed bench row: ${JSON.stringify(r)}`);
   const text = [formatTable(rows, ceilings), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
   process.stdout.write(`${text}\n`);

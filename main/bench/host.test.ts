@@ -55,7 +55,9 @@ describe('bench/host', () => {
     const a = new ProposalChain(spec).take(20);
     const b = new ProposalChain(spec).take(20);
     expect(a.map((p) => p.signature)).toEqual(b.map((p) => p.signature));
-    expect(a.slice(13).map((p) => p.transition)).toEqual(Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 'Control_Pause' : 'Control_Resume')));
+    expect(a.slice(13).map((p) => p.transition)).toEqual(
+      Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 'Control_Pause' : 'Control_Resume')),
+    );
   });
 
   it('engine: every proposal accepted, two rows (verify and SQLite ceilings)', async () => {
@@ -89,7 +91,16 @@ describe('bench/host', () => {
 
   it('the docs block has the markers and one table line per row', () => {
     const rows = [{ name: 'x', unit: 'ops/s', value: 2, ceiling: 4, ratio: 0.5 }];
-    const md = resultsMarkdown({ args: [], rows, ceilings: { x: 'four' }, facts: ['cpu: test'], targets: ['  [met] t: f'], notes: ['n'], seconds: 1, at: new Date(0) });
+    const md = resultsMarkdown({
+      args: [],
+      rows,
+      ceilings: { x: 'four' },
+      facts: ['cpu: test'],
+      targets: ['  [met] t: f'],
+      notes: ['n'],
+      seconds: 1,
+      at: new Date(0),
+    });
     expect(md.startsWith(RESULTS_START)).toBe(true);
     expect(md.endsWith(RESULTS_END)).toBe(true);
     expect(md).toContain('| x | 2.00 | ops/s | 4.00 | 0.500 | four |');
@@ -98,7 +109,9 @@ describe('bench/host', () => {
 
   it('the docs block replaces only what lies between the markers, or is appended once', () => {
     const page = `# Bench\n\nbefore\n${RESULTS_START}\nold\n${RESULTS_END}\nafter\n`;
-    expect(withResults(page, `${RESULTS_START}\nnew\n${RESULTS_END}`)).toBe(`# Bench\n\nbefore\n${RESULTS_START}\nnew\n${RESULTS_END}\nafter\n`);
+    expect(withResults(page, `${RESULTS_START}\nnew\n${RESULTS_END}`)).toBe(
+      `# Bench\n\nbefore\n${RESULTS_START}\nnew\n${RESULTS_END}\nafter\n`,
+    );
     const appended = withResults('# Bench', 'BLOCK');
     expect(appended).toBe('# Bench\n\n## Latest results\n\nBLOCK\n');
   });

@@ -89,7 +89,8 @@ export function openLoop(url: URL, requests: readonly Buffer[], rate: number, gi
         const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? '0');
         if (pending.length < end + 4 + length) break;
         const code = Number(head.slice(9, 12));
-        if (code !== 202 && first_error === null) first_error = `request ${received}: ${code} ${pending.toString('utf8', end + 4, end + 4 + length)}`;
+        if (code !== 202 && first_error === null)
+          first_error = `request ${received}: ${code} ${pending.toString('utf8', end + 4, end + 4 + length)}`;
         status[received] = code;
         latency_ms[received] = now - sentAt[received]!;
         received += 1;
@@ -123,7 +124,14 @@ interface RatePhase {
   first_error: string | null;
 }
 
-async function ratePhase(config: HostBenchConfig, dir: string, genesis: Genesis, bodies: readonly string[], rate: number, warmRate: number): Promise<RatePhase> {
+async function ratePhase(
+  config: HostBenchConfig,
+  dir: string,
+  genesis: Genesis,
+  bodies: readonly string[],
+  rate: number,
+  warmRate: number,
+): Promise<RatePhase> {
   const warmCount = Math.max(1, Math.round((warmRate * config.rate_warmup_ms) / 1000));
   const count = Math.max(1, Math.round((rate * config.rate_duration_ms) / 1000));
   if (bodies.length < warmCount + count) throw new Error(`need ${warmCount + count} proposals, have ${bodies.length}`);
@@ -137,16 +145,21 @@ async function ratePhase(config: HostBenchConfig, dir: string, genesis: Genesis,
     const reqs = bodies.slice(warmCount, warmCount + count).map((b) => requestBuffer(hostPort, b));
     const warm = await openLoop(url, warmReqs, warmRate, 30_000);
     const warmBad = warm.status.findIndex((s) => s !== 202);
-    if (warm.received !== warmCount || warmBad >= 0) throw new Error(`warm-up at ${warmRate}/s: ${warm.received}/${warmCount} answered; ${warm.first_error ?? 'no answer'}`);
+    if (warm.received !== warmCount || warmBad >= 0)
+      throw new Error(`warm-up at ${warmRate}/s: ${warm.received}/${warmCount} answered; ${warm.first_error ?? 'no answer'}`);
     const r = await openLoop(url, reqs, rate, 30_000);
     let accepted = 0;
     while (accepted < r.received && r.status[accepted] === 202) accepted += 1;
     const lat = sortedCopy(r.latency_ms.subarray(0, accepted));
     const lag = sortedCopy(r.lag_ms);
     return {
-      rate, sent: count, accepted,
+      rate,
+      sent: count,
+      accepted,
       achieved_per_s: (accepted * 1000) / r.span_ms,
-      p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: quantile(lat, 1),
+      p50: quantile(lat, 0.5),
+      p99: quantile(lat, 0.99),
+      max: quantile(lat, 1),
       lag_p99: quantile(lag, 0.99),
       first_error: r.first_error ?? (r.received < count ? `${count - r.received} requests unanswered` : null),
     };
@@ -197,8 +210,10 @@ export async function benchHttp(config: HostBenchConfig, chain: ProposalChain, l
     log(`fsync floor: one FULL commit p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
     for (const rate of config.rates) {
       const p = await ratePhase(config, work, chain.genesis, bodies, rate, warmRate);
-      log(`POST /transition @${rate}/s: achieved ${fmt(p.achieved_per_s)}/s, p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, `
-        + `max ${p.max.toFixed(2)} ms, ${p.accepted}/${p.sent} accepted`);
+      log(
+        `POST /transition @${rate}/s: achieved ${fmt(p.achieved_per_s)}/s, p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, ` +
+          `max ${p.max.toFixed(2)} ms, ${p.accepted}/${p.sent} accepted`,
+      );
       const n50 = `POST /transition p50 @${rate} req/s offered`;
       const n99 = `POST /transition p99 @${rate} req/s offered`;
       const nr = `POST /transition achieved rate @${rate} req/s offered`;
@@ -209,8 +224,10 @@ export async function benchHttp(config: HostBenchConfig, chain: ProposalChain, l
       }
       rows.push(row(nr, 'req/s', p.achieved_per_s, rate));
       ceilings[nr] = 'the offered rate';
-      notes.push(`POST @${rate}/s: ${p.accepted}/${p.sent} accepted over ${config.rate_duration_ms} ms, max ${p.max.toFixed(2)} ms, `
-        + `generator send lag p99 ${p.lag_p99.toFixed(2)} ms${p.first_error ? `; FAILED: ${p.first_error}` : ''}`);
+      notes.push(
+        `POST @${rate}/s: ${p.accepted}/${p.sent} accepted over ${config.rate_duration_ms} ms, max ${p.max.toFixed(2)} ms, ` +
+          `generator send lag p99 ${p.lag_p99.toFixed(2)} ms${p.first_error ? `; FAILED: ${p.first_error}` : ''}`,
+      );
       if (rate === 2000) {
         targets.push({
           target: 'POST /transition p99 ≤ 10 ms at 2,000 req/s',
@@ -219,9 +236,11 @@ export async function benchHttp(config: HostBenchConfig, chain: ProposalChain, l
         });
       }
     }
-    notes.push(`POST method: server = openServer (the \`swoosh serve\` path, FULL) in a child process on a fresh database per rate; `
-      + `client = open-loop (timer-paced, no busy loop), one pipelined keep-alive connection on loopback, latency from the write to the parsed answer; `
-      + `${warmCount} proposals at ${warmRate}/s first (untimed warm-up, includes boot); fsync floor over ${floorCount} commits`);
+    notes.push(
+      `POST method: server = openServer (the \`swoosh serve\` path, FULL) in a child process on a fresh database per rate; ` +
+        `client = open-loop (timer-paced, no busy loop), one pipelined keep-alive connection on loopback, latency from the write to the parsed answer; ` +
+        `${warmCount} proposals at ${warmRate}/s first (untimed warm-up, includes boot); fsync floor over ${floorCount} commits`,
+    );
     return { rows, ceilings, notes, targets };
   } finally {
     rmSync(work, { recursive: true, force: true });

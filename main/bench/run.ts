@@ -23,7 +23,10 @@ export function machineFacts(dir: string): string[] {
   const cpu = cpus();
   let fs = 'unknown';
   try {
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f.length > 3);
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f.length > 3);
     let best: string[] | null = null;
     for (const m of mounts) {
       const mp = m[1] as string;
@@ -42,7 +45,9 @@ export function machineFacts(dir: string): string[] {
     `cpu: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}${cpu[0]?.speed ? ` (${cpu[0].speed} MHz)` : ''}; memory ${fmt(totalmem() / 1024 ** 3, 1)} GiB`,
     `os: ${process.platform} ${release()}; node ${process.version}; SQLite ${sqlite} (better-sqlite3 ${bs3})`,
     `bench files: ${dir} on ${fs}`,
-    `load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   ];
 }
 
@@ -59,7 +64,11 @@ export async function runHostBench(config: HostBenchConfig = DEFAULT_HOST_CONFIG
   if (config.parts.includes('engine') || config.parts.includes('http')) {
     const need = Math.max(
       config.parts.includes('engine') ? config.engine_proposals : 0,
-      config.parts.includes('http') ? Math.round((Math.min(...config.rates) * config.rate_warmup_ms) / 1000) + Math.round((Math.max(...config.rates) * config.rate_duration_ms) / 1000) + 2 : 0,
+      config.parts.includes('http')
+        ? Math.round((Math.min(...config.rates) * config.rate_warmup_ms) / 1000) +
+            Math.round((Math.max(...config.rates) * config.rate_duration_ms) / 1000) +
+            2
+        : 0,
     );
     const t0 = performance.now();
     chainPrefix(chain, need);
@@ -69,7 +78,11 @@ export async function runHostBench(config: HostBenchConfig = DEFAULT_HOST_CONFIG
   if (config.parts.includes('http')) merge(await benchHttp(config, chain, log));
   if (config.parts.includes('wal')) merge(await benchWal(config, log));
   if (config.parts.includes('cluster')) merge(await benchCluster(config, chain, log));
-  out.notes.push(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  out.notes.push(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   return out;
 }
 

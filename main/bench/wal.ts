@@ -54,7 +54,14 @@ function sourceDigest(): string {
 export function walFixture(config: HostBenchConfig, records: number, log: Log): { path: string; built_ms: number | null } {
   const spec = loadMachine();
   const probe = new ProposalChain(spec);
-  const key = H({ v: WAL_FIXTURE_VERSION, records, snapshot_every: config.snapshot_every, spec: spec.hash, genesis: H(probe.genesis), code: sourceDigest() }).slice(7, 19);
+  const key = H({
+    v: WAL_FIXTURE_VERSION,
+    records,
+    snapshot_every: config.snapshot_every,
+    spec: spec.hash,
+    genesis: H(probe.genesis),
+    code: sourceDigest(),
+  }).slice(7, 19);
   const path = join(config.dir, `wal-${records}-${key}.db`);
   if (existsSync(path) && !config.fresh_wal) return { path, built_ms: null };
   for (const f of readdirSync(config.dir)) {
@@ -73,7 +80,18 @@ export function walFixture(config: HostBenchConfig, records: number, log: Log): 
     let snapshots: StoredSnapshot[] = [];
     const write = host.store.db.transaction(() => {
       for (const { r, body } of rows) {
-        insert.run(r.index, body, r.record_hash, r.idem_key, proposalHashOf(r.proposal), r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
+        insert.run(
+          r.index,
+          body,
+          r.record_hash,
+          r.idem_key,
+          proposalHashOf(r.proposal),
+          r.transition,
+          r.signer,
+          r.hlc,
+          r.state_post_hash,
+          r.accepted_at_ms,
+        );
       }
       host.store.commit({ records: [], rejections: [], snapshots });
     });
@@ -90,7 +108,12 @@ export function walFixture(config: HostBenchConfig, records: number, log: Log): 
         throw new Error(`fixture: proposal ${index} signature does not verify`);
       }
       // accepted_at_ms: the proposal's own wall time (the engine writes its clock's reading).
-      const unhashed = { ...result.body, index, prev_record_hash: head.record_hash, accepted_at_ms: (parseHlc(proposal.hlc) as Hlc).wall_ms };
+      const unhashed = {
+        ...result.body,
+        index,
+        prev_record_hash: head.record_hash,
+        accepted_at_ms: (parseHlc(proposal.hlc) as Hlc).wall_ms,
+      };
       const body = recordBodyText(unhashed);
       const record: WalRecord = { ...unhashed, record_hash: recordHashOf(body) };
       rows.push({ r: record, body });
@@ -131,8 +154,12 @@ function replaySpeed(path: string, limit: number, budget_ms: number): { per_s: n
   const spec = loadMachine();
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const genesis = JSON.parse((db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('genesis') as { value: string }).value) as Genesis;
-    const range = db.prepare<[number, number], { idx: number; body: string; record_hash: string }>('SELECT idx, body, record_hash FROM wal WHERE idx >= ? ORDER BY idx LIMIT ?');
+    const genesis = JSON.parse(
+      (db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('genesis') as { value: string }).value,
+    ) as Genesis;
+    const range = db.prepare<[number, number], { idx: number; body: string; record_hash: string }>(
+      'SELECT idx, body, record_hash FROM wal WHERE idx >= ? ORDER BY idx LIMIT ?',
+    );
     // Store.scan's shape: pages of 2000 rows, raw text.
     function* scan(until: number): Generator<{ index: number; body: string; record_hash: string }> {
       let next = 1;
@@ -196,7 +223,11 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
   // Past the last snapshot by snapshot_every − 1 records: start-up replays the longest tail it can meet.
   const total = config.wal_records + config.snapshot_every - 1;
   const fixture = walFixture(config, total, log);
-  log(fixture.built_ms === null ? `long WAL: cached ${fixture.path}` : `long WAL: built ${fmt(total)} records in ${fmt(fixture.built_ms / 1000, 1)} s`);
+  log(
+    fixture.built_ms === null
+      ? `long WAL: cached ${fixture.path}`
+      : `long WAL: built ${fmt(total)} records in ${fmt(fixture.built_ms / 1000, 1)} s`,
+  );
   const fileMB = fileBytes(fixture.path) / MB;
   const snaps = snapshotFootprint(fixture.path);
 
@@ -213,7 +244,9 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
   try {
     opened = await child.open({ db: fixture.path, floor: true });
     if (opened.wal_length !== total) throw new Error(`host opened ${opened.wal_length} records, expected ${total}`);
-    log(`start-up: ${fmt(opened.startup_ms)} ms (recovery ${fmt(opened.recovery.duration_ms)} ms, ${opened.recovery.replayed} records replayed after snapshot ${opened.recovery.snapshot_index}); RSS ${fmt(opened.rss / MB, 1)} MB`);
+    log(
+      `start-up: ${fmt(opened.startup_ms)} ms (recovery ${fmt(opened.recovery.duration_ms)} ms, ${opened.recovery.replayed} records replayed after snapshot ${opened.recovery.snapshot_index}); RSS ${fmt(opened.rss / MB, 1)} MB`,
+    );
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const rand = mulberry32(config.seed);
     const deadline = performance.now() + config.time_travel_budget_ms;
@@ -240,7 +273,9 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
   const headS = sortedCopy(head);
   const at = { p50: quantile(ttS, 0.5), p99: quantile(ttS, 0.99), max: quantile(ttS, 1) };
   const now = { p50: quantile(headS, 0.5), p99: quantile(headS, 0.99) };
-  log(`/state/at/N: p50 ${at.p50.toFixed(2)} ms, p99 ${at.p99.toFixed(2)} ms over ${tt.length} random N (GET /state p99 ${now.p99.toFixed(2)} ms)`);
+  log(
+    `/state/at/N: p50 ${at.p50.toFixed(2)} ms, p99 ${at.p99.toFixed(2)} ms over ${tt.length} random N (GET /state p99 ${now.p99.toFixed(2)} ms)`,
+  );
 
   const L = `${fmt(total)}-record WAL`;
   const names = {
@@ -268,19 +303,19 @@ export async function benchWal(config: HostBenchConfig, log: Log): Promise<HostB
       [names.rss]: 'size of the database file (what holding the WAL in memory would cost; lower is better)',
     },
     notes: [
-      `long WAL: ${fmt(total)} records (${fmt(config.wal_records)} + ${config.snapshot_every - 1} past the last snapshot, so start-up replays the longest possible tail), `
-        + `snapshot_every ${config.snapshot_every}, ${fmt(fileMB, 1)} MB; ${fixture.built_ms === null ? 'reused from the cache' : `built in ${fmt(fixture.built_ms / 1000, 1)} s`} (${fixture.path})`,
-      `snapshots: ${fmt(snaps.rows)} rows, ${fmt(snaps.bytes / MB, 1)} MB of state text (${fmt((100 * snaps.bytes) / (fileMB * MB), 2)} % of the file; `
-        + `${fmt(snaps.bytes / Math.max(1, snaps.rows))} bytes each)`,
-      `replay: the first ${fmt(replay.records)} records from genesis (bounded by ${fmt(config.replay_records)} records or ${fmt(config.replay_budget_ms / 1000)} s) `
-        + 'through replayRows with the chain-trusting verifier (as recovery replays), rows paged 2000 at a time as Store.scan pages them; '
-        + 'two rounds of (ceiling, replay) interleaved, best of each',
-      `start-up: openServer in a fresh process, page cache warm; Host recovery ${fmt(opened.recovery.duration_ms)} ms `
-        + `(snapshot ${opened.recovery.snapshot_index}, ${opened.recovery.replayed} records replayed); floor read ${opened.floor_rows} tail rows`,
-      `time travel: ${tt.length} GET /state/at/N with N uniform in 1..${fmt(total)} (seed ${config.seed}), each after a GET /state, one keep-alive connection; `
-        + `max ${at.max.toFixed(2)} ms; mean body ${fmt(bytesAt / Math.max(1, tt.length))} bytes`,
-      `RSS: ${fmt(opened.rss_before_open / MB, 1)} MB before opening the database (node + tsx + modules), ${fmt(rssMB, 1)} MB after, `
-        + `${fmt(rssAfter / MB, 1)} MB after the time-travel queries`,
+      `long WAL: ${fmt(total)} records (${fmt(config.wal_records)} + ${config.snapshot_every - 1} past the last snapshot, so start-up replays the longest possible tail), ` +
+        `snapshot_every ${config.snapshot_every}, ${fmt(fileMB, 1)} MB; ${fixture.built_ms === null ? 'reused from the cache' : `built in ${fmt(fixture.built_ms / 1000, 1)} s`} (${fixture.path})`,
+      `snapshots: ${fmt(snaps.rows)} rows, ${fmt(snaps.bytes / MB, 1)} MB of state text (${fmt((100 * snaps.bytes) / (fileMB * MB), 2)} % of the file; ` +
+        `${fmt(snaps.bytes / Math.max(1, snaps.rows))} bytes each)`,
+      `replay: the first ${fmt(replay.records)} records from genesis (bounded by ${fmt(config.replay_records)} records or ${fmt(config.replay_budget_ms / 1000)} s) ` +
+        'through replayRows with the chain-trusting verifier (as recovery replays), rows paged 2000 at a time as Store.scan pages them; ' +
+        'two rounds of (ceiling, replay) interleaved, best of each',
+      `start-up: openServer in a fresh process, page cache warm; Host recovery ${fmt(opened.recovery.duration_ms)} ms ` +
+        `(snapshot ${opened.recovery.snapshot_index}, ${opened.recovery.replayed} records replayed); floor read ${opened.floor_rows} tail rows`,
+      `time travel: ${tt.length} GET /state/at/N with N uniform in 1..${fmt(total)} (seed ${config.seed}), each after a GET /state, one keep-alive connection; ` +
+        `max ${at.max.toFixed(2)} ms; mean body ${fmt(bytesAt / Math.max(1, tt.length))} bytes`,
+      `RSS: ${fmt(opened.rss_before_open / MB, 1)} MB before opening the database (node + tsx + modules), ${fmt(rssMB, 1)} MB after, ` +
+        `${fmt(rssAfter / MB, 1)} MB after the time-travel queries`,
     ],
     targets: [
       { target: 'replay ≥ 100,000 records/s', figure: `${fmt(replay.per_s)}/s`, met: replay.per_s >= 100_000 },

@@ -39,7 +39,13 @@ function pureRun(seed: number, steps: number, faults = 'all'): { driver: ChaosDr
   const verifier = new NodeVerifier();
   const genesis = makeGenesis(cast, { epoch_ms: CHAOS_EPOCH_MS, project: 'chaos' });
   const model = new ModelHost(spec, genesis, verifier);
-  const driver = new ChaosDriver(spec, seed, { cast, verifier, epoch_ms: CHAOS_EPOCH_MS, project: 'chaos' }, model, planFaults(seed, parseFaults(faults)));
+  const driver = new ChaosDriver(
+    spec,
+    seed,
+    { cast, verifier, epoch_ms: CHAOS_EPOCH_MS, project: 'chaos' },
+    model,
+    planFaults(seed, parseFaults(faults)),
+  );
   driver.limit = steps;
   const parts: string[] = [];
   for (let n = 0; !driver.full && n < steps * 8; n += 1) {
@@ -57,7 +63,8 @@ describe('chaos: faults, model and checks (no processes)', () => {
     expect(parseFaults('none').size).toBe(0);
     expect([...parseFaults('net,-net-drop')].sort()).toEqual(['net-dup', 'net-reorder']);
     expect(() => parseFaults('kill,teleport')).toThrow(/unknown fault "teleport"/);
-    for (const text of ['all', 'none', 'all,-kill', 'net,kill,breach']) expect(parseFaults(formatFaults(parseFaults(text)))).toEqual(parseFaults(text));
+    for (const text of ['all', 'none', 'all,-kill', 'net,kill,breach'])
+      expect(parseFaults(formatFaults(parseFaults(text)))).toEqual(parseFaults(text));
     const a = planFaults(42, parseFaults('all'));
     expect(planFaults(42, parseFaults('all'))).toEqual(a);
     for (const p of [a.net_dup_pct, a.net_reorder_pct, a.net_drop_pct]) expect(p >= 1 && p <= 10).toBe(true);
@@ -68,7 +75,11 @@ describe('chaos: faults, model and checks (no processes)', () => {
     const slow = makeCast();
     const fast = fastCast(slow);
     const msg = new TextEncoder().encode('SWOOSH-PROPOSAL-V1\n{"a":1}');
-    for (const [s, f] of [[slow.operators[0]!, fast.operators[0]!], [slow.kaching, fast.kaching], [slow.council[2]!, fast.council[2]!]] as const) {
+    for (const [s, f] of [
+      [slow.operators[0]!, fast.operators[0]!],
+      [slow.kaching, fast.kaching],
+      [slow.council[2]!, fast.council[2]!],
+    ] as const) {
       expect(f.sign(msg)).toBe(s.sign(msg));
     }
   });
@@ -94,7 +105,9 @@ describe('chaos: faults, model and checks (no processes)', () => {
     const r = { ...b, index: i + 1, prev_record_hash: '', accepted_at_ms: 0, record_hash: '' } as WalRecord;
     expect(windowProblem(prev, r, spec)).toBeNull();
     expect(windowProblem(prev, { ...r, window_id: 'backbeat:W-1' }, spec)).toMatch(/is not the window of its hlc/);
-    expect(windowProblem(prev, { ...r, guard_outcomes: r.guard_outcomes.filter((g) => g.guard !== 'window') }, spec)).toMatch(/no passing window/);
+    expect(windowProblem(prev, { ...r, guard_outcomes: r.guard_outcomes.filter((g) => g.guard !== 'window') }, spec)).toMatch(
+      /no passing window/,
+    );
     // Same beat, 1 ms into it: every window closed.
     const wall = Date.parse(r.hlc.slice(0, 23) + 'Z');
     const beatStart = wall - ((wall - CHAOS_EPOCH_MS) % 60_000);
@@ -120,24 +133,54 @@ describe('chaos: faults, model and checks (no processes)', () => {
   });
 
   it('set check: lost, duplicated, unexpected and unacknowledged', () => {
-    const row = (index: number, key: string, hash = `h${index}`): WalRow => ({ index, idem_key: key, record_hash: '', body: JSON.stringify({ state_post_hash: hash }) });
+    const row = (index: number, key: string, hash = `h${index}`): WalRow => ({
+      index,
+      idem_key: key,
+      record_hash: '',
+      body: JSON.stringify({ state_post_hash: hash }),
+    });
     const rows = [row(1, 'a'), row(2, 'b'), row(3, 'c'), row(4, 'b'), row(5, 'z'), row(6, 'r'), row(7, 'q')];
-    const acks = new Map([['a', { index: 1, state_post_hash: 'h1' }], ['b', { index: 2, state_post_hash: 'h2' }], ['c', { index: 3, state_post_hash: 'hX' }], ['gone', { index: 9, state_post_hash: 'h9' }]]);
+    const acks = new Map([
+      ['a', { index: 1, state_post_hash: 'h1' }],
+      ['b', { index: 2, state_post_hash: 'h2' }],
+      ['c', { index: 3, state_post_hash: 'hX' }],
+      ['gone', { index: 9, state_post_hash: 'h9' }],
+    ]);
     const out = setCheck(rows, acks, new Set(['a', 'b', 'c', 'gone', 'r', 'q']), new Set(['r']));
     expect(out.lost.sort()).toEqual(['c', 'gone']);
     expect(out.duplicated).toEqual(['b']);
     expect(out.unexpected.sort()).toEqual(['r', 'z']);
     expect(out.unacknowledged).toEqual(['q']);
-    const clean = setCheck(rows.slice(0, 2), new Map([['a', { index: 1, state_post_hash: 'h1' }], ['b', { index: 2, state_post_hash: 'h2' }]]), new Set(['a', 'b']), new Set());
+    const clean = setCheck(
+      rows.slice(0, 2),
+      new Map([
+        ['a', { index: 1, state_post_hash: 'h1' }],
+        ['b', { index: 2, state_post_hash: 'h2' }],
+      ]),
+      new Set(['a', 'b']),
+      new Set(),
+    );
     expect(clean).toMatchObject({ lost: [], duplicated: [], unexpected: [], unacknowledged: [] });
   });
 });
 
 function brief(s: ChaosSummary): Record<string, unknown> {
   return {
-    seed: s.seed, steps: s.steps, sends: s.sends, accepted: s.accepted, kills: s.kills, in_flight: s.kills_in_flight, startup_kills: s.startup_kills,
-    rollbacks: s.rollback_kinds, replica_kills: s.replica_kills, in_doubt: s.in_doubt, checkpoints: s.checks.replica_checkpoints,
-    windows: s.checks.windows, seconds: Math.round(s.duration_ms / 100) / 10, violations: s.violations.length, lost: s.lost.length,
+    seed: s.seed,
+    steps: s.steps,
+    sends: s.sends,
+    accepted: s.accepted,
+    kills: s.kills,
+    in_flight: s.kills_in_flight,
+    startup_kills: s.startup_kills,
+    rollbacks: s.rollback_kinds,
+    replica_kills: s.replica_kills,
+    in_doubt: s.in_doubt,
+    checkpoints: s.checks.replica_checkpoints,
+    windows: s.checks.windows,
+    seconds: Math.round(s.duration_ms / 100) / 10,
+    violations: s.violations.length,
+    lost: s.lost.length,
   };
 }
 
@@ -207,17 +250,37 @@ describe('chaos sweep against swoosh serve', () => {
     const api = await runChaos({ seed: 101, steps: 500, replicas: 0, replica_mode: 'inproc' });
     expectClean(api);
     // What reproduces from the seed: every answer, hence the state and the counts; replicas change none of it.
-    for (const k of ['state_post_hash', 'accepted', 'acknowledged', 'sends', 'rejected', 'net', 'kills', 'rollbacks', 'rollback_kinds', 'plan'] as const) {
+    for (const k of [
+      'state_post_hash',
+      'accepted',
+      'acknowledged',
+      'sends',
+      'rejected',
+      'net',
+      'kills',
+      'rollbacks',
+      'rollback_kinds',
+      'plan',
+    ] as const) {
       expect(api[k], k).toEqual(cli[k]);
     }
   }, 300_000);
 
   it('a sabotaged run (an acknowledged record deleted while the writer is down) fails with the key in `lost`', async () => {
-    const s = await runChaos({ seed: 5, steps: 400, replicas: 1, replica_mode: 'inproc', faults: 'net,stream', sabotage: 'lose-last-record' });
+    const s = await runChaos({
+      seed: 5,
+      steps: 400,
+      replicas: 1,
+      replica_mode: 'inproc',
+      faults: 'net,stream',
+      sabotage: 'lose-last-record',
+    });
     expect(s.ok).toBe(false);
     expect(s.lost).toHaveLength(1);
     // The restarted writer finds the hole itself (the committed head no longer matches) and refuses to start.
-    expect(s.violations.some((v) => v.check === 'durability' && /refused to restart: .*newest records are missing/.test(v.detail))).toBe(true);
+    expect(s.violations.some((v) => v.check === 'durability' && /refused to restart: .*newest records are missing/.test(v.detail))).toBe(
+      true,
+    );
     expect(s.first_failing_step).not.toBeNull();
     expect(s.rerun).toContain('--seed 5 --steps 400');
     expect(s.dir).not.toBeNull();

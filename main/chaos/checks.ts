@@ -58,8 +58,14 @@ export interface WalAudit {
 export function readWal(path: string): WalRow[] {
   const db = openDatabase(path, { readonly: true });
   try {
-    return (db.prepare('SELECT idx, body, record_hash, idem_key FROM wal ORDER BY idx').all() as Array<{ idx: number; body: string; record_hash: string; idem_key: string }>)
-      .map((r) => ({ index: r.idx, body: r.body, record_hash: r.record_hash, idem_key: r.idem_key }));
+    return (
+      db.prepare('SELECT idx, body, record_hash, idem_key FROM wal ORDER BY idx').all() as Array<{
+        idx: number;
+        body: string;
+        record_hash: string;
+        idem_key: string;
+      }>
+    ).map((r) => ({ index: r.idx, body: r.body, record_hash: r.record_hash, idem_key: r.idem_key }));
   } finally {
     db.close();
   }
@@ -70,9 +76,17 @@ export function auditWal(rows: readonly WalRow[], genesis: Genesis, spec: Spec, 
   let head: ReplayHead = genesisHead(genesis, spec);
   const verifier = new NodeVerifier();
   const out: WalAudit = {
-    replayed: 0, final: { index: 0, hash: head.hash }, corrupt: null, model_mismatch: [], invariants: [], windows_checked: 0, windows: [], records: [],
+    replayed: 0,
+    final: { index: 0, hash: head.hash },
+    corrupt: null,
+    model_mismatch: [],
+    invariants: [],
+    windows_checked: 0,
+    windows: [],
+    records: [],
   };
-  if (modelHashes[0] !== head.hash) out.model_mismatch.push({ index: 0, problem: `state 0 is ${head.hash}, the model's is ${String(modelHashes[0])}` });
+  if (modelHashes[0] !== head.hash)
+    out.model_mismatch.push({ index: 0, problem: `state 0 is ${head.hash}, the model's is ${String(modelHashes[0])}` });
   for (const row of rows) {
     let next: ReplayHead;
     try {
@@ -86,7 +100,10 @@ export function auditWal(rows: readonly WalRow[], genesis: Genesis, spec: Spec, 
     out.records.push(record);
     out.replayed += 1;
     if (next.hash !== modelHashes[row.index]) {
-      out.model_mismatch.push({ index: row.index, problem: `replayed state ${next.hash}, the model's ${String(modelHashes[row.index] ?? 'none (the model has fewer records)')}` });
+      out.model_mismatch.push({
+        index: row.index,
+        problem: `replayed state ${next.hash}, the model's ${String(modelHashes[row.index] ?? 'none (the model has fewer records)')}`,
+      });
     }
     for (const v of checkInvariants(head.state, next.state, record)) out.invariants.push({ index: row.index, ...v });
     const gated = spec.transitions[record.transition]?.window ?? null;
@@ -96,7 +113,10 @@ export function auditWal(rows: readonly WalRow[], genesis: Genesis, spec: Spec, 
     head = next;
   }
   if (out.corrupt === null && rows.length + 1 < modelHashes.length) {
-    out.model_mismatch.push({ index: rows.length + 1, problem: `the WAL ends at ${rows.length}; the model has ${modelHashes.length - 1} records` });
+    out.model_mismatch.push({
+      index: rows.length + 1,
+      problem: `the WAL ends at ${rows.length}; the model has ${modelHashes.length - 1} records`,
+    });
   }
   out.final = { index: head.index, hash: head.hash };
   return out;
@@ -127,9 +147,12 @@ export function windowProblem(prev: State, r: WalRecord, spec: Spec): string | n
   const [, cls, beat, bp, from, to] = m as unknown as [string, string, string, string, string, string];
   const interval = schedule.windows[cls];
   if (!t.window.includes(cls) || !interval) return `recorded open window ${cls} is not a window of ${r.transition}`;
-  if (Number(beat) !== pos.beat || Number(bp) !== pos.offset_bp) return `recorded beat ${beat} at ${bp} bp, the hlc says beat ${pos.beat} at ${pos.offset_bp} bp`;
-  if (Number(from) !== interval[0] || Number(to) !== interval[1]) return `recorded interval [${from}, ${to}) is not the schedule's ${cls} window [${interval[0]}, ${interval[1]})`;
-  if (pos.offset_bp < interval[0] || pos.offset_bp >= interval[1]) return `offset ${pos.offset_bp} bp lies outside [${interval[0]}, ${interval[1]})`;
+  if (Number(beat) !== pos.beat || Number(bp) !== pos.offset_bp)
+    return `recorded beat ${beat} at ${bp} bp, the hlc says beat ${pos.beat} at ${pos.offset_bp} bp`;
+  if (Number(from) !== interval[0] || Number(to) !== interval[1])
+    return `recorded interval [${from}, ${to}) is not the schedule's ${cls} window [${interval[0]}, ${interval[1]})`;
+  if (pos.offset_bp < interval[0] || pos.offset_bp >= interval[1])
+    return `offset ${pos.offset_bp} bp lies outside [${interval[0]}, ${interval[1]})`;
   return null;
 }
 
@@ -149,14 +172,22 @@ export function decisionProblem(dr: DecisionRecord | null, r: WalRecord, project
   for (const [field, got, expected] of want) {
     if (got !== expected) return `${field} is ${JSON.stringify(got)}, the WAL record says ${JSON.stringify(expected)}`;
   }
-  if (!Array.isArray(dr.guards) || canonicalize(dr.guards) !== canonicalize(r.guard_outcomes)) return 'guards differ from the record\'s guard_outcomes';
-  if (!Array.isArray(dr.evidence) || canonicalize(dr.evidence) !== canonicalize(r.evidence)) return 'evidence differs from the record\'s';
+  if (!Array.isArray(dr.guards) || canonicalize(dr.guards) !== canonicalize(r.guard_outcomes))
+    return "guards differ from the record's guard_outcomes";
+  if (!Array.isArray(dr.evidence) || canonicalize(dr.evidence) !== canonicalize(r.evidence)) return "evidence differs from the record's";
   if (typeof dr.justification !== 'string' || dr.justification.trim() === '') return 'empty justification';
   if (typeof dr.ucxl !== 'string') return 'no ucxl link';
   const u = parseUcxl(dr.ucxl);
   if (u === null) return `ucxl link does not parse: ${dr.ucxl}`;
-  if (dr.ucxl !== decisionUcxl(project, r.transition, r.index) || u.agent !== 'swoosh' || u.role !== 'orchestrator' || u.project !== project
-    || u.task !== r.transition || u.path !== `wal/${r.index}` || u.temporal.kind !== 'latest') {
+  if (
+    dr.ucxl !== decisionUcxl(project, r.transition, r.index) ||
+    u.agent !== 'swoosh' ||
+    u.role !== 'orchestrator' ||
+    u.project !== project ||
+    u.task !== r.transition ||
+    u.path !== `wal/${r.index}` ||
+    u.temporal.kind !== 'latest'
+  ) {
     return `ucxl link ${dr.ucxl} does not name ${project}:${r.transition}/wal/${r.index}`;
   }
   return null;
@@ -180,7 +211,12 @@ export interface SetCheck {
   unacknowledged: string[];
 }
 
-export function setCheck(rows: readonly WalRow[], acks: ReadonlyMap<string, Ack>, sent: ReadonlySet<string>, rejected: ReadonlySet<string>): SetCheck {
+export function setCheck(
+  rows: readonly WalRow[],
+  acks: ReadonlyMap<string, Ack>,
+  sent: ReadonlySet<string>,
+  rejected: ReadonlySet<string>,
+): SetCheck {
   const at = new Map<string, WalRow>();
   const duplicated = new Set<string>();
   for (const r of rows) {
@@ -194,7 +230,8 @@ export function setCheck(rows: readonly WalRow[], acks: ReadonlyMap<string, Ack>
     let problem: string | null = null;
     if (!row) problem = 'missing';
     else if (row.index !== ack.index) problem = `acknowledged at ${ack.index}, found at ${row.index}`;
-    else if ((JSON.parse(row.body) as { state_post_hash: string }).state_post_hash !== ack.state_post_hash) problem = `acknowledged state ${ack.state_post_hash} differs from the WAL's`;
+    else if ((JSON.parse(row.body) as { state_post_hash: string }).state_post_hash !== ack.state_post_hash)
+      problem = `acknowledged state ${ack.state_post_hash} differs from the WAL's`;
     if (problem !== null) {
       lost.push(key);
       lost_detail.push(`${key}: ${problem}`);

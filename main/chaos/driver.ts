@@ -51,10 +51,33 @@ export interface Delivery {
  * simulated-service faults added.
  */
 const WEIGHTS: Readonly<Record<string, number>> = {
-  duplicate: 8, reorder: 8, stranger: 4, wrong_role: 5, forged: 3, stale: 6, out_of_window: 8, hlc_regression: 6,
-  tamper_inputs: 4, tamper_signature: 4, tamper_envelope: 3, malformed: 4, unknown_transition: 2, invalid_from: 4,
-  breach: 3, pause: 3, quorum_loss: 2, compensation: 4, guard_fail: 8, license: 3, policy_update: 2, confirm_block: 1,
-  far_future: 3, kaching_latency: 2, kaching_denial: 2, mcp_flap: 3, capacity_churn: 3,
+  duplicate: 8,
+  reorder: 8,
+  stranger: 4,
+  wrong_role: 5,
+  forged: 3,
+  stale: 6,
+  out_of_window: 8,
+  hlc_regression: 6,
+  tamper_inputs: 4,
+  tamper_signature: 4,
+  tamper_envelope: 3,
+  malformed: 4,
+  unknown_transition: 2,
+  invalid_from: 4,
+  breach: 3,
+  pause: 3,
+  quorum_loss: 2,
+  compensation: 4,
+  guard_fail: 8,
+  license: 3,
+  policy_update: 2,
+  confirm_block: 1,
+  far_future: 3,
+  kaching_latency: 2,
+  kaching_denial: 2,
+  mcp_flap: 3,
+  capacity_churn: 3,
 };
 
 const NOT_DELIVERED: ReduceResult = { ok: false, rejection: { code: 'malformed', reason: 'not delivered (net-drop or held back)' } };
@@ -76,7 +99,14 @@ export class ChaosDriver extends StreamDriver {
   private resends: Array<{ due: number; proposal: unknown; label: string; step: number }> = [];
   private readonly kinds: string[];
 
-  constructor(spec: Spec, seed: number, opts: StreamOptions, readonly model: ModelHost, readonly faults: FaultPlan, exclude: readonly string[] = []) {
+  constructor(
+    spec: Spec,
+    seed: number,
+    opts: StreamOptions,
+    readonly model: ModelHost,
+    readonly faults: FaultPlan,
+    exclude: readonly string[] = [],
+  ) {
     super(spec, seed, opts);
     this.net = mulberry32((seed ^ 0x6e657400) >>> 0);
     const all: string[] = [...STREAM_FAULTS, ...CHAOS_STREAM_FAULTS];
@@ -147,7 +177,17 @@ export class ChaosDriver extends StreamDriver {
     const { answer, reduced } = this.model.judge(proposal, step);
     this.sends += 1;
     const key = typeof proposal === 'object' && proposal !== null ? (proposal as { idem_key?: unknown }).idem_key : undefined;
-    this.outbox.push({ seq: this.sends, step, label, via, proposal, idem_key: typeof key === 'string' ? key : null, expected: answer, before_index, after_index: this.model.index });
+    this.outbox.push({
+      seq: this.sends,
+      step,
+      label,
+      via,
+      proposal,
+      idem_key: typeof key === 'string' ? key : null,
+      expected: answer,
+      before_index,
+      after_index: this.model.index,
+    });
     if (reduced?.ok) {
       this.head = { state: reduced.state, hash: reduced.hash };
       this.wal.push(reduced.body);
@@ -194,8 +234,19 @@ const CHAOS_FAULTS = {
     if (current === null || s.control.terminated) return false;
     const at = d.draft();
     const issued_ms = current.issued_ms - 1 - d.rng.int(60_000);
-    const token = licenseToken(d.cast.kaching, { licensee: d.genesis.project, issued_ms, expires_ms: issued_ms + 30 * 86_400_000, grace_ms: 86_400_000 });
-    const i: Intent = { transition: 'License_Refresh', inputs: { token: token as unknown as JsonObject }, by: d.agent, at, expect: { accepted: true } };
+    const token = licenseToken(d.cast.kaching, {
+      licensee: d.genesis.project,
+      issued_ms,
+      expires_ms: issued_ms + 30 * 86_400_000,
+      grace_ms: 86_400_000,
+    });
+    const i: Intent = {
+      transition: 'License_Refresh',
+      inputs: { token: token as unknown as JsonObject },
+      by: d.agent,
+      at,
+      expect: { accepted: true },
+    };
     d.submit('kaching_latency', d.build(i), d.rejectAs(s, 'License_Refresh', ['guard_failed'], 'license'));
     return true;
   },
@@ -209,7 +260,13 @@ const CHAOS_FAULTS = {
     if (!licensed(d)) return false;
     const before = d.state;
     const at = d.draft();
-    const i: Intent = { transition: 'License_Refresh', inputs: d.licenseInputs(at, 'expired'), by: d.agent, at, expect: { accepted: true, branch: 'expired' } };
+    const i: Intent = {
+      transition: 'License_Refresh',
+      inputs: d.licenseInputs(at, 'expired'),
+      by: d.agent,
+      at,
+      expect: { accepted: true, branch: 'expired' },
+    };
     d.submit('kaching_denial', d.build(i), { accepted: true, branch: 'expired' });
     const n = 1 + d.rng.int(3);
     for (let k = 0; k < n; k += 1) {
@@ -232,7 +289,13 @@ const CHAOS_FAULTS = {
       return true;
     }
     if (s.council.phase === 'READY') {
-      const i: Intent = { transition: 'Council_ReElect', inputs: { reason: 'MCP registry flapped: pinned tools unreachable', eject: [] }, by: d.agent, at, expect: { accepted: true } };
+      const i: Intent = {
+        transition: 'Council_ReElect',
+        inputs: { reason: 'MCP registry flapped: pinned tools unreachable', eject: [] },
+        by: d.agent,
+        at,
+        expect: { accepted: true },
+      };
       d.submit('mcp_flap', d.build(i), { accepted: true });
       return true;
     }
@@ -249,7 +312,13 @@ const CHAOS_FAULTS = {
     const amber = phase === 'HEALTHCHECK' && d.rng.chance(50);
     const i: Intent = amber
       ? { transition: 'Environment_Amber', inputs: { reasons: ['node-2 disk pressure 93%'] }, by: d.agent, at, expect: { accepted: true } }
-      : { transition: 'Environment_Deprovision', inputs: { reason: 'capacity reclaimed: node-2 preempted' }, by: d.agent, at, expect: { accepted: true } };
+      : {
+          transition: 'Environment_Deprovision',
+          inputs: { reason: 'capacity reclaimed: node-2 preempted' },
+          by: d.agent,
+          at,
+          expect: { accepted: true },
+        };
     d.submit('capacity_churn', d.build(i), { accepted: true });
     return true;
   },

@@ -50,13 +50,17 @@ export class FaultSpecError extends Error {}
 /** Parses `--faults`; the canonical form (sorted names) is what the rerun command prints. */
 export function parseFaults(text: string): Set<string> {
   const out = new Set<string>();
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new FaultSpecError('--faults is empty; use none for a fault-free run');
   for (const item of items) {
     const remove = item.startsWith('-');
     const name = remove ? item.slice(1) : item;
     const names = GROUPS[name] ?? (FAULT_NAMES.includes(name) ? [name] : null);
-    if (names === null) throw new FaultSpecError(`unknown fault "${name}"; groups: ${Object.keys(GROUPS).join(', ')}; names: ${FAULT_NAMES.join(', ')}`);
+    if (names === null)
+      throw new FaultSpecError(`unknown fault "${name}"; groups: ${Object.keys(GROUPS).join(', ')}; names: ${FAULT_NAMES.join(', ')}`);
     for (const n of names) {
       if (remove) out.delete(n);
       else out.add(n);

@@ -29,9 +29,7 @@ export const CHAOS_EPOCH_MS = Date.UTC(2020, 0, 1);
 /** The model's admission clock: 2025-01-01T00:00:00Z (after every stream HLC, before any real now). */
 export const MODEL_NOW_MS = Date.UTC(2025, 0, 1);
 
-export type Answer =
-  | { status: 202 | 200; index: number; state_post_hash: Hash }
-  | { status: 400 | 409; code: string; guard?: string };
+export type Answer = { status: 202 | 200; index: number; state_post_hash: Hash } | { status: 400 | 409; code: string; guard?: string };
 
 export interface ModelViolation {
   step: number;
@@ -55,7 +53,11 @@ export class ModelHost {
   readonly violations: ModelViolation[] = [];
   private readonly idem = new Map<string, IdemEntry>();
 
-  constructor(private readonly spec: Spec, genesis: Genesis, private readonly verifier: Verifier) {
+  constructor(
+    private readonly spec: Spec,
+    genesis: Genesis,
+    private readonly verifier: Verifier,
+  ) {
     this.head = genesisHead(genesis, spec);
     this.hashes = [this.head.hash];
   }
@@ -76,10 +78,16 @@ export class ModelHost {
       if (seen.proposal_hash !== hash) return { answer: { status: 400, code: 'idem_key_conflict' }, reduced: null };
       return { answer: { status: 200, index: seen.index, state_post_hash: seen.state_post_hash }, reduced: null };
     }
-    const r = reduce(this.head, proposal, { spec: this.spec, verifier: this.verifier, hashState: hashStateNative }, { now_ms: MODEL_NOW_MS });
+    const r = reduce(
+      this.head,
+      proposal,
+      { spec: this.spec, verifier: this.verifier, hashState: hashStateNative },
+      { now_ms: MODEL_NOW_MS },
+    );
     if (!r.ok) {
       const status = r.rejection.code === 'stale_state_hash' ? 409 : 400;
-      const answer: Answer = r.rejection.guard === undefined ? { status, code: r.rejection.code } : { status, code: r.rejection.code, guard: r.rejection.guard };
+      const answer: Answer =
+        r.rejection.guard === undefined ? { status, code: r.rejection.code } : { status, code: r.rejection.code, guard: r.rejection.guard };
       return { answer, reduced: r };
     }
     const index = this.head.index + 1;
@@ -104,7 +112,11 @@ export function fastCast(c: Cast): Cast {
     return { name: k.name, secret: k.secret, signer: k.signer, sign: (m: Uint8Array) => b64uEncode(edSign(null, m, key)) };
   };
   return {
-    operators: c.operators.map(fast), agents: c.agents.map(fast), council: c.council.map(fast),
-    kaching: fast(c.kaching), mcp: fast(c.mcp), stranger: fast(c.stranger),
+    operators: c.operators.map(fast),
+    agents: c.agents.map(fast),
+    council: c.council.map(fast),
+    kaching: fast(c.kaching),
+    mcp: fast(c.mcp),
+    stranger: fast(c.stranger),
   };
 }

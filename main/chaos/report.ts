@@ -10,17 +10,39 @@ function seconds(ms: number): string {
 }
 
 export function formatTable(s: ChaosSummary): string {
-  const rejected = Object.entries(s.rejected).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
-  const rk = Object.entries(s.rollback_kinds).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  const rejected =
+    Object.entries(s.rejected)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none';
+  const rk = Object.entries(s.rollback_kinds)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const rows: Array<[string, string]> = [
-    ['steps', `${s.steps}${s.transitions_target ? ` (until ${s.transitions_target} transitions)` : ''}   requests ${s.sends}   accepted ${s.accepted}   acknowledged ${s.acknowledged}   200 duplicate ${s.duplicate_answers}`],
+    [
+      'steps',
+      `${s.steps}${s.transitions_target ? ` (until ${s.transitions_target} transitions)` : ''}   requests ${s.sends}   accepted ${s.accepted}   acknowledged ${s.acknowledged}   200 duplicate ${s.duplicate_answers}`,
+    ],
     ['rejected', rejected],
     ['network', `dropped ${s.net.dropped}, held back ${s.net.reordered}, re-sent ${s.net.duplicated}`],
-    ['writer', `kills ${s.kills} (${s.kills_in_flight} with a request in flight, ${s.startup_kills} more during recovery), restarts ${s.restarts}, answers lost ${s.in_doubt} (${s.in_doubt_committed} had committed)`],
+    [
+      'writer',
+      `kills ${s.kills} (${s.kills_in_flight} with a request in flight, ${s.startup_kills} more during recovery), restarts ${s.restarts}, answers lost ${s.in_doubt} (${s.in_doubt_committed} had committed)`,
+    ],
     ['rollbacks', `${s.rollbacks}${rk ? ` (${rk})` : ''}`],
-    ['replicas', `${s.replicas} ${s.replica_mode}, ${s.replicas_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}, ${s.checks.replica_checkpoints} checkpoints, ${s.replica_kills} replica kills`],
-    ['checks', `${s.checks.model_answers} answers vs model, ${s.checks.head_compares} HEAD compares, ${s.checks.replayed} records replayed, ${s.checks.windows} windows, ${s.checks.decisions} decision records, ${s.checks.snapshots} snapshots`],
-    ['violations', `${s.violations.length}   lost ${s.lost.length}   duplicated ${s.duplicated.length}   unexpected ${s.unexpected.length}${s.first_failing_step !== null ? `   first failing step ${s.first_failing_step}` : ''}`],
+    [
+      'replicas',
+      `${s.replicas} ${s.replica_mode}, ${s.replicas_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}, ${s.checks.replica_checkpoints} checkpoints, ${s.replica_kills} replica kills`,
+    ],
+    [
+      'checks',
+      `${s.checks.model_answers} answers vs model, ${s.checks.head_compares} HEAD compares, ${s.checks.replayed} records replayed, ${s.checks.windows} windows, ${s.checks.decisions} decision records, ${s.checks.snapshots} snapshots`,
+    ],
+    [
+      'violations',
+      `${s.violations.length}   lost ${s.lost.length}   duplicated ${s.duplicated.length}   unexpected ${s.unexpected.length}${s.first_failing_step !== null ? `   first failing step ${s.first_failing_step}` : ''}`,
+    ],
     ['duration', `${seconds(s.duration_ms)} (${s.ms_per_step} ms/step)`],
     ['result', s.ok ? 'PASS' : 'FAIL'],
     ['rerun', s.rerun],
@@ -35,7 +57,9 @@ export function formatTable(s: ChaosSummary): string {
 }
 
 export function formatViolation(v: ChaosViolation): string {
-  const where = [v.step !== null ? `step ${v.step}` : null, v.index !== null ? `index ${v.index}` : null].filter((x) => x !== null).join(', ');
+  const where = [v.step !== null ? `step ${v.step}` : null, v.index !== null ? `index ${v.index}` : null]
+    .filter((x) => x !== null)
+    .join(', ');
   return `[${v.check}]${where ? ` ${where}:` : ''} ${v.detail}`;
 }
 
@@ -66,7 +90,23 @@ export interface SweepSummary {
   reruns: string[];
   /** The 10k-transition run of --long. */
   long_run: ChaosSummary | null;
-  runs: Array<Pick<ChaosSummary, 'seed' | 'steps' | 'accepted' | 'kills' | 'kills_in_flight' | 'startup_kills' | 'rollbacks' | 'replica_kills' | 'duration_ms' | 'ok' | 'state_post_hash' | 'replicas_agree'> & { violations: number; lost: number }>;
+  runs: Array<
+    Pick<
+      ChaosSummary,
+      | 'seed'
+      | 'steps'
+      | 'accepted'
+      | 'kills'
+      | 'kills_in_flight'
+      | 'startup_kills'
+      | 'rollbacks'
+      | 'replica_kills'
+      | 'duration_ms'
+      | 'ok'
+      | 'state_post_hash'
+      | 'replicas_agree'
+    > & { violations: number; lost: number }
+  >;
   seconds_per_seed: { min: number; median: number; max: number };
   duration_ms: number;
   ok: boolean;
@@ -98,9 +138,20 @@ export function summarize(mode: 'sweep' | 'long', runs: ChaosSummary[], long: Ch
     reruns: all.filter((r) => !r.ok).map((r) => r.rerun),
     long_run: long,
     runs: runs.map((r) => ({
-      seed: r.seed, steps: r.steps, accepted: r.accepted, kills: r.kills, kills_in_flight: r.kills_in_flight, startup_kills: r.startup_kills,
-      rollbacks: r.rollbacks, replica_kills: r.replica_kills, duration_ms: r.duration_ms, ok: r.ok,
-      state_post_hash: r.state_post_hash, replicas_agree: r.replicas_agree, violations: r.violations.length, lost: r.lost.length,
+      seed: r.seed,
+      steps: r.steps,
+      accepted: r.accepted,
+      kills: r.kills,
+      kills_in_flight: r.kills_in_flight,
+      startup_kills: r.startup_kills,
+      rollbacks: r.rollbacks,
+      replica_kills: r.replica_kills,
+      duration_ms: r.duration_ms,
+      ok: r.ok,
+      state_post_hash: r.state_post_hash,
+      replicas_agree: r.replicas_agree,
+      violations: r.violations.length,
+      lost: r.lost.length,
     })),
     seconds_per_seed: { min: pick(0), median: pick(0.5), max: pick(1) },
     duration_ms,
@@ -111,7 +162,11 @@ export function summarize(mode: 'sweep' | 'long', runs: ChaosSummary[], long: Ch
 export function formatSweep(s: SweepSummary): string {
   const lines = [
     `SWOOSH chaos ${s.mode === 'long' ? 'long acceptance' : 'sweep'}: ${s.ok ? 'PASS' : 'FAIL'}`,
-    ...(s.long_run ? [`  long run      seed ${s.long_run.seed}: ${s.long_run.accepted} transitions, ${s.long_run.replicas} replicas ${s.long_run.replicas_agree ? 'agree' : 'DISAGREE'} on ${s.long_run.state_post_hash}, ${s.long_run.violations.length} violations, ${s.long_run.lost.length} lost, ${seconds(s.long_run.duration_ms)}`] : []),
+    ...(s.long_run
+      ? [
+          `  long run      seed ${s.long_run.seed}: ${s.long_run.accepted} transitions, ${s.long_run.replicas} replicas ${s.long_run.replicas_agree ? 'agree' : 'DISAGREE'} on ${s.long_run.state_post_hash}, ${s.long_run.violations.length} violations, ${s.long_run.lost.length} lost, ${seconds(s.long_run.duration_ms)}`,
+        ]
+      : []),
     `  seeds         ${s.runs.length} (${s.runs[0]?.seed ?? '-'}…${s.runs[s.runs.length - 1]?.seed ?? '-'}), ${s.failing_seeds.length} failing${s.failing_seeds.length > 0 ? `: ${s.failing_seeds.join(', ')}` : ''}`,
     `  totals        ${s.steps} steps, ${s.accepted} accepted, ${s.kills} kills (${s.kills_in_flight} in flight, +${s.startup_kills} during recovery), ${s.rollbacks} rollbacks, ${s.replica_kills} replica kills, ${s.violations.length} violations, ${s.lost.length} lost`,
     `  per seed      ${s.seconds_per_seed.min} / ${s.seconds_per_seed.median} / ${s.seconds_per_seed.max} s (min / median / max)`,

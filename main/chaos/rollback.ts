@@ -62,7 +62,10 @@ export function rollbackSnapshots(path: string, rng: Prng, damaged: Set<number>)
   const kind = rng.pick<RollbackKind>(['delete', 'corrupt', 'forge']);
   const depth = 1 + rng.int(3);
   const indexes = withDb(path, (db) => {
-    const rows = db.prepare('SELECT idx, state, state_hash, record_hash FROM snapshots WHERE idx NOT IN (SELECT value FROM json_each(?)) ORDER BY idx DESC LIMIT ?')
+    const rows = db
+      .prepare(
+        'SELECT idx, state, state_hash, record_hash FROM snapshots WHERE idx NOT IN (SELECT value FROM json_each(?)) ORDER BY idx DESC LIMIT ?',
+      )
       .all(JSON.stringify([...damaged]), depth) as Array<{ idx: number; state: string; state_hash: string; record_hash: string }>;
     if (rows.length === 0) return [];
     const tx = db.transaction(() => {
@@ -81,8 +84,12 @@ export function rollbackSnapshots(path: string, rng: Prng, damaged: Set<number>)
           state.ingestion.rollbacks += 1000;
           const canonicalText = canonicalize(state);
           const hash = `sha256-${sha256Hex(canonicalText)}`;
-          db.prepare('UPDATE snapshots SET state = ?, state_hash = ?, checksum = ? WHERE idx = ?')
-            .run(canonicalText, hash, checksumOf(r.idx, hash, r.record_hash, canonicalText), r.idx);
+          db.prepare('UPDATE snapshots SET state = ?, state_hash = ?, checksum = ? WHERE idx = ?').run(
+            canonicalText,
+            hash,
+            checksumOf(r.idx, hash, r.record_hash, canonicalText),
+            r.idx,
+          );
         }
       }
     });
@@ -103,16 +110,26 @@ export interface SnapshotAudit {
 
 /** Every snapshot on file agrees with the model's hash at its index, except the damaged ones. */
 export function auditSnapshots(path: string, hashes: readonly string[], damaged: ReadonlySet<number>): SnapshotAudit {
-  const rows = withDb(path, (db) => db.prepare('SELECT idx, state, state_hash, record_hash, checksum FROM snapshots ORDER BY idx').all() as Array<{
-    idx: number; state: string; state_hash: string; record_hash: string; checksum: string;
-  }>);
+  const rows = withDb(
+    path,
+    (db) =>
+      db.prepare('SELECT idx, state, state_hash, record_hash, checksum FROM snapshots ORDER BY idx').all() as Array<{
+        idx: number;
+        state: string;
+        state_hash: string;
+        record_hash: string;
+        checksum: string;
+      }>,
+  );
   const problems: string[] = [];
   for (const r of rows) {
-    const sound = checksumOf(r.idx, r.state_hash, r.record_hash, r.state) === r.checksum
-      && `sha256-${sha256Hex(r.state)}` === r.state_hash
-      && r.state_hash === hashes[r.idx];
+    const sound =
+      checksumOf(r.idx, r.state_hash, r.record_hash, r.state) === r.checksum &&
+      `sha256-${sha256Hex(r.state)}` === r.state_hash &&
+      r.state_hash === hashes[r.idx];
     if (damaged.has(r.idx) && sound) problems.push(`snapshot ${r.idx} was damaged by the run but checks out`);
-    if (!damaged.has(r.idx) && !sound) problems.push(`snapshot ${r.idx} does not match the state at its index (${r.state_hash} vs ${hashes[r.idx] ?? 'no such index'})`);
+    if (!damaged.has(r.idx) && !sound)
+      problems.push(`snapshot ${r.idx} does not match the state at its index (${r.state_hash} vs ${hashes[r.idx] ?? 'no such index'})`);
   }
   return { checked: rows.length, problems };
 }

@@ -115,8 +115,13 @@ export interface ChaosSummary {
   rollback_kinds: Record<RollbackKind, number>;
   replica_kills: number;
   checks: {
-    model_answers: number; head_compares: number; replica_checkpoints: number; replayed: number;
-    windows: number; decisions: number; snapshots: number;
+    model_answers: number;
+    head_compares: number;
+    replica_checkpoints: number;
+    replayed: number;
+    windows: number;
+    decisions: number;
+    snapshots: number;
   };
   violations: ChaosViolation[];
   first_failing_step: number | null;
@@ -186,8 +191,17 @@ class Run {
   nextKill = Number.POSITIVE_INFINITY;
   nextReplicaKill = Number.POSITIVE_INFINITY;
   s = {
-    duplicate_answers: 0, kills: 0, kills_in_flight: 0, startup_kills: 0, restarts: 0, in_doubt: 0, in_doubt_committed: 0,
-    rollbacks: 0, replica_kills: 0, model_answers: 0, head_compares: 0,
+    duplicate_answers: 0,
+    kills: 0,
+    kills_in_flight: 0,
+    startup_kills: 0,
+    restarts: 0,
+    in_doubt: 0,
+    in_doubt_committed: 0,
+    rollbacks: 0,
+    replica_kills: 0,
+    model_answers: 0,
+    head_compares: 0,
   };
   rollback_kinds: Record<RollbackKind, number> = { delete: 0, corrupt: 0, forge: 0 };
 
@@ -202,7 +216,14 @@ class Run {
     this.model = new ModelHost(this.spec, this.genesis, verifier);
     // A run aiming at a number of transitions never confirms a block (that would end the project).
     const exclude = o.transitions ? ['confirm_block'] : [];
-    this.driver = new ChaosDriver(this.spec, o.seed, { cast, verifier, epoch_ms: CHAOS_EPOCH_MS, project: 'chaos' }, this.model, this.plan, exclude);
+    this.driver = new ChaosDriver(
+      this.spec,
+      o.seed,
+      { cast, verifier, epoch_ms: CHAOS_EPOCH_MS, project: 'chaos' },
+      this.model,
+      this.plan,
+      exclude,
+    );
     if (H(this.driver.genesis) !== H(this.genesis)) throw new Error('driver and model disagree on the genesis');
     this.driver.limit = o.steps;
     this.prng = mulberry32((o.seed ^ 0x6b696c6c) >>> 0);
@@ -224,14 +245,31 @@ class Run {
   async start(): Promise<void> {
     const genesis_path = writeGenesis(this.dir, this.genesis);
     const port = await freePort();
-    this.writer = new WriterProcess({ db: this.db, genesis_path, port, snapshot_every: this.plan.snapshot_every, durability: this.o.durability ?? 'FULL' });
+    this.writer = new WriterProcess({
+      db: this.db,
+      genesis_path,
+      port,
+      snapshot_every: this.plan.snapshot_every,
+      durability: this.o.durability ?? 'FULL',
+    });
     await this.writer.start();
     const mode = this.o.replica_mode ?? 'process';
-    this.replicas = await Promise.all(Array.from({ length: this.o.replicas }, (_, i) => startReplica({
-      id: `r${i + 1}`, mode, url: this.writer.url, genesis: this.genesis, genesis_path, db: join(this.dir, `replica-${i + 1}.db`), checkpoint_every: this.K,
-    })));
+    this.replicas = await Promise.all(
+      Array.from({ length: this.o.replicas }, (_, i) =>
+        startReplica({
+          id: `r${i + 1}`,
+          mode,
+          url: this.writer.url,
+          genesis: this.genesis,
+          genesis_path,
+          db: join(this.dir, `replica-${i + 1}.db`),
+          checkpoint_every: this.K,
+        }),
+      ),
+    );
     if (this.plan.kill_every > 0) this.nextKill = this.gap(this.plan.kill_every);
-    if (this.plan.replica_kill_every > 0 && this.replicas.length > 0) this.nextReplicaKill = this.gap(this.plan.replica_kill_every, this.rprng);
+    if (this.plan.replica_kill_every > 0 && this.replicas.length > 0)
+      this.nextReplicaKill = this.gap(this.plan.replica_kill_every, this.rprng);
   }
 
   done(): boolean {
@@ -250,7 +288,14 @@ class Run {
       const step = this.driver.entries.length;
       if (this.o.onProgress && step - lastReport >= 250) {
         lastReport = step;
-        this.o.onProgress({ seed: this.o.seed, step, steps: this.o.steps, accepted: this.model.index, kills: this.s.kills, violations: this.violations.length });
+        this.o.onProgress({
+          seed: this.o.seed,
+          step,
+          steps: this.o.steps,
+          accepted: this.model.index,
+          kills: this.s.kills,
+          violations: this.violations.length,
+        });
       }
     }
     if (!this.aborted) {
@@ -368,16 +413,30 @@ class Run {
       return;
     }
     this.client.reset();
-    const health = await this.client.getOk<{ index: number; hash: string; recovery: { snapshot_index: number | null; skipped_snapshots: Array<{ index: number; problem: string }> } }>(`${this.writer.url}/health`);
+    const health = await this.client.getOk<{
+      index: number;
+      hash: string;
+      recovery: { snapshot_index: number | null; skipped_snapshots: Array<{ index: number; problem: string }> };
+    }>(`${this.writer.url}/health`);
     const skipped = health.recovery.skipped_snapshots.map((s) => s.index).sort((a, b) => a - b);
     const want = [...expected.skipped].sort((a, b) => a - b);
     if (health.recovery.snapshot_index !== expected.snapshot || canon(skipped) !== canon(want)) {
-      this.violation('recovery', d.step, health.index, `recovered from snapshot ${String(health.recovery.snapshot_index)} skipping [${skipped.join(', ')}]; the snapshots on file call for ${String(expected.snapshot)} skipping [${want.join(', ')}]`);
+      this.violation(
+        'recovery',
+        d.step,
+        health.index,
+        `recovered from snapshot ${String(health.recovery.snapshot_index)} skipping [${skipped.join(', ')}]; the snapshots on file call for ${String(expected.snapshot)} skipping [${want.join(', ')}]`,
+      );
     }
     // A restart lands on the model's history: all of it, or all but the request in flight.
     const lowest = inFlight && d.after_index > d.before_index ? d.before_index : m;
     if (health.index < lowest || health.index > m || health.hash !== this.model.hashes[health.index]) {
-      this.violation('durability', d.step, health.index, `restart came back at ${health.index} (${health.hash}); the model is at ${m}${lowest < m ? ` (or ${lowest}, with the request in flight lost)` : ''}`);
+      this.violation(
+        'durability',
+        d.step,
+        health.index,
+        `restart came back at ${health.index} (${health.hash}); the model is at ${m}${lowest < m ? ` (or ${lowest}, with the request in flight lost)` : ''}`,
+      );
       this.aborted = true;
     }
   }
@@ -390,7 +449,10 @@ class Run {
     if ('code' in e) {
       ok = got.status === e.status && body.error?.code === e.code && (e.guard === undefined || body.error?.guard === e.guard);
     } else {
-      const statusOk = e.status === 202 ? got.status === 202 || (inDoubt && got.status === 200 && body.duplicate === true) : got.status === 200 && body.duplicate === true;
+      const statusOk =
+        e.status === 202
+          ? got.status === 202 || (inDoubt && got.status === 200 && body.duplicate === true)
+          : got.status === 200 && body.duplicate === true;
       ok = statusOk && body.index === e.index && body.state_post_hash === e.state_post_hash;
     }
     if (got.status === 202 || got.status === 200) {
@@ -408,10 +470,17 @@ class Run {
       if (d.idem_key !== null && got.status < 500) this.rejectedKeys.add(d.idem_key);
     }
     if (!ok) {
-      const want = 'code' in e ? `${e.status} ${e.code}${e.guard ? ` (${e.guard})` : ''}` : `${e.status} at ${e.index} ${e.state_post_hash}`;
-      const was = body.error ? `${got.status} ${body.error.code}${body.error.guard ? ` (${body.error.guard})` : ''}` : `${got.status} at ${String(body.index)} ${String(body.state_post_hash)}`;
-      this.violation('model', d.step, typeof body.index === 'number' ? body.index : null,
-        `${d.label} (${d.via}, request ${d.seq}${inDoubt ? ', re-sent after a lost answer' : ''}): the writer answered ${was}; the model says ${want}`);
+      const want =
+        'code' in e ? `${e.status} ${e.code}${e.guard ? ` (${e.guard})` : ''}` : `${e.status} at ${e.index} ${e.state_post_hash}`;
+      const was = body.error
+        ? `${got.status} ${body.error.code}${body.error.guard ? ` (${body.error.guard})` : ''}`
+        : `${got.status} at ${String(body.index)} ${String(body.state_post_hash)}`;
+      this.violation(
+        'model',
+        d.step,
+        typeof body.index === 'number' ? body.index : null,
+        `${d.label} (${d.via}, request ${d.seq}${inDoubt ? ', re-sent after a lost answer' : ''}): the writer answered ${was}; the model says ${want}`,
+      );
       this.aborted = true;
     }
   }
@@ -427,7 +496,12 @@ class Run {
     }
     this.s.head_compares += 1;
     if (head.index !== index || head.hash !== this.model.hashes[index]) {
-      this.violation('model', step, head.index, `${why}: the writer's HEAD is ${head.index} ${head.hash}; the model's ${index} ${String(this.model.hashes[index])}`);
+      this.violation(
+        'model',
+        step,
+        head.index,
+        `${why}: the writer's HEAD is ${head.index} ${head.hash}; the model's ${index} ${String(this.model.hashes[index])}`,
+      );
       this.aborted = true;
     }
     return head;
@@ -495,15 +569,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
       if (r.problem) run.violation('replica', null, r.problem.index, `replica ${r.id}: ${r.problem.problem}`);
       for (const [i, h] of r.checkpoints) {
         replicaCheckpoints += 1;
-        if (h !== run.model.hashes[i]) run.violation('replica', null, i, `replica ${r.id} has ${h} at ${i}; the model ${String(run.model.hashes[i])}`);
+        if (h !== run.model.hashes[i])
+          run.violation('replica', null, i, `replica ${r.id} has ${h} at ${i}; the model ${String(run.model.hashes[i])}`);
       }
     }
     const decisions = await run.fetchDecisions(target);
-    writerHash = final?.hash ?? (await run.client.getOk<HeadView>(`${run.writer.url}/state?projection=control`).then((h) => h.hash, () => ''));
+    writerHash =
+      final?.hash ??
+      (await run.client.getOk<HeadView>(`${run.writer.url}/state?projection=control`).then(
+        (h) => h.hash,
+        () => '',
+      ));
     const exit = await run.writer.stop();
-    if (exit.code !== 0) run.violation('harness', null, null, `the writer did not stop cleanly (${exit.code ?? exit.signal}): ${run.writer.stderr.trim().slice(0, 500)}`);
+    if (exit.code !== 0)
+      run.violation(
+        'harness',
+        null,
+        null,
+        `the writer did not stop cleanly (${exit.code ?? exit.signal}): ${run.writer.stderr.trim().slice(0, 500)}`,
+      );
     for (const c of run.writer.crashes) run.violation('writer-crash', null, null, c);
-    for (const l of run.writer.logged) for (const v of l.violations) run.violation('writer-invariant', null, l.index, `${v.invariant}: ${v.detail}`);
+    for (const l of run.writer.logged)
+      for (const v of l.violations) run.violation('writer-invariant', null, l.index, `${v.invariant}: ${v.detail}`);
     for (const v of run.model.violations) run.violation('invariant', v.step, v.index, `${v.invariant}: ${v.detail}`);
 
     // The WAL from the file: replay, invariants, windows, decisions, durability, snapshots.
@@ -512,7 +599,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     const audit = auditWal(rows, run.genesis, run.spec, run.model.hashes);
     replayed = audit.replayed;
     windows = audit.windows_checked;
-    if (audit.corrupt) run.violation('replay', null, audit.corrupt.index, `WAL record ${audit.corrupt.index} is corrupt: ${audit.corrupt.problem}`);
+    if (audit.corrupt)
+      run.violation('replay', null, audit.corrupt.index, `WAL record ${audit.corrupt.index} is corrupt: ${audit.corrupt.problem}`);
     for (const f of audit.model_mismatch.slice(0, 20)) run.violation('replay', null, f.index, f.problem);
     for (const v of audit.invariants) run.violation('invariant', null, v.index, `${v.invariant}: ${v.detail} (WAL replay)`);
     for (const f of audit.windows) run.violation('window', null, f.index, f.problem);
@@ -527,8 +615,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     unexpected = set.unexpected;
     for (const l of set.lost_detail) run.violation('durability', null, null, `lost acknowledged proposal ${l}`);
     for (const k of set.duplicated) run.violation('durability', null, null, `idem key ${k} is in the WAL more than once`);
-    for (const k of set.unexpected) run.violation('durability', null, null, `idem key ${k} is in the WAL but was never sent or only ever rejected`);
-    for (const k of set.unacknowledged) run.violation('durability', null, null, `idem key ${k} is in the WAL but no answer ever acknowledged it`);
+    for (const k of set.unexpected)
+      run.violation('durability', null, null, `idem key ${k} is in the WAL but was never sent or only ever rejected`);
+    for (const k of set.unacknowledged)
+      run.violation('durability', null, null, `idem key ${k} is in the WAL but no answer ever acknowledged it`);
     const snaps = auditSnapshots(run.db, run.model.hashes, run.damaged);
     snapshotsChecked = snaps.checked;
     for (const p of snaps.problems) run.violation('snapshot', null, null, p);
@@ -539,7 +629,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     for (let i = 0; i < run.replicas.length; i += 1) {
       const last = lastRecordHash(join(run.dir, `replica-${i + 1}.db`));
       if (last !== null && last.index === stopped[i]!.index && last.state_post_hash !== stopped[i]!.hash) {
-        run.violation('replica', null, last.index, `replica r${i + 1}'s file ends on ${last.state_post_hash}, its HEAD is ${stopped[i]!.hash}`);
+        run.violation(
+          'replica',
+          null,
+          last.index,
+          `replica r${i + 1}'s file ends on ${last.state_post_hash}, its HEAD is ${stopped[i]!.hash}`,
+        );
       }
     }
   } catch (err) {
@@ -550,9 +645,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     run.client.close();
   }
   const modelHash = run.model.head.hash;
-  const replicas_agree = replicaHashes.length === run.replicas.length && replicaHashes.every((h) => h === modelHash) && writerHash === modelHash;
+  const replicas_agree =
+    replicaHashes.length === run.replicas.length && replicaHashes.every((h) => h === modelHash) && writerHash === modelHash;
   if (!replicas_agree && !run.violations.some((v) => v.check === 'replica' || v.check === 'model' || v.check === 'harness')) {
-    run.violation('replica', null, run.model.index, `final hashes differ: writer ${writerHash}, model ${modelHash}, replicas [${replicaHashes.join(', ')}]`);
+    run.violation(
+      'replica',
+      null,
+      run.model.index,
+      `final hashes differ: writer ${writerHash}, model ${modelHash}, replicas [${replicaHashes.join(', ')}]`,
+    );
   }
   const steps = run.driver.entries.length;
   const stepsWithFailure = run.violations.map((v) => v.step).filter((s): s is number => s !== null);
@@ -584,8 +685,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     rollback_kinds: run.rollback_kinds,
     replica_kills: run.s.replica_kills,
     checks: {
-      model_answers: run.s.model_answers, head_compares: run.s.head_compares, replica_checkpoints: replicaCheckpoints, replayed,
-      windows, decisions: decisionsChecked, snapshots: snapshotsChecked,
+      model_answers: run.s.model_answers,
+      head_compares: run.s.head_compares,
+      replica_checkpoints: replicaCheckpoints,
+      replayed,
+      windows,
+      decisions: decisionsChecked,
+      snapshots: snapshotsChecked,
     },
     violations: run.violations,
     first_failing_step: stepsWithFailure.length > 0 ? Math.min(...stepsWithFailure) : null,
@@ -609,14 +715,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
 }
 
 function sortKeys(o: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k] as number]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k] as number]),
+  );
 }
 
 function lastRecordHash(path: string): { index: number; state_post_hash: string } | null {
   try {
     const db = openDatabase(path, { readonly: true });
     try {
-      const row = db.prepare('SELECT idx, state_post_hash FROM wal ORDER BY idx DESC LIMIT 1').get() as { idx: number; state_post_hash: string } | undefined;
+      const row = db.prepare('SELECT idx, state_post_hash FROM wal ORDER BY idx DESC LIMIT 1').get() as
+        | { idx: number; state_post_hash: string }
+        | undefined;
       return row ? { index: row.idx, state_post_hash: row.state_post_hash } : null;
     } finally {
       db.close();

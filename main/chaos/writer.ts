@@ -125,10 +125,27 @@ export class WriterProcess {
 
   private spawnOnce(): Promise<void> {
     const o = this.o;
-    const args = [SWOOSH_BIN, 'serve', '--db', o.db, '--genesis', o.genesis_path, '--port', String(o.port), '--host', '127.0.0.1',
-      '--snapshot-every', String(o.snapshot_every), '--durability', o.durability, '--check-invariants'];
+    const args = [
+      SWOOSH_BIN,
+      'serve',
+      '--db',
+      o.db,
+      '--genesis',
+      o.genesis_path,
+      '--port',
+      String(o.port),
+      '--host',
+      '127.0.0.1',
+      '--snapshot-every',
+      String(o.snapshot_every),
+      '--durability',
+      o.durability,
+      '--check-invariants',
+    ];
     const child = spawn(process.execPath, args, {
-      cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' },
+      cwd: PACKAGE_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' },
     });
     this.child = child;
     this.expectingExit = false;
@@ -136,10 +153,13 @@ export class WriterProcess {
     let stdout = '';
     let stderr = '';
     let ready = false;
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
-      if (ready && !this.expectingExit) this.crashes.push(`writer exited on its own (${code ?? signal}): ${stderr.trim().slice(0, 2000)}`);
-      resolve({ code, signal });
-    }));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        if (ready && !this.expectingExit)
+          this.crashes.push(`writer exited on its own (${code ?? signal}): ${stderr.trim().slice(0, 2000)}`);
+        resolve({ code, signal });
+      }),
+    );
     return new Promise((resolve, reject) => {
       const limit = o.ready_timeout_ms ?? 60_000;
       const timer = setTimeout(() => {

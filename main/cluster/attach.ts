@@ -34,22 +34,37 @@ export interface ClusterHandle {
 /** How often walLag is refreshed for /metrics. */
 const LAG_REFRESH_MS = 500;
 
-export function attachCluster(host: Host, metrics: HostMetrics, s: ClusterSettings, onEvent: (e: NodeEvent) => void = () => {}): ClusterHandle {
+export function attachCluster(
+  host: Host,
+  metrics: HostMetrics,
+  s: ClusterSettings,
+  onEvent: (e: NodeEvent) => void = () => {},
+): ClusterHandle {
   // From here on the engine refuses writes; the node lets them through while it leads.
   const node = new ClusterNode({
-    engine: host.engine, project: host.genesis.project, endpoints: s.endpoints, node_id: s.node_id, url: s.advertise, lease_ms: s.lease_ms,
-    keep_records: s.keep_records, onEvent,
+    engine: host.engine,
+    project: host.genesis.project,
+    endpoints: s.endpoints,
+    node_id: s.node_id,
+    url: s.advertise,
+    lease_ms: s.lease_ms,
+    keep_records: s.keep_records,
+    onEvent,
   });
   let timer: NodeJS.Timeout | null = null;
   let counted = 0;
   new Gauge({
-    name: 'swoosh_is_leader', help: '1 while this node is the cluster leader (its appends pass the fence)', registers: [metrics.registry],
+    name: 'swoosh_is_leader',
+    help: '1 while this node is the cluster leader (its appends pass the fence)',
+    registers: [metrics.registry],
     collect() {
       this.set(node.role === 'leader' ? 1 : 0);
     },
   });
   new Counter({
-    name: 'swoosh_leader_changes_total', help: 'New leader keys (create revisions) this node has seen', registers: [metrics.registry],
+    name: 'swoosh_leader_changes_total',
+    help: 'New leader keys (create revisions) this node has seen',
+    registers: [metrics.registry],
     collect() {
       const seen = node.leader_changes;
       if (seen > counted) this.inc(seen - counted);

@@ -71,9 +71,17 @@ class Stream {
   private readonly hlc = new HlcClock(realClock);
   private readonly client: SwooshClient;
 
-  constructor(private readonly sc: Scenario, private readonly nodes: NodeSlot[]) {
+  constructor(
+    private readonly sc: Scenario,
+    private readonly nodes: NodeSlot[],
+  ) {
     const timed: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    this.client = new SwooshClient({ url: nodes[0]!.url, nodes: nodes.slice(1).map((n) => n.url), fetch: timed, leader_wait_ms_max: 20_000 });
+    this.client = new SwooshClient({
+      url: nodes[0]!.url,
+      nodes: nodes.slice(1).map((n) => n.url),
+      fetch: timed,
+      leader_wait_ms_max: 20_000,
+    });
   }
 
   start(): void {
@@ -115,8 +123,12 @@ class Stream {
       if (last) this.hlc.receive(last);
       this.seq += 1;
       const proposal = signProposal({
-        state_hash: head.hash, transition: head.projection.control.paused ? 'Control_Resume' : 'Control_Pause',
-        inputs: { reason: `stream ${this.seq}` }, by: this.sc.operator, hlc: formatHlc(this.hlc.now()), idem_key: `stream:${this.seq}`,
+        state_hash: head.hash,
+        transition: head.projection.control.paused ? 'Control_Resume' : 'Control_Pause',
+        inputs: { reason: `stream ${this.seq}` },
+        by: this.sc.operator,
+        hlc: formatHlc(this.hlc.now()),
+        idem_key: `stream:${this.seq}`,
       });
       this.sent.add(proposal.idem_key);
       await this.settle(proposal);
@@ -134,7 +146,12 @@ class Stream {
         }
         if (!prior) {
           this.acks.set(proposal.idem_key, {
-            idem_key: proposal.idem_key, index: r.index, state_post_hash: r.state_post_hash, status: r.status, by: this.client.currentUrl, at_ms: Date.now(),
+            idem_key: proposal.idem_key,
+            index: r.index,
+            state_post_hash: r.state_post_hash,
+            status: r.status,
+            by: this.client.currentUrl,
+            at_ms: Date.now(),
           });
         }
         return;
@@ -160,7 +177,10 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
 
   const startNode = async (n: NodeSlot): Promise<void> => {
     n.proc = await startServe({
-      db: n.db, genesis, port: n.port, snapshot_every: 50,
+      db: n.db,
+      genesis,
+      port: n.port,
+      snapshot_every: 50,
       args: ['--etcd', etcd.endpoints.join(','), '--node-id', n.id, '--lease-ms', String(LEASE_MS)],
     });
   };
@@ -180,10 +200,14 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
   };
   const waitLeader = async (not?: string): Promise<NodeSlot> => {
     let found: NodeSlot | null = null;
-    await until('an agreed leader', async () => {
-      found = await agreedLeader();
-      return found !== null && found.id !== not;
-    }, 20_000);
+    await until(
+      'an agreed leader',
+      async () => {
+        found = await agreedLeader();
+        return found !== null && found.id !== not;
+      },
+      20_000,
+    );
     return found as unknown as NodeSlot;
   };
 
@@ -210,16 +234,28 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     const first = await waitLeader();
     // Followers refuse writes and name the leader (body and Location).
     const follower = nodes.find((n) => n !== first)!;
-    const refused = await fetch(`${follower.url}/transition`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${follower.url}/transition`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: { code: string; leader: string } }).error).toMatchObject({ code: 'not_writer', leader: first.url });
+    expect(((await refused.json()) as { error: { code: string; leader: string } }).error).toMatchObject({
+      code: 'not_writer',
+      leader: first.url,
+    });
     expect(refused.headers.get('location')).toBe(first.url);
     const metricsOf = async (n: NodeSlot) => (await fetch(`${n.url}/metrics`)).text();
     expect(await metricsOf(first)).toMatch(/^swoosh_is_leader 1$/m);
     expect(await metricsOf(follower)).toMatch(/^swoosh_is_leader 0$/m);
     expect(await metricsOf(follower)).toMatch(/^swoosh_leader_changes_total 1$/m);
     const followerHealth = await getJson<{ walLag: number; consensus: Consensus }>(`${follower.url}/health`);
-    expect(followerHealth.consensus).toMatchObject({ mode: 'etcd', node_id: follower.id, role: 'follower', leader: { node_id: first.id, url: first.url } });
+    expect(followerHealth.consensus).toMatchObject({
+      mode: 'etcd',
+      node_id: follower.id,
+      role: 'follower',
+      leader: { node_id: first.id, url: first.url },
+    });
     expect(followerHealth.consensus.members.map((m) => m.url)).toEqual(etcd.endpoints);
     expect(followerHealth.walLag).toBe(followerHealth.consensus.etcd_index - followerHealth.consensus.applied_index);
 
@@ -230,7 +266,12 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     const ackCount = () => stream.acks.size;
     const progress = async (what: string, more: number): Promise<void> => {
       const target = ackCount() + more;
-      await until(`${more} more acknowledged proposals (${what})`, () => ackCount() >= target, 20_000, () => `acks ${ackCount()}, problems ${stream.problems.join('; ')}`);
+      await until(
+        `${more} more acknowledged proposals (${what})`,
+        () => ackCount() >= target,
+        20_000,
+        () => `acks ${ackCount()}, problems ${stream.problems.join('; ')}`,
+      );
     };
 
     await progress('warm-up', 20);
@@ -258,8 +299,12 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     const stoppedAt = Date.now();
     const zombieAnswers = Array.from({ length: ZOMBIE_PROPOSALS }, (_, i) => {
       const p = signProposal({
-        state_hash: zHead.hash, transition: 'Control_Pause', inputs: { reason: `zombie ${i}` }, by: sc.operator,
-        hlc: formatHlc(zClock.now()), idem_key: `zombie:${i}`,
+        state_hash: zHead.hash,
+        transition: 'Control_Pause',
+        inputs: { reason: `zombie ${i}` },
+        by: sc.operator,
+        hlc: formatHlc(zClock.now()),
+        idem_key: `zombie:${i}`,
       });
       return postTransition(zombie.url, p, 30_000).catch((err: Error) => ({ status: 0, body: { error: err.message } }));
     });
@@ -285,14 +330,19 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     // Every node catches up with etcd's head.
     const log = new EtcdLog(new Etcd3({ hosts: etcd.endpoints }), sc.genesis.project);
     const etcdHead = (await log.bounds()).last;
-    await until('every node at etcd\'s head', async () => {
-      const cs = await Promise.all(nodes.map((n) => health(n)));
-      return cs.every((c) => c !== null && c.applied_index === etcdHead && c.etcd_index === etcdHead);
-    }, 20_000, () => `etcd head ${etcdHead}`);
+    await until(
+      "every node at etcd's head",
+      async () => {
+        const cs = await Promise.all(nodes.map((n) => health(n)));
+        return cs.every((c) => c !== null && c.applied_index === etcdHead && c.etcd_index === etcdHead);
+      },
+      20_000,
+      () => `etcd head ${etcdHead}`,
+    );
 
     // The set check, on every node's copy and on etcd's.
     const etcdTexts = new Map<number, string>();
-    for (let from = 1; ;) {
+    for (let from = 1; ; ) {
       const page = await log.readFrom(from);
       for (const e of page.entries) etcdTexts.set(e.index, e.text);
       if (!page.more || page.entries.length === 0) break;
@@ -302,7 +352,7 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     expect(etcdTexts.size).toBe(etcdHead);
     const walOf = async (n: NodeSlot): Promise<WalRecord[]> => {
       const out: WalRecord[] = [];
-      for (let from = 1; out.length < etcdHead;) {
+      for (let from = 1; out.length < etcdHead; ) {
         const page = await getJson<{ records: WalRecord[] }>(`${n.url}/wal?from=${from}&limit=1000`);
         if (page.records.length === 0) break;
         out.push(...page.records);
@@ -314,18 +364,22 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     const reference = wals[0]!;
     expect(reference.length).toBe(etcdHead);
     for (const [i, wal] of wals.entries()) {
-      expect(wal.map((r) => [r.index, r.record_hash, r.state_post_hash]), `node ${nodes[i]!.id} differs from node n1`)
-        .toEqual(reference.map((r) => [r.index, r.record_hash, r.state_post_hash]));
+      expect(
+        wal.map((r) => [r.index, r.record_hash, r.state_post_hash]),
+        `node ${nodes[i]!.id} differs from node n1`,
+      ).toEqual(reference.map((r) => [r.index, r.record_hash, r.state_post_hash]));
     }
     for (const r of reference) expect(recordHashOf(etcdTexts.get(r.index)!), `etcd's record ${r.index}`).toBe(r.record_hash);
 
     const logged = new Map<string, WalRecord[]>();
     for (const r of reference) logged.set(r.idem_key, [...(logged.get(r.idem_key) ?? []), r]);
     const bootKeys = new Set(boot.map((p) => p.idem_key));
-    const lost = [...stream.acks.values()].filter((a) => {
-      const at = logged.get(a.idem_key);
-      return !at || at[0]!.index !== a.index || at[0]!.state_post_hash !== a.state_post_hash;
-    }).map((a) => a.idem_key);
+    const lost = [...stream.acks.values()]
+      .filter((a) => {
+        const at = logged.get(a.idem_key);
+        return !at || at[0]!.index !== a.index || at[0]!.state_post_hash !== a.state_post_hash;
+      })
+      .map((a) => a.idem_key);
     const duplicated = [...logged.entries()].filter(([, rs]) => rs.length > 1).map(([k]) => k);
     const unexpected = [...logged.keys()].filter((k) => !bootKeys.has(k) && (!stream.sent.has(k) || stream.rejected.has(k)));
     expect({ lost, duplicated, unexpected }).toEqual({ lost: [], duplicated: [], unexpected: [] });
@@ -340,6 +394,8 @@ describe('cluster on etcd under faults (3 etcd members, 3 nodes)', () => {
     for (const [i, v] of verdicts.entries()) expect(v.code, `verify ${nodes[i]!.id}: ${v.stdout}${v.stderr}`).toBe(0);
     const hashes = verdicts.map((v) => lastJsonLine<{ verified: number; state_hash: string }>(v.stdout));
     for (const h of hashes) expect(h).toEqual({ ...hashes[0], verified: etcdHead, state_hash: reference[etcdHead - 1]!.state_post_hash });
-    process.stdout.write(`cluster: ${stream.acks.size} acknowledged, ${etcdHead} records, failovers ${failovers.map((f) => `${f.fault} ${f.ms} ms`).join(', ')}\n`);
+    process.stdout.write(
+      `cluster: ${stream.acks.size} acknowledged, ${etcdHead} records, failovers ${failovers.map((f) => `${f.fault} ${f.ms} ms`).join(', ')}\n`,
+    );
   }, 120_000);
 });

@@ -79,7 +79,8 @@ export class EtcdCluster {
   static async start(o: EtcdClusterOptions = {}): Promise<EtcdCluster> {
     const n = o.members ?? 3;
     // No silent skip: the cluster tests are part of the suite, and CI installs etcd (.ci/run).
-    if (!etcdAvailable()) throw new Error(`etcd not found at ${ETCD_BIN}: install Debian's etcd-server (apt-get install etcd-server) or set SWOOSH_ETCD`);
+    if (!etcdAvailable())
+      throw new Error(`etcd not found at ${ETCD_BIN}: install Debian's etcd-server (apt-get install etcd-server) or set SWOOSH_ETCD`);
     const cluster = new EtcdCluster(o);
     alive.add(cluster);
     try {
@@ -88,8 +89,11 @@ export class EtcdCluster {
         const client = fixed?.client ?? (await freePort());
         const peer = fixed?.peer ?? (await freePort());
         cluster.members.push({
-          name: `m${i}`, client_url: `http://127.0.0.1:${client}`, peer_url: `http://127.0.0.1:${peer}`,
-          data_dir: join(cluster.dir, cluster.kept ? `etcd-m${i}` : `m${i}.etcd`), child: null,
+          name: `m${i}`,
+          client_url: `http://127.0.0.1:${client}`,
+          peer_url: `http://127.0.0.1:${peer}`,
+          data_dir: join(cluster.dir, cluster.kept ? `etcd-m${i}` : `m${i}.etcd`),
+          child: null,
         });
       }
       for (const m of cluster.members) cluster.spawnMember(m, 'new');
@@ -113,13 +117,32 @@ export class EtcdCluster {
   private spawnMember(m: EtcdMember, state: 'new' | 'existing'): void {
     const log = openSync(this.logPath(m.name), 'a');
     const args = [
-      '--name', m.name, '--data-dir', m.data_dir,
-      '--listen-client-urls', m.client_url, '--advertise-client-urls', m.client_url,
-      '--listen-peer-urls', m.peer_url, '--initial-advertise-peer-urls', m.peer_url,
-      '--initial-cluster', this.initialCluster(), '--initial-cluster-state', state,
-      '--initial-cluster-token', `swoosh-${this.dir}`,
-      '--heartbeat-interval', String(this.heartbeat_ms), '--election-timeout', String(this.election_ms),
-      '--logger', 'zap', '--log-outputs', 'stderr',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.data_dir,
+      '--listen-client-urls',
+      m.client_url,
+      '--advertise-client-urls',
+      m.client_url,
+      '--listen-peer-urls',
+      m.peer_url,
+      '--initial-advertise-peer-urls',
+      m.peer_url,
+      '--initial-cluster',
+      this.initialCluster(),
+      '--initial-cluster-state',
+      state,
+      '--initial-cluster-token',
+      `swoosh-${this.dir}`,
+      '--heartbeat-interval',
+      String(this.heartbeat_ms),
+      '--election-timeout',
+      String(this.election_ms),
+      '--logger',
+      'zap',
+      '--log-outputs',
+      'stderr',
     ];
     const child = spawn(ETCD_BIN, args, { stdio: ['ignore', log, log] });
     closeSync(log);

@@ -39,10 +39,15 @@ export function clusterSettings(f: ClusterFlags): ClusterFlagSettings | undefine
     }
     return undefined;
   }
-  const endpoints = f.etcd.split(',').map((e) => e.trim()).filter((e) => e !== '');
-  if (endpoints.length === 0 || endpoints.length > ENDPOINTS_MAX) throw new UsageError(`--etcd takes 1..${ENDPOINTS_MAX} comma-separated URLs`);
+  const endpoints = f.etcd
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (endpoints.length === 0 || endpoints.length > ENDPOINTS_MAX)
+    throw new UsageError(`--etcd takes 1..${ENDPOINTS_MAX} comma-separated URLs`);
   for (const e of endpoints) httpUrl(e, '--etcd');
-  if (!f.node_id || !/^[A-Za-z0-9._-]{1,64}$/.test(f.node_id)) throw new UsageError('--node-id ID is required with --etcd (1-64 of A-Z a-z 0-9 . _ -)');
+  if (!f.node_id || !/^[A-Za-z0-9._-]{1,64}$/.test(f.node_id))
+    throw new UsageError('--node-id ID is required with --etcd (1-64 of A-Z a-z 0-9 . _ -)');
   const lease_ms = f.lease_ms === undefined ? DEFAULT_LEASE_MS : Number(f.lease_ms);
   if (!Number.isInteger(lease_ms) || lease_ms < LEASE_MS_MIN || lease_ms > LEASE_MS_MAX) {
     throw new UsageError(`--lease-ms must be an integer within ${LEASE_MS_MIN}..${LEASE_MS_MAX}, got ${f.lease_ms}`);

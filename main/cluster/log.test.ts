@@ -64,7 +64,7 @@ describe('fenced etcd log', () => {
     expect(await logB.leader()).toBeNull();
   });
 
-  it('an index is written once: a retry of our own record resolves committed, anyone else\'s is fenced out', async () => {
+  it("an index is written once: a retry of our own record resolves committed, anyone else's is fenced out", async () => {
     const log = new EtcdLog(a, 'once');
     const lease = await a.leaseClient.leaseGrant({ TTL: 5 });
     const won = await log.campaign(lease.ID, { node_id: 'A', url: 'http://a' });
@@ -101,7 +101,10 @@ describe('fenced etcd log', () => {
     const seen: number[] = [];
     const leaders: Array<string | null> = [];
     const w = await log.watchFrom(String(BigInt(page.revision) + 1n), {
-      wal: (e) => seen.push(e.index), leader: (l) => leaders.push(l ? l.info?.node_id ?? '?' : null), reconnected: () => {}, error: () => {},
+      wal: (e) => seen.push(e.index),
+      leader: (l) => leaders.push(l ? (l.info?.node_id ?? '?') : null),
+      reconnected: () => {},
+      error: () => {},
     });
     try {
       expect((await log.append([entry(3)], fence)).kind).toBe('committed');

@@ -47,7 +47,10 @@ export type AppendOutcome =
   | { kind: 'failed'; reason: string };
 
 export class LogError extends Error {
-  constructor(readonly code: 'bad_key' | 'bad_value' | 'too_large', message: string) {
+  constructor(
+    readonly code: 'bad_key' | 'bad_value' | 'too_large',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -118,7 +121,11 @@ export class EtcdLog {
   readonly keys: Keys;
   private readonly call_timeout_ms: number;
 
-  constructor(readonly client: Etcd3, project: string, o: LogOptions = {}) {
+  constructor(
+    readonly client: Etcd3,
+    project: string,
+    o: LogOptions = {},
+  ) {
     this.keys = new Keys(project);
     this.call_timeout_ms = o.call_timeout_ms ?? 2000;
   }
@@ -141,11 +148,14 @@ export class EtcdLog {
    */
   async campaign(lease_id: string, me: LeaderInfo): Promise<{ won: true; fence: string } | { won: false; leader: LeaderRecord | null }> {
     const key = Buffer.from(this.keys.leader);
-    const res = await this.client.kv.txn({
-      compare: [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key, value: Buffer.from(JSON.stringify(me)), lease: lease_id } }],
-      failure: [{ request_range: { key } }],
-    }, this.deadline());
+    const res = await this.client.kv.txn(
+      {
+        compare: [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key, value: Buffer.from(JSON.stringify(me)), lease: lease_id } }],
+        failure: [{ request_range: { key } }],
+      },
+      this.deadline(),
+    );
     if (res.succeeded) return { won: true, fence: res.header.revision };
     const kv = res.responses[0]?.response_range?.kvs[0];
     return { won: false, leader: kv ? leaderOf(kv) : null };
@@ -154,11 +164,14 @@ export class EtcdLog {
   /** Deletes the leader key if it is still ours (a clean step-down; the lease revoke does the same). */
   async resign(fence: string): Promise<boolean> {
     const key = Buffer.from(this.keys.leader);
-    const res = await this.client.kv.txn({
-      compare: [{ key, target: 'Create', result: 'Equal', create_revision: fence }],
-      success: [{ request_delete_range: { key } }],
-      failure: [],
-    }, this.deadline());
+    const res = await this.client.kv.txn(
+      {
+        compare: [{ key, target: 'Create', result: 'Equal', create_revision: fence }],
+        success: [{ request_delete_range: { key } }],
+        failure: [],
+      },
+      this.deadline(),
+    );
     return res.succeeded;
   }
 
@@ -173,14 +186,20 @@ export class EtcdLog {
     const firstKey = Buffer.from(this.keys.wal(first.index));
     let res: ITxnResponse;
     try {
-      res = await this.client.kv.txn({
-        compare: [
-          { key: leaderKey, target: 'Create', result: 'Equal', create_revision: fence },
-          { key: firstKey, target: 'Create', result: 'Equal', create_revision: 0 },
-        ],
-        success: [...entries.map((e) => ({ request_put: { key: Buffer.from(this.keys.wal(e.index)), value: Buffer.from(e.text) } })), ...extra],
-        failure: [],
-      }, this.deadline());
+      res = await this.client.kv.txn(
+        {
+          compare: [
+            { key: leaderKey, target: 'Create', result: 'Equal', create_revision: fence },
+            { key: firstKey, target: 'Create', result: 'Equal', create_revision: 0 },
+          ],
+          success: [
+            ...entries.map((e) => ({ request_put: { key: Buffer.from(this.keys.wal(e.index)), value: Buffer.from(e.text) } })),
+            ...extra,
+          ],
+          failure: [],
+        },
+        this.deadline(),
+      );
     } catch (err) {
       return this.resolveUnknown(entries, fence, `etcd call failed: ${(err as Error).message}`);
     }
@@ -210,13 +229,20 @@ export class EtcdLog {
   private async resolve(entries: WalEntry[], fence: string, why: string): Promise<AppendOutcome> {
     const first = entries[0] as WalEntry;
     const last = entries[entries.length - 1] as WalEntry;
-    const [firstKv, lastKv, leader] = await Promise.all([this.get(this.keys.wal(first.index)), this.get(this.keys.wal(last.index)), this.leader()]);
+    const [firstKv, lastKv, leader] = await Promise.all([
+      this.get(this.keys.wal(first.index)),
+      this.get(this.keys.wal(last.index)),
+      this.leader(),
+    ]);
     const ours = (kv: IKeyValue | null, e: WalEntry): boolean => kv !== null && recordHashOf(kv.value.toString()) === recordHashOf(e.text);
     // The txn is atomic: first and last both ours means every record of the batch is.
     if (ours(firstKv, first) && ours(lastKv, last)) return { kind: 'committed', revision: firstKv!.mod_revision };
     if (firstKv !== null) return { kind: 'fenced_out', reason: `${why}: index ${first.index} was written by another leader` };
     if (leader === null || leader.create_revision !== fence) {
-      return { kind: 'fenced_out', reason: `${why}: the leader key is ${leader ? `from revision ${leader.create_revision}` : 'gone'}, this node's fence is ${fence}` };
+      return {
+        kind: 'fenced_out',
+        reason: `${why}: the leader key is ${leader ? `from revision ${leader.create_revision}` : 'gone'}, this node's fence is ${fence}`,
+      };
     }
     return { kind: 'failed', reason: `${why}: index ${first.index} is absent` };
   }
@@ -231,10 +257,15 @@ export class EtcdLog {
    * one). The answer carries that revision: a watch from revision + 1 misses nothing.
    */
   async readFrom(index: number, limit = READ_PAGE_MAX, at?: string): Promise<{ entries: WalEntry[]; revision: string; more: boolean }> {
-    const res = await this.client.kv.range({
-      key: Buffer.from(this.keys.wal(Math.max(1, index))), range_end: prefixEnd(this.keys.walPrefix),
-      limit: Math.min(Math.max(1, limit), READ_PAGE_MAX), ...(at !== undefined ? { revision: at } : {}),
-    }, this.deadline());
+    const res = await this.client.kv.range(
+      {
+        key: Buffer.from(this.keys.wal(Math.max(1, index))),
+        range_end: prefixEnd(this.keys.walPrefix),
+        limit: Math.min(Math.max(1, limit), READ_PAGE_MAX),
+        ...(at !== undefined ? { revision: at } : {}),
+      },
+      this.deadline(),
+    );
     const entries: WalEntry[] = [];
     for (const kv of res.kvs) {
       const i = this.keys.indexOf(kv.key);
@@ -246,15 +277,30 @@ export class EtcdLog {
 
   /** The highest and lowest index in etcd (0 when empty) and the revision they were read at. */
   async bounds(): Promise<{ first: number; last: number; revision: string }> {
-    const ask = (order: 'Ascend' | 'Descend') => this.client.kv.range({
-      key: Buffer.from(this.keys.walPrefix), range_end: prefixEnd(this.keys.walPrefix), limit: 1, keys_only: true,
-      sort_order: order, sort_target: 'Key',
-    }, this.deadline());
+    const ask = (order: 'Ascend' | 'Descend') =>
+      this.client.kv.range(
+        {
+          key: Buffer.from(this.keys.walPrefix),
+          range_end: prefixEnd(this.keys.walPrefix),
+          limit: 1,
+          keys_only: true,
+          sort_order: order,
+          sort_target: 'Key',
+        },
+        this.deadline(),
+      );
     const hi = await ask('Descend');
-    const lo = await this.client.kv.range({
-      key: Buffer.from(this.keys.walPrefix), range_end: prefixEnd(this.keys.walPrefix), limit: 1, keys_only: true, revision: hi.header.revision,
-    }, this.deadline());
-    const idx = (kv: IKeyValue | undefined): number => (kv ? this.keys.indexOf(kv.key) ?? 0 : 0);
+    const lo = await this.client.kv.range(
+      {
+        key: Buffer.from(this.keys.walPrefix),
+        range_end: prefixEnd(this.keys.walPrefix),
+        limit: 1,
+        keys_only: true,
+        revision: hi.header.revision,
+      },
+      this.deadline(),
+    );
+    const idx = (kv: IKeyValue | undefined): number => (kv ? (this.keys.indexOf(kv.key) ?? 0) : 0);
     return { first: idx(lo.kvs[0]), last: idx(hi.kvs[0]), revision: hi.header.revision };
   }
 
@@ -264,7 +310,9 @@ export class EtcdLog {
    * applied it; a follower further behind restores from a peer's snapshot).
    */
   snapshotOps(index: number, state_hash: string, keep_from: number | null): IRequestOp[] {
-    const ops: IRequestOp[] = [{ request_put: { key: Buffer.from(this.keys.snap(index)), value: Buffer.from(JSON.stringify({ index, state_hash })) } }];
+    const ops: IRequestOp[] = [
+      { request_put: { key: Buffer.from(this.keys.snap(index)), value: Buffer.from(JSON.stringify({ index, state_hash })) } },
+    ];
     if (keep_from !== null && keep_from > 1) {
       ops.push({ request_delete_range: { key: Buffer.from(this.keys.wal(1)), range_end: Buffer.from(this.keys.wal(keep_from)) } });
       ops.push({ request_delete_range: { key: Buffer.from(this.keys.snap(1)), range_end: Buffer.from(this.keys.snap(keep_from)) } });
@@ -302,11 +350,13 @@ export class EtcdLog {
 
 function checkBatch(entries: WalEntry[], extra: IRequestOp[]): void {
   if (entries.length === 0) throw new LogError('bad_value', 'an append needs at least one record');
-  if (entries.length + extra.length > BATCH_RECORDS_MAX + 3) throw new LogError('too_large', `${entries.length + extra.length} operations exceed etcd's 128`);
+  if (entries.length + extra.length > BATCH_RECORDS_MAX + 3)
+    throw new LogError('too_large', `${entries.length + extra.length} operations exceed etcd's 128`);
   let bytes = 0;
   for (let i = 0; i < entries.length; i += 1) {
     const e = entries[i] as WalEntry;
-    if (i > 0 && e.index !== (entries[i - 1] as WalEntry).index + 1) throw new LogError('bad_value', `batch is not contiguous at index ${e.index}`);
+    if (i > 0 && e.index !== (entries[i - 1] as WalEntry).index + 1)
+      throw new LogError('bad_value', `batch is not contiguous at index ${e.index}`);
     bytes += Buffer.byteLength(e.text) + 64;
   }
   if (bytes > BATCH_BYTES_MAX && entries.length > 1) throw new LogError('too_large', `batch of ${bytes} bytes exceeds ${BATCH_BYTES_MAX}`);

@@ -39,7 +39,11 @@ describe('serve flags for a cluster node', () => {
   it('takes --etcd URLs, a node id and a lease, and refuses the rest precisely', () => {
     expect(clusterSettings({})).toBeUndefined();
     expect(clusterSettings({ etcd: 'http://a:2379,http://b:2379', node_id: 'n1', advertise: 'http://10.0.0.5:7420/' })).toEqual({
-      endpoints: ['http://a:2379', 'http://b:2379'], node_id: 'n1', advertise: 'http://10.0.0.5:7420', lease_ms: 3000, allowed_hosts: ['10.0.0.5'],
+      endpoints: ['http://a:2379', 'http://b:2379'],
+      node_id: 'n1',
+      advertise: 'http://10.0.0.5:7420',
+      lease_ms: 3000,
+      allowed_hosts: ['10.0.0.5'],
     });
     expect(() => clusterSettings({ node_id: 'n1' })).toThrow(/add --etcd/);
     expect(() => clusterSettings({ etcd: 'http://a:2379' })).toThrow(/--node-id/);
@@ -84,10 +88,19 @@ describe('cluster node (in-process, real etcd)', () => {
     return { host, cluster };
   };
   /** A node with its HTTP API (peers fetch its snapshot). */
-  const servedNode = async (name: string, sc: Scenario, o: { keep_records?: number; snapshot_every?: number }): Promise<{ host: Host; cluster: ClusterHandle; url: string }> => {
+  const servedNode = async (
+    name: string,
+    sc: Scenario,
+    o: { keep_records?: number; snapshot_every?: number },
+  ): Promise<{ host: Host; cluster: ClusterHandle; url: string }> => {
     const host = Host.open({ db: join(dir, `${name}.db`), genesis: sc.genesis, verify_workers: 0, snapshot_every: o.snapshot_every });
     const metrics = createMetrics(host.engine);
-    const cluster = attachCluster(host, metrics, { endpoints: etcd.endpoints, node_id: name, lease_ms: 2000, keep_records: o.keep_records });
+    const cluster = attachCluster(host, metrics, {
+      endpoints: etcd.endpoints,
+      node_id: name,
+      lease_ms: 2000,
+      keep_records: o.keep_records,
+    });
     const api = new ApiServer({ host, metrics, health: () => cluster.health() });
     const address = await api.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${address.port}`;
@@ -122,13 +135,17 @@ describe('cluster node (in-process, real etcd)', () => {
     expect('error' in second && ['not_writer', 'no_leader'].includes(second.error.code)).toBe(true);
     expect(a.host.store.walLength()).toBe(1);
     expect((await log.bounds()).last).toBe(1);
-    await until('a to follow the rival', () => a.cluster.node.role === 'follower' && a.cluster.node.leader?.info?.node_id === 'rival', 5000);
+    await until(
+      'a to follow the rival',
+      () => a.cluster.node.role === 'follower' && a.cluster.node.leader?.info?.node_id === 'rival',
+      5000,
+    );
     const third = await a.host.engine.submit(proposals[1]);
     expect(third).toMatchObject({ status: 503, error: { code: 'not_writer', leader: 'http://rival.invalid' } });
     await client.leaseClient.leaseRevoke({ ID: rivalLease.ID });
   });
 
-  it('a follower applies the leader\'s records and stops at the first that does not check, naming it', async () => {
+  it("a follower applies the leader's records and stops at the first that does not check, naming it", async () => {
     const { sc, proposals } = bootProposals();
     // Real records, made by a single writer of the same genesis.
     const source = Host.open({ db: join(dir, 'source.db'), genesis: sc.genesis, verify_workers: 0 });
@@ -155,7 +172,10 @@ describe('cluster node (in-process, real etcd)', () => {
     expect(f.cluster.node.problem!.problem).toMatch(/state/);
     expect(f.host.head.index).toBe(1);
     expect(f.host.store.walLength()).toBe(1);
-    expect(f.cluster.health()).toMatchObject({ status: 'diverged', consensus: { role: 'follower', applied_index: 1, problem: { index: 2 } } });
+    expect(f.cluster.health()).toMatchObject({
+      status: 'diverged',
+      consensus: { role: 'follower', applied_index: 1, problem: { index: 2 } },
+    });
     // A stopped follower never campaigns, even with the leader gone.
     await client.leaseClient.leaseRevoke({ ID: lease.ID });
     await new Promise((r) => setTimeout(r, 600));
@@ -186,7 +206,12 @@ describe('cluster node (in-process, real etcd)', () => {
     const f = node('f', sc, (e) => {
       if (e.event === 'restored') restored.push(e.index);
     });
-    await until('f to reach the leader\'s head', () => f.host.head.index === n, 10_000, () => `f at ${f.host.head.index}, problem ${JSON.stringify(f.cluster.node.problem)}`);
+    await until(
+      "f to reach the leader's head",
+      () => f.host.head.index === n,
+      10_000,
+      () => `f at ${f.host.head.index}, problem ${JSON.stringify(f.cluster.node.problem)}`,
+    );
     expect(restored).toEqual([lastSnap]);
     expect(f.host.head.hash).toBe(l.host.head.hash);
     expect(f.host.store.recordText(1)).toBeNull();

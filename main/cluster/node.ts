@@ -192,7 +192,8 @@ export class ClusterNode implements Replicator {
   private async step(): Promise<void> {
     if (this.problem) return;
     if (this.role === 'leader') {
-      if (!this.keepaliveFresh()) this.stepDown(`no lease keepalive for ${Date.now() - this.lastKeepAlive_ms} ms (lease ${this.lease_s} s)`);
+      if (!this.keepaliveFresh())
+        this.stepDown(`no lease keepalive for ${Date.now() - this.lastKeepAlive_ms} ms (lease ${this.lease_s} s)`);
       return;
     }
     await this.catchUp();
@@ -253,13 +254,18 @@ export class ClusterNode implements Replicator {
     if (!from || this.leader?.info?.node_id === this.o.node_id) return behind('no leader to restore from');
     try {
       const snap = await getJson<StoredSnapshot>(`${from}/snapshot/latest`);
-      if (snap.index + 1 < etcd_first || snap.index <= this.applied_index) return behind(`the leader's snapshot ${snap.index} does not reach etcd's first record ${etcd_first}`);
-      if (hashStateNative(snap.state) !== snap.state_hash) return behind(`the leader's snapshot ${snap.index} does not hash to ${snap.state_hash}`);
+      if (snap.index + 1 < etcd_first || snap.index <= this.applied_index)
+        return behind(`the leader's snapshot ${snap.index} does not reach etcd's first record ${etcd_first}`);
+      if (hashStateNative(snap.state) !== snap.state_hash)
+        return behind(`the leader's snapshot ${snap.index} does not hash to ${snap.state_hash}`);
       const page = await getJson<{ records: WalRecord[] }>(`${from}/wal?from=${snap.index}&limit=1`);
       const record = page.records[0];
       if (!record || record.index !== snap.index) return behind(`the leader has no record ${snap.index}`);
       await this.o.engine.settled();
-      this.o.engine.adoptSnapshot({ index: snap.index, hlc: snap.hlc, state: snap.state, state_hash: snap.state_hash, record_hash: snap.record_hash }, recordBodyText(record));
+      this.o.engine.adoptSnapshot(
+        { index: snap.index, hlc: snap.hlc, state: snap.state, state_hash: snap.state_hash, record_hash: snap.record_hash },
+        recordBodyText(record),
+      );
       this.emit({ event: 'restored', index: snap.index, from });
       return true;
     } catch (err) {
@@ -422,12 +428,19 @@ export class ClusterNode implements Replicator {
     if (this.role === 'leader' && this.fence !== null && this.keepaliveFresh() && !this.stopped) return null;
     const l = this.leader?.info ?? null;
     if (l && l.node_id !== this.o.node_id) {
-      return { status: 503, error: { code: 'not_writer', reason: `this node is a follower; the leader is ${l.node_id} at ${l.url}`, leader: l.url } };
+      return {
+        status: 503,
+        error: { code: 'not_writer', reason: `this node is a follower; the leader is ${l.node_id} at ${l.url}`, leader: l.url },
+      };
     }
     return { status: 503, error: { code: 'no_leader', reason: 'no leader is elected right now; retry shortly' }, retry_after_s: 1 };
   }
 
-  async replicate(records: WalRecord[], texts: string[], snapshots: StoredSnapshot[]): Promise<{ ok: true } | { ok: false; refusal: Refusal }> {
+  async replicate(
+    records: WalRecord[],
+    texts: string[],
+    snapshots: StoredSnapshot[],
+  ): Promise<{ ok: true } | { ok: false; refusal: Refusal }> {
     const fence = this.fence;
     if (this.role !== 'leader' || fence === null) return { ok: false, refusal: this.refusal() ?? notWriter('this node stopped leading') };
     const entries = records.map((r, i) => ({ index: r.index, text: texts[i] as string }));
@@ -449,7 +462,14 @@ export class ClusterNode implements Replicator {
     }
     return {
       ok: false,
-      refusal: { status: 503, error: { code: 'not_writer', reason: `the append could not be confirmed in etcd (${out.reason}); nothing was acknowledged: retry with the same idem_key` }, retry_after_s: 1 },
+      refusal: {
+        status: 503,
+        error: {
+          code: 'not_writer',
+          reason: `the append could not be confirmed in etcd (${out.reason}); nothing was acknowledged: retry with the same idem_key`,
+        },
+        retry_after_s: 1,
+      },
     };
   }
 
@@ -461,9 +481,14 @@ export class ClusterNode implements Replicator {
 
   consensus(): Consensus {
     const c: Consensus = {
-      mode: 'etcd', node_id: this.o.node_id, role: this.role, leader: this.leader?.info ?? null,
-      leader_revision: this.leader?.create_revision ?? null, applied_index: this.applied_index,
-      etcd_index: Math.max(this.etcd_index, this.applied_index), members: this.members.map((m) => ({ ...m })),
+      mode: 'etcd',
+      node_id: this.o.node_id,
+      role: this.role,
+      leader: this.leader?.info ?? null,
+      leader_revision: this.leader?.create_revision ?? null,
+      applied_index: this.applied_index,
+      etcd_index: Math.max(this.etcd_index, this.applied_index),
+      members: this.members.map((m) => ({ ...m })),
     };
     if (this.problem) c.problem = this.problem;
     return c;

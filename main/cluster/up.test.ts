@@ -63,9 +63,15 @@ describe('swoosh cluster up', () => {
   it('starts etcd and 3 nodes, survives kill -9 of the leader, and stops everything on SIGTERM', async () => {
     // A free port with room above it: nodes base..base+2, etcd base+100.., base+200.. .
     const base = await freePort();
-    const child = spawn(process.execPath, [SWOOSH_BIN, 'cluster', 'up', '--nodes', '3', '--etcd', '3', '--dir', dir, '--base-port', String(base), '--lease-ms', '2000'], {
-      cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SWOOSH_BIN, 'cluster', 'up', '--nodes', '3', '--etcd', '3', '--dir', dir, '--base-port', String(base), '--lease-ms', '2000'],
+      {
+        cwd: PACKAGE_DIR,
+        env: { ...process.env, SWOOSH_LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -80,7 +86,12 @@ describe('swoosh cluster up', () => {
         }
       };
       const leaderRow = () => [...tableRows(stdout).entries()].find(([name, r]) => name.startsWith('n') && r.role === 'leader');
-      await until('a leader in the printed table', () => leaderRow() !== undefined, 40_000, () => `${stdout}\n${stderr}`);
+      await until(
+        'a leader in the printed table',
+        () => leaderRow() !== undefined,
+        40_000,
+        () => `${stdout}\n${stderr}`,
+      );
       const rows = tableRows(stdout);
       expect([...rows.keys()].sort()).toEqual(['m1', 'm2', 'm3', 'n1', 'n2', 'n3']);
       expect(existsSync(join(dir, 'etcd-m1'))).toBe(true);
@@ -94,12 +105,21 @@ describe('swoosh cluster up', () => {
       process.kill(leader.pid, 'SIGKILL');
       const others = [...rows.entries()].filter(([name]) => name.startsWith('n') && name !== leaderName).map(([, r]) => r.url);
       let next: string | null = null;
-      await until('another node leads', async () => {
-        for (const url of others) if ((await health(url))?.role === 'leader') next = url;
-        return next !== null;
-      }, 20_000);
+      await until(
+        'another node leads',
+        async () => {
+          for (const url of others) if ((await health(url))?.role === 'leader') next = url;
+          return next !== null;
+        },
+        20_000,
+      );
       // The table is printed again with the new leader and the old one gone.
-      await until('the reprinted table', () => leaderRow()?.[0] !== leaderName, 5_000, () => stdout);
+      await until(
+        'the reprinted table',
+        () => leaderRow()?.[0] !== leaderName,
+        5_000,
+        () => stdout,
+      );
 
       // The new leader accepts a signed proposal (the demo operator boots the project).
       const genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as Genesis;
@@ -107,8 +127,12 @@ describe('swoosh cluster up', () => {
       const clock = new HlcClock(realClock);
       if (head.hlc) clock.receive(parseHlc(head.hlc)!);
       const proposal = signProposal({
-        state_hash: head.hash, transition: 'Boot_ConfigOk', inputs: { config_hash: H(genesis) }, by: demoCast().operators[0]!,
-        hlc: formatHlc(clock.now()), idem_key: 'up-test:boot',
+        state_hash: head.hash,
+        transition: 'Boot_ConfigOk',
+        inputs: { config_hash: H(genesis) },
+        by: demoCast().operators[0]!,
+        hlc: formatHlc(clock.now()),
+        idem_key: 'up-test:boot',
       });
       const answer = await postTransition(next!, proposal);
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);

@@ -81,8 +81,20 @@ function spawnNode(o: ClusterUpOptions, k: number, endpoints: string[], genesis:
   const url = `http://127.0.0.1:${port}`;
   const db = join(o.dir, `node-${k}.db`);
   const args = [
-    SWOOSH_BIN, 'serve', '--db', db, '--genesis', genesis, '--port', String(port),
-    '--etcd', endpoints.join(','), '--node-id', id, '--advertise', url,
+    SWOOSH_BIN,
+    'serve',
+    '--db',
+    db,
+    '--genesis',
+    genesis,
+    '--port',
+    String(port),
+    '--etcd',
+    endpoints.join(','),
+    '--node-id',
+    id,
+    '--advertise',
+    url,
   ];
   if (o.lease_ms !== undefined) args.push('--lease-ms', String(o.lease_ms));
   if (o.console) args.push('--console');
@@ -116,7 +128,11 @@ export function formatTable(c: { etcd: EtcdCluster; nodes: readonly UpNode[] }):
   const members = c.etcd.members.map((m) => `  ${m.name.padEnd(6)}${m.client_url.padEnd(26)}${'etcd'.padEnd(11)}${m.child?.pid ?? '-'}`);
   const leader = c.nodes.find((n) => n.role === 'leader' && alive(n.child));
   const lines = ['', `  ${'node'.padEnd(6)}${'url'.padEnd(26)}${'role'.padEnd(11)}pid`, ...rows, ...members];
-  if (leader) lines.push('', `  kill the leader:  kill -9 ${leader.pid}    (watch: curl -s ${c.nodes.find((n) => n !== leader)?.url ?? leader.url}/health)`);
+  if (leader)
+    lines.push(
+      '',
+      `  kill the leader:  kill -9 ${leader.pid}    (watch: curl -s ${c.nodes.find((n) => n !== leader)?.url ?? leader.url}/health)`,
+    );
   lines.push('  stop everything:  Ctrl-C', '');
   return lines.join('\n') + '\n';
 }
@@ -126,7 +142,9 @@ function watchRoles(c: { etcd: EtcdCluster; nodes: readonly UpNode[] }, out: (t:
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const tick = async (): Promise<void> => {
-    const roles = await Promise.all(c.nodes.map(async (n) => (alive(n.child) ? ((await consensusOf(n.url))?.role ?? 'unreachable') : 'exited')));
+    const roles = await Promise.all(
+      c.nodes.map(async (n) => (alive(n.child) ? ((await consensusOf(n.url))?.role ?? 'unreachable') : 'exited')),
+    );
     if (stopped) return;
     let changed = false;
     c.nodes.forEach((n, i) => {
@@ -184,7 +202,11 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterUp> {
     o.out(`swoosh: cluster in ${dir}; demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
     if (o.sim) {
       demo = await startDemo({
-        swoosh: nodes[0]!.url, swoosh_nodes: nodes.slice(1).map((n) => n.url), cast: demoCast(), genesis: JSON.parse(readFileSync(genesis, 'utf8')) as Genesis, clock: systemClock,
+        swoosh: nodes[0]!.url,
+        swoosh_nodes: nodes.slice(1).map((n) => n.url),
+        cast: demoCast(),
+        genesis: JSON.parse(readFileSync(genesis, 'utf8')) as Genesis,
+        clock: systemClock,
       });
       o.out('swoosh: demo bots run in this process and follow the leader\n');
     }

@@ -15,7 +15,10 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
  * exits 0. It carries the options too, so a test can check the usage names every flag.
  */
 export class HelpRequested extends Error {
-  constructor(readonly usage: string, readonly options: Options) {
+  constructor(
+    readonly usage: string,
+    readonly options: Options,
+  ) {
     super('help requested');
   }
 }

@@ -60,17 +60,48 @@ describe('swoosh serve --backup-dir', () => {
 
   it('a running server backs itself up on schedule and reports it on /health', async () => {
     const backups = join(dir, 'serve-backups');
-    const args = ['serve', '--db', join(dir, 'served.db'), '--genesis', writeGenesis(dir, sc.genesis), '--port', '0', '--backup-dir', backups, '--backup-every', '1s', '--backup-keep', '2'];
-    const child = spawn(process.execPath, [SWOOSH_BIN, ...args], { cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [
+      'serve',
+      '--db',
+      join(dir, 'served.db'),
+      '--genesis',
+      writeGenesis(dir, sc.genesis),
+      '--port',
+      '0',
+      '--backup-dir',
+      backups,
+      '--backup-every',
+      '1s',
+      '--backup-keep',
+      '2',
+    ];
+    const child = spawn(process.execPath, [SWOOSH_BIN, ...args], {
+      cwd: PACKAGE_DIR,
+      env: { ...process.env, SWOOSH_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     try {
-      await until('swoosh serve to listen', () => /serving .* on (\S+)/.test(stdout), 30_000, () => stdout);
+      await until(
+        'swoosh serve to listen',
+        () => /serving .* on (\S+)/.test(stdout),
+        30_000,
+        () => stdout,
+      );
       const url = /serving .* on (\S+)/.exec(stdout)![1]!;
       let last: BackupStatus | undefined;
       const health = async () => (last = ((await (await fetch(`${url}/health`)).json()) as { backup: BackupStatus }).backup);
-      await until('scheduled backups, pruned to keep 2', async () => (await health()).last_result === 'ok' && readdirSync(backups).filter((f) => f.startsWith('swoosh-')).length === 2 && (last?.failures ?? 0) === 0, 20_000, () => JSON.stringify(last));
+      await until(
+        'scheduled backups, pruned to keep 2',
+        async () =>
+          (await health()).last_result === 'ok' &&
+          readdirSync(backups).filter((f) => f.startsWith('swoosh-')).length === 2 &&
+          (last?.failures ?? 0) === 0,
+        20_000,
+        () => JSON.stringify(last),
+      );
       expect(last).toMatchObject({ last_result: 'ok', every_ms: 1000, keep: 2, failures: 0, last_index: 0 });
     } finally {
       child.kill('SIGTERM');

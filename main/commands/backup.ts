@@ -24,7 +24,10 @@ const RESTORE_USAGE = `usage: swoosh restore --from FILE --db PATH [--force]
 
 /** A UTC time that sorts and fits in a file name: 20261203T091203Z. */
 export function fileStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function openForBackup(db: string): Store {
@@ -32,7 +35,10 @@ function openForBackup(db: string): Store {
     return new Store(db);
   } catch (err) {
     if (err instanceof StoreError && err.code === 'locked') {
-      throw new BackupError('in_use', `${db} is in use by a running writer, which holds it exclusively: back it up from that process with swoosh serve --backup-dir DIR --backup-every DURATION, or stop it first`);
+      throw new BackupError(
+        'in_use',
+        `${db} is in use by a running writer, which holds it exclusively: back it up from that process with swoosh serve --backup-dir DIR --backup-every DURATION, or stop it first`,
+      );
     }
     throw err;
   }

@@ -46,7 +46,10 @@ type BenchValues = ReturnType<typeof parse<typeof OPTIONS>>;
 
 function partsOf(raw: string | undefined): Part[] {
   if (raw === undefined) return [...DEFAULT_PARTS];
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const p of parts) {
     if (p === 'core') throw new UsageError('the core benchmark is a dev tool outside the product now: npm run bench:core');
     if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only takes ${PARTS.join(', ')}; got "${p}"`);
@@ -76,7 +79,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   try {
     r = await runHostBench(config, log);
   } catch (err) {
-    process.stderr.write(`swoosh bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`swoosh bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
   const seconds = (performance.now() - started) / 1000;
@@ -87,7 +90,10 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (v['write-docs'] || v.docs !== undefined) {
     const path = v.docs ?? DOCS_PATH;
     const shown = args.filter((a) => a !== '--write-docs' && a !== '--json');
-    writeResults(path, resultsMarkdown({ args: shown, rows: r.rows, ceilings: r.ceilings, facts, targets, notes, seconds, at: new Date() }));
+    writeResults(
+      path,
+      resultsMarkdown({ args: shown, rows: r.rows, ceilings: r.ceilings, facts, targets, notes, seconds, at: new Date() }),
+    );
     log(`results written to ${path}`);
   }
   return 0;

@@ -62,15 +62,22 @@ export async function chaosCommand(args: string[]): Promise<number> {
   }
   if (v['replica-mode'] !== 'process' && v['replica-mode'] !== 'inproc') throw new UsageError('--replica-mode is process or inproc');
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
-  if (v.sabotage !== undefined && v.sabotage !== 'lose-last-record') throw new UsageError('--sabotage is lose-last-record (a self-test: the run must fail)');
-  const seed = int(v.seed, 'seed', v.long ? 1 : (Date.now() % 1_000_000), 0);
+  if (v.sabotage !== undefined && v.sabotage !== 'lose-last-record')
+    throw new UsageError('--sabotage is lose-last-record (a self-test: the run must fail)');
+  const seed = int(v.seed, 'seed', v.long ? 1 : Date.now() % 1_000_000, 0);
   const replicas = int(v.replicas, 'replicas', v.long ? LONG.replicas : 3, 0);
   const steps = int(v.steps, 'steps', v.long ? LONG.steps : 2000, 1);
   const transitions = v.transitions === undefined ? null : int(v.transitions, 'transitions', 0, 1);
   const seeds = int(v.seeds, 'seeds', v.long ? LONG.seeds : 1, 1);
   const base: Omit<ChaosOptions, 'seed' | 'steps'> = {
-    replicas, faults: v.faults, replica_mode: v['replica-mode'] as 'process' | 'inproc', check_every: int(v['check-every'], 'check-every', DEFAULT_CHECK_EVERY, 1),
-    durability: v.durability as 'FULL' | 'NORMAL', workdir: v.workdir, keep: v.keep, sabotage: (v.sabotage as 'lose-last-record' | undefined) ?? null,
+    replicas,
+    faults: v.faults,
+    replica_mode: v['replica-mode'] as 'process' | 'inproc',
+    check_every: int(v['check-every'], 'check-every', DEFAULT_CHECK_EVERY, 1),
+    durability: v.durability as 'FULL' | 'NORMAL',
+    workdir: v.workdir,
+    keep: v.keep,
+    sabotage: (v.sabotage as 'lose-last-record' | undefined) ?? null,
   };
   const tty = process.stderr.isTTY === true;
   // With --json, stdout carries only JSON; the human table and per-seed lines go to stderr.
@@ -79,8 +86,10 @@ export async function chaosCommand(args: string[]): Promise<number> {
   };
   const onProgress = tty
     ? (p: ChaosProgress): void => {
-      process.stderr.write(`\rseed ${p.seed}: step ${p.step}/${p.steps}, accepted ${p.accepted}, kills ${p.kills}, violations ${p.violations}   `);
-    }
+        process.stderr.write(
+          `\rseed ${p.seed}: step ${p.step}/${p.steps}, accepted ${p.accepted}, kills ${p.kills}, violations ${p.violations}   `,
+        );
+      }
     : undefined;
   const clear = (): void => {
     if (tty) process.stderr.write('\r\x1b[K');

@@ -37,7 +37,13 @@ export async function clusterCommand(args: string[]): Promise<number> {
   if (base_port === 0 || base_port + 200 + ETCD_MAX > 65_535) throw new UsageError('--base-port must be within 1..65000');
   const lease_ms = v['lease-ms'] === undefined ? undefined : positiveInt(v['lease-ms'], '--lease-ms');
   const up = await clusterUp({
-    nodes, etcd: countOf(v.etcd, '--etcd', ETCD_MAX), dir: v.dir, base_port, console: v.console, sim: v.sim, lease_ms,
+    nodes,
+    etcd: countOf(v.etcd, '--etcd', ETCD_MAX),
+    dir: v.dir,
+    base_port,
+    console: v.console,
+    sim: v.sim,
+    lease_ms,
     out: (t) => process.stdout.write(t),
   });
   // The table comes from up.ts's role watcher, once the roles are known.

@@ -32,8 +32,12 @@ function io(env: Record<string, string | undefined> = { [PASS_VAR]: PASS }, stdi
     out: '',
     err: '',
     env,
-    stdout: (t: string) => { captured.out += t; },
-    stderr: (t: string) => { captured.err += t; },
+    stdout: (t: string) => {
+      captured.out += t;
+    },
+    stderr: (t: string) => {
+      captured.err += t;
+    },
     stdin: stdin === undefined ? undefined : () => stdin,
   };
   return captured;
@@ -50,10 +54,15 @@ function expectNoSecret(text: string, secret: Uint8Array): void {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/swoosh.mjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/swoosh.mjs'), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -192,10 +201,30 @@ describe('swoosh propose', () => {
   it('sends a signed proposal through the SDK: 0 on 202, 1 with the code on a rejection', async () => {
     const key = keyFileFor('op-1', cast.operators[0]!.secret);
     const c = io();
-    const args = ['--url', running.url, '--key', key, '--passphrase-env', PASS_VAR, '--transition', 'Boot_ConfigOk', '--inputs', JSON.stringify({ config_hash: H(genesis) }), '--idem-key', 'demo:boot:cli'];
+    const args = [
+      '--url',
+      running.url,
+      '--key',
+      key,
+      '--passphrase-env',
+      PASS_VAR,
+      '--transition',
+      'Boot_ConfigOk',
+      '--inputs',
+      JSON.stringify({ config_hash: H(genesis) }),
+      '--idem-key',
+      'demo:boot:cli',
+    ];
     expect(await proposeCommand(args, c), c.err).toBe(0);
     const outcome = JSON.parse(c.out) as Record<string, unknown>;
-    expect(outcome).toMatchObject({ ok: true, status: 202, index: 1, duplicate: false, transition: 'Boot_ConfigOk', idem_key: 'demo:boot:cli' });
+    expect(outcome).toMatchObject({
+      ok: true,
+      status: 202,
+      index: 1,
+      duplicate: false,
+      transition: 'Boot_ConfigOk',
+      idem_key: 'demo:boot:cli',
+    });
     expect(outcome.proposal).toBeUndefined();
     expect(outcome.state_post_hash).toBe(running.host.head.hash);
     expectNoSecret(c.out + c.err, cast.operators[0]!.secret);
@@ -208,17 +237,53 @@ describe('swoosh propose', () => {
 
     const stranger = keyFileFor('stranger', cast.stranger.secret);
     const c3 = io();
-    expect(await proposeCommand(['--url', running.url, '--key', stranger, '--passphrase-env', PASS_VAR, '--transition', 'Control_Pause', '--inputs', '{"reason":"x"}'], c3)).toBe(1);
+    expect(
+      await proposeCommand(
+        [
+          '--url',
+          running.url,
+          '--key',
+          stranger,
+          '--passphrase-env',
+          PASS_VAR,
+          '--transition',
+          'Control_Pause',
+          '--inputs',
+          '{"reason":"x"}',
+        ],
+        c3,
+      ),
+    ).toBe(1);
     expect(JSON.parse(c3.out)).toMatchObject({ ok: false, code: 'unknown_signer' });
   });
 
   it('reports an unreachable server as a network outcome, and bad arguments as usage errors', async () => {
     const key = keyFileFor('op-1', cast.operators[0]!.secret);
     const c = io();
-    expect(await proposeCommand(['--url', 'http://127.0.0.1:1', '--key', key, '--passphrase-env', PASS_VAR, '--transition', 'Control_Pause', '--inputs', '{"reason":"x"}'], c)).toBe(1);
+    expect(
+      await proposeCommand(
+        [
+          '--url',
+          'http://127.0.0.1:1',
+          '--key',
+          key,
+          '--passphrase-env',
+          PASS_VAR,
+          '--transition',
+          'Control_Pause',
+          '--inputs',
+          '{"reason":"x"}',
+        ],
+        c,
+      ),
+    ).toBe(1);
     expect(JSON.parse(c.out)).toMatchObject({ ok: false, status: 0, code: 'network' });
-    await expect(proposeCommand(['--url', running.url, '--key', key, '--transition', 'Control_Pause', '--inputs', '[1]'], io())).rejects.toThrow(/JSON object/);
-    await expect(proposeCommand(['--url', running.url, '--key', key, '--transition', 'Control_Pause', '--inputs', '{nope'], io())).rejects.toThrow(/not JSON/);
+    await expect(
+      proposeCommand(['--url', running.url, '--key', key, '--transition', 'Control_Pause', '--inputs', '[1]'], io()),
+    ).rejects.toThrow(/JSON object/);
+    await expect(
+      proposeCommand(['--url', running.url, '--key', key, '--transition', 'Control_Pause', '--inputs', '{nope'], io()),
+    ).rejects.toThrow(/not JSON/);
     await expect(proposeCommand(['--url', 'ftp://x', '--key', key, '--transition', 'Control_Pause'], io())).rejects.toThrow(/http/);
     await expect(proposeCommand(['--key', key, '--transition', 'Control_Pause'], io())).rejects.toThrow(/--url/);
   });
@@ -243,11 +308,32 @@ describe('the real command line (node bin/swoosh.mjs)', () => {
     expect(running.host.head.state.boot.phase).toBe('LICENSE_CHECK');
     const key = keyFileFor('agent-1', cast.agents[0]!.secret);
     const now = Date.now();
-    const token = licenseToken(cast.kaching, { licensee: genesis.project, issued_ms: now - 1000, expires_ms: now + 86_400_000, grace_ms: 3_600_000 });
+    const token = licenseToken(cast.kaching, {
+      licensee: genesis.project,
+      issued_ms: now - 1000,
+      expires_ms: now + 86_400_000,
+      grace_ms: 3_600_000,
+    });
     const inputs = join(dir, 'licence.json');
     writeFileSync(inputs, JSON.stringify({ token }));
-    const r = await run(['propose', '--url', running.url, '--key', key, '--passphrase-env', PASS_VAR, '--transition', 'Boot_Licensed', '--inputs', `@${inputs}`,
-      '--evidence', 'ucxl://agent-1:licensing@demo:boot/licence*^/'], { [PASS_VAR]: PASS });
+    const r = await run(
+      [
+        'propose',
+        '--url',
+        running.url,
+        '--key',
+        key,
+        '--passphrase-env',
+        PASS_VAR,
+        '--transition',
+        'Boot_Licensed',
+        '--inputs',
+        `@${inputs}`,
+        '--evidence',
+        'ucxl://agent-1:licensing@demo:boot/licence*^/',
+      ],
+      { [PASS_VAR]: PASS },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, status: 202, index: 2 });
     expect(running.host.head.state.boot.phase).toBe('LICENSED');

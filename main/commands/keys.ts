@@ -8,9 +8,7 @@ import { H } from '../../core/hash';
 import type { JsonObject } from '../../core/types';
 import { validateProposal } from '../../core/wire';
 import { parse, UsageError } from './args';
-import {
-  encodeKeyFile, generateSecret, KeyFileError, loadSigner, writeKeyFile,
-} from '../keys/keyfile';
+import { encodeKeyFile, generateSecret, KeyFileError, loadSigner, writeKeyFile } from '../keys/keyfile';
 
 export const DEFAULT_PASSPHRASE_ENV = 'SWOOSH_KEY_PASSPHRASE';
 
@@ -30,7 +28,8 @@ const processIo: CommandIo = {
 };
 
 function passphraseFrom(io: CommandIo, variable: string): string | null {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new UsageError(`--passphrase-env takes an environment variable name, got "${variable}"`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+    throw new UsageError(`--passphrase-env takes an environment variable name, got "${variable}"`);
   const value = io.env[variable];
   return value === undefined || value === '' ? null : value;
 }
@@ -112,7 +111,9 @@ export async function keygenCommand(args: string[], io: CommandIo = processIo): 
     throw new UsageError(`cannot write ${v.out}: ${code ?? (err as Error).message}`);
   }
   if (passphrase === null) {
-    io.stderr(`swoosh keygen: warning: ${v.out} holds the secret key UNENCRYPTED (--insecure-plaintext); anyone who can read the file can sign as this operator\n`);
+    io.stderr(
+      `swoosh keygen: warning: ${v.out} holds the secret key UNENCRYPTED (--insecure-plaintext); anyone who can read the file can sign as this operator\n`,
+    );
   }
   io.stdout(`${doc.signer}\n`);
   return 0;
@@ -127,7 +128,16 @@ const SIGN_OPTIONS = {
 } as const;
 
 const DRAFT_FIELDS = new Set([
-  'current_state_hash', 'transition', 'inputs', 'inputs_hash', 'signer', 'idem_key', 'hlc', 'window_id', 'evidence', 'signature',
+  'current_state_hash',
+  'transition',
+  'inputs',
+  'inputs_hash',
+  'signer',
+  'idem_key',
+  'hlc',
+  'window_id',
+  'evidence',
+  'signature',
 ]);
 
 /** swoosh sign --key FILE --proposal FILE|- : prints the signed proposal JSON. */

@@ -54,7 +54,8 @@ function replayReproFile(path: string): number {
 export async function replayCommand(args: string[]): Promise<number> {
   const v = parse(args, REPLAY_OPTIONS, REPLAY_USAGE);
   if (v.repro !== undefined) {
-    if (v.db !== undefined || v.to !== undefined) throw new UsageError('--repro FILE takes no --db or --to: the file carries its own start state');
+    if (v.db !== undefined || v.to !== undefined)
+      throw new UsageError('--repro FILE takes no --db or --to: the file carries its own start state');
     return replayReproFile(v.repro);
   }
   const { store, genesis } = openExisting(v.db);
@@ -87,7 +88,9 @@ export async function verifyCommand(args: string[]): Promise<number> {
     if (!isDamageError(err) || v.db === undefined) throw err;
     // SQLite failed on a damaged file: report the first unreadable record, as for any corruption.
     const report = diagnoseDamage(v.db);
-    process.stdout.write(`${JSON.stringify({ ok: false, first_bad_index: report.first_bad_index, problem: report.problem, integrity: report.integrity })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, first_bad_index: report.first_bad_index, problem: report.problem, integrity: report.integrity })}\n`,
+    );
     return 1;
   }
 }

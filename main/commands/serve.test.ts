@@ -69,32 +69,80 @@ describe('swoosh serve with real providers (--vault, --providers, service flags)
   it('runs the project through to EXECUTION on the services it is pointed at, sending the vault credentials', async () => {
     const url = (n: string) => (sims[n] as SimServer<BaseKnobs>).url;
     const providers = join(dir, 'providers.json');
-    writeFileSync(providers, JSON.stringify({
-      kaching: { url: 'http://127.0.0.1:9', credential: 'kaching-token' }, // the flag below replaces this URL
-      mcp: url('mcp'), slurp: url('slurp'), shhh: url('shhh'), provisioner: url('provisioner'), backbeat: url('backbeat'),
-      council: [url('council-1'), { url: url('council-2'), credential: 'council-2-token' }, url('council-3')],
-      agent_key: 'agent-1', operator_keys: ['op-bot'],
-    }));
-    const child = spawn(process.execPath, [SWOOSH_BIN, 'serve', '--db', join(dir, 'real.db'), '--genesis', genesisPath, '--port', '0',
-      '--vault', vaultPath, '--providers', providers, '--kaching', url('kaching')], {
-      cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_VAULT_PASSPHRASE: PASS, SWOOSH_LOG_LEVEL: 'info', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    writeFileSync(
+      providers,
+      JSON.stringify({
+        kaching: { url: 'http://127.0.0.1:9', credential: 'kaching-token' }, // the flag below replaces this URL
+        mcp: url('mcp'),
+        slurp: url('slurp'),
+        shhh: url('shhh'),
+        provisioner: url('provisioner'),
+        backbeat: url('backbeat'),
+        council: [url('council-1'), { url: url('council-2'), credential: 'council-2-token' }, url('council-3')],
+        agent_key: 'agent-1',
+        operator_keys: ['op-bot'],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        SWOOSH_BIN,
+        'serve',
+        '--db',
+        join(dir, 'real.db'),
+        '--genesis',
+        genesisPath,
+        '--port',
+        '0',
+        '--vault',
+        vaultPath,
+        '--providers',
+        providers,
+        '--kaching',
+        url('kaching'),
+      ],
+      {
+        cwd: PACKAGE_DIR,
+        env: { ...process.env, SWOOSH_VAULT_PASSPHRASE: PASS, SWOOSH_LOG_LEVEL: 'info', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     try {
-      await until('the serving line', () => /serving .+ on (http:\/\/\S+)/.test(out), 30_000, () => out + err);
+      await until(
+        'the serving line',
+        () => /serving .+ on (http:\/\/\S+)/.test(out),
+        30_000,
+        () => out + err,
+      );
       const swoosh = (/serving .+ on (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
       expect(out).toContain(`swoosh: provider kaching ${url('kaching')} (credential kaching-token)\n`);
       expect(out).toContain(`swoosh: provider council-2 ${url('council-2')} (credential council-2-token)\n`);
-      const json = JSON.parse(out.split('\n').find((l) => l.startsWith('{"event":"providers"')) ?? '{}') as { kaching: unknown; agent_key: string };
-      expect(json).toMatchObject({ kaching: { url: url('kaching'), credential: 'kaching-token' }, agent_key: 'agent-1', operator_keys: ['op-bot'] });
+      const json = JSON.parse(out.split('\n').find((l) => l.startsWith('{"event":"providers"')) ?? '{}') as {
+        kaching: unknown;
+        agent_key: string;
+      };
+      expect(json).toMatchObject({
+        kaching: { url: url('kaching'), credential: 'kaching-token' },
+        agent_key: 'agent-1',
+        operator_keys: ['op-bot'],
+      });
       const client = new SwooshClient({ url: swoosh });
       const phase = async () => (await client.state()).state;
-      await until('EXECUTION', async () => (await phase()).execution.phase !== null, 30_000, () => out + err);
-      const health = (await (await fetch(`${swoosh}/health`)).json()) as { status: string; providers: { license: { status: string }; amplitude_bp: number; breakers: Record<string, { state: string }> } };
+      await until(
+        'EXECUTION',
+        async () => (await phase()).execution.phase !== null,
+        30_000,
+        () => out + err,
+      );
+      const health = (await (await fetch(`${swoosh}/health`)).json()) as {
+        status: string;
+        providers: { license: { status: string }; amplitude_bp: number; breakers: Record<string, { state: string }> };
+      };
       expect(health.status).toBe('ok');
       expect(health.providers.license.status).toBe('valid');
       expect(health.providers.amplitude_bp).toBe(2500);
@@ -103,12 +151,20 @@ describe('swoosh serve with real providers (--vault, --providers, service flags)
       expect((sims['council-2'] as SimServer<BaseKnobs>).stats().by_path['/v1/vote']).toBeGreaterThan(0);
       const page = await client.wal(1, 1000);
       const signers = new Set((page.records as unknown as Array<{ signer: string }>).map((r) => r.signer));
-      expect(signers).toEqual(new Set([(cast.agents[0] as (typeof cast.agents)[0]).signer, (cast.operators[1] as (typeof cast.operators)[0]).signer]));
+      expect(signers).toEqual(
+        new Set([(cast.agents[0] as (typeof cast.agents)[0]).signer, (cast.operators[1] as (typeof cast.operators)[0]).signer]),
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       // Nothing secret in anything it printed or logged, nor in the database.
-      const db = readFileSync(join(dir, 'real.db')).toString('latin1') + readFileSync(join(dir, 'real.db-wal'), { flag: 'a+' }).toString('latin1');
-      for (const secret of [PASS, KACHING_TOKEN, COUNCIL_TOKEN, Buffer.from((cast.agents[0] as (typeof cast.agents)[0]).secret).toString('hex')]) {
+      const db =
+        readFileSync(join(dir, 'real.db')).toString('latin1') + readFileSync(join(dir, 'real.db-wal'), { flag: 'a+' }).toString('latin1');
+      for (const secret of [
+        PASS,
+        KACHING_TOKEN,
+        COUNCIL_TOKEN,
+        Buffer.from((cast.agents[0] as (typeof cast.agents)[0]).secret).toString('hex'),
+      ]) {
         expect(out + err).not.toContain(secret);
         expect(db).not.toContain(secret);
       }
@@ -120,23 +176,53 @@ describe('swoosh serve with real providers (--vault, --providers, service flags)
 
   it('refuses to start, with one clear line: wrong passphrase, missing vault, missing entry, bad combination', async () => {
     const base = ['serve', '--db', join(dir, 'refused.db'), '--genesis', genesisPath, '--port', '0'];
-    const flags = ['--kaching', 'http://127.0.0.1:9', '--mcp', 'http://127.0.0.1:9', '--slurp', 'http://127.0.0.1:9', '--shhh', 'http://127.0.0.1:9', '--provisioner', 'http://127.0.0.1:9', '--council', 'http://127.0.0.1:9'];
-    const run = (args: string[], pass: string | undefined = PASS) => runSwoosh([...base, ...args], { env: { SWOOSH_VAULT_PASSPHRASE: pass } });
+    const flags = [
+      '--kaching',
+      'http://127.0.0.1:9',
+      '--mcp',
+      'http://127.0.0.1:9',
+      '--slurp',
+      'http://127.0.0.1:9',
+      '--shhh',
+      'http://127.0.0.1:9',
+      '--provisioner',
+      'http://127.0.0.1:9',
+      '--council',
+      'http://127.0.0.1:9',
+    ];
+    const run = (args: string[], pass: string | undefined = PASS) =>
+      runSwoosh([...base, ...args], { env: { SWOOSH_VAULT_PASSPHRASE: pass } });
     const wrong = await run(['--vault', vaultPath, ...flags, '--agent-key', 'agent-1'], 'not it');
-    expect({ code: wrong.code, stderr: wrong.stderr }).toEqual({ code: 1, stderr: `swoosh serve: cannot unlock vault ${vaultPath}: wrong passphrase\n` });
+    expect({ code: wrong.code, stderr: wrong.stderr }).toEqual({
+      code: 1,
+      stderr: `swoosh serve: cannot unlock vault ${vaultPath}: wrong passphrase\n`,
+    });
     const none = join(dir, 'none.age');
     const missing = await run(['--vault', none, ...flags]);
-    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 1, stderr: `swoosh serve: vault ${none} does not exist; create it with: swoosh vault init --vault ${none}\n` });
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({
+      code: 1,
+      stderr: `swoosh serve: vault ${none} does not exist; create it with: swoosh vault init --vault ${none}\n`,
+    });
     const entry = await run(['--vault', vaultPath, ...flags]); // default agent key "agent" is not in this vault
     expect(entry.code).toBe(1);
-    expect(entry.stderr).toBe(`swoosh serve: vault ${vaultPath} has no entry "agent" (it has: agent-1, council-2-token, kaching-token, op-bot)\n`);
+    expect(entry.stderr).toBe(
+      `swoosh serve: vault ${vaultPath} has no entry "agent" (it has: agent-1, council-2-token, kaching-token, op-bot)\n`,
+    );
     const noVault = await run(flags);
-    expect({ code: noVault.code, stderr: noVault.stderr }).toEqual({ code: 2, stderr: 'swoosh serve: real providers need --vault FILE: the agent and operator keys and the credentials come from it (swoosh vault init)\n' });
+    expect({ code: noVault.code, stderr: noVault.stderr }).toEqual({
+      code: 2,
+      stderr:
+        'swoosh serve: real providers need --vault FILE: the agent and operator keys and the credentials come from it (swoosh vault init)\n',
+    });
     const sim = await run(['--sim', '--kaching', 'http://127.0.0.1:9']);
-    expect(sim.stderr).toBe('swoosh serve: --sim runs simulators with demo keys; it cannot be combined with --providers or a service URL flag\n');
+    expect(sim.stderr).toBe(
+      'swoosh serve: --sim runs simulators with demo keys; it cannot be combined with --providers or a service URL flag\n',
+    );
     const partial = await run(['--vault', vaultPath, '--kaching', 'http://127.0.0.1:9']);
     expect(partial.stderr).toBe('swoosh serve: providers: council needs at least one agent URL (--council URL,URL,…)\n');
     const creds = await run(['--vault', vaultPath, ...flags, '--mcp', 'https://u:p4ss@mcp.example']);
-    expect(creds.stderr).toBe('swoosh serve: providers: mcp: a URL must not carry credentials; put them in the vault and name them with "credential"\n');
+    expect(creds.stderr).toBe(
+      'swoosh serve: providers: mcp: a URL must not carry credentials; put them in the vault and name them with "credential"\n',
+    );
   });
 });

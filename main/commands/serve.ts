@@ -93,8 +93,15 @@ export function untilSignal(running: Running): Promise<number> {
 
 function providerFlags(v: ServeValues): ProviderFlags {
   return {
-    kaching: v.kaching, backbeat: v.backbeat, mcp: v.mcp, shhh: v.shhh, slurp: v.slurp, provisioner: v.provisioner,
-    council: v.council, agent_key: v['agent-key'], operator_keys: v['operator-key'],
+    kaching: v.kaching,
+    backbeat: v.backbeat,
+    mcp: v.mcp,
+    shhh: v.shhh,
+    slurp: v.slurp,
+    provisioner: v.provisioner,
+    council: v.council,
+    agent_key: v['agent-key'],
+    operator_keys: v['operator-key'],
   };
 }
 
@@ -103,12 +110,17 @@ function realProviders(v: ServeValues): ProvidersConfig | null {
   const flags = providerFlags(v);
   const real = v.providers !== undefined || anyProviderFlag(flags);
   if (!real) {
-    if (v.vault !== undefined && !v.sim) throw new UsageError('--vault is for real providers: add --providers FILE or the service URL flags (--kaching URL, …)');
-    if (v['agent-key'] !== undefined || v['operator-key'] !== undefined) throw new UsageError('--agent-key and --operator-key are for real providers (--providers FILE or --kaching URL, …)');
+    if (v.vault !== undefined && !v.sim)
+      throw new UsageError('--vault is for real providers: add --providers FILE or the service URL flags (--kaching URL, …)');
+    if (v['agent-key'] !== undefined || v['operator-key'] !== undefined)
+      throw new UsageError('--agent-key and --operator-key are for real providers (--providers FILE or --kaching URL, …)');
     return null;
   }
   if (v.sim) throw new UsageError('--sim runs simulators with demo keys; it cannot be combined with --providers or a service URL flag');
-  if (!v.vault) throw new UsageError('real providers need --vault FILE: the agent and operator keys and the credentials come from it (swoosh vault init)');
+  if (!v.vault)
+    throw new UsageError(
+      'real providers need --vault FILE: the agent and operator keys and the credentials come from it (swoosh vault init)',
+    );
   try {
     return providersConfig(v.providers ? readJsonFile(v.providers, 'providers file') : null, flags, v.providers ?? 'providers');
   } catch (err) {
@@ -137,7 +149,8 @@ function backupsOf(v: ServeValues): BackupSettings | null {
   if (v['backup-dir'] === undefined && v['backup-every'] === undefined && v['backup-keep'] === undefined) return null;
   if (!v['backup-dir'] || !v['backup-every']) throw new UsageError('--backup-dir DIR and --backup-every DURATION go together');
   const every_ms = durationMs(v['backup-every']);
-  if (every_ms === null || every_ms < 1000) throw new UsageError(`--backup-every is a duration of at least 1s (30s, 15m, 6h, 1d), got ${v['backup-every']}`);
+  if (every_ms === null || every_ms < 1000)
+    throw new UsageError(`--backup-every is a duration of at least 1s (30s, 15m, 6h, 1d), got ${v['backup-every']}`);
   const keep = v['backup-keep'] === undefined ? BACKUP_KEEP_DEFAULT : positiveInt(v['backup-keep'], '--backup-keep');
   if (keep > BACKUP_KEEP_MAX) throw new UsageError(`--backup-keep must be at most ${BACKUP_KEEP_MAX}`);
   return { dir: v['backup-dir'], every_ms, keep };
@@ -156,7 +169,12 @@ function planOf(v: ServeValues): ServePlan {
   const demo = v['sim-migration'] ? migrationDemoGenesis({ period_ms }) : demoGenesis({ period_ms });
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : v.sim ? demo : undefined;
   return {
-    db: v.db, genesis, snapshot_every, period_ms, auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null, real: realProviders(v),
+    db: v.db,
+    genesis,
+    snapshot_every,
+    period_ms,
+    auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null,
+    real: realProviders(v),
     cluster: clusterSettings({ etcd: v.etcd, node_id: v['node-id'], advertise: v.advertise, lease_ms: v['lease-ms'] }),
     shim_url: v.shim === undefined ? null : shimUrlOf(v.shim),
     backups: backupsOf(v),
@@ -181,9 +199,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   let running: Running;
   try {
     running = await openServer({
-      db: plan.db, genesis: plan.genesis, host: v.host, port: portOf(v.port), durability: v.durability as 'FULL' | 'NORMAL',
-      snapshot_every: plan.snapshot_every, trace: v.trace as TraceExporterKind, check_invariants: !v['no-invariants'], console: v.console,
-      writes_closed: plan.cluster !== undefined, allowed_hosts: plan.cluster?.allowed_hosts,
+      db: plan.db,
+      genesis: plan.genesis,
+      host: v.host,
+      port: portOf(v.port),
+      durability: v.durability as 'FULL' | 'NORMAL',
+      snapshot_every: plan.snapshot_every,
+      trace: v.trace as TraceExporterKind,
+      check_invariants: !v['no-invariants'],
+      console: v.console,
+      writes_closed: plan.cluster !== undefined,
+      allowed_hosts: plan.cluster?.allowed_hosts,
     });
     const real = plan.real;
     if (real && vault) await orStop(running, () => attachProviders(running, real, vault, systemClock));
@@ -194,7 +220,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     vault?.lock();
   }
   if (plan.real) printProviders(plan.real);
-  if (v.sim) await orStop(running, () => startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }));
+  if (v.sim)
+    await orStop(running, () =>
+      startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }),
+    );
   const cluster = plan.cluster;
   if (cluster) await orStop(running, () => attachCluster(running, cluster));
   if (v['sim-migration']) await orStop(running, () => startMigrationSim(running, plan.db));

@@ -27,7 +27,11 @@ function scratch(): string {
 /** Runs `swoosh start` until it prints its URL, then stops it; returns what it printed. */
 function startUntilOpen(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SWOOSH_BIN, 'start', ...args], { cwd: PACKAGE_DIR, env: { ...process.env, ...env, SWOOSH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SWOOSH_BIN, 'start', ...args], {
+      cwd: PACKAGE_DIR,
+      env: { ...process.env, ...env, SWOOSH_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
@@ -62,7 +66,14 @@ describe('swoosh start', () => {
   it('moves a demo database made with another demo genesis aside and starts fresh', async () => {
     const dir = scratch();
     const db = join(dir, 'demo.db');
-    const old = await startServer({ db, genesis: demoGenesis({ period_ms: 1234 }), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
+    const old = await startServer({
+      db,
+      genesis: demoGenesis({ period_ms: 1234 }),
+      host: '127.0.0.1',
+      port: 0,
+      durability: 'FULL',
+      quiet: true,
+    });
     await old.stop();
     const said: string[] = [];
     const running = await startDemoHost({ db, port: 0, console: false, quiet: true, say: (l) => said.push(l) });
@@ -92,17 +103,32 @@ describe('swoosh start keeps the terminal for a person', () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, SWOOSH_DATA_DIR: dir, SWOOSH_BROWSER: '1' };
     delete env.SWOOSH_LOG_LEVEL;
-    const child = spawn(process.execPath, [SWOOSH_BIN, 'start', '--port', String(port)], { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SWOOSH_BIN, 'start', '--port', String(port)], {
+      cwd: PACKAGE_DIR,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     try {
-      await until('the URL line', () => /swoosh: open http/.test(out), 45_000, () => out);
+      await until(
+        'the URL line',
+        () => /swoosh: open http/.test(out),
+        45_000,
+        () => out,
+      );
       const at_url = out.length;
       await new Promise((r) => setTimeout(r, 20_000));
-      const after = out.slice(at_url).split('\n').filter((l) => l.trim() !== '');
+      const after = out
+        .slice(at_url)
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       expect(after.length, after.join('\n')).toBeLessThanOrEqual(3);
-      const before = out.slice(0, at_url).split('\n').filter((l) => l.trim() !== '');
+      const before = out
+        .slice(0, at_url)
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       expect(before.length, before.join('\n')).toBeLessThanOrEqual(6);
       expect(out).not.toMatch(/"event":"transition_accepted"/);
       expect(out).toContain(`logs (info and above, JSON lines) go to ${join(dir, 'swoosh.log')}`);
@@ -122,7 +148,10 @@ describe('swoosh start keeps the terminal for a person', () => {
     const port = (taken.address() as AddressInfo).port;
     try {
       const r = spawnSync(process.execPath, [SWOOSH_BIN, 'start', '--build-console', '--port', String(port)], {
-        cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_DATA_DIR: scratch(), SWOOSH_BROWSER: '1' }, encoding: 'utf8', timeout: 30_000,
+        cwd: PACKAGE_DIR,
+        env: { ...process.env, SWOOSH_DATA_DIR: scratch(), SWOOSH_BROWSER: '1' },
+        encoding: 'utf8',
+        timeout: 30_000,
       });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`swoosh start: port ${port} on 127.0.0.1 is in use (EADDRINUSE); choose another with --port`);

@@ -51,7 +51,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const level = logLevelOf(v['log-level'] ?? process.env.SWOOSH_LOG_LEVEL ?? 'info');
   const busy = await portBusy(port);
   if (busy) {
-    process.stderr.write(`swoosh start: port ${port} on 127.0.0.1 is in use (${busy}); choose another with --port, e.g. npm start -- --port ${port === 65535 ? 7421 : port + 1}\n`);
+    process.stderr.write(
+      `swoosh start: port ${port} on 127.0.0.1 is in use (${busy}); choose another with --port, e.g. npm start -- --port ${port === 65535 ? 7421 : port + 1}\n`,
+    );
     return 1;
   }
   if (v['build-console'] && !buildConsole()) return 1;
@@ -68,7 +70,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const running = await openDemoHost({ db, port, console: true, log });
   const sims = running.demo.simulators();
   log.info({ event: 'simulators', simulators: sims }, `${Object.keys(sims).length} simulators on loopback`);
-  process.stdout.write(`swoosh: logs (${level} and above, JSON lines) go to ${log_file}; simulator URLs and knobs are there and in GET /health\n`);
+  process.stdout.write(
+    `swoosh: logs (${level} and above, JSON lines) go to ${log_file}; simulator URLs and knobs are there and in GET /health\n`,
+  );
   const key = writeDemoOperatorKey(dirname(db));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
@@ -76,7 +80,8 @@ export async function startCommand(args: string[]): Promise<number> {
 }
 
 function logLevelOf(raw: string): string {
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${raw}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(raw))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${raw}`);
   return raw;
 }
 
@@ -96,6 +101,8 @@ function buildConsole(): boolean {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const r = spawnSync(npm, ['run', '--silent', 'build:console'], { cwd: REPO_DIR, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status === 0) return true;
-  process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}swoosh start: the console build failed (${r.error?.message ?? `exit ${r.status}`})\n`);
+  process.stderr.write(
+    `${r.stdout ?? ''}${r.stderr ?? ''}swoosh start: the console build failed (${r.error?.message ?? `exit ${r.status}`})\n`,
+  );
   return false;
 }

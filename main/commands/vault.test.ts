@@ -63,7 +63,12 @@ describe('swoosh vault', () => {
     const l = io();
     expect(await vaultCommand(['list', '--vault', path], l.io)).toBe(0);
     const lines = l.out().trim().split('\n');
-    expect(lines.map((x) => x.split('\t').slice(0, 2).join(' '))).toEqual(['agent-1 ed25519-seed', 'kaching-token credential', 'op-bot ed25519-seed', 'slurp-token credential']);
+    expect(lines.map((x) => x.split('\t').slice(0, 2).join(' '))).toEqual([
+      'agent-1 ed25519-seed',
+      'kaching-token credential',
+      'op-bot ed25519-seed',
+      'slurp-token credential',
+    ]);
     expect(lines[2]).toBe(`op-bot\ted25519-seed\t${signerOfSecret(seed)}`);
     const printed = [a, g, imp, s1, s2, l].map((x) => x.out() + x.err()).join('');
     for (const secret of [CREDENTIAL, 'kt-from-stdin', PASS, Buffer.from(seed).toString('hex')]) expect(printed).not.toContain(secret);
@@ -94,11 +99,15 @@ describe('swoosh vault', () => {
     expect(m.err()).toBe(`swoosh vault list: vault ${missing} does not exist; create it with: swoosh vault init --vault ${missing}\n`);
     const np = io({});
     expect(await vaultCommand(['init', '--vault', join(dir, 'x.age')], np.io)).toBe(1);
-    expect(np.err()).toBe(`swoosh vault init: no passphrase for new vault ${join(dir, 'x.age')}: set SWOOSH_VAULT_PASSPHRASE or run on a terminal to be asked\n`);
+    expect(np.err()).toBe(
+      `swoosh vault init: no passphrase for new vault ${join(dir, 'x.age')}: set SWOOSH_VAULT_PASSPHRASE or run on a terminal to be asked\n`,
+    );
     expect(await usage(['list'])).toBe('--vault FILE is required');
     expect(await usage(['frob', '--vault', 'v'])).toBe('unknown action "frob" (init, genkey, import-key, set, list, rm, passwd)');
     expect(await usage(['genkey', '--vault', 'v'])).toBe('vault genkey takes exactly one entry NAME, got 0');
-    expect(await usage(['set', '--vault', 'v', 'tok'])).toBe('vault set takes exactly one of --from-env VAR or --from-stdin (never the value itself)');
+    expect(await usage(['set', '--vault', 'v', 'tok'])).toBe(
+      'vault set takes exactly one of --from-env VAR or --from-stdin (never the value itself)',
+    );
     expect(await usage(['set', '--vault', 'v', 'tok', '--value', 'x'])).toMatch(/Unknown option '--value'/);
   });
 
@@ -110,6 +119,9 @@ describe('swoosh vault', () => {
     const gen = await runSwoosh(['vault', 'genkey', '--vault', path, 'agent'], { env });
     expect(gen.stdout).toMatch(/^agent hmmm:ed25519:/);
     const bad = await runSwoosh(['vault', 'list', '--vault', path], { env: { SWOOSH_VAULT_PASSPHRASE: 'nope' } });
-    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: `swoosh vault list: cannot unlock vault ${path}: wrong passphrase\n` });
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({
+      code: 1,
+      stderr: `swoosh vault list: cannot unlock vault ${path}: wrong passphrase\n`,
+    });
   });
 });

@@ -114,7 +114,8 @@ const ACTIONS: Record<string, Action> = {
   genkey: async (path, names, _v, io) => {
     const name = oneName(names, 'genkey');
     const signer = await withVault(path, io, async (vault) => {
-      if (vault.has(name)) throw new VaultError('exists', `vault ${path} already has an entry ${JSON.stringify(name)}; remove it first (swoosh vault rm)`);
+      if (vault.has(name))
+        throw new VaultError('exists', `vault ${path} already has an entry ${JSON.stringify(name)}; remove it first (swoosh vault rm)`);
       return vault.generateKey(name);
     });
     io.stdout(`${name} ${signer}\n`);
@@ -148,10 +149,12 @@ const ACTIONS: Record<string, Action> = {
   },
   list: async (path, names, _v, io) => {
     noNames(names, 'list');
-    const rows = await withVault(path, io, async (vault) => vault.names().map((n) => {
-      const kind = vault.kind(n);
-      return kind === 'ed25519-seed' ? `${n}\t${kind}\t${vault.signerId(n)}` : `${n}\t${kind}`;
-    }));
+    const rows = await withVault(path, io, async (vault) =>
+      vault.names().map((n) => {
+        const kind = vault.kind(n);
+        return kind === 'ed25519-seed' ? `${n}\t${kind}\t${vault.signerId(n)}` : `${n}\t${kind}`;
+      }),
+    );
     io.stdout(rows.length === 0 ? '(empty)\n' : `${rows.join('\n')}\n`);
     return 0;
   },
@@ -166,9 +169,8 @@ const ACTIONS: Record<string, Action> = {
     noNames(names, 'passwd');
     await withVault(path, io, async (vault) => {
       const next = io.passphrase.env[VAULT_NEW_PASSPHRASE_ENV];
-      const passphrase = next !== undefined && next !== ''
-        ? next
-        : await vaultPassphrase({ ...io.passphrase, env: {} }, `vault ${path} (new)`, true);
+      const passphrase =
+        next !== undefined && next !== '' ? next : await vaultPassphrase({ ...io.passphrase, env: {} }, `vault ${path} (new)`, true);
       await vault.changePassphrase(passphrase);
     });
     io.stdout(`vault ${path} re-encrypted under the new passphrase\n`);
@@ -178,7 +180,8 @@ const ACTIONS: Record<string, Action> = {
 
 function credentialText(v: Values, io: VaultIo): string {
   const fromEnv = v['from-env'];
-  if ((fromEnv === undefined) === !v['from-stdin']) throw new UsageError('vault set takes exactly one of --from-env VAR or --from-stdin (never the value itself)');
+  if ((fromEnv === undefined) === !v['from-stdin'])
+    throw new UsageError('vault set takes exactly one of --from-env VAR or --from-stdin (never the value itself)');
   if (fromEnv !== undefined) {
     const text = io.passphrase.env[fromEnv];
     if (text === undefined || text === '') throw new UsageError(`environment variable ${fromEnv} is empty`);

@@ -15,7 +15,14 @@ let bridge: ReturnType<typeof createBridge>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-bridge-'));
-  running = await startServer({ db: join(dir, 'demo.db'), genesis: demoGenesis(), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
+  running = await startServer({
+    db: join(dir, 'demo.db'),
+    genesis: demoGenesis(),
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'FULL',
+    quiet: true,
+  });
   bridge = createBridge({ api_url: running.url, keys: createMainKeys({ dir: join(dir, 'keys'), confirm: async () => true }) });
 });
 afterAll(async () => {

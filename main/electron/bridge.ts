@@ -8,8 +8,19 @@
 // come straight from the engine, shaped by protocol/events.ts like the SSE frames.
 
 import {
-  acceptedEventOf, argsOf, callHost, callOfChannel, rejectedEventOf, specOf,
-  type ConsoleEvent, type Envelope, type HostCallName, type IpcCallName, type Payload, type RequestChannel, type Send,
+  acceptedEventOf,
+  argsOf,
+  callHost,
+  callOfChannel,
+  rejectedEventOf,
+  specOf,
+  type ConsoleEvent,
+  type Envelope,
+  type HostCallName,
+  type IpcCallName,
+  type Payload,
+  type RequestChannel,
+  type Send,
 } from '../../protocol';
 import type { EngineEvent } from '../engine/engine';
 import { KeysError, type MainKeys } from './keys';
@@ -34,7 +45,10 @@ function failure(code: string, reason: string, status: number): Envelope<never> 
 export function createBridge(opts: BridgeOptions) {
   const send: Send = async (req) => {
     const res = await fetch(`${opts.api_url}${req.url}`, {
-      method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     return { status: res.status, text: await res.text(), retry_after: res.headers.get('retry-after') };
   };

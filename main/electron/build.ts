@@ -34,12 +34,27 @@ export async function buildElectron(): Promise<{ main: string; preload: string }
   const main = join(OUT_DIR, 'main.mjs');
   const preload = join(OUT_DIR, 'preload.cjs');
   await build({
-    entryPoints: [join(REPO_DIR, 'main/electron/main.ts')], outfile: main, bundle: true, platform: 'node',
-    format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning', plugins: [ownImportMetaUrl],
+    entryPoints: [join(REPO_DIR, 'main/electron/main.ts')],
+    outfile: main,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [ownImportMetaUrl],
   });
   await build({
-    entryPoints: [join(REPO_DIR, 'main/electron/preload.ts')], outfile: preload, bundle: true, platform: 'node',
-    format: 'cjs', target: 'node20', external: ['electron'], sourcemap: 'inline', logLevel: 'warning',
+    entryPoints: [join(REPO_DIR, 'main/electron/preload.ts')],
+    outfile: preload,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron'],
+    sourcemap: 'inline',
+    logLevel: 'warning',
   });
   return { main, preload };
 }

@@ -6,6 +6,11 @@
 // meet only there.
 
 export {
-  CHANNEL_PREFIX, EVENT_CHANNEL, isRequestChannel, REQUEST_CHANNELS,
-  type Envelope, type RequestChannel, type SwooshBridge,
+  CHANNEL_PREFIX,
+  EVENT_CHANNEL,
+  isRequestChannel,
+  REQUEST_CHANNELS,
+  type Envelope,
+  type RequestChannel,
+  type SwooshBridge,
 } from '../../protocol/ipc';

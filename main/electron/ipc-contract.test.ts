@@ -76,7 +76,7 @@ describe('IPC contract: what main admits', () => {
     }
   });
 
-  it('admits each channel\'s example payload and refuses each field\'s counterexamples (derived from the method table)', () => {
+  it("admits each channel's example payload and refuses each field's counterexamples (derived from the method table)", () => {
     let refused = 0;
     for (const channel of REQUEST_CHANNELS) {
       const schema = specOf(callOfChannel(channel)).schema;

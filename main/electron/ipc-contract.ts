@@ -38,7 +38,8 @@ function refuse(code: Refusal['code'], reason: string, status: number): { ok: fa
 
 /** Is this the trusted window's top frame, showing a page of the console's origin? */
 export function checkSender(sender: SenderInfo, trusted: TrustedWindow): Refusal | null {
-  if (sender.webContentsId !== trusted.webContentsId) return { code: 'foreign_frame', reason: 'message from a window other than the console', status: 403 };
+  if (sender.webContentsId !== trusted.webContentsId)
+    return { code: 'foreign_frame', reason: 'message from a window other than the console', status: 403 };
   if (!sender.isMainFrame) return { code: 'foreign_frame', reason: 'message from a subframe', status: 403 };
   let origin: string;
   try {
@@ -49,7 +50,8 @@ export function checkSender(sender: SenderInfo, trusted: TrustedWindow): Refusal
     return { code: 'foreign_frame', reason: 'message from a frame without a URL', status: 403 };
   }
   // 'null': no host (file:, data:, about:blank, blob:): never trusted.
-  if (origin === 'null' || origin !== trusted.origin) return { code: 'foreign_frame', reason: `message from ${origin}, not ${trusted.origin}`, status: 403 };
+  if (origin === 'null' || origin !== trusted.origin)
+    return { code: 'foreign_frame', reason: `message from ${origin}, not ${trusted.origin}`, status: 403 };
   return null;
 }
 

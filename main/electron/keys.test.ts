@@ -19,18 +19,30 @@ function store(confirm: (r: { payload_json: string }) => boolean = () => true, c
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-main-keys-'));
   dirs.push(dir);
   const seen: string[] = [];
-  const keys = createMainKeys({ dir, confirm: async (r) => {
-    seen.push(r.payload_json);
-    return confirm(r);
-  }, now_ms: () => clock.now, auto_lock_ms: 60_000 });
+  const keys = createMainKeys({
+    dir,
+    confirm: async (r) => {
+      seen.push(r.payload_json);
+      return confirm(r);
+    },
+    now_ms: () => clock.now,
+    auto_lock_ms: 60_000,
+  });
   return { dir, keys, seen, clock };
 }
 
 function unsigned(signer: string) {
   const inputs = { justification: 'checked by hand' };
   return {
-    current_state_hash: `sha256-${'0'.repeat(64)}`, transition: 'Quarantine_Release', inputs, inputs_hash: H(inputs),
-    signer, idem_key: 'idem-1', hlc: '2026-11-26T06:00:00.000+00:00#0', window_id: null, evidence: [],
+    current_state_hash: `sha256-${'0'.repeat(64)}`,
+    transition: 'Quarantine_Release',
+    inputs,
+    inputs_hash: H(inputs),
+    signer,
+    idem_key: 'idem-1',
+    hlc: '2026-11-26T06:00:00.000+00:00#0',
+    window_id: null,
+    evidence: [],
   };
 }
 
@@ -125,7 +137,13 @@ describe('operator keys in Electron main', () => {
     dirs.push(dir);
     const clock = { now: 1_000 };
     const locked: string[] = [];
-    const keys = createMainKeys({ dir, confirm: async () => true, now_ms: () => clock.now, auto_lock_ms: 1_000, on_auto_lock: (id) => locked.push(id) });
+    const keys = createMainKeys({
+      dir,
+      confirm: async () => true,
+      now_ms: () => clock.now,
+      auto_lock_ms: 1_000,
+      on_auto_lock: (id) => locked.push(id),
+    });
     try {
       const k = await keys.create('desk', 'pw');
       expect(keys.heldCount()).toBe(1);

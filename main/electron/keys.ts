@@ -26,7 +26,18 @@ import type { OperatorKeyInfo } from '../../protocol/api';
 import { decodeKeyFile, encodeKeyFile, generateSecret, KeyFileError } from '../keys/keyfile';
 
 export class KeysError extends Error {
-  constructor(readonly code: 'bad_passphrase' | 'locked' | 'unknown_key' | 'bad_key_file' | 'declined' | 'malformed' | 'duplicate_key' | 'too_many_keys', readonly reason: string) {
+  constructor(
+    readonly code:
+      | 'bad_passphrase'
+      | 'locked'
+      | 'unknown_key'
+      | 'bad_key_file'
+      | 'declined'
+      | 'malformed'
+      | 'duplicate_key'
+      | 'too_many_keys',
+    readonly reason: string,
+  ) {
     super(`${code}: ${reason}`);
     this.name = 'KeysError';
   }
@@ -53,7 +64,8 @@ const SIGNATURE_PLACEHOLDER = 'A'.repeat(86);
 function checkedForSigning(unsigned: Record<string, unknown>): Proposal {
   const v = validateProposal({ ...unsigned, signature: SIGNATURE_PLACEHOLDER });
   if (!v.ok) throw new KeysError('malformed', `not a valid proposal: ${v.error.path}: ${v.error.reason}`);
-  if (H(v.proposal.inputs) !== v.proposal.inputs_hash) throw new KeysError('malformed', 'inputs_hash is not H(inputs): refusing to sign inputs other than those shown');
+  if (H(v.proposal.inputs) !== v.proposal.inputs_hash)
+    throw new KeysError('malformed', 'inputs_hash is not H(inputs): refusing to sign inputs other than those shown');
   return v.proposal;
 }
 
@@ -126,7 +138,12 @@ export function createMainKeys(opts: MainKeysOptions) {
     }
   }
   function entry(id: string): IndexEntry {
-    return readIndex().find((e) => e.id === id) ?? (() => { throw new KeysError('unknown_key', `no key ${id} in this console`); })();
+    return (
+      readIndex().find((e) => e.id === id) ??
+      (() => {
+        throw new KeysError('unknown_key', `no key ${id} in this console`);
+      })()
+    );
   }
   /** Drops keys idle for longer than auto_lock_ms; returns the ids dropped. */
   function expire(): string[] {
@@ -231,10 +248,14 @@ export function createMainKeys(opts: MainKeysOptions) {
       const proposal = checkedForSigning(unsigned);
       const payload_json = JSON.stringify(unsigned, null, 2);
       const summary: SigningSummary = {
-        transition: proposal.transition, hlc: proposal.hlc, window_id: proposal.window_id,
-        current_state_hash: proposal.current_state_hash, inputs_json: JSON.stringify(proposal.inputs, null, 2),
+        transition: proposal.transition,
+        hlc: proposal.hlc,
+        window_id: proposal.window_id,
+        current_state_hash: proposal.current_state_hash,
+        inputs_json: JSON.stringify(proposal.inputs, null, 2),
       };
-      if (!(await opts.confirm({ key: info(e, signer), payload_json, summary }))) throw new KeysError('declined', 'the operator declined to sign');
+      if (!(await opts.confirm({ key: info(e, signer), payload_json, summary })))
+        throw new KeysError('declined', 'the operator declined to sign');
       held.used_ms = now_ms();
       const signature = b64uEncode(new Uint8Array(edSign(null, proposalSigningBytes(unsigned), held.key)));
       return { ...unsigned, signature } as unknown as Proposal;

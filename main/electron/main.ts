@@ -29,12 +29,19 @@ const CONSOLE_ORIGIN = `${SCHEME}://console`;
 /** The renderer talks only to main: no fetch, no websockets, no remote anything. */
 export const ELECTRON_CSP = CONSOLE_CSP.replace("connect-src 'self'", "connect-src 'none'");
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+]);
 
 function sqliteBinding(): void {
   // npm start passes the Electron build of better-sqlite3; a packaged app ships it as a resource.
   if (!process.env.SWOOSH_SQLITE_BINDING && app.isPackaged) {
-    process.env.SWOOSH_SQLITE_BINDING = join(process.resourcesPath, 'native', `electron-abi${process.versions.modules}`, 'better_sqlite3.node');
+    process.env.SWOOSH_SQLITE_BINDING = join(
+      process.resourcesPath,
+      'native',
+      `electron-abi${process.versions.modules}`,
+      'better_sqlite3.node',
+    );
   }
 }
 
@@ -64,9 +71,16 @@ function hardenSession(): void {
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1440, height: 900, show: false, title: 'SWOOSH console', backgroundColor: '#0b0f14',
+    width: 1440,
+    height: 900,
+    show: false,
+    title: 'SWOOSH console',
+    backgroundColor: '#0b0f14',
     // DevTools only outside a packaged build (window.ts).
-    webPreferences: consoleWebPreferences({ preload: fileURLToPath(new URL('../../dist/electron/preload.cjs', import.meta.url)), packaged: app.isPackaged }),
+    webPreferences: consoleWebPreferences({
+      preload: fileURLToPath(new URL('../../dist/electron/preload.cjs', import.meta.url)),
+      packaged: app.isPackaged,
+    }),
   });
   win.once('ready-to-show', () => win.show());
   return win;
@@ -80,13 +94,23 @@ function senderOf(e: IpcMainInvokeEvent) {
 /** Longest inputs text the native dialog shows before the full payload; the rest is elided, never hidden silently. */
 const DIALOG_INPUTS_CHARS_MAX = 2000;
 
-async function confirmSigning(win: BrowserWindow, r: { key: { label: string; fingerprint: string }; payload_json: string; summary: SigningSummary }): Promise<boolean> {
+async function confirmSigning(
+  win: BrowserWindow,
+  r: { key: { label: string; fingerprint: string }; payload_json: string; summary: SigningSummary },
+): Promise<boolean> {
   // The fields that decide what the signature means come first, in main's own order, so a
   // renderer cannot push them below the fold with a long payload.
   const s = r.summary;
-  const inputs = s.inputs_json.length > DIALOG_INPUTS_CHARS_MAX ? `${s.inputs_json.slice(0, DIALOG_INPUTS_CHARS_MAX)}\n… (${s.inputs_json.length} characters in all)` : s.inputs_json;
+  const inputs =
+    s.inputs_json.length > DIALOG_INPUTS_CHARS_MAX
+      ? `${s.inputs_json.slice(0, DIALOG_INPUTS_CHARS_MAX)}\n… (${s.inputs_json.length} characters in all)`
+      : s.inputs_json;
   const answer = await dialog.showMessageBox(win, {
-    type: 'question', buttons: ['Cancel', 'Sign'], defaultId: 0, cancelId: 0, noLink: true,
+    type: 'question',
+    buttons: ['Cancel', 'Sign'],
+    defaultId: 0,
+    cancelId: 0,
+    noLink: true,
     title: 'Sign this proposal?',
     message: `Sign ${s.transition} with ${r.key.label} (${r.key.fingerprint})?`,
     detail: `HLC ${s.hlc}\nwindow ${s.window_id ?? '(not time-gated)'}\nHEAD ${s.current_state_hash}\n\ninputs:\n${inputs}\n\nfull payload:\n${r.payload_json}`,
@@ -126,7 +150,9 @@ async function main(): Promise<void> {
   const running = await startDemoHost({ db, port: Number(process.env.SWOOSH_PORT ?? 7420), console: false });
   const key = writeDemoOperatorKey(dirname(db));
   process.stdout.write(`swoosh: Electron console; API on ${running.url} (database ${db})\n`);
-  process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}"): import it in the console's key manager\n`);
+  process.stdout.write(
+    `swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}"): import it in the console's key manager\n`,
+  );
   const win = createWindow();
   const unwire = wireIpc(win, running);
   await win.loadURL(`${CONSOLE_ORIGIN}/index.html`);

@@ -11,7 +11,10 @@ const bridge: SwooshBridge = {
   kind: 'swoosh-electron',
   invoke(channel: RequestChannel, payload: unknown): Promise<Envelope> {
     if (!isRequestChannel(channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'unknown_channel', reason: `no channel ${String(channel).slice(0, 80)}`, status: 404 } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'unknown_channel', reason: `no channel ${String(channel).slice(0, 80)}`, status: 404 },
+      });
     }
     return ipcRenderer.invoke(channel, payload) as Promise<Envelope>;
   },

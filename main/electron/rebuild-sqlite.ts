@@ -24,7 +24,11 @@ const electron = findElectron();
 if (!electron.ok) fail(`${electron.reason}; nothing to build for`);
 const require = createRequire(join(REPO_DIR, 'package.json'));
 const electronVersion = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
-const abiRun = spawnSync(electron.binary, ['-e', 'process.stdout.write(process.versions.modules)'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: 30_000 });
+const abiRun = spawnSync(electron.binary, ['-e', 'process.stdout.write(process.versions.modules)'], {
+  env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  encoding: 'utf8',
+  timeout: 30_000,
+});
 const abi = abiRun.stdout?.trim() ?? '';
 if (!/^\d+$/.test(abi)) fail(`cannot ask Electron ${electronVersion} for its ABI: ${abiRun.stderr ?? abiRun.error?.message ?? ''}`);
 
@@ -42,7 +46,8 @@ try {
   };
   const built = spawnSync('npm', ['run', 'install', '--foreground-scripts'], { cwd: scratch, env, stdio: 'inherit', timeout: 900_000 });
   const output = join(scratch, 'build', 'Release', 'better_sqlite3.node');
-  if (built.status !== 0 || !existsSync(output)) fail(`building better-sqlite3 for Electron ${electronVersion} (ABI ${abi}) failed; see above`);
+  if (built.status !== 0 || !existsSync(output))
+    fail(`building better-sqlite3 for Electron ${electronVersion} (ABI ${abi}) failed; see above`);
   const target = electronBindingPath(abi);
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(output, target);

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 if (!existsSync(join(repo, 'node_modules', 'electron', 'electron.d.ts'))) {
-  process.stdout.write('typecheck: main/electron/main.ts and preload.ts skipped: the electron package is not installed (offline install)\n');
+  process.stdout.write(
+    'typecheck: main/electron/main.ts and preload.ts skipped: the electron package is not installed (offline install)\n',
+  );
 } else {
   const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(repo, 'main/electron/tsconfig.json'), '--noEmit'], { stdio: 'inherit' });

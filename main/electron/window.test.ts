@@ -11,7 +11,15 @@ describe('consoleWebPreferences', () => {
     expect(packaged.devTools).toBe(false);
     expect(dev.devTools).toBe(true);
     for (const p of [packaged, dev]) {
-      expect(p).toMatchObject({ preload: '/app/preload.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false, webSecurity: true, webviewTag: false });
+      expect(p).toMatchObject({
+        preload: '/app/preload.cjs',
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        webviewTag: false,
+      });
     }
   });
 });

@@ -18,8 +18,13 @@ export interface ConsoleWebPreferences {
 export function consoleWebPreferences(o: { preload: string; packaged: boolean }): ConsoleWebPreferences {
   return {
     preload: o.preload,
-    contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false,
-    webSecurity: true, webviewTag: false, spellcheck: false,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    webviewTag: false,
+    spellcheck: false,
     devTools: !o.packaged,
   };
 }

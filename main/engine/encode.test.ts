@@ -35,13 +35,25 @@ describe('encodeProposal / recordText (computed once per proposal)', () => {
   it('recordText with the proposal text equals recordBodyText of the whole record', () => {
     for (const [i, p] of all.entries()) {
       const record: Omit<WalRecord, 'record_hash'> = {
-        state_pre_hash: `sha256-${'1'.repeat(64)}`, transition: p.transition, proposal: p, inputs_hash: p.inputs_hash, signer: p.signer,
-        idem_key: p.idem_key, hlc: p.hlc, window_id: p.window_id, guard_outcomes: [{ guard: 'g', ok: true, reasons: ['𝄞 \uE000'] }],
-        evidence: p.evidence, state_post_hash: `sha256-${'2'.repeat(64)}`, index: i + 1, prev_record_hash: `sha256-${'3'.repeat(64)}`,
+        state_pre_hash: `sha256-${'1'.repeat(64)}`,
+        transition: p.transition,
+        proposal: p,
+        inputs_hash: p.inputs_hash,
+        signer: p.signer,
+        idem_key: p.idem_key,
+        hlc: p.hlc,
+        window_id: p.window_id,
+        guard_outcomes: [{ guard: 'g', ok: true, reasons: ['𝄞 \uE000'] }],
+        evidence: p.evidence,
+        state_post_hash: `sha256-${'2'.repeat(64)}`,
+        index: i + 1,
+        prev_record_hash: `sha256-${'3'.repeat(64)}`,
         accepted_at_ms: 1_700_000_000_000 + i,
       };
       expect(recordText(record, encodeProposal(p).text)).toBe(recordBodyText(record));
-      expect(recordText({ ...record, record_hash: 'x' } as Omit<WalRecord, 'record_hash'>, encodeProposal(p).text)).toBe(recordBodyText(record));
+      expect(recordText({ ...record, record_hash: 'x' } as Omit<WalRecord, 'record_hash'>, encodeProposal(p).text)).toBe(
+        recordBodyText(record),
+      );
     }
   });
 });

@@ -82,8 +82,12 @@ describe('engine', () => {
     const first = proposals[0] as Proposal;
     await host.engine.submit(first);
     const other = signProposal({
-      state_hash: host.head.hash, transition: 'Control_Pause', inputs: { reason: 'x' }, by: sc.operator,
-      hlc: { wall_ms: Date.now(), counter: 0 }, idem_key: first.idem_key,
+      state_hash: host.head.hash,
+      transition: 'Control_Pause',
+      inputs: { reason: 'x' },
+      by: sc.operator,
+      hlc: { wall_ms: Date.now(), counter: 0 },
+      idem_key: first.idem_key,
     });
     const r = await host.engine.submit(other);
     expect(r.status).toBe(400);
@@ -166,8 +170,14 @@ describe('engine: hostile clocks and counters (a signed proposal must never kill
   /** Boot_ConfigOk, signed by the genesis operator, at the given HLC text. */
   function bootAt(sc: Scenario, hlc: string, idem_key: string): Proposal {
     return signProposal({
-      state_hash: sc.head.hash, transition: 'Boot_ConfigOk', inputs: { config_hash: H(sc.genesis) }, by: sc.operator,
-      hlc, idem_key, window_id: null, evidence: [],
+      state_hash: sc.head.hash,
+      transition: 'Boot_ConfigOk',
+      inputs: { config_hash: H(sc.genesis) },
+      by: sc.operator,
+      hlc,
+      idem_key,
+      window_id: null,
+      evidence: [],
     });
   }
 
@@ -235,16 +245,36 @@ describe('engine: extreme but well-formed values in every field (property)', () 
   const WALL_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
   const hlcArb = fc.oneof(
     fc.constantFrom('1970-01-01T00:00:00.000+00:00#0', '9999-12-31T23:59:59.999+00:00#4294967295', '9999-12-31T23:59:59.999Z#0'),
-    fc.record({
-      wall_ms: fc.oneof(fc.constant(0), fc.constant(WALL_MAX_MS), fc.integer({ min: 0, max: WALL_MAX_MS }), fc.constant(Date.now() + 400)),
-      counter: fc.oneof(fc.constant(0), fc.constant(4_294_967_295), fc.nat({ max: 4_294_967_295 })),
-    }).map(({ wall_ms, counter }) => `${new Date(wall_ms).toISOString().replace('Z', '+00:00')}#${counter}`),
+    fc
+      .record({
+        wall_ms: fc.oneof(
+          fc.constant(0),
+          fc.constant(WALL_MAX_MS),
+          fc.integer({ min: 0, max: WALL_MAX_MS }),
+          fc.constant(Date.now() + 400),
+        ),
+        counter: fc.oneof(fc.constant(0), fc.constant(4_294_967_295), fc.nat({ max: 4_294_967_295 })),
+      })
+      .map(({ wall_ms, counter }) => `${new Date(wall_ms).toISOString().replace('Z', '+00:00')}#${counter}`),
   );
-  const textArb = fc.oneof(fc.string({ minLength: 1, maxLength: 256, unit: 'binary' }), fc.constant('x'.repeat(256)), fc.constant('\u{10FFFF}'));
-  const idemArb = textArb.filter((s) => s.length > 0 && !/[\u0000-\u001f\u007f]/.test(s) && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')));
+  const textArb = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 256, unit: 'binary' }),
+    fc.constant('x'.repeat(256)),
+    fc.constant('\u{10FFFF}'),
+  );
+  const idemArb = textArb.filter(
+    (s) => s.length > 0 && !/[\u0000-\u001f\u007f]/.test(s) && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')),
+  );
   const fieldsArb = fc.record({
-    transition: fc.oneof(fc.constantFrom('Boot_ConfigOk', 'Execution_Approve', 'Migration_Route', 'Quarantine_Release', 'License_Refresh'), textArb),
-    inputs: fc.oneof(fc.constant({}), fc.constant({ config_hash: 'GENESIS' }), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 })),
+    transition: fc.oneof(
+      fc.constantFrom('Boot_ConfigOk', 'Execution_Approve', 'Migration_Route', 'Quarantine_Release', 'License_Refresh'),
+      textArb,
+    ),
+    inputs: fc.oneof(
+      fc.constant({}),
+      fc.constant({ config_hash: 'GENESIS' }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }),
+    ),
     hlc: hlcArb,
     idem_key: idemArb,
     window_id: fc.oneof(fc.constant(null), fc.constantFrom('backbeat:W-0', `backbeat:W-${Number.MAX_SAFE_INTEGER}`, 'backbeat:W--1')),
@@ -260,8 +290,14 @@ describe('engine: extreme but well-formed values in every field (property)', () 
         const batch = drafts.map((d) => {
           const inputs = JSON.parse(JSON.stringify(d.inputs).replace('"GENESIS"', JSON.stringify(H(sc.genesis)))) as Record<string, never>;
           return signProposal({
-            state_hash: d.stale ? sc.head.hash.replace(/.$/, '0') : host.head.hash, transition: d.transition, inputs,
-            by: sc.operator, hlc: d.hlc, idem_key: d.idem_key, window_id: d.window_id, evidence: [],
+            state_hash: d.stale ? sc.head.hash.replace(/.$/, '0') : host.head.hash,
+            transition: d.transition,
+            inputs,
+            by: sc.operator,
+            hlc: d.hlc,
+            idem_key: d.idem_key,
+            window_id: d.window_id,
+            evidence: [],
           });
         });
         const answers = await Promise.all(batch.map((p) => host.engine.submit(p)));

@@ -79,8 +79,15 @@ export interface Refusal {
  * write is refused, so nothing reaches SQLite alone between listening and joining.
  */
 export const WRITES_CLOSED: Replicator = {
-  refusal: () => ({ status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 }),
-  replicate: async () => ({ ok: false, refusal: { status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 } }),
+  refusal: () => ({
+    status: 503,
+    error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' },
+    retry_after_s: 1,
+  }),
+  replicate: async () => ({
+    ok: false,
+    refusal: { status: 503, error: { code: 'no_leader', reason: 'this cluster node is still joining; retry shortly' }, retry_after_s: 1 },
+  }),
   lost: () => {},
 };
 
@@ -131,9 +138,7 @@ export type EngineEvent =
   /** A batch could not be committed (disk full, I/O error); every proposal in it was answered 500. */
   | { type: 'store_failed'; reason: string };
 
-type Prepared =
-  | { ok: true; proposal: Proposal; encoded: EncodedProposal }
-  | { ok: false; reason: string };
+type Prepared = { ok: true; proposal: Proposal; encoded: EncodedProposal } | { ok: false; reason: string };
 
 interface Pending {
   raw: unknown;
@@ -359,12 +364,30 @@ export class Engine {
     if (work.records.length > 0) {
       let out: Awaited<ReturnType<Replicator['replicate']>>;
       try {
-        out = await r.replicate(work.records, work.encoded.map((e) => e.body), work.snapshots);
+        out = await r.replicate(
+          work.records,
+          work.encoded.map((e) => e.body),
+          work.snapshots,
+        );
       } catch (err) {
-        out = { ok: false, refusal: { status: 503, error: { code: 'not_writer', reason: `replication failed: ${(err as Error).message}` }, retry_after_s: 1 } };
+        out = {
+          ok: false,
+          refusal: {
+            status: 503,
+            error: { code: 'not_writer', reason: `replication failed: ${(err as Error).message}` },
+            retry_after_s: 1,
+          },
+        };
       }
       if (this.stopped) {
-        for (const p of batch) p.resolve({ status: 503, error: { code: 'shutting_down', reason: 'the orchestrator stopped while this batch was being replicated; retry with the same idem_key' } });
+        for (const p of batch)
+          p.resolve({
+            status: 503,
+            error: {
+              code: 'shutting_down',
+              reason: 'the orchestrator stopped while this batch was being replicated; retry with the same idem_key',
+            },
+          });
         return;
       }
       if (!out.ok) {
@@ -385,7 +408,11 @@ export class Engine {
       const error: ApiError = { code: 'store_failed', reason };
       for (const p of batch) p.resolve({ status: 500, error });
       // Until a commit succeeds again, /health says so (503): a full disk is not "ok".
-      this.storeFailure = { reason, since_ms: this.storeFailure?.since_ms ?? this.opts.clock.now_ms(), failures: (this.storeFailure?.failures ?? 0) + 1 };
+      this.storeFailure = {
+        reason,
+        since_ms: this.storeFailure?.since_ms ?? this.opts.clock.now_ms(),
+        failures: (this.storeFailure?.failures ?? 0) + 1,
+      };
       this.emit({ type: 'store_failed', reason });
       return false;
     }
@@ -410,9 +437,20 @@ export class Engine {
     if (record.index !== snap.index || record_hash !== snap.record_hash || record.state_post_hash !== snap.state_hash) {
       throw new Error(`record ${record.index} does not match snapshot ${snap.index}`);
     }
-    this.opts.store.commit({ records: [record], encoded: [{ body: text, proposal_hash: proposalHashOf(record.proposal) }], rejections: [], snapshots: [snap] });
+    this.opts.store.commit({
+      records: [record],
+      encoded: [{ body: text, proposal_hash: proposalHashOf(record.proposal) }],
+      rejections: [],
+      snapshots: [snap],
+    });
     const now_ms = Math.max(this.opts.clock.now_ms(), 0);
-    this.head = { state: snap.state, hash: snap.state_hash, index: snap.index, record_hash, server_hlc: hlcReceive(this.head.server_hlc, parseHlc(record.hlc) as Hlc, now_ms) };
+    this.head = {
+      state: snap.state,
+      hash: snap.state_hash,
+      index: snap.index,
+      record_hash,
+      server_hlc: hlcReceive(this.head.server_hlc, parseHlc(record.hlc) as Hlc, now_ms),
+    };
     this.lastSnapshotHlc = snap.hlc;
     this.emit({ type: 'snapshot', index: snap.index, hlc: snap.hlc });
   }
@@ -435,7 +473,11 @@ export class Engine {
       const record_hash = recordHashOf(row.text);
       let next: ReplayHead;
       try {
-        next = replayRows(head, [{ index: row.index, body: row.text, record_hash }], { spec: this.opts.spec, verifier: this.opts.verifier, strict: true });
+        next = replayRows(head, [{ index: row.index, body: row.text, record_hash }], {
+          spec: this.opts.spec,
+          verifier: this.opts.verifier,
+          strict: true,
+        });
       } catch (err) {
         if (!(err instanceof CorruptionError)) throw err;
         problem = { index: err.index, problem: err.problem };
@@ -540,7 +582,10 @@ class BatchWork {
   /** idem keys applied in this batch (not yet visible in the store). */
   private readonly applied = new Map<string, { proposal_hash: string; body: AcceptedBody }>();
 
-  constructor(private readonly opts: EngineOptions, start: EngineHead) {
+  constructor(
+    private readonly opts: EngineOptions,
+    start: EngineHead,
+  ) {
     this.head = start;
   }
 
@@ -563,8 +608,13 @@ class BatchWork {
   private mark(p: Pending): BatchMark {
     const idem_key = p.prepared.ok ? p.prepared.proposal.idem_key : null;
     return {
-      head: this.head, records: this.records.length, encoded: this.encoded.length, rejections: this.rejections.length,
-      snapshots: this.snapshots.length, idem_key, idem_known: idem_key !== null && this.applied.has(idem_key),
+      head: this.head,
+      records: this.records.length,
+      encoded: this.encoded.length,
+      rejections: this.rejections.length,
+      snapshots: this.snapshots.length,
+      idem_key,
+      idem_known: idem_key !== null && this.applied.has(idem_key),
     };
   }
 
@@ -586,7 +636,10 @@ class BatchWork {
     const now_ms = this.opts.clock.now_ms();
     const verifier = p.verdict === false ? withVerdict(this.opts.verifier, proposal, encoded, false) : this.opts.verifier;
     const result = reduce(
-      this.head, proposal, { spec: this.opts.spec, verifier, hashState: hashStateNative, canonicalRegion: canonicalPart }, { now_ms },
+      this.head,
+      proposal,
+      { spec: this.opts.spec, verifier, hashState: hashStateNative, canonicalRegion: canonicalPart },
+      { now_ms },
       p.verdict === true ? { validated: true, signature_verified: true } : { validated: true },
     );
     if (!result.ok) return this.refuse(proposal, result.rejection, p);
@@ -595,15 +648,17 @@ class BatchWork {
 
   private idem(proposal: Proposal, hash: string): Judged | null {
     const inBatch = this.applied.get(proposal.idem_key);
-    const stored = inBatch
-      ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body }
-      : this.storedOutcome(proposal.idem_key);
+    const stored = inBatch ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body } : this.storedOutcome(proposal.idem_key);
     if (!stored) return null;
     if (stored.proposal_hash !== hash) {
-      return this.refuse(proposal, {
-        code: 'idem_key_conflict',
-        reason: `idem_key ${proposal.idem_key} was applied at index ${stored.body.index} with different content`,
-      }, null);
+      return this.refuse(
+        proposal,
+        {
+          code: 'idem_key_conflict',
+          reason: `idem_key ${proposal.idem_key} was applied at index ${stored.body.index} with different content`,
+        },
+        null,
+      );
     }
     return {
       result: { status: 200, body: { ...stored.body, duplicate: true } },
@@ -614,12 +669,21 @@ class BatchWork {
   private storedOutcome(idem_key: string): { proposal_hash: string; body: AcceptedBody } | null {
     const row = this.opts.store.idemLookup(idem_key);
     if (!row) return null;
-    return { proposal_hash: row.proposal_hash, body: { index: row.index, state_post_hash: row.state_post_hash, decision_id: decisionId(row.index) } };
+    return {
+      proposal_hash: row.proposal_hash,
+      body: { index: row.index, state_post_hash: row.state_post_hash, decision_id: decisionId(row.index) },
+    };
   }
 
   private accept(
-    proposal: Proposal, encoded: EncodedProposal, state: State, hash: Hash, body: RecordBody,
-    branch: string | null, p: Pending, now_ms: number,
+    proposal: Proposal,
+    encoded: EncodedProposal,
+    state: State,
+    hash: Hash,
+    body: RecordBody,
+    branch: string | null,
+    p: Pending,
+    now_ms: number,
   ): Judged {
     const index = this.head.index + 1;
     const unhashed = { ...body, index, prev_record_hash: this.head.record_hash, accepted_at_ms: now_ms };
@@ -632,7 +696,13 @@ class BatchWork {
       if (violations.length > 0) events.push({ type: 'violation', index, violations });
     }
     const hlc = parseHlc(proposal.hlc) as Hlc;
-    this.head = { state, hash, index, record_hash: record.record_hash, server_hlc: hlcReceive(this.head.server_hlc, hlc, Math.max(now_ms, 0)) };
+    this.head = {
+      state,
+      hash,
+      index,
+      record_hash: record.record_hash,
+      server_hlc: hlcReceive(this.head.server_hlc, hlc, Math.max(now_ms, 0)),
+    };
     this.records.push(record);
     const accepted: AcceptedBody = { index, state_post_hash: hash, decision_id: decisionId(index) };
     this.applied.set(proposal.idem_key, { proposal_hash: encoded.hash, body: accepted });
@@ -663,7 +733,8 @@ class BatchWork {
     };
     this.rejections.push(row);
     const events: EngineEvent[] = [{ type: 'rejected', rejection: row, status }];
-    if (rejection.code === 'internal') events.push({ type: 'internal', transition: row.transition, idem_key: row.idem_key, reason: rejection.reason });
+    if (rejection.code === 'internal')
+      events.push({ type: 'internal', transition: row.transition, idem_key: row.idem_key, reason: rejection.reason });
     return { result: { status, error }, events };
   }
 }
@@ -677,7 +748,11 @@ function decisionId(index: number): string {
 function acceptedEvent(record: WalRecord, state: State, latency_ms: number, branch: string | null, project: string): EngineEvent {
   let decision: DecisionRecord | null = null;
   return {
-    type: 'accepted', record, state, latency_ms, branch,
+    type: 'accepted',
+    record,
+    state,
+    latency_ms,
+    branch,
     get decision(): DecisionRecord {
       decision ??= decisionRecord(record.index, record, project);
       return decision;

@@ -97,25 +97,40 @@ describe('chain-trusting replay = checked replay', () => {
   });
 
   const damages: Array<[string, (k: number) => StoredRow[]]> = [
-    ['a wrong state_post_hash carried on as the next pre-state', (k) => rechained(k, (r, all) => {
-      r.state_post_hash = `sha256-${'0'.repeat(64)}`;
-      if (all[k]) all[k]!.state_pre_hash = r.state_post_hash;
-    })],
-    ['a proposal the reducer rejects (transition swapped)', (k) => rechained(k, (r) => {
-      r.proposal.transition = r.proposal.transition === 'Control_Pause' ? 'Control_Resume' : 'Control_Pause';
-    })],
-    ['a body changed without rehashing', (k) => rows.map((r) => (r.index === k ? { ...r, body: r.body.replace('"hlc":"', '"hlc":" ') } : r))],
+    [
+      'a wrong state_post_hash carried on as the next pre-state',
+      (k) =>
+        rechained(k, (r, all) => {
+          r.state_post_hash = `sha256-${'0'.repeat(64)}`;
+          if (all[k]) all[k]!.state_pre_hash = r.state_post_hash;
+        }),
+    ],
+    [
+      'a proposal the reducer rejects (transition swapped)',
+      (k) =>
+        rechained(k, (r) => {
+          r.proposal.transition = r.proposal.transition === 'Control_Pause' ? 'Control_Resume' : 'Control_Pause';
+        }),
+    ],
+    [
+      'a body changed without rehashing',
+      (k) => rows.map((r) => (r.index === k ? { ...r, body: r.body.replace('"hlc":"', '"hlc":" ') } : r)),
+    ],
     ['a missing record', (k) => rows.filter((r) => r.index !== k)],
-    ['an unreadable body (rehashed)', (k) => rows.map((r) => (r.index === k ? { ...r, body: '{oops', record_hash: recordHashOf('{oops') } : r))],
+    [
+      'an unreadable body (rehashed)',
+      (k) => rows.map((r) => (r.index === k ? { ...r, body: '{oops', record_hash: recordHashOf('{oops') } : r)),
+    ],
   ];
 
   it('a divergence that heals within a range: named when checked every record, else the head reached, hashed', () => {
-    const changedReason = (k: number): StoredRow[] => rechained(k, (r) => {
-      const inputs = r.proposal.inputs as Record<string, unknown>;
-      inputs.reason = `${String(inputs.reason)}!`;
-      r.proposal.inputs_hash = H(r.proposal.inputs);
-      r.inputs_hash = r.proposal.inputs_hash;
-    });
+    const changedReason = (k: number): StoredRow[] =>
+      rechained(k, (r) => {
+        const inputs = r.proposal.inputs as Record<string, unknown>;
+        inputs.reason = `${String(inputs.reason)}!`;
+        r.proposal.inputs_hash = H(r.proposal.inputs);
+        r.inputs_hash = r.proposal.inputs_hash;
+      });
     const pauses = rows.filter((r) => (JSON.parse(r.body) as WalRecord).transition === 'Control_Pause').map((r) => r.index);
     expect(pauses.length).toBeGreaterThan(3);
     for (const k of pauses) {

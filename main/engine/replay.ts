@@ -39,7 +39,10 @@ export interface ReplayHead {
 
 export class CorruptionError extends Error {
   readonly code = 'wal_corrupt';
-  constructor(readonly index: number, readonly problem: string) {
+  constructor(
+    readonly index: number,
+    readonly problem: string,
+  ) {
     super(`WAL record ${index} is corrupt: ${problem}`);
   }
 }
@@ -169,14 +172,23 @@ function applyRow(head: ReplayHead, row: StoredRow, verifier: Verifier, opts: Re
   const result = reduce(head, record.proposal, { spec: opts.spec, verifier, hashState: hashStateNative, canonicalRegion: canonicalPart });
   if (!result.ok) return fail(`the reducer rejects it on replay: ${result.rejection.code}: ${result.rejection.reason}`);
   if (result.hash !== record.state_post_hash) fail(`replay gives state ${result.hash}, record says ${record.state_post_hash}`);
-  if (opts.strict && canonicalize(bodyOf(record)) !== canonicalize(result.body)) fail('recorded guard outcomes or fields differ from the reducer\'s');
+  if (opts.strict && canonicalize(bodyOf(record)) !== canonicalize(result.body))
+    fail("recorded guard outcomes or fields differ from the reducer's");
   return { state: result.state, hash: result.hash, index: row.index, record_hash: row.record_hash };
 }
 
 function bodyOf(r: WalRecord): RecordBody {
   return {
-    state_pre_hash: r.state_pre_hash, transition: r.transition, proposal: r.proposal, inputs_hash: r.inputs_hash, signer: r.signer,
-    idem_key: r.idem_key, hlc: r.hlc, window_id: r.window_id, guard_outcomes: r.guard_outcomes, evidence: r.evidence,
+    state_pre_hash: r.state_pre_hash,
+    transition: r.transition,
+    proposal: r.proposal,
+    inputs_hash: r.inputs_hash,
+    signer: r.signer,
+    idem_key: r.idem_key,
+    hlc: r.hlc,
+    window_id: r.window_id,
+    guard_outcomes: r.guard_outcomes,
+    evidence: r.evidence,
     state_post_hash: r.state_post_hash,
   };
 }

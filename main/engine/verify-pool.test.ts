@@ -32,7 +32,11 @@ function lifecycle(): { sc: Scenario; proposals: Proposal[] } {
 }
 
 function item(p: Proposal) {
-  return { key: publicKeyFromSigner(p.signer) as Uint8Array, message: encodeProposal(p).signing_text, signature: b64uDecode(p.signature) as Uint8Array };
+  return {
+    key: publicKeyFromSigner(p.signer) as Uint8Array,
+    message: encodeProposal(p).signing_text,
+    signature: b64uDecode(p.signature) as Uint8Array,
+  };
 }
 
 describe('VerifyPool', () => {
@@ -48,7 +52,7 @@ describe('VerifyPool', () => {
       flipped[5] = (flipped[5] as number) ^ 1;
       const bad = [
         { ...item(p0), message: `${item(p0).message} ` },
-        { ...item(p0), key: item(p1.signer === p0.signer ? proposals.find((p) => p.signer !== p0.signer) as Proposal : p1).key },
+        { ...item(p0), key: item(p1.signer === p0.signer ? (proposals.find((p) => p.signer !== p0.signer) as Proposal) : p1).key },
         { ...item(p0), signature: flipped },
       ];
       const verdicts = await Promise.all([pool!.verify(good), pool!.verify(bad)]);
@@ -65,7 +69,15 @@ describe('VerifyPool', () => {
     const clock = { now_ms: () => 1_800_000_000_000 + 3_600_000 };
     const forged = { ...(proposals[3] as Proposal), signature: (proposals[4] as Proposal).signature };
     // A bad signature, a malformed one, a duplicate and a stale one among good proposals.
-    const mix: unknown[] = [...proposals.slice(0, 3), forged, { nope: 1 }, proposals[0], ...proposals.slice(3, 6), proposals[2], ...proposals.slice(6)];
+    const mix: unknown[] = [
+      ...proposals.slice(0, 3),
+      forged,
+      { nope: 1 },
+      proposals[0],
+      ...proposals.slice(3, 6),
+      proposals[2],
+      ...proposals.slice(6),
+    ];
     const run = async (verify_workers: number) => {
       const host = Host.open({ db: join(dir, `w${verify_workers}.db`), genesis: sc.genesis, clock, verify_workers });
       try {
@@ -86,7 +98,15 @@ describe('VerifyPool', () => {
     expect(pooled).toEqual(inline);
     expect(inline.head).toBe(sc.head.hash);
     expect(inline.results.map((r) => ('error' in r ? r.error.code : r.status))).toEqual([
-      202, 202, 202, 'bad_signature', 'malformed', 200, ...proposals.slice(3, 6).map(() => 202), 200, ...proposals.slice(6).map(() => 202),
+      202,
+      202,
+      202,
+      'bad_signature',
+      'malformed',
+      200,
+      ...proposals.slice(3, 6).map(() => 202),
+      200,
+      ...proposals.slice(6).map(() => 202),
     ]);
   });
 });

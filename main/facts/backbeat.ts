@@ -9,7 +9,12 @@ export class BackbeatProvider {
   readonly client: FactClient;
   amplitude_bp = 0;
 
-  constructor(url: string | null, private readonly clock: Clock, gate: NetGate, tuning: ClientTuning = {}) {
+  constructor(
+    url: string | null,
+    private readonly clock: Clock,
+    gate: NetGate,
+    tuning: ClientTuning = {},
+  ) {
     // Its own breaker cools down by the last amplitude it read, like every other one.
     this.client = new FactClient('backbeat', url ?? 'http://127.0.0.1:9', { scale: () => this.scale(), ...tuning, clock, gate });
     this.enabled = url !== null;

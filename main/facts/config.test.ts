@@ -36,16 +36,32 @@ describe('providersConfig', () => {
   it('reads the file, with defaults for what it leaves out', () => {
     const c = providersConfig(FILE, {}, 'p.json');
     expect(c).toEqual({
-      kaching: { url: 'https://kaching.example', credential: 'kaching-token', timeout_ms: 5000 }, backbeat: null,
-      mcp: { url: 'https://mcp.example' }, slurp: { url: 'https://slurp.example' }, shhh: { url: 'https://shhh.example' },
-      provisioner: { url: 'https://prov.example' }, council: [{ url: 'https://c1.example' }, { url: 'https://c2.example', credential: 'c2-token' }],
-      agent_key: 'agent-1', operator_keys: ['op-bot'], auto_approve: false, auto_release_s: 0, watch_quorum: true,
+      kaching: { url: 'https://kaching.example', credential: 'kaching-token', timeout_ms: 5000 },
+      backbeat: null,
+      mcp: { url: 'https://mcp.example' },
+      slurp: { url: 'https://slurp.example' },
+      shhh: { url: 'https://shhh.example' },
+      provisioner: { url: 'https://prov.example' },
+      council: [{ url: 'https://c1.example' }, { url: 'https://c2.example', credential: 'c2-token' }],
+      agent_key: 'agent-1',
+      operator_keys: ['op-bot'],
+      auto_approve: false,
+      auto_release_s: 0,
+      watch_quorum: true,
     });
     expect(neededEntries(c)).toEqual({ keys: ['agent-1', 'op-bot'], credentials: ['kaching-token', 'c2-token'] });
   });
 
   it('flags alone are enough, and a flag replaces a URL but keeps the credential', () => {
-    const flags = { kaching: 'http://127.0.0.1:1', backbeat: 'http://127.0.0.1:2', mcp: 'http://127.0.0.1:3', slurp: 'http://127.0.0.1:4', shhh: 'http://127.0.0.1:5', provisioner: 'http://127.0.0.1:6', council: 'http://127.0.0.1:7, http://127.0.0.1:8' };
+    const flags = {
+      kaching: 'http://127.0.0.1:1',
+      backbeat: 'http://127.0.0.1:2',
+      mcp: 'http://127.0.0.1:3',
+      slurp: 'http://127.0.0.1:4',
+      shhh: 'http://127.0.0.1:5',
+      provisioner: 'http://127.0.0.1:6',
+      council: 'http://127.0.0.1:7, http://127.0.0.1:8',
+    };
     expect(anyProviderFlag(flags)).toBe(true);
     expect(anyProviderFlag({ agent_key: 'x' })).toBe(false);
     const only = providersConfig(null, flags);
@@ -60,15 +76,27 @@ describe('providersConfig', () => {
   it('names the field at fault', () => {
     const cases: Array<[unknown, string]> = [
       [[], 'p.json: expected a JSON object'],
-      [{ ...FILE, kachin: 'x' }, 'p.json: unknown field kachin (known: kaching, backbeat, mcp, slurp, shhh, provisioner, council, agent_key, operator_keys, auto_approve, auto_release_s, watch_quorum)'],
+      [
+        { ...FILE, kachin: 'x' },
+        'p.json: unknown field kachin (known: kaching, backbeat, mcp, slurp, shhh, provisioner, council, agent_key, operator_keys, auto_approve, auto_release_s, watch_quorum)',
+      ],
       [{ ...FILE, mcp: undefined }, 'p.json: mcp: missing (give a URL in the file or as a flag)'],
       [{ ...FILE, mcp: 'ftp://mcp.example' }, 'p.json: mcp: only http and https URLs, got ftp:'],
       [{ ...FILE, mcp: 'not a url' }, 'p.json: mcp: not a URL: "not a url"'],
-      [{ ...FILE, shhh: 'https://user:hunter2@shhh.example' }, 'p.json: shhh: a URL must not carry credentials; put them in the vault and name them with "credential"'],
+      [
+        { ...FILE, shhh: 'https://user:hunter2@shhh.example' },
+        'p.json: shhh: a URL must not carry credentials; put them in the vault and name them with "credential"',
+      ],
       [{ ...FILE, council: [] }, 'p.json: council needs at least one agent URL (--council URL,URL,…)'],
-      [{ ...FILE, council: ['https://c1.example', { url: 'https://c2.example', token: 'x' }] }, 'p.json: council[1]: unknown field token (known: url, credential, timeout_ms)'],
+      [
+        { ...FILE, council: ['https://c1.example', { url: 'https://c2.example', token: 'x' }] },
+        'p.json: council[1]: unknown field token (known: url, credential, timeout_ms)',
+      ],
       [{ ...FILE, kaching: { url: 'https://k.example', timeout_ms: 0 } }, 'p.json: kaching.timeout_ms: an integer 1..60000, got 0'],
-      [{ ...FILE, kaching: { url: 'https://k.example', credential: 'has space' } }, 'p.json: kaching.credential: expected a vault entry name, got "has space"'],
+      [
+        { ...FILE, kaching: { url: 'https://k.example', credential: 'has space' } },
+        'p.json: kaching.credential: expected a vault entry name, got "has space"',
+      ],
       [{ ...FILE, operator_keys: 'op-1' }, 'p.json: operator_keys: expected an array of strings'],
       [{ ...FILE, auto_approve: 'yes' }, 'p.json: auto_approve: expected true or false, got "yes"'],
       [{ ...FILE, auto_release_s: -1 }, 'p.json: auto_release_s: expected a non-negative integer, got -1'],
@@ -93,7 +121,15 @@ describe('runtimeOptions', () => {
     const o = runtimeOptions(c, vault, 'http://127.0.0.1:7420', new ManualClock(0));
     expect(o.agent.signer).toBe(agent);
     expect(o.operators.map((s) => s.signer)).toEqual([bot]);
-    expect(o.services).toEqual({ kaching: 'https://kaching.example', backbeat: null, mcp: 'https://mcp.example', slurp: 'https://slurp.example', shhh: 'https://shhh.example', provisioner: 'https://prov.example', council: ['https://c1.example', 'https://c2.example'] });
+    expect(o.services).toEqual({
+      kaching: 'https://kaching.example',
+      backbeat: null,
+      mcp: 'https://mcp.example',
+      slurp: 'https://slurp.example',
+      shhh: 'https://shhh.example',
+      provisioner: 'https://prov.example',
+      council: ['https://c1.example', 'https://c2.example'],
+    });
     expect(o.tuning?.kaching).toEqual({ timeout_ms: 5000, headers: { authorization: 'Bearer kt-secret-1' } });
     expect(o.tuning?.council).toEqual([{}, { headers: { authorization: 'Bearer c2-secret-2' } }]);
     expect(JSON.stringify(describeConfig(c))).not.toMatch(/secret/);

@@ -69,22 +69,33 @@ export function providersConfig(file: unknown, flags: ProviderFlags, where = 'pr
   const doc = file === null ? {} : file;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(`${where}: expected a JSON object`);
   const raw = { ...(doc as Record<string, unknown>) };
-  for (const key of Object.keys(raw)) if (!TOP_FIELDS.has(key)) throw new ConfigError(`${where}: unknown field ${key} (known: ${[...TOP_FIELDS].join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!TOP_FIELDS.has(key)) throw new ConfigError(`${where}: unknown field ${key} (known: ${[...TOP_FIELDS].join(', ')})`);
   for (const s of SINGLE_SERVICES) if (flags[s] !== undefined) raw[s] = overrideUrl(raw[s], flags[s] as string);
-  if (flags.council !== undefined) raw.council = flags.council.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (flags.council !== undefined)
+    raw.council = flags.council
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
   if (flags.agent_key !== undefined) raw.agent_key = flags.agent_key;
   if (flags.operator_keys !== undefined && flags.operator_keys.length > 0) raw.operator_keys = flags.operator_keys;
   const spec = (s: SingleService) => serviceSpec(raw[s], `${where}: ${s}`);
   const council = raw.council;
-  if (!Array.isArray(council) || council.length === 0) throw new ConfigError(`${where}: council needs at least one agent URL (--council URL,URL,…)`);
+  if (!Array.isArray(council) || council.length === 0)
+    throw new ConfigError(`${where}: council needs at least one agent URL (--council URL,URL,…)`);
   if (council.length > COUNCIL_MAX) throw new ConfigError(`${where}: council has ${council.length} agents, at most ${COUNCIL_MAX}`);
   return {
     kaching: spec('kaching'),
     backbeat: raw.backbeat === undefined || raw.backbeat === null ? null : spec('backbeat'),
-    mcp: spec('mcp'), slurp: spec('slurp'), shhh: spec('shhh'), provisioner: spec('provisioner'),
+    mcp: spec('mcp'),
+    slurp: spec('slurp'),
+    shhh: spec('shhh'),
+    provisioner: spec('provisioner'),
     council: council.map((c, i) => serviceSpec(c, `${where}: council[${i}]`)),
     agent_key: vaultName(raw.agent_key ?? 'agent', `${where}: agent_key`),
-    operator_keys: stringList(raw.operator_keys ?? [], `${where}: operator_keys`).map((n, i) => vaultName(n, `${where}: operator_keys[${i}]`)),
+    operator_keys: stringList(raw.operator_keys ?? [], `${where}: operator_keys`).map((n, i) =>
+      vaultName(n, `${where}: operator_keys[${i}]`),
+    ),
     auto_approve: bool(raw.auto_approve ?? false, `${where}: auto_approve`),
     auto_release_s: nonNegativeInt(raw.auto_release_s ?? 0, `${where}: auto_release_s`),
     watch_quorum: bool(raw.watch_quorum ?? true, `${where}: watch_quorum`),
@@ -102,12 +113,14 @@ function serviceSpec(v: unknown, where: string): ServiceSpec {
   if (typeof v === 'string') return { url: serviceUrl(v, where) };
   if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${where}: expected a URL or {url, credential?, timeout_ms?}`);
   const o = v as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!SPEC_FIELDS.has(key)) throw new ConfigError(`${where}: unknown field ${key} (known: url, credential, timeout_ms)`);
+  for (const key of Object.keys(o))
+    if (!SPEC_FIELDS.has(key)) throw new ConfigError(`${where}: unknown field ${key} (known: url, credential, timeout_ms)`);
   const out: ServiceSpec = { url: serviceUrl(o.url, `${where}.url`) };
   if (o.credential !== undefined) out.credential = vaultName(o.credential, `${where}.credential`);
   if (o.timeout_ms !== undefined) {
     const t = o.timeout_ms;
-    if (!Number.isInteger(t) || (t as number) < 1 || (t as number) > 60_000) throw new ConfigError(`${where}.timeout_ms: an integer 1..60000, got ${JSON.stringify(t)}`);
+    if (!Number.isInteger(t) || (t as number) < 1 || (t as number) > 60_000)
+      throw new ConfigError(`${where}.timeout_ms: an integer 1..60000, got ${JSON.stringify(t)}`);
     out.timeout_ms = t as number;
   }
   return out;
@@ -123,12 +136,14 @@ function serviceUrl(v: unknown, where: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${where}: only http and https URLs, got ${u.protocol}`);
   // A password in a URL ends up in logs and process lists; the vault is where it belongs.
-  if (u.username !== '' || u.password !== '') throw new ConfigError(`${where}: a URL must not carry credentials; put them in the vault and name them with "credential"`);
+  if (u.username !== '' || u.password !== '')
+    throw new ConfigError(`${where}: a URL must not carry credentials; put them in the vault and name them with "credential"`);
   return v.replace(/\/+$/, '');
 }
 
 function vaultName(v: unknown, where: string): string {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/.test(v)) throw new ConfigError(`${where}: expected a vault entry name, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/.test(v))
+    throw new ConfigError(`${where}: expected a vault entry name, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -143,7 +158,8 @@ function bool(v: unknown, where: string): boolean {
 }
 
 function nonNegativeInt(v: unknown, where: string): number {
-  if (!Number.isInteger(v) || (v as number) < 0) throw new ConfigError(`${where}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 0)
+    throw new ConfigError(`${where}: expected a non-negative integer, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
@@ -166,17 +182,30 @@ function tuningOf(s: ServiceSpec | null, vault: Vault): ClientTuning | undefined
 export function runtimeOptions(c: ProvidersConfig, vault: Vault, swoosh: string, clock: Clock): RuntimeOptions {
   for (const name of neededEntries(c).keys) vault.signerId(name); // a missing or wrong-kind entry fails here, by name
   const services: ServiceUrls = {
-    kaching: c.kaching.url, backbeat: c.backbeat?.url ?? null, mcp: c.mcp.url, slurp: c.slurp.url,
-    shhh: c.shhh.url, provisioner: c.provisioner.url, council: c.council.map((s) => s.url),
+    kaching: c.kaching.url,
+    backbeat: c.backbeat?.url ?? null,
+    mcp: c.mcp.url,
+    slurp: c.slurp.url,
+    shhh: c.shhh.url,
+    provisioner: c.provisioner.url,
+    council: c.council.map((s) => s.url),
   };
   const tuning: ServiceTuning = {
-    kaching: tuningOf(c.kaching, vault), backbeat: tuningOf(c.backbeat, vault), mcp: tuningOf(c.mcp, vault),
-    slurp: tuningOf(c.slurp, vault), shhh: tuningOf(c.shhh, vault), provisioner: tuningOf(c.provisioner, vault),
+    kaching: tuningOf(c.kaching, vault),
+    backbeat: tuningOf(c.backbeat, vault),
+    mcp: tuningOf(c.mcp, vault),
+    slurp: tuningOf(c.slurp, vault),
+    shhh: tuningOf(c.shhh, vault),
+    provisioner: tuningOf(c.provisioner, vault),
     council: c.council.map((s) => tuningOf(s, vault) ?? {}),
   };
   const agent: Signer = vault.signer(c.agent_key);
   return {
-    swoosh, services, tuning, clock, agent,
+    swoosh,
+    services,
+    tuning,
+    clock,
+    agent,
     operators: c.operator_keys.map((n) => vault.signer(n)),
     auto_approve: c.auto_approve,
     auto_release_after_ms: c.auto_release_s > 0 ? c.auto_release_s * 1000 : null,
@@ -188,7 +217,14 @@ export function runtimeOptions(c: ProvidersConfig, vault: Vault, swoosh: string,
 export function describeConfig(c: ProvidersConfig): Record<string, unknown> {
   const one = (s: ServiceSpec | null) => (s ? { url: s.url, ...(s.credential ? { credential: s.credential } : {}) } : null);
   return {
-    kaching: one(c.kaching), backbeat: one(c.backbeat), mcp: one(c.mcp), slurp: one(c.slurp), shhh: one(c.shhh),
-    provisioner: one(c.provisioner), council: c.council.map(one), agent_key: c.agent_key, operator_keys: c.operator_keys,
+    kaching: one(c.kaching),
+    backbeat: one(c.backbeat),
+    mcp: one(c.mcp),
+    slurp: one(c.slurp),
+    shhh: one(c.shhh),
+    provisioner: one(c.provisioner),
+    council: c.council.map(one),
+    agent_key: c.agent_key,
+    operator_keys: c.operator_keys,
   };
 }

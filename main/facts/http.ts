@@ -99,8 +99,13 @@ export class FactClient {
   calls = 0;
   blocked = 0;
 
-  constructor(readonly service: string, readonly baseUrl: string, private readonly opts: FactClientOptions) {
-    this.breaker = opts.breaker ?? new CircuitBreaker(opts.clock, opts.failures_to_open ?? 3, opts.cooldown_ms ?? 2000, opts.scale ?? (() => 1));
+  constructor(
+    readonly service: string,
+    readonly baseUrl: string,
+    private readonly opts: FactClientOptions,
+  ) {
+    this.breaker =
+      opts.breaker ?? new CircuitBreaker(opts.clock, opts.failures_to_open ?? 3, opts.cooldown_ms ?? 2000, opts.scale ?? (() => 1));
   }
 
   /** The pressure multiplier this client's retries use (1 without BACKBEAT). */
@@ -122,7 +127,8 @@ export class FactClient {
       this.blocked += 1;
       return { ok: false, kind: 'blocked', reason: `${this.service}: outbound calls blocked: ${gate.why()}` };
     }
-    if (!this.breaker.allow()) return { ok: false, kind: 'breaker_open', reason: `${this.service}: circuit open (${this.breaker.snapshot().last_error ?? ''})` };
+    if (!this.breaker.allow())
+      return { ok: false, kind: 'breaker_open', reason: `${this.service}: circuit open (${this.breaker.snapshot().last_error ?? ''})` };
     this.calls += 1;
     const doFetch = this.opts.fetch ?? fetch;
     try {
@@ -135,10 +141,23 @@ export class FactClient {
       const parsed = (await res.json().catch(() => null)) as unknown;
       if (res.status >= 500) {
         this.breaker.failure(`HTTP ${res.status}`);
-        return { ok: false, kind: 'http', status: res.status, reason: `${this.service}: HTTP ${res.status} ${describe(parsed)}`, body: parsed };
+        return {
+          ok: false,
+          kind: 'http',
+          status: res.status,
+          reason: `${this.service}: HTTP ${res.status} ${describe(parsed)}`,
+          body: parsed,
+        };
       }
       this.breaker.success();
-      if (res.status >= 400) return { ok: false, kind: 'http', status: res.status, reason: `${this.service}: HTTP ${res.status} ${describe(parsed)}`, body: parsed };
+      if (res.status >= 400)
+        return {
+          ok: false,
+          kind: 'http',
+          status: res.status,
+          reason: `${this.service}: HTTP ${res.status} ${describe(parsed)}`,
+          body: parsed,
+        };
       return { ok: true, status: res.status, body: parsed as T };
     } catch (err) {
       const timeout = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';

@@ -48,14 +48,21 @@ async function project(knobs: DemoKnobs = {}): Promise<Project> {
   const genesis = demoGenesis({ period_ms: 2000, epoch_ms: Date.now() - 10_000 });
   let demo: Demo | null = null;
   const running = await startServer({
-    db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true,
+    db: join(dir, 'swoosh.db'),
+    genesis,
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'NORMAL',
+    quiet: true,
     health: () => (demo ? { providers: demo.runtime.health() } : {}),
   });
   demo = await startDemo({ swoosh: running.url, cast, genesis, clock: systemClock, knobs, tick_ms: 60_000 });
   demo.runtime.stop();
   const api = new SwooshClient({ url: running.url });
   const p: Project = {
-    running, demo, sims: demo.sims,
+    running,
+    demo,
+    sims: demo.sims,
     state: () => running.host.head.state,
     op: api.withSigner(cast.operators[0] as (typeof cast.operators)[0]),
     agent: api.withSigner(cast.agents[0] as (typeof cast.agents)[0]),
@@ -95,13 +102,19 @@ async function tickFor(p: Project, ms: number): Promise<void> {
 
 /** Requests served by every simulator except KACHING. */
 function othersServed(p: Project): Record<string, number> {
-  return Object.fromEntries(Object.entries(p.sims).filter(([n]) => n !== 'kaching').map(([n, s]) => [n, s.stats().requests]));
+  return Object.fromEntries(
+    Object.entries(p.sims)
+      .filter(([n]) => n !== 'kaching')
+      .map(([n, s]) => [n, s.stats().requests]),
+  );
 }
 
 const zeroes = (p: Project) => Object.fromEntries(Object.keys(othersServed(p)).map((n) => [n, 0]));
 
 /** The part of GET /health these tests read. */
-type HealthBody = { providers: { license: { status: string; why: string }; blocked_calls: number; lanes: Record<string, { last: string | null }> } };
+type HealthBody = {
+  providers: { license: { status: string; why: string }; blocked_calls: number; lanes: Record<string, { last: string | null }> };
+};
 
 async function health(p: Project): Promise<HealthBody> {
   const res = await fetch(`${p.running.url}/health`);
@@ -165,7 +178,9 @@ describe('licence gate (KACHING)', () => {
     if (r.ok) return;
     expect(r.code).toBe('guard_failed');
     expect(r.guard).toBe('license');
-    expect(r.reasons?.[0]).toBe(`boot needs a valid licence: licence expired at ${token.expires_ms}; in grace until ${token.expires_ms + token.grace_ms}`);
+    expect(r.reasons?.[0]).toBe(
+      `boot needs a valid licence: licence expired at ${token.expires_ms}; in grace until ${token.expires_ms + token.grace_ms}`,
+    );
   });
 
   it('expiry → grace (DEGRADED) → past grace (every provider blocked) → recovery on a new token', async () => {

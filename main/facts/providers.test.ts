@@ -114,7 +114,11 @@ describe('FactClient', () => {
     expect(failure(await dead.get('/')).kind).toBe('network');
     const gated = new FactClient('backbeat', sim.url, { clock, gate: closedGate });
     sim.resetStats();
-    expect(failure(await gated.get('/v1/pressure'))).toEqual({ ok: false, kind: 'blocked', reason: 'backbeat: outbound calls blocked: licence expired (test)' });
+    expect(failure(await gated.get('/v1/pressure'))).toEqual({
+      ok: false,
+      kind: 'blocked',
+      reason: 'backbeat: outbound calls blocked: licence expired (test)',
+    });
     expect(gated.blocked).toBe(1);
     expect(gated.calls).toBe(0);
     expect(sim.stats().requests).toBe(0);
@@ -133,42 +137,63 @@ interface Subject {
 type Make = (clock: ManualClock, gate: NetGate) => Promise<Subject>;
 
 const SUBJECTS: Array<[string, Make]> = [
-  ['kaching', async (clock) => {
-    const sim = await up(kachingSim(cast.kaching, clock));
-    const p = new LicenseProvider(sim.url, clock, () => 0);
-    return { sim, client: p.client, call: () => p.fetch('demo') };
-  }],
-  ['backbeat', async (clock, gate) => {
-    const sim = await up(backbeatSim({ amplitude_bp: 2500 }));
-    const p = new BackbeatProvider(sim.url, clock, gate);
-    return { sim, client: p.client, call: () => p.client.get('/v1/pressure') };
-  }],
-  ['mcp-registry', async (clock, gate) => {
-    const sim = await up(mcpRegistrySim(cast.mcp, clock, PINS));
-    const p = new McpProvider(sim.url, clock, gate);
-    return { sim, client: p.client, call: () => p.report() };
-  }],
-  ['shhh', async (clock, gate) => {
-    const sim = await up(shhhSim(clock));
-    const p = new ShhhProvider(sim.url, clock, gate);
-    return { sim, client: p.client, call: () => p.policy() };
-  }],
-  ['slurp', async (clock, gate) => {
-    const sim = await up(slurpSim());
-    const p = new SlurpProvider(sim.url, clock, gate);
-    return { sim, client: p.client, call: () => p.sources() };
-  }],
-  ['provisioner', async (clock, gate) => {
-    const sim = await up(provisionerSim());
-    const p = new ProvisionerProvider(sim.url, clock, gate);
-    return { sim, client: p.client, call: () => p.health() };
-  }],
-  ['council-1', async (clock, gate) => {
-    const sim = await up(councilAgentSim('c-1', cast.council[0] as (typeof cast.council)[0]));
-    const p = new CouncilCollector([sim.url], clock, gate);
-    const c = p.clients[0] as FactClient;
-    return { sim, client: c, call: () => c.post('/v1/vote', { members: cast.council.map((k) => k.signer), council_epoch: 0 }) };
-  }],
+  [
+    'kaching',
+    async (clock) => {
+      const sim = await up(kachingSim(cast.kaching, clock));
+      const p = new LicenseProvider(sim.url, clock, () => 0);
+      return { sim, client: p.client, call: () => p.fetch('demo') };
+    },
+  ],
+  [
+    'backbeat',
+    async (clock, gate) => {
+      const sim = await up(backbeatSim({ amplitude_bp: 2500 }));
+      const p = new BackbeatProvider(sim.url, clock, gate);
+      return { sim, client: p.client, call: () => p.client.get('/v1/pressure') };
+    },
+  ],
+  [
+    'mcp-registry',
+    async (clock, gate) => {
+      const sim = await up(mcpRegistrySim(cast.mcp, clock, PINS));
+      const p = new McpProvider(sim.url, clock, gate);
+      return { sim, client: p.client, call: () => p.report() };
+    },
+  ],
+  [
+    'shhh',
+    async (clock, gate) => {
+      const sim = await up(shhhSim(clock));
+      const p = new ShhhProvider(sim.url, clock, gate);
+      return { sim, client: p.client, call: () => p.policy() };
+    },
+  ],
+  [
+    'slurp',
+    async (clock, gate) => {
+      const sim = await up(slurpSim());
+      const p = new SlurpProvider(sim.url, clock, gate);
+      return { sim, client: p.client, call: () => p.sources() };
+    },
+  ],
+  [
+    'provisioner',
+    async (clock, gate) => {
+      const sim = await up(provisionerSim());
+      const p = new ProvisionerProvider(sim.url, clock, gate);
+      return { sim, client: p.client, call: () => p.health() };
+    },
+  ],
+  [
+    'council-1',
+    async (clock, gate) => {
+      const sim = await up(councilAgentSim('c-1', cast.council[0] as (typeof cast.council)[0]));
+      const p = new CouncilCollector([sim.url], clock, gate);
+      const c = p.clients[0] as FactClient;
+      return { sim, client: c, call: () => c.post('/v1/vote', { members: cast.council.map((k) => k.signer), council_epoch: 0 }) };
+    },
+  ],
 ];
 
 describe.each(SUBJECTS)('%s provider against its simulator', (service, make) => {
@@ -232,7 +257,11 @@ describe('latency', () => {
     results.forEach((r, i) => {
       const s = subjects[i] as Subject;
       expect(failure(r)).toEqual({ ok: false, kind: 'timeout', reason: `${s.client.service}: timed out after 2000 ms` });
-      expect(s.client.breaker.snapshot()).toMatchObject({ state: 'closed', consecutive_failures: 1, last_error: 'timed out after 2000 ms' });
+      expect(s.client.breaker.snapshot()).toMatchObject({
+        state: 'closed',
+        consecutive_failures: 1,
+        last_error: 'timed out after 2000 ms',
+      });
     });
   });
 });
@@ -273,7 +302,11 @@ describe('KACHING provider', () => {
     const kept = p.token;
     sim.setKnobs({ deny: true });
     const denied = failure(await p.fetch('demo'));
-    expect(denied).toMatchObject({ kind: 'http', status: 403, reason: 'kaching: HTTP 403 license_denied: no licence for demo (knob deny)' });
+    expect(denied).toMatchObject({
+      kind: 'http',
+      status: 403,
+      reason: 'kaching: HTTP 403 license_denied: no licence for demo (knob deny)',
+    });
     expect(p.token).toBe(kept);
     expect(p.lastError).toBe(denied.reason);
     expect(p.refreshDue(T0 + 999)).toBe(false);
@@ -309,7 +342,11 @@ describe('BACKBEAT provider', () => {
 
   it('window arithmetic over the schedule in state', () => {
     const p = new BackbeatProvider(null, new ManualClock(T0), alwaysOpen);
-    const schedule = { epoch_ms: T0, period_ms: 2000, windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] } };
+    const schedule = {
+      epoch_ms: T0,
+      period_ms: 2000,
+      windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] },
+    };
     expect(p.isOpen(schedule, 'review', T0 + 999)).toBe(false);
     expect(p.isOpen(schedule, 'review', T0 + 1000)).toBe(true);
     expect(p.untilOpen_ms(schedule, 'reverb', T0 + 1000)).toBe(500);
@@ -349,7 +386,10 @@ describe('SHHH provider', () => {
     const policy = await p.policy();
     expect(policy.ok && policy.body).toEqual({ version: 2, deny: ['secret', 'pii', 'license:gpl'] });
     const scan = await p.scan({ 'notes.md': 'hi\ncontact: jane.doe@example.com' });
-    expect(scan.ok && scan.body).toEqual({ policy_version: 2, findings: [{ kind: 'pii', path: 'notes.md#L2', detail: 'personal data marker' }] });
+    expect(scan.ok && scan.body).toEqual({
+      policy_version: 2,
+      findings: [{ kind: 'pii', path: 'notes.md#L2', detail: 'personal data marker' }],
+    });
     expect(await p.alerts()).toEqual([]);
     clock.advance(2500);
     expect((await p.alerts()).map((a) => a.id)).toEqual([1, 2]);
@@ -399,7 +439,11 @@ describe('HMMM council collector', () => {
     const clock = new ManualClock(T0);
     const agents = await Promise.all(cast.council.map((k, i) => up(councilAgentSim(`c-${i + 1}`, k))));
     const members = cast.council.map((k) => k.signer);
-    const p = new CouncilCollector(agents.map((a) => a.url), clock, alwaysOpen);
+    const p = new CouncilCollector(
+      agents.map((a) => a.url),
+      clock,
+      alwaysOpen,
+    );
     const all = await p.collect(members, 4);
     expect(all.problems).toEqual([]);
     expect(all.votes.map((v) => v.voter)).toEqual(members);
@@ -435,20 +479,40 @@ interface Project {
 
 const demo_cast = demoCast();
 
-async function project(knobs: DemoKnobs = {}, before?: (sims: Record<string, SimServer<BaseKnobs>>) => void, auto_release_after_ms: number | null = null): Promise<Project> {
+async function project(
+  knobs: DemoKnobs = {},
+  before?: (sims: Record<string, SimServer<BaseKnobs>>) => void,
+  auto_release_after_ms: number | null = null,
+): Promise<Project> {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-providers-'));
   const genesis = demoGenesis({ period_ms: 2000, epoch_ms: Date.now() - 10_000 });
   let demo: Demo | null = null;
   const running = await startServer({
-    db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true,
+    db: join(dir, 'swoosh.db'),
+    genesis,
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'NORMAL',
+    quiet: true,
     health: () => (demo ? { providers: demo.runtime.health() } : {}),
   });
-  demo = await startDemo({ swoosh: running.url, cast: demo_cast, genesis, clock: systemClock, knobs, tick_ms: 60_000, auto_release_after_ms });
+  demo = await startDemo({
+    swoosh: running.url,
+    cast: demo_cast,
+    genesis,
+    clock: systemClock,
+    knobs,
+    tick_ms: 60_000,
+    auto_release_after_ms,
+  });
   demo.runtime.stop(); // stepped by hand
   before?.(demo.sims);
   const api = new SwooshClient({ url: running.url });
   const p: Project = {
-    running, demo, runtime: demo.runtime, sims: demo.sims,
+    running,
+    demo,
+    runtime: demo.runtime,
+    sims: demo.sims,
     state: () => running.host.head.state,
     op: api.withSigner(demo_cast.operators[0] as (typeof demo_cast.operators)[0]),
     agent: api.withSigner(demo_cast.agents[0] as (typeof demo_cast.agents)[0]),
@@ -469,7 +533,9 @@ async function tickUntil(p: Project, what: string, done: () => boolean | Promise
     if (await done()) return;
     if (Date.now() > deadline) {
       const s = p.state();
-      throw new Error(`timed out waiting for ${what}: ingestion=${s.ingestion.phase} council=${s.council.phase} environment=${s.environment.phase} lanes=${JSON.stringify(p.runtime.health().lanes)}`);
+      throw new Error(
+        `timed out waiting for ${what}: ingestion=${s.ingestion.phase} council=${s.council.phase} environment=${s.environment.phase} lanes=${JSON.stringify(p.runtime.health().lanes)}`,
+      );
     }
     await sleep(25);
   }
@@ -498,10 +564,24 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     // 1 of 3 votes: no certificate is proposed, and the lane says exactly why.
     await tickUntil(p, 'a failed election', () => laneLast(p, 'council').includes('votes'));
     expect(p.state().council.phase).toBe('ELECT');
-    expect(laneLast(p, 'council')).toBe('error: 1 votes, threshold 2: council-1: HTTP 409 vote_refused: c-1 declines (knob refuse); council-2: HTTP 503 unavailable: council-c-2 is down (knob)');
-    const health = (await (await fetch(`${p.running.url}/health`)).json()) as { providers: { lanes: { council: { last: string } }; breakers: Record<string, { state: string }> } };
+    expect(laneLast(p, 'council')).toBe(
+      'error: 1 votes, threshold 2: council-1: HTTP 409 vote_refused: c-1 declines (knob refuse); council-2: HTTP 503 unavailable: council-c-2 is down (knob)',
+    );
+    const health = (await (await fetch(`${p.running.url}/health`)).json()) as {
+      providers: { lanes: { council: { last: string } }; breakers: Record<string, { state: string }> };
+    };
     expect(health.providers.lanes.council.last).toBe(laneLast(p, 'council'));
-    expect(Object.keys(health.providers.breakers).sort()).toEqual(['backbeat', 'council-1', 'council-2', 'council-3', 'kaching', 'mcp-registry', 'provisioner', 'shhh', 'slurp']);
+    expect(Object.keys(health.providers.breakers).sort()).toEqual([
+      'backbeat',
+      'council-1',
+      'council-2',
+      'council-3',
+      'kaching',
+      'mcp-registry',
+      'provisioner',
+      'shhh',
+      'slurp',
+    ]);
 
     // Two agents vote again: the collector's certificate passes the quorum guard.
     p.sims['council-2']?.setKnobs({ down: false });
@@ -520,7 +600,12 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     if (!report.ok) throw new Error(report.reason);
     const r = await p.agent.propose('Council_McpGreen', { report: report.body.report as unknown as JsonObject });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect({ code: r.code, guard: r.guard, reasons: r.reasons }).toEqual({ code: 'guard_failed', guard: 'mcp', reasons: ['tool search at 1.5.0, pinned 1.4.2'] });
+    if (!r.ok)
+      expect({ code: r.code, guard: r.guard, reasons: r.reasons }).toEqual({
+        code: 'guard_failed',
+        guard: 'mcp',
+        reasons: ['tool search at 1.5.0, pinned 1.4.2'],
+      });
     const rejections = await p.op.rejections(0, 100);
     expect(JSON.stringify(rejections)).toContain('tool search at 1.5.0, pinned 1.4.2');
 
@@ -536,7 +621,9 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     const p = await project({ provisioner: { fail_install: true } });
     await tickUntil(p, 'Environment_Deprovision', async () => (await records(p, 'Environment_Deprovision')).length > 0);
     const [deprovision] = await records(p, 'Environment_Deprovision');
-    expect(deprovision?.proposal.inputs.reason).toBe('install failed: provisioner: HTTP 500 install_failed: image pull failed (knob fail_install)');
+    expect(deprovision?.proposal.inputs.reason).toBe(
+      'install failed: provisioner: HTTP 500 install_failed: image pull failed (knob fail_install)',
+    );
     p.sims.provisioner?.setKnobs({ fail_install: false, amber_every: 1 });
     await tickUntil(p, 'Environment_Amber', async () => (await records(p, 'Environment_Amber')).length > 0);
     const [amber] = await records(p, 'Environment_Amber');
@@ -565,7 +652,11 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     await tickUntil(p, 'QUARANTINED', () => p.state().policy.quarantined);
     expect(p.state().policy.rationale).toEqual(['secret at git://demo/specs#L4: credential material (denied by policy v1)']);
     const [schema] = await records(p, 'Ingestion_SchemaOk');
-    expect(schema?.guard_outcomes.find((g) => g.guard === 'policy')).toEqual({ guard: 'policy', ok: false, reasons: p.state().policy.rationale });
+    expect(schema?.guard_outcomes.find((g) => g.guard === 'policy')).toEqual({
+      guard: 'policy',
+      ok: false,
+      reasons: p.state().policy.rationale,
+    });
     expect(p.state().ingestion.phase).toBe('VALIDATE');
     // Quarantine is sticky: the runtime's other lanes hold, and the orchestrator says why.
     const r = await p.agent.propose('Ingestion_CorpusBuilt', { content_hash: `sha256-${'0'.repeat(64)}`, version: 'r1' });
@@ -581,7 +672,11 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     // Re-validation under v2 passes and ingestion continues.
     await tickUntil(p, 'ingestion READY', () => p.state().ingestion.phase === 'READY');
     const schemas = await records(p, 'Ingestion_SchemaOk');
-    expect(schemas.at(-1)?.guard_outcomes.find((g) => g.guard === 'policy')).toEqual({ guard: 'policy', ok: true, reasons: ['1 findings, none denied by policy v2'] });
+    expect(schemas.at(-1)?.guard_outcomes.find((g) => g.guard === 'policy')).toEqual({
+      guard: 'policy',
+      ok: true,
+      reasons: ['1 findings, none denied by policy v2'],
+    });
   });
 
   // Once a bug: a compensation counted as a success for the lane (no backoff) and the
@@ -641,7 +736,9 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     expect(p.state().policy.quarantined).toBe(true);
     await tickUntil(p, 'Quarantine_Release', () => !p.state().policy.quarantined);
     const [release] = await records(p, 'Quarantine_Release');
-    expect(release?.proposal.inputs.justification).toBe('automatic release after 2 s (demo operator bot): secret at git://demo/specs#L4: credential material (denied by policy v1)');
+    expect(release?.proposal.inputs.justification).toBe(
+      'automatic release after 2 s (demo operator bot): secret at git://demo/specs#L4: credential material (denied by policy v1)',
+    );
   });
 
   // Once a bug: FactClient built `new CircuitBreaker(clock)` with the default scale (1), so
@@ -649,13 +746,28 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
   it('every provider breaker cooldown and the KACHING retry stretch with BACKBEAT amplitude', async () => {
     const clock = new ManualClock(T0);
     const [kaching, backbeat, mcp] = await Promise.all([
-      up(kachingSim(cast.kaching, clock)), up(backbeatSim({ amplitude_bp: 10_000 })), up(mcpRegistrySim(cast.mcp, clock, PINS)),
+      up(kachingSim(cast.kaching, clock)),
+      up(backbeatSim({ amplitude_bp: 10_000 })),
+      up(mcpRegistrySim(cast.mcp, clock, PINS)),
     ]);
     const dead = 'http://127.0.0.1:9';
     const runtime = new AgentRuntime({
-      swoosh: dead, clock, agent: cast.agents[0] as (typeof cast.agents)[0], operators: [],
-      services: { kaching: kaching.url, backbeat: backbeat.url, mcp: mcp.url, council: [dead, dead], slurp: dead, shhh: dead, provisioner: dead },
-      auto_approve: false, auto_release_after_ms: null, watch_quorum: false,
+      swoosh: dead,
+      clock,
+      agent: cast.agents[0] as (typeof cast.agents)[0],
+      operators: [],
+      services: {
+        kaching: kaching.url,
+        backbeat: backbeat.url,
+        mcp: mcp.url,
+        council: [dead, dead],
+        slurp: dead,
+        shhh: dead,
+        provisioner: dead,
+      },
+      auto_approve: false,
+      auto_release_after_ms: null,
+      watch_quorum: false,
     });
     await runtime.license.fetch('demo');
     await runtime.backbeat.refresh();
@@ -664,7 +776,16 @@ describe('providers in the runtime: proposals, guard outcomes and the reasons an
     backbeat.setKnobs({ down: true }); // a failed read keeps amplitude 10000
     mcp.setKnobs({ down: true });
     const clients = runtime.clients();
-    expect(clients.map((c) => c.service)).toEqual(['kaching', 'backbeat', 'mcp-registry', 'shhh', 'slurp', 'provisioner', 'council-1', 'council-2']);
+    expect(clients.map((c) => c.service)).toEqual([
+      'kaching',
+      'backbeat',
+      'mcp-registry',
+      'shhh',
+      'slurp',
+      'provisioner',
+      'council-1',
+      'council-2',
+    ]);
     for (const c of clients) for (let i = 0; i < 3; i += 1) await c.get('/v1/anything');
     for (const c of clients) expect(c.breaker.snapshot().state).toBe('open');
     clock.advance(2000); // the unscaled cooldown: every breaker still holds

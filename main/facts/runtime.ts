@@ -129,7 +129,9 @@ export class AgentRuntime {
   readonly slurp: SlurpProvider;
   readonly provisioner: ProvisionerProvider;
   readonly council: CouncilCollector;
-  private readonly lanes = Object.fromEntries(LANES.map((l) => [l, { busy: false, failures: 0, compensations: 0, not_before_ms: 0, last: null, actions: 0 }])) as Record<Lane, LaneState>;
+  private readonly lanes = Object.fromEntries(
+    LANES.map((l) => [l, { busy: false, failures: 0, compensations: 0, not_before_ms: 0, last: null, actions: 0 }]),
+  ) as Record<Lane, LaneState>;
   private policyCheckedAt_ms = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -159,7 +161,15 @@ export class AgentRuntime {
 
   /** Every outbound client, KACHING first (for /health and the tests). */
   clients(): FactClient[] {
-    return [this.license.client, this.backbeat.client, this.mcp.client, this.shhh.client, this.slurp.client, this.provisioner.client, ...this.council.clients];
+    return [
+      this.license.client,
+      this.backbeat.client,
+      this.mcp.client,
+      this.shhh.client,
+      this.slurp.client,
+      this.provisioner.client,
+      ...this.council.clients,
+    ];
   }
 
   start(): void {
@@ -325,14 +335,19 @@ export class AgentRuntime {
       }
       case 'Ingestion_CorpusBuilt': {
         const corpus = this.corpus ?? (await this.fetchCorpus(s.ingestion.sources));
-        return this.propose(this.agent, 'Ingestion_CorpusBuilt', { content_hash: H({ corpus: corpus.content_hash }), version: `r${corpus.revision}` });
+        return this.propose(this.agent, 'Ingestion_CorpusBuilt', {
+          content_hash: H({ corpus: corpus.content_hash }),
+          version: `r${corpus.revision}`,
+        });
       }
       default:
         return null;
     }
   }
 
-  private async fetchCorpus(sources: readonly string[]): Promise<{ content_hash: string; revision: number; texts: Record<string, string> }> {
+  private async fetchCorpus(
+    sources: readonly string[],
+  ): Promise<{ content_hash: string; revision: number; texts: Record<string, string> }> {
     const meta = await this.slurp.sources();
     if (!meta.ok) throw new Error(meta.reason);
     const texts: Record<string, string> = {};
@@ -357,7 +372,8 @@ export class AgentRuntime {
         const ejected = new Set(s.council.ejected);
         const members = signersWithRole(s, 'council').filter((m) => !ejected.has(m));
         const { votes, problems } = await this.council.collect(members, s.epoch.council);
-        if (votes.length < s.council.threshold) throw new Error(`${votes.length} votes, threshold ${s.council.threshold}: ${problems.join('; ')}`);
+        if (votes.length < s.council.threshold)
+          throw new Error(`${votes.length} votes, threshold ${s.council.threshold}: ${problems.join('; ')}`);
         const inputs = { members, member_set_hash: memberSetHash(members), votes: votes as unknown as JsonObject[] };
         return this.propose(this.agent, 'Council_QuorumCert', inputs);
       }
@@ -385,18 +401,25 @@ export class AgentRuntime {
       case 'Environment_Installed': {
         const r = await this.provisioner.install();
         if (r.ok) return this.propose(this.agent, 'Environment_Installed', { assets: r.body.assets });
-        if (r.kind === 'http' && plan.get('Environment_Deprovision')) return { did: await this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` }), compensation: true };
+        if (r.kind === 'http' && plan.get('Environment_Deprovision'))
+          return {
+            did: await this.propose(this.agent, 'Environment_Deprovision', { reason: `install failed: ${r.reason}` }),
+            compensation: true,
+          };
         throw new Error(r.reason);
       }
       case 'Environment_Green': {
         const r = await this.provisioner.health();
         if (!r.ok) throw new Error(r.reason);
-        if (r.body.green && r.body.env_hash) return { did: await this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash }), settled: true };
+        if (r.body.green && r.body.env_hash)
+          return { did: await this.propose(this.agent, 'Environment_Green', { env_hash: r.body.env_hash }), settled: true };
         if (!plan.get('Environment_Amber')) return null;
         return this.propose(this.agent, 'Environment_Amber', { reasons: r.body.reasons ?? ['health check not green'] });
       }
       case 'Environment_Deprovision': {
-        const did = await this.propose(this.agent, 'Environment_Deprovision', { reason: `amber health: ${s.environment.health_reasons.join('; ')}` });
+        const did = await this.propose(this.agent, 'Environment_Deprovision', {
+          reason: `amber health: ${s.environment.health_reasons.join('; ')}`,
+        });
         return { did, compensation: true };
       }
       default:
@@ -417,7 +440,9 @@ export class AgentRuntime {
     const open = (i: NextIntent | null): i is NextIntent => i !== null && this.windowOpen(s, i);
     switch (step.transition) {
       case 'Execution_PlanLocked':
-        return this.propose(this.agent, step.transition, { plan_hash: H({ loop: s.execution.loop, corpus: s.execution.pins?.content_hash ?? null }) });
+        return this.propose(this.agent, step.transition, {
+          plan_hash: H({ loop: s.execution.loop, corpus: s.execution.pins?.content_hash ?? null }),
+        });
       case 'Execution_BeatReviewGate':
         return open(step) ? this.propose(this.agent, step.transition, step.given) : null;
       case 'Execution_Approve':
@@ -473,10 +498,12 @@ export class AgentRuntime {
     // A failed policy read must not hold back alerts or an automatic release: it is
     // reported (and backed off) only when nothing else in the lane happened.
     let readError: unknown = null;
-    const update = !plan.get('Policy_Update') ? null : await this.policyUpdate(s).catch((err: unknown) => {
-      readError = err;
-      return null;
-    });
+    const update = !plan.get('Policy_Update')
+      ? null
+      : await this.policyUpdate(s).catch((err: unknown) => {
+          readError = err;
+          return null;
+        });
     if (update !== null) return update;
     const did = s.policy.quarantined ? await this.quarantineStep(s, plan) : await this.alertStep(s, plan);
     if (did === null && readError !== null) throw readError;
@@ -491,9 +518,11 @@ export class AgentRuntime {
     if (!alert) return null;
     const denied = breaches(alert.findings, s.policy.deny);
     if (denied.length === 0) return null;
-    return this.propose(this.agent, 'Policy_Violation', { rationale: alert.rationale, findings: alert.findings as unknown as JsonObject[] });
+    return this.propose(this.agent, 'Policy_Violation', {
+      rationale: alert.rationale,
+      findings: alert.findings as unknown as JsonObject[],
+    });
   }
-
 
   /**
    * Proposes SHHH's policy when it is newer than the one in state (at most one policy read

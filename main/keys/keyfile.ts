@@ -12,8 +12,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { b64uDecode, b64uEncode } from '../../core/b64u';
 import { nobleSigner, type Signer } from '../../core/crypto';
 import {
-  encryptedKeyFile, IV_BYTES, KEY_FORMAT_VERSION, KEY_KIND, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
-  scryptParamsSane, SECRET_BYTES, signerOfSecret, TAG_BYTES, type KeyFile,
+  encryptedKeyFile,
+  IV_BYTES,
+  KEY_FORMAT_VERSION,
+  KEY_KIND,
+  keyFileAad,
+  keyFileShapeProblem,
+  SALT_BYTES,
+  SCRYPT_MAXMEM,
+  SCRYPT_PARAMS,
+  scryptParamsSane,
+  SECRET_BYTES,
+  signerOfSecret,
+  TAG_BYTES,
+  type KeyFile,
 } from '../../core/keyformat';
 
 export type { EncryptedSecret, KeyFile } from '../../core/keyformat';
@@ -60,7 +72,8 @@ export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret
   let encrypted: boolean;
   if (k.secret_encrypted !== undefined) {
     encrypted = true;
-    if (passphrase === null || passphrase === '') throw new KeyFileError('the key file is encrypted: give its passphrase (--passphrase-env VAR)');
+    if (passphrase === null || passphrase === '')
+      throw new KeyFileError('the key file is encrypted: give its passphrase (--passphrase-env VAR)');
     const e = k.secret_encrypted;
     if (e.kdf !== 'scrypt' || e.cipher !== 'aes-256-gcm') throw new KeyFileError('unsupported key encryption');
     if (!scryptParamsSane(e)) throw new KeyFileError('bad scrypt parameters');
@@ -88,7 +101,7 @@ export function decodeKeyFile(doc: unknown, passphrase: string | null): { secret
   } else {
     throw new KeyFileError('key file holds no secret');
   }
-  if (signerOfSecret(secret) !== k.signer) throw new KeyFileError('the secret does not belong to the key file\'s signer');
+  if (signerOfSecret(secret) !== k.signer) throw new KeyFileError("the secret does not belong to the key file's signer");
   return { secret, signer: k.signer, encrypted };
 }
 

@@ -62,7 +62,9 @@ describe('promptHidden', () => {
     expect((await failure(p)).message).toBe('passphrase entry cancelled');
     expect(tty.raw).toEqual([true, false]);
     const pipe = Object.assign(new FakeTty(), { isTTY: false });
-    expect((await failure(promptHidden(pipe, screen(), '> '))).message).toBe('cannot prompt for a passphrase: standard input is not a terminal');
+    expect((await failure(promptHidden(pipe, screen(), '> '))).message).toBe(
+      'cannot prompt for a passphrase: standard input is not a terminal',
+    );
   });
 });
 
@@ -86,7 +88,9 @@ describe('vaultPassphrase / unlockVault', () => {
     await new Promise((r) => setImmediate(r));
     tty2.type('b\r');
     expect((await failure(differ)).message).toBe('the two passphrases differ');
-    expect((await failure(vaultPassphrase({ env: {} }, 'vault y'))).message).toBe('no passphrase for vault y: set SWOOSH_VAULT_PASSPHRASE or run on a terminal to be asked');
+    expect((await failure(vaultPassphrase({ env: {} }, 'vault y'))).message).toBe(
+      'no passphrase for vault y: set SWOOSH_VAULT_PASSPHRASE or run on a terminal to be asked',
+    );
   });
 
   it('a missing file names `swoosh vault init`; a wrong passphrase is bad_passphrase; the right one opens', async () => {
@@ -96,7 +100,10 @@ describe('vaultPassphrase / unlockVault', () => {
     expect(missing.message).toBe(`vault ${path} does not exist; create it with: swoosh vault init --vault ${path}`);
     (await Vault.create(path, 'right', { scrypt_log_n: 15 })).lock();
     const wrong = await failure(unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'wrong' } }));
-    expect({ code: wrong.code, message: wrong.message }).toEqual({ code: 'bad_passphrase', message: `cannot unlock vault ${path}: wrong passphrase` });
+    expect({ code: wrong.code, message: wrong.message }).toEqual({
+      code: 'bad_passphrase',
+      message: `cannot unlock vault ${path}: wrong passphrase`,
+    });
     expect(wrong.message).not.toContain('wrong"');
     const v = await unlockVault(path, { env: { SWOOSH_VAULT_PASSPHRASE: 'right' } });
     expect(v.names()).toEqual([]);
@@ -110,7 +117,9 @@ describe('vaultPassphrase / unlockVault', () => {
     try {
       expect(await vaultPassphrase(processPassphraseSource(), 'v')).toBe('process-secret');
       expect(VAULT_PASSPHRASE_ENV in process.env).toBe(false);
-      const child = spawnSync(process.execPath, ['-e', `process.stdout.write(String(process.env.${VAULT_PASSPHRASE_ENV}))`], { encoding: 'utf8' });
+      const child = spawnSync(process.execPath, ['-e', `process.stdout.write(String(process.env.${VAULT_PASSPHRASE_ENV}))`], {
+        encoding: 'utf8',
+      });
       expect(child.stdout).toBe('undefined');
     } finally {
       delete process.env[VAULT_PASSPHRASE_ENV];

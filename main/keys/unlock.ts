@@ -82,11 +82,14 @@ export async function vaultPassphrase(src: PassphraseSource, what: string, confi
 
 /** Opens the vault at `path`, saying how to create it when it is missing (before asking anything). */
 export async function unlockVault(path: string, src: PassphraseSource): Promise<Vault> {
-  if (!existsSync(path)) throw new VaultError('not_found', `vault ${path} does not exist; create it with: swoosh vault init --vault ${path}`);
+  if (!existsSync(path))
+    throw new VaultError('not_found', `vault ${path} does not exist; create it with: swoosh vault init --vault ${path}`);
   const vault = await Vault.open(path, await vaultPassphrase(src, `vault ${path}`));
   const weak = vault.weakKdf();
   if (weak !== null) {
-    src.output?.write(`swoosh: warning: vault ${path} is encrypted with scrypt work factor 2^${weak}, below the floor 2^${SCRYPT_LOG_N_MIN}; re-key it with: swoosh vault passwd --vault ${path}\n`);
+    src.output?.write(
+      `swoosh: warning: vault ${path} is encrypted with scrypt work factor 2^${weak}, below the floor 2^${SCRYPT_LOG_N_MIN}; re-key it with: swoosh vault passwd --vault ${path}\n`,
+    );
   }
   return vault;
 }

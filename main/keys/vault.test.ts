@@ -84,7 +84,9 @@ describe('Vault', () => {
     expect((await rejects(Vault.create(open, 'pw', FAST))).code).toBe('exists');
     expect((await rejects(Vault.create(fresh(), 'pw', { scrypt_log_n: 4 }))).code).toBe('bad_options');
     // New vaults start at the floor, 2^15, or above.
-    expect((await rejects(Vault.create(fresh(), 'pw', { scrypt_log_n: 14 }))).message).toBe('scrypt_log_n must be an integer in 15..20, got 14');
+    expect((await rejects(Vault.create(fresh(), 'pw', { scrypt_log_n: 14 }))).message).toBe(
+      'scrypt_log_n must be an integer in 15..20, got 14',
+    );
   });
 
   it('writes atomically with mode 0600 and leaves no temporary file', async () => {
@@ -114,7 +116,13 @@ describe('Vault', () => {
     expect(s.signer).toBe(reference.signer);
     expect(s.sign(msg)).toBe(reference.sign(msg));
     expect(nobleVerifier.verify(s.signer, msg, s.sign(msg))).toBe(true);
-    const shown = [JSON.stringify(s), inspect(s, { showHidden: true, depth: 5 }), JSON.stringify(v), inspect(v, { showHidden: true, depth: 5 }), String(v)];
+    const shown = [
+      JSON.stringify(s),
+      inspect(s, { showHidden: true, depth: 5 }),
+      JSON.stringify(v),
+      inspect(v, { showHidden: true, depth: 5 }),
+      String(v),
+    ];
     for (const text of shown) {
       expect(text).not.toContain(hex(seed));
       expect(text).not.toContain(b64uEncode(seed));

@@ -45,12 +45,26 @@ const SEED_BYTES = 32;
 export type EntryKind = 'ed25519-seed' | 'credential';
 
 export type VaultErrorCode =
-  | 'exists' | 'not_found' | 'unreadable' | 'bad_passphrase' | 'damaged' | 'insecure_permissions'
-  | 'bad_name' | 'bad_secret' | 'no_entry' | 'wrong_kind' | 'full' | 'locked' | 'bad_options';
+  | 'exists'
+  | 'not_found'
+  | 'unreadable'
+  | 'bad_passphrase'
+  | 'damaged'
+  | 'insecure_permissions'
+  | 'bad_name'
+  | 'bad_secret'
+  | 'no_entry'
+  | 'wrong_kind'
+  | 'full'
+  | 'locked'
+  | 'bad_options';
 
 /** Tagged error: the code for programs, the message for operators. Never carries key bytes. */
 export class VaultError extends Error {
-  constructor(readonly code: VaultErrorCode, message: string) {
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'VaultError';
   }
@@ -81,7 +95,11 @@ export class Vault {
   /** The work factor the file on disk was encrypted with (from its age header), until the next write. */
   #fileLogN: number | null = null;
 
-  private constructor(readonly path: string, passphrase: string, logN: number) {
+  private constructor(
+    readonly path: string,
+    passphrase: string,
+    logN: number,
+  ) {
     this.#passphrase = passphrase;
     this.#logN = logN;
   }
@@ -91,7 +109,10 @@ export class Vault {
     checkPassphrase(passphrase);
     const logN = opts.scrypt_log_n ?? SCRYPT_LOG_N_DEFAULT;
     if (!Number.isInteger(logN) || logN < SCRYPT_LOG_N_MIN || logN > SCRYPT_LOG_N_MAX) {
-      throw new VaultError('bad_options', `scrypt_log_n must be an integer in ${SCRYPT_LOG_N_MIN}..${SCRYPT_LOG_N_MAX}, got ${String(logN)}`);
+      throw new VaultError(
+        'bad_options',
+        `scrypt_log_n must be an integer in ${SCRYPT_LOG_N_MIN}..${SCRYPT_LOG_N_MAX}, got ${String(logN)}`,
+      );
     }
     if (exists(path)) throw new VaultError('exists', `vault ${path} already exists; open it instead of creating it`);
     const vault = new Vault(path, passphrase, logN);
@@ -116,7 +137,10 @@ export class Vault {
     }
     // Like ssh with its keys: a vault others may read is refused before it is unlocked.
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new VaultError('insecure_permissions', `vault ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`);
+      throw new VaultError(
+        'insecure_permissions',
+        `vault ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+      );
     }
     let sealed: Uint8Array;
     try {
@@ -229,7 +253,8 @@ export class Vault {
   /** The public signer id of a key entry. */
   signerId(name: string): string {
     const e = this.entry(name);
-    if (e.kind !== 'ed25519-seed' || e.signer === undefined) throw new VaultError('wrong_kind', `vault entry ${name} is a ${e.kind}, not an ed25519-seed`);
+    if (e.kind !== 'ed25519-seed' || e.signer === undefined)
+      throw new VaultError('wrong_kind', `vault entry ${name} is a ${e.kind}, not an ed25519-seed`);
     return e.signer;
   }
 
@@ -305,7 +330,11 @@ export class Vault {
   private entry(name: string): Entry {
     this.unlocked();
     const e = this.#entries.get(name);
-    if (!e) throw new VaultError('no_entry', `vault ${this.path} has no entry ${JSON.stringify(name)} (it has: ${this.names().join(', ') || 'none'})`);
+    if (!e)
+      throw new VaultError(
+        'no_entry',
+        `vault ${this.path} has no entry ${JSON.stringify(name)} (it has: ${this.names().join(', ') || 'none'})`,
+      );
     return e;
   }
 
@@ -316,8 +345,13 @@ export class Vault {
     } catch {
       throw new VaultError('damaged', `vault ${this.path} decrypts to something that is not JSON`);
     }
-    if (typeof doc !== 'object' || doc === null || doc.kind !== VAULT_KIND) throw new VaultError('damaged', `vault ${this.path} is an age file but not a SWOOSH vault`);
-    if (doc.version !== VAULT_FORMAT_VERSION) throw new VaultError('damaged', `vault ${this.path} has format version ${String(doc.version)}; this build reads ${VAULT_FORMAT_VERSION}`);
+    if (typeof doc !== 'object' || doc === null || doc.kind !== VAULT_KIND)
+      throw new VaultError('damaged', `vault ${this.path} is an age file but not a SWOOSH vault`);
+    if (doc.version !== VAULT_FORMAT_VERSION)
+      throw new VaultError(
+        'damaged',
+        `vault ${this.path} has format version ${String(doc.version)}; this build reads ${VAULT_FORMAT_VERSION}`,
+      );
     const logN = doc.scrypt_log_n;
     this.#logN = Number.isInteger(logN) && logN >= SCRYPT_LOG_N_MIN && logN <= SCRYPT_LOG_N_MAX ? logN : SCRYPT_LOG_N_DEFAULT;
     const entries = typeof doc.entries === 'object' && doc.entries !== null ? Object.entries(doc.entries) : [];
@@ -369,13 +403,17 @@ function checkPassphrase(passphrase: string): void {
 
 function makeEntry(name: string, secret: Uint8Array, kind: EntryKind): Entry {
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw new VaultError('bad_name', `entry name ${JSON.stringify(name)} must be 1-128 of [A-Za-z0-9._:@-], starting with a letter or digit`);
+    throw new VaultError(
+      'bad_name',
+      `entry name ${JSON.stringify(name)} must be 1-128 of [A-Za-z0-9._:@-], starting with a letter or digit`,
+    );
   }
   if (!(secret instanceof Uint8Array) || secret.length === 0 || secret.length > ENTRY_BYTES_MAX) {
     throw new VaultError('bad_secret', `entry ${name} must be 1..${ENTRY_BYTES_MAX} bytes`);
   }
   if (kind === 'ed25519-seed') {
-    if (secret.length !== SEED_BYTES) throw new VaultError('bad_secret', `entry ${name}: an Ed25519 seed is ${SEED_BYTES} bytes, got ${secret.length}`);
+    if (secret.length !== SEED_BYTES)
+      throw new VaultError('bad_secret', `entry ${name}: an Ed25519 seed is ${SEED_BYTES} bytes, got ${secret.length}`);
     return { kind, value: Uint8Array.from(secret), signer: signerFromPublicKey(publicKeyFromSecret(secret)) };
   }
   if (kind !== 'credential') throw new VaultError('bad_secret', `entry ${name} has unknown kind ${JSON.stringify(kind)}`);

@@ -14,11 +14,21 @@ import { createMetrics } from './metrics';
 
 const DASHBOARD = fileURLToPath(new URL('../../assets/grafana/swoosh-dashboard.json', import.meta.url));
 const CONTRACT_METRICS = [
-  'swoosh_transition_total', 'swoosh_guard_fail_total', 'swoosh_state_advance_latency_seconds', 'swoosh_retry_count',
-  'swoosh_quarantine_total', 'swoosh_recovery_time_seconds', 'swoosh_wal_lag_records',
+  'swoosh_transition_total',
+  'swoosh_guard_fail_total',
+  'swoosh_state_advance_latency_seconds',
+  'swoosh_retry_count',
+  'swoosh_quarantine_total',
+  'swoosh_recovery_time_seconds',
+  'swoosh_wal_lag_records',
 ];
 
-interface Panel { id: number; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets: { expr: string }[] }
+interface Panel {
+  id: number;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets: { expr: string }[];
+}
 
 const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
 const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));

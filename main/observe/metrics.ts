@@ -17,8 +17,18 @@ function regionOf(transition: string): string {
 
 export function createMetrics(engine: Engine): HostMetrics {
   const registry = new Registry();
-  const transitions = new Counter({ name: 'swoosh_transition_total', help: 'Accepted transitions', labelNames: ['transition'], registers: [registry] });
-  const guardFails = new Counter({ name: 'swoosh_guard_fail_total', help: 'Proposals refused or diverted by a guard', labelNames: ['guard'], registers: [registry] });
+  const transitions = new Counter({
+    name: 'swoosh_transition_total',
+    help: 'Accepted transitions',
+    labelNames: ['transition'],
+    registers: [registry],
+  });
+  const guardFails = new Counter({
+    name: 'swoosh_guard_fail_total',
+    help: 'Proposals refused or diverted by a guard',
+    labelNames: ['guard'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'swoosh_state_advance_latency_seconds',
     help: 'Time from receiving a proposal to its durable acceptance',
@@ -26,14 +36,47 @@ export function createMetrics(engine: Engine): HostMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const retries = new Counter({ name: 'swoosh_retry_count', help: 'Re-sent proposals (duplicates answered 200, stale hashes answered 409)', labelNames: ['transition'], registers: [registry] });
+  const retries = new Counter({
+    name: 'swoosh_retry_count',
+    help: 'Re-sent proposals (duplicates answered 200, stale hashes answered 409)',
+    labelNames: ['transition'],
+    registers: [registry],
+  });
   const quarantines = new Counter({ name: 'swoosh_quarantine_total', help: 'Transitions into QUARANTINED', registers: [registry] });
-  const recoveryTime = new Gauge({ name: 'swoosh_recovery_time_seconds', help: 'Duration of the last start-up recovery', registers: [registry] });
-  const walLag = new Gauge({ name: 'swoosh_wal_lag_records', help: 'Records this node is behind the writer (0 on the writer)', registers: [registry] });
-  const rejected = new Counter({ name: 'swoosh_rejection_total', help: 'Rejected proposals by code', labelNames: ['code'], registers: [registry] });
-  const internal = new Counter({ name: 'swoosh_internal_errors_total', help: 'Proposals the judge failed on (a bug; answered 500 internal, the writer continued)', registers: [registry] });
-  const storeFailures = new Counter({ name: 'swoosh_store_failures_total', help: 'Batches whose SQLite commit failed (disk full, I/O error); their proposals were answered 500', registers: [registry] });
-  const queue = new Gauge({ name: 'swoosh_queue_depth', help: 'Proposals waiting for the writer', registers: [registry], collect() { this.set(engine.queueDepth); } });
+  const recoveryTime = new Gauge({
+    name: 'swoosh_recovery_time_seconds',
+    help: 'Duration of the last start-up recovery',
+    registers: [registry],
+  });
+  const walLag = new Gauge({
+    name: 'swoosh_wal_lag_records',
+    help: 'Records this node is behind the writer (0 on the writer)',
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'swoosh_rejection_total',
+    help: 'Rejected proposals by code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const internal = new Counter({
+    name: 'swoosh_internal_errors_total',
+    help: 'Proposals the judge failed on (a bug; answered 500 internal, the writer continued)',
+    registers: [registry],
+  });
+  const storeFailures = new Counter({
+    name: 'swoosh_store_failures_total',
+    help: 'Batches whose SQLite commit failed (disk full, I/O error); their proposals were answered 500',
+    registers: [registry],
+  });
+  const queue = new Gauge({
+    name: 'swoosh_queue_depth',
+    help: 'Proposals waiting for the writer',
+    registers: [registry],
+    collect() {
+      this.set(engine.queueDepth);
+    },
+  });
   void queue;
   walLag.set(0);
 

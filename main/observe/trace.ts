@@ -3,7 +3,11 @@
 
 import { SpanStatusCode } from '@opentelemetry/api';
 import {
-  BasicTracerProvider, ConsoleSpanExporter, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter,
+  BasicTracerProvider,
+  ConsoleSpanExporter,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { Engine } from '../engine/engine';
 
@@ -28,8 +32,13 @@ export function traceEngine(engine: Engine, kind: TraceExporterKind = 'none'): T
     const span = tracer.startSpan(`transition ${r.transition}`, {
       startTime: end - Math.max(0, e.latency_ms),
       attributes: {
-        'swoosh.index': r.index, 'swoosh.transition': r.transition, 'swoosh.signer': r.signer, 'swoosh.hlc': r.hlc,
-        'swoosh.window_id': r.window_id ?? '', 'swoosh.state_pre_hash': r.state_pre_hash, 'swoosh.state_post_hash': r.state_post_hash,
+        'swoosh.index': r.index,
+        'swoosh.transition': r.transition,
+        'swoosh.signer': r.signer,
+        'swoosh.hlc': r.hlc,
+        'swoosh.window_id': r.window_id ?? '',
+        'swoosh.state_pre_hash': r.state_pre_hash,
+        'swoosh.state_post_hash': r.state_post_hash,
         'swoosh.evidence': r.evidence,
         'swoosh.guards': r.guard_outcomes.map((g) => `${g.guard}:${g.ok ? 'ok' : 'fail'}: ${g.reasons.join('; ')}`),
       },

@@ -28,16 +28,30 @@ export async function followCommand(args: string[]): Promise<number> {
   const v = parse(args, FOLLOW_OPTIONS, FOLLOW_USAGE);
   if (!v.url) throw new UsageError('--url URL of the writer is required');
   const checkpoint_every = Number(v['checkpoint-every']);
-  if (!Number.isInteger(checkpoint_every) || checkpoint_every < 0) throw new UsageError('--checkpoint-every must be a non-negative integer');
+  if (!Number.isInteger(checkpoint_every) || checkpoint_every < 0)
+    throw new UsageError('--checkpoint-every must be a non-negative integer');
   const genesis = v.genesis ? (readJsonFile(v.genesis, 'genesis') as Genesis) : undefined;
   const out = (e: FollowerEvent): void => {
     if (v.json) {
       process.stdout.write(`${JSON.stringify(e)}\n`);
-    } else if (e.event === 'ready' || e.event === 'diverged' || e.event === 'stopped' || e.event === 'writer_unreachable' || e.event === 'writer_back') {
+    } else if (
+      e.event === 'ready' ||
+      e.event === 'diverged' ||
+      e.event === 'stopped' ||
+      e.event === 'writer_unreachable' ||
+      e.event === 'writer_back'
+    ) {
       process.stdout.write(`swoosh follow: ${e.event} ${JSON.stringify(e)}\n`);
     }
   };
-  const follower = new Follower({ url: v.url.replace(/\/+$/, ''), genesis, db: v.db, checkpoint_every, verify: !v['trust-signatures'], onEvent: out });
+  const follower = new Follower({
+    url: v.url.replace(/\/+$/, ''),
+    genesis,
+    db: v.db,
+    checkpoint_every,
+    verify: !v['trust-signatures'],
+    onEvent: out,
+  });
   try {
     await follower.open();
   } catch (err) {

@@ -69,7 +69,14 @@ describe('replica follower', () => {
     const running = await serve(join(dir, 'w.db'), d);
     try {
       const events: FollowerEvent[] = [];
-      const f = new Follower({ url: running.url, genesis: d.genesis, db: join(dir, 'r.db'), checkpoint_every: 10, snapshot_every: 25, onEvent: (e) => events.push(e) });
+      const f = new Follower({
+        url: running.url,
+        genesis: d.genesis,
+        db: join(dir, 'r.db'),
+        checkpoint_every: 10,
+        snapshot_every: 25,
+        onEvent: (e) => events.push(e),
+      });
       await f.open();
       void f.start();
       await feed(running.url, d, 60);
@@ -157,7 +164,9 @@ describe('replica follower', () => {
     const fake: Server = createServer((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       const from = Number(u.searchParams.get('from') ?? '1');
-      const page = records.slice(from - 1, serveUpTo).map((r) => (tamper && r.index === 7 ? { ...r, inputs_hash: r.inputs_hash.replace(/.$/, (c) => (c === '0' ? '1' : '0')) } : r));
+      const page = records
+        .slice(from - 1, serveUpTo)
+        .map((r) => (tamper && r.index === 7 ? { ...r, inputs_hash: r.inputs_hash.replace(/.$/, (c) => (c === '0' ? '1' : '0')) } : r));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ from, count: page.length, head_index: serveUpTo, records: page }));
     });
@@ -193,7 +202,15 @@ describe('replica follower', () => {
     const d = driver(5);
     const running = await serve(join(dir, 'w.db'), d);
     const genesis_path = writeGenesis(dir, d.genesis);
-    const r = await startReplica({ id: 'p1', mode: 'process', url: running.url, genesis: d.genesis, genesis_path, db: join(dir, 'p1.db'), checkpoint_every: 5 });
+    const r = await startReplica({
+      id: 'p1',
+      mode: 'process',
+      url: running.url,
+      genesis: d.genesis,
+      genesis_path,
+      db: join(dir, 'p1.db'),
+      checkpoint_every: 5,
+    });
     try {
       await feed(running.url, d, 25);
       await r.waitFor(25, 30_000);

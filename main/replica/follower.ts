@@ -67,7 +67,10 @@ interface WalPage {
 }
 
 export class FollowerError extends Error {
-  constructor(readonly code: 'genesis_mismatch' | 'bad_state0' | 'spec_mismatch', message: string) {
+  constructor(
+    readonly code: 'genesis_mismatch' | 'bad_state0' | 'spec_mismatch',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -129,7 +132,8 @@ export class Follower {
   /** Starts tailing; resolves once stopped (or diverged). */
   start(): Promise<void> {
     // Anything unexpected (the replica's own disk failing, a bug) stops it as a problem, never as an unhandled rejection.
-    if (!this.loop) this.loop = this.run().catch((err: unknown) => this.diverge(this.head.index + 1, `replica failed: ${(err as Error).message}`));
+    if (!this.loop)
+      this.loop = this.run().catch((err: unknown) => this.diverge(this.head.index + 1, `replica failed: ${(err as Error).message}`));
     return this.loop;
   }
 
@@ -197,7 +201,10 @@ export class Follower {
       }
       this.writer_index = page.head_index;
       if (page.head_index < this.head.index) {
-        this.diverge(this.head.index, `the writer's WAL ends at ${page.head_index} but this replica holds ${this.head.index}: acknowledged records were lost`);
+        this.diverge(
+          this.head.index,
+          `the writer's WAL ends at ${page.head_index} but this replica holds ${this.head.index}: acknowledged records were lost`,
+        );
         break;
       }
       if (page.records.length === 0) {
@@ -241,7 +248,13 @@ export class Follower {
       }
       applied.push(record);
       if (this.store && this.head.index % every === 0) {
-        snapshots.push({ index: this.head.index, hlc: this.head.state.hlc_last, state: this.head.state, state_hash: this.head.hash, record_hash: this.head.record_hash });
+        snapshots.push({
+          index: this.head.index,
+          hlc: this.head.state.hlc_last,
+          state: this.head.state,
+          state_hash: this.head.hash,
+          record_hash: this.head.record_hash,
+        });
       }
       if (K > 0 && this.head.index % K === 0) reached.push({ index: this.head.index, hash: this.head.hash });
     }
@@ -268,7 +281,10 @@ export class Follower {
       throw new FollowerError('genesis_mismatch', `${store.path} replicates another project (genesis ${store.getMeta('genesis_hash')})`);
     }
     if (store.getMeta('spec_hash') !== this.spec.hash) {
-      throw new FollowerError('spec_mismatch', `${store.path} was written under statechart ${store.getMeta('spec_hash')}; this build runs ${this.spec.hash}`);
+      throw new FollowerError(
+        'spec_mismatch',
+        `${store.path} was written under statechart ${store.getMeta('spec_hash')}; this build runs ${this.spec.hash}`,
+      );
     }
     return JSON.parse(stored) as Genesis;
   }
@@ -285,9 +301,13 @@ export class Follower {
       try {
         const at = await this.client.getOk<{ index: number; hash: string; state: State }>(`${this.o.url}/state/at/0`, 10_000);
         const hash = hashStateNative(at.state);
-        if (at.index !== 0 || hash !== at.hash) throw new FollowerError('bad_state0', `the writer's state 0 hashes to ${hash}, not the ${at.hash} it claims`);
+        if (at.index !== 0 || hash !== at.hash)
+          throw new FollowerError('bad_state0', `the writer's state 0 hashes to ${hash}, not the ${at.hash} it claims`);
         if (at.state.meta.spec_hash !== this.spec.hash) {
-          throw new FollowerError('spec_mismatch', `the writer runs statechart ${String(at.state.meta.spec_hash)}; this build runs ${this.spec.hash}`);
+          throw new FollowerError(
+            'spec_mismatch',
+            `the writer runs statechart ${String(at.state.meta.spec_hash)}; this build runs ${this.spec.hash}`,
+          );
         }
         return { state: at.state, hash, index: 0, record_hash: hash };
       } catch (err) {

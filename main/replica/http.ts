@@ -11,7 +11,10 @@ export interface JsonAnswer<T = Record<string, unknown>> {
 }
 
 export class HttpFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -65,29 +68,34 @@ export class JsonClient {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(text);
       }
-      const req = http.request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > RESPONSE_BYTES_MAX) {
-            req.destroy(new HttpFailure('too_large', `response from ${url} exceeds ${RESPONSE_BYTES_MAX} bytes`));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({ status: res.statusCode ?? 0, body: (raw === '' ? {} : JSON.parse(raw)) as T });
-          } catch (err) {
-            reject(new HttpFailure('bad_json', `${method} ${url}: ${res.statusCode} answer is not JSON: ${(err as Error).message}`));
-          }
-        });
-        res.on('error', (err) => reject(new HttpFailure('reset', err.message)));
-      });
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: this.agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > RESPONSE_BYTES_MAX) {
+              req.destroy(new HttpFailure('too_large', `response from ${url} exceeds ${RESPONSE_BYTES_MAX} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => {
+            const raw = Buffer.concat(chunks).toString('utf8');
+            try {
+              resolve({ status: res.statusCode ?? 0, body: (raw === '' ? {} : JSON.parse(raw)) as T });
+            } catch (err) {
+              reject(new HttpFailure('bad_json', `${method} ${url}: ${res.statusCode} answer is not JSON: ${(err as Error).message}`));
+            }
+          });
+          res.on('error', (err) => reject(new HttpFailure('reset', err.message)));
+        },
+      );
       req.setTimeout(timeout_ms, () => req.destroy(new HttpFailure('timeout', `${method} ${url}: no answer within ${timeout_ms} ms`)));
-      req.on('error', (err) => reject(err instanceof HttpFailure ? err : new HttpFailure((err as NodeJS.ErrnoException).code ?? 'network', err.message)));
+      req.on('error', (err) =>
+        reject(err instanceof HttpFailure ? err : new HttpFailure((err as NodeJS.ErrnoException).code ?? 'network', err.message)),
+      );
       req.end(text);
     });
   }

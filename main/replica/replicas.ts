@@ -78,7 +78,8 @@ abstract class BaseReplica {
     }
     if (e.event === 'checkpoint') {
       const prior = this.checkpoints.get(e.index);
-      if (prior !== undefined && prior !== e.hash) this.fail(e.index, `checkpoint ${e.index} hashed ${e.hash} after a restart, ${prior} before`);
+      if (prior !== undefined && prior !== e.hash)
+        this.fail(e.index, `checkpoint ${e.index} hashed ${e.hash} after a restart, ${prior} before`);
       this.checkpoints.set(e.index, e.hash);
     }
     if (e.event === 'writer_unreachable') this.outages += 1;
@@ -124,7 +125,10 @@ class InprocReplica extends BaseReplica implements ReplicaHandle {
 
   async begin(): Promise<void> {
     const f = new Follower({
-      url: this.spec.url, genesis: this.spec.genesis, db: this.spec.db, checkpoint_every: this.spec.checkpoint_every,
+      url: this.spec.url,
+      genesis: this.spec.genesis,
+      db: this.spec.db,
+      checkpoint_every: this.spec.checkpoint_every,
       onEvent: (e) => this.onEvent(e),
     });
     await f.open();
@@ -153,18 +157,38 @@ class ProcessReplica extends BaseReplica implements ReplicaHandle {
 
   begin(): Promise<void> {
     const s = this.spec;
-    const args = ['--import', 'tsx', FOLLOW_MAIN, '--url', s.url, '--genesis', s.genesis_path, '--db', s.db,
-      '--checkpoint-every', String(s.checkpoint_every), '--json', '--lifeline'];
-    const child = spawn(process.execPath, args, { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const args = [
+      '--import',
+      'tsx',
+      FOLLOW_MAIN,
+      '--url',
+      s.url,
+      '--genesis',
+      s.genesis_path,
+      '--db',
+      s.db,
+      '--checkpoint-every',
+      String(s.checkpoint_every),
+      '--json',
+      '--lifeline',
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: PACKAGE_DIR,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     this.child = child;
     let buffer = '';
     let ready = false;
     return new Promise((resolve, reject) => {
-      this.exited = new Promise((done) => child.on('exit', (code, signal) => {
-        if (!ready) reject(new Error(`replica ${this.id} exited (${code ?? signal}) before it was ready: ${this.stderr.trim()}`));
-        else if (code !== 0 && signal !== 'SIGKILL' && this.problem === null) this.fail(this.index, `replica process exited with ${code ?? signal}: ${this.stderr.trim()}`);
-        done();
-      }));
+      this.exited = new Promise((done) =>
+        child.on('exit', (code, signal) => {
+          if (!ready) reject(new Error(`replica ${this.id} exited (${code ?? signal}) before it was ready: ${this.stderr.trim()}`));
+          else if (code !== 0 && signal !== 'SIGKILL' && this.problem === null)
+            this.fail(this.index, `replica process exited with ${code ?? signal}: ${this.stderr.trim()}`);
+          done();
+        }),
+      );
       child.on('error', (err) => {
         if (!ready) reject(err);
       });

@@ -13,7 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('swoosh shim (command)', () => {
   it('an invalid map: exit 2 and every bad entry named, before any key is asked for', async () => {
     const map = join(dir, 'bad.yaml');
-    writeFileSync(map, `version: 1
+    writeFileSync(
+      map,
+      `version: 1
 project: demo
 routes:
   - method: POST
@@ -27,12 +29,27 @@ routes:
     region: council
     transition: Council_Elected
     response: { body: {} }
-`);
-    const r = await runSwoosh(['shim', '--map', map, '--legacy', 'http://127.0.0.1:9', '--swoosh', 'http://127.0.0.1:9', '--key', join(dir, 'none.key')], { timeout_ms: 60_000 });
+`,
+    );
+    const r = await runSwoosh(
+      ['shim', '--map', map, '--legacy', 'http://127.0.0.1:9', '--swoosh', 'http://127.0.0.1:9', '--key', join(dir, 'none.key')],
+      { timeout_ms: 60_000 },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('routes[0].inputs.members: JSON pointer must start with /');
     expect(r.stderr).toContain('routes[1].transition: unknown transition Council_Elected');
-    const noKey = await runSwoosh(['shim', '--map', join(PACKAGE_DIR, 'docs/examples/whoosh-map.yaml'), '--legacy', 'http://127.0.0.1:9', '--swoosh', 'http://127.0.0.1:9'], { timeout_ms: 60_000 });
+    const noKey = await runSwoosh(
+      [
+        'shim',
+        '--map',
+        join(PACKAGE_DIR, 'docs/examples/whoosh-map.yaml'),
+        '--legacy',
+        'http://127.0.0.1:9',
+        '--swoosh',
+        'http://127.0.0.1:9',
+      ],
+      { timeout_ms: 60_000 },
+    );
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('give --key FILE or --vault FILE --key-name NAME');
   }, 120_000);

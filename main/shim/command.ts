@@ -52,7 +52,9 @@ export interface ShimSettings {
 /** Opens the store, connects to SWOOSH and listens; used by the command and the tests. */
 export async function startShim(s: ShimSettings): Promise<RunningShim> {
   const spec = loadMachine();
-  const gated = Object.entries(spec.transitions).filter(([, t]) => t.window !== null && t.window.length > 0).map(([n]) => n);
+  const gated = Object.entries(spec.transitions)
+    .filter(([, t]) => t.window !== null && t.window.length > 0)
+    .map(([n]) => n);
   const link = new SwooshLink(s.swoosh, s.signer, systemClock, gated);
   let modes = s.modes;
   if (!modes) {
@@ -61,17 +63,29 @@ export async function startShim(s: ShimSettings): Promise<RunningShim> {
     modes = fromState;
   }
   const store = new ShimStore(s.db);
-  const shim = new Shim({ map: s.map, legacy: s.legacy, link, modes, store, clock: systemClock, compare_interval_ms: s.compare_interval_ms });
+  const shim = new Shim({
+    map: s.map,
+    legacy: s.legacy,
+    link,
+    modes,
+    store,
+    clock: systemClock,
+    compare_interval_ms: s.compare_interval_ms,
+  });
   let url: string;
   try {
     url = await shim.listen(s.port ?? 0, s.host ?? '127.0.0.1');
   } catch (err) {
     modes.close();
     store.close();
-    throw new AppError('listen_failed', `cannot listen on ${s.host ?? '127.0.0.1'}:${s.port ?? 0}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AppError(
+      'listen_failed',
+      `cannot listen on ${s.host ?? '127.0.0.1'}:${s.port ?? 0}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return {
-    shim, url,
+    shim,
+    url,
     stop: async () => {
       await shim.close();
       store.close();
@@ -97,7 +111,8 @@ async function signerFrom(v: ReturnType<typeof parse<typeof SHIM_OPTIONS>>): Pro
     const pass = process.env[variable];
     return loadSigner(v.key, pass === undefined || pass === '' ? null : pass);
   }
-  if (v.vault === undefined || v['key-name'] === undefined) throw new UsageError('the shim signs proposals: give --key FILE or --vault FILE --key-name NAME');
+  if (v.vault === undefined || v['key-name'] === undefined)
+    throw new UsageError('the shim signs proposals: give --key FILE or --vault FILE --key-name NAME');
   const vault = await unlockVault(v.vault, processPassphraseSource());
   try {
     return vault.signer(v['key-name']);
@@ -133,7 +148,10 @@ export async function shimCommand(args: string[]): Promise<number> {
   if (!v.swoosh) throw new UsageError('--swoosh URL[,URL…] is required');
   const map = readMap(v.map);
   const legacy = httpUrl(v.legacy, '--legacy');
-  const swoosh = v.swoosh.split(',').filter((u: string) => u !== '').map((u: string) => httpUrl(u, '--swoosh'));
+  const swoosh = v.swoosh
+    .split(',')
+    .filter((u: string) => u !== '')
+    .map((u: string) => httpUrl(u, '--swoosh'));
   const port = portOf(v.port);
   const interval = v['compare-interval-ms'] === undefined ? undefined : nonNegativeInt(v['compare-interval-ms'], '--compare-interval-ms');
   let signer: Signer;

@@ -58,7 +58,11 @@ interface Child {
 }
 
 async function startChild(args: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
   let out = '';
   let err = '';
@@ -90,7 +94,16 @@ async function swooshAtValidate(name: string, mode: 'shadow' | 'swoosh'): Promis
   const now = Date.now();
   const ok = async (p: Promise<{ ok: boolean }>) => expect((await p).ok).toBe(true);
   await ok(agent.withSigner(cast.operators[0]!).propose('Boot_ConfigOk', { config_hash: H(genesis) }));
-  await ok(agent.propose('Boot_Licensed', { token: licenseToken(cast.kaching, { licensee: 'demo', issued_ms: now - 1000, expires_ms: now + 86_400_000, grace_ms: 0 }) as unknown as JsonObject }));
+  await ok(
+    agent.propose('Boot_Licensed', {
+      token: licenseToken(cast.kaching, {
+        licensee: 'demo',
+        issued_ms: now - 1000,
+        expires_ms: now + 86_400_000,
+        grace_ms: 0,
+      }) as unknown as JsonObject,
+    }),
+  );
   await ok(agent.propose('Ingestion_SourcesResolved', { sources: ['a'] }));
   await ok(agent.propose('Ingestion_BytesOk', { content_hash: fakeHash('b') }));
   return { running, agent };
@@ -110,7 +123,9 @@ async function workload(url: string, tag: string, onAnswered: (i: number) => voi
     for (let attempt = 0; attempt < 400 && !answered; attempt += 1) {
       try {
         const res = await fetch(`${url}/api/projects/demo/ingestion/${route}`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body),
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(body),
         });
         const text = await res.text();
         if (res.status === 200) answered = true;
@@ -128,7 +143,24 @@ async function workload(url: string, tag: string, onAnswered: (i: number) => voi
 }
 
 function shimArgs(swoosh: string, db: string, port: number): string[] {
-  return [SWOOSH_BIN, 'shim', '--map', MAP, '--legacy', whoosh.url, '--swoosh', swoosh, '--key', join(dir, 'agent.key'), '--db', db, '--port', String(port), '--compare-interval-ms', '0'];
+  return [
+    SWOOSH_BIN,
+    'shim',
+    '--map',
+    MAP,
+    '--legacy',
+    whoosh.url,
+    '--swoosh',
+    swoosh,
+    '--key',
+    join(dir, 'agent.key'),
+    '--db',
+    db,
+    '--port',
+    String(port),
+    '--compare-interval-ms',
+    '0',
+  ];
 }
 
 async function crashRun(mode: 'shadow' | 'swoosh'): Promise<void> {
@@ -149,10 +181,14 @@ async function crashRun(mode: 'shadow' | 'swoosh'): Promise<void> {
     });
     expect(restarted).not.toBeNull();
     await restarted;
-    await until('the outbox to drain', async () => {
-      const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { mirror_pending: number };
-      return h.mirror_pending === 0;
-    }, 20_000);
+    await until(
+      'the outbox to drain',
+      async () => {
+        const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { mirror_pending: number };
+        return h.mirror_pending === 0;
+      },
+      20_000,
+    );
     const wal = (await agent.wal(1, 1000)).records.map((r) => r.idem_key).filter((k) => k.startsWith('whoosh-shim:'));
     expect(wal).toEqual(keys);
     expect((await agent.state()).state.ingestion).toMatchObject({ phase: 'VALIDATE', rollbacks: REQUESTS / 2 });

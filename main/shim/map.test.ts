@@ -42,7 +42,8 @@ describe('map file', () => {
   });
 
   it('names the entry of every problem, all at once', () => {
-    const errors = errorsOf(route(`  - method: POST
+    const errors = errorsOf(
+      route(`  - method: POST
     path: /a/:x/b
     region: council
     transition: Council_QuorumCert
@@ -63,7 +64,8 @@ compare:
   - region: council
     legacy: /api/projects/:project/tasks/:task
     pairs: [{ legacy: members, swoosh: /council/members }]
-`));
+`),
+    );
     expect(errors).toEqual([
       'routes[1].inputs.members: JSON pointer must start with /',
       'routes[2].method: must be one of POST, PUT, PATCH, DELETE (reads pass through unmapped)',
@@ -85,12 +87,16 @@ compare:
     expect(errorsOf('- a\n- b')).toEqual(['map: must be a mapping with version, project, routes and compare']);
     expect(errorsOf('version: [')[0]).toMatch(/^map: not YAML/);
     expect(errorsOf('version: 2\nproject: "a b"\nroutes: []\nextra: 1')).toEqual([
-      'extra: unknown key', 'version: must be 1', 'project: must be the legacy project name (letters, digits, . _ -)', 'routes: must be a non-empty list',
+      'extra: unknown key',
+      'version: must be 1',
+      'project: must be the legacy project name (letters, digits, . _ -)',
+      'routes: must be a non-empty list',
     ]);
   });
 
   it('matches method and path, decodes parameters, and builds inputs from every source', () => {
-    const map = parseMap(route(`  - name: t
+    const map = parseMap(
+      route(`  - name: t
     method: PUT
     path: /p/:project/tasks/:task
     region: execution
@@ -102,16 +108,29 @@ compare:
       note: { from: "query:/note", default: "none" }
       fixed: { const: { k: [1] } }
     response: { body: { t: $params:/task, i: $result:/index, p: $state:/execution/phase, lit: $$x, gone: $body:/nope } }
-`), transitions);
+`),
+      transitions,
+    );
     expect(matchRoute(map, 'post', '/api/projects/demo/council/elect')?.params).toEqual({ project: 'demo' });
     expect(matchRoute(map, 'GET', '/api/projects/demo/council/elect')).toBeNull();
     const m = matchRoute(map, 'PUT', '/p/demo/tasks/t%2F1');
     expect(m?.params).toEqual({ project: 'demo', task: 't/1' });
     const req = { params: m!.params, query: {}, body: { a: ['sha256-x'] }, headers: { 'x-caller': 'bot' } };
-    expect(buildInputs(m!.route, req)).toEqual({ ok: true, inputs: { artifact_hash: 'sha256-x', task: 't/1', who: 'bot', note: 'none', fixed: { k: [1] } } });
-    expect(buildInputs(m!.route, { ...req, body: {} })).toEqual({ ok: false, reason: 'input artifact_hash: body:/a/0 is absent from the request' });
-    expect(renderTemplate(m!.route.response.body, { ...req, result: { index: 7 }, state: { execution: { phase: 'REVERB' } } }))
-      .toEqual({ t: 't/1', i: 7, p: 'REVERB', lit: '$x', gone: null });
+    expect(buildInputs(m!.route, req)).toEqual({
+      ok: true,
+      inputs: { artifact_hash: 'sha256-x', task: 't/1', who: 'bot', note: 'none', fixed: { k: [1] } },
+    });
+    expect(buildInputs(m!.route, { ...req, body: {} })).toEqual({
+      ok: false,
+      reason: 'input artifact_hash: body:/a/0 is absent from the request',
+    });
+    expect(renderTemplate(m!.route.response.body, { ...req, result: { index: 7 }, state: { execution: { phase: 'REVERB' } } })).toEqual({
+      t: 't/1',
+      i: 7,
+      p: 'REVERB',
+      lit: '$x',
+      gone: null,
+    });
   });
 
   it('JSON pointers follow RFC 6901', () => {

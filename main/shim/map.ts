@@ -94,7 +94,7 @@ export function atPointer(doc: unknown, tokens: readonly string[]): unknown {
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9]\d*)$/.test(t)) return undefined;
       cur = cur[Number(t)];
-    } else if (typeof cur === 'object' && cur !== null && Object.prototype.hasOwnProperty.call(cur, t)) {
+    } else if (typeof cur === 'object' && cur !== null && Object.hasOwn(cur, t)) {
       cur = (cur as Record<string, unknown>)[t];
     } else return undefined;
   }
@@ -128,7 +128,8 @@ export function parseMap(text: string, knownTransitions?: ReadonlySet<string>): 
 export function validateMap(doc: unknown, knownTransitions?: ReadonlySet<string>): ShimMap {
   const p = new Problems();
   if (!isObj(doc)) throw new MapError(['map: must be a mapping with version, project, routes and compare']);
-  for (const k of Object.keys(doc)) if (!['version', 'project', 'compare_interval_ms', 'routes', 'compare'].includes(k)) p.add(k, 'unknown key');
+  for (const k of Object.keys(doc))
+    if (!['version', 'project', 'compare_interval_ms', 'routes', 'compare'].includes(k)) p.add(k, 'unknown key');
   if (doc.version !== 1) p.add('version', 'must be 1');
   const project = typeof doc.project === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(doc.project) ? doc.project : null;
   if (project === null) p.add('project', 'must be the legacy project name (letters, digits, . _ -)');
@@ -151,7 +152,10 @@ function validateRoutes(raw: unknown, p: Problems, known?: ReadonlySet<string>):
   raw.slice(0, ROUTES_MAX).forEach((r, i) => {
     const route = validateRoute(r, `routes[${i}]`, p, known);
     if (!route) return;
-    for (const [key, what] of [[`${route.method} ${route.segments.map((s) => ('param' in s ? ':' : s.literal)).join('/')}`, 'method and path'], [`name ${route.name}`, 'name']] as const) {
+    for (const [key, what] of [
+      [`${route.method} ${route.segments.map((s) => ('param' in s ? ':' : s.literal)).join('/')}`, 'method and path'],
+      [`name ${route.name}`, 'name'],
+    ] as const) {
       const prior = seen.get(key);
       if (prior !== undefined) p.add(`routes[${i}]`, `same ${what} as routes[${prior}]`);
       else seen.set(key, i);
@@ -167,14 +171,17 @@ function validateRoute(r: unknown, at: string, p: Problems, known?: ReadonlySet<
     return null;
   }
   const before = p.list.length;
-  for (const k of Object.keys(r)) if (!['name', 'method', 'path', 'region', 'transition', 'inputs', 'response'].includes(k)) p.add(`${at}.${k}`, 'unknown key');
+  for (const k of Object.keys(r))
+    if (!['name', 'method', 'path', 'region', 'transition', 'inputs', 'response'].includes(k)) p.add(`${at}.${k}`, 'unknown key');
   const method = typeof r.method === 'string' ? r.method.toUpperCase() : '';
-  if (!(MUTATING_METHODS as readonly string[]).includes(method)) p.add(`${at}.method`, `must be one of ${MUTATING_METHODS.join(', ')} (reads pass through unmapped)`);
+  if (!(MUTATING_METHODS as readonly string[]).includes(method))
+    p.add(`${at}.method`, `must be one of ${MUTATING_METHODS.join(', ')} (reads pass through unmapped)`);
   const path = typeof r.path === 'string' ? r.path : '';
   const segments = pathSegments(path, `${at}.path`, p);
   if (!(REGIONS as readonly string[]).includes(r.region as string)) p.add(`${at}.region`, `must be one of ${REGIONS.join(', ')}`);
   const transition = typeof r.transition === 'string' ? r.transition : '';
-  if (!/^[A-Z][A-Za-z]*_[A-Za-z]+$/.test(transition)) p.add(`${at}.transition`, 'must be a SWOOSH transition name such as Council_QuorumCert');
+  if (!/^[A-Z][A-Za-z]*_[A-Za-z]+$/.test(transition))
+    p.add(`${at}.transition`, 'must be a SWOOSH transition name such as Council_QuorumCert');
   else if (known && !known.has(transition)) p.add(`${at}.transition`, `unknown transition ${transition}`);
   const params = new Set(segments.flatMap((s) => ('param' in s ? [s.param] : [])));
   const inputs = validateInputs(r.inputs, `${at}.inputs`, p, params);
@@ -191,17 +198,20 @@ function pathSegments(path: string, at: string, p: Problems): RouteSpec['segment
     return [];
   }
   const names = new Set<string>();
-  return path.slice(1).split('/').map((s) => {
-    if (!s.startsWith(':')) {
-      if (/[?#]/.test(s)) p.add(at, 'a path pattern has no query or fragment');
-      return { literal: s };
-    }
-    const name = s.slice(1);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) p.add(at, `bad parameter name "${s}"`);
-    else if (names.has(name)) p.add(at, `parameter :${name} appears twice`);
-    names.add(name);
-    return { param: name };
-  });
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      if (!s.startsWith(':')) {
+        if (/[?#]/.test(s)) p.add(at, 'a path pattern has no query or fragment');
+        return { literal: s };
+      }
+      const name = s.slice(1);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) p.add(at, `bad parameter name "${s}"`);
+      else if (names.has(name)) p.add(at, `parameter :${name} appears twice`);
+      names.add(name);
+      return { param: name };
+    });
 }
 
 /** `body:/members`, `{from: "body:/members", default: …}` or `{const: …}`. */
@@ -221,7 +231,8 @@ function validateInputs(raw: unknown, at: string, p: Problems, params: ReadonlyS
       continue;
     }
     const text = isObj(spec) ? spec.from : spec;
-    if (isObj(spec)) for (const k of Object.keys(spec)) if (k !== 'from' && k !== 'default') p.add(`${here}.${k}`, 'unknown key (from, default)');
+    if (isObj(spec))
+      for (const k of Object.keys(spec)) if (k !== 'from' && k !== 'default') p.add(`${here}.${k}`, 'unknown key (from, default)');
     const ref = sourceRef(text, here, p, INPUT_SOURCES, params);
     if (!ref) continue;
     out[name] = { kind: 'pointer', ...ref, ...(isObj(spec) && 'default' in spec ? { default: spec.default as Json } : {}) };
@@ -230,7 +241,13 @@ function validateInputs(raw: unknown, at: string, p: Problems, params: ReadonlyS
 }
 
 /** `source:/pointer` → its parts, or null after adding a problem. */
-function sourceRef<S extends string>(text: unknown, at: string, p: Problems, sources: readonly S[], params: ReadonlySet<string>): { source: S; pointer: string; tokens: string[] } | null {
+function sourceRef<S extends string>(
+  text: unknown,
+  at: string,
+  p: Problems,
+  sources: readonly S[],
+  params: ReadonlySet<string>,
+): { source: S; pointer: string; tokens: string[] } | null {
   if (typeof text !== 'string') {
     p.add(at, `must be "<source>:<JSON pointer>" with source ${sources.join(', ')}`);
     return null;
@@ -310,7 +327,8 @@ function validateCompare(raw: unknown, p: Problems): CompareRule[] {
     if (!(REGIONS as readonly string[]).includes(r.region as string)) p.add(`${at}.region`, `must be one of ${REGIONS.join(', ')}`);
     const legacy = typeof r.legacy === 'string' ? r.legacy : '';
     if (!legacy.startsWith('/')) p.add(`${at}.legacy`, 'must be the legacy read path, starting with /');
-    for (const s of legacy.split('/')) if (s.startsWith(':') && s !== ':project') p.add(`${at}.legacy`, `only :project may be substituted, not ${s}`);
+    for (const s of legacy.split('/'))
+      if (s.startsWith(':') && s !== ':project') p.add(`${at}.legacy`, `only :project may be substituted, not ${s}`);
     const pairs = validatePairs(r.pairs, `${at}.pairs`, p);
     if (p.list.length === before) out.push({ region: r.region as Region, legacy, pairs });
   });
@@ -332,7 +350,8 @@ function validatePairs(raw: unknown, at: string, p: Problems): PairSpec[] {
     const s = typeof pair.swoosh === 'string' ? parsePointer(pair.swoosh) : 'must be a JSON pointer';
     if (typeof l === 'string') p.add(`${at}[${i}].legacy`, l);
     if (typeof s === 'string') p.add(`${at}[${i}].swoosh`, s);
-    if (typeof l !== 'string' && typeof s !== 'string') out.push({ legacy: pair.legacy as string, swoosh: pair.swoosh as string, legacy_tokens: l, swoosh_tokens: s });
+    if (typeof l !== 'string' && typeof s !== 'string')
+      out.push({ legacy: pair.legacy as string, swoosh: pair.swoosh as string, legacy_tokens: l, swoosh_tokens: s });
   });
   return out;
 }
@@ -374,7 +393,10 @@ export interface RequestParts {
 }
 
 /** The transition's inputs from the request, or the first missing one named. */
-export function buildInputs(route: RouteSpec, req: RequestParts): { ok: true; inputs: Record<string, Json> } | { ok: false; reason: string } {
+export function buildInputs(
+  route: RouteSpec,
+  req: RequestParts,
+): { ok: true; inputs: Record<string, Json> } | { ok: false; reason: string } {
   const inputs: Record<string, Json> = {};
   for (const [name, spec] of Object.entries(route.inputs)) {
     if (spec.kind === 'const') {
@@ -382,7 +404,8 @@ export function buildInputs(route: RouteSpec, req: RequestParts): { ok: true; in
       continue;
     }
     const v = atPointer(req[spec.source], spec.tokens);
-    if (v === undefined && spec.default === undefined) return { ok: false, reason: `input ${name}: ${spec.source}:${spec.pointer} is absent from the request` };
+    if (v === undefined && spec.default === undefined)
+      return { ok: false, reason: `input ${name}: ${spec.source}:${spec.pointer} is absent from the request` };
     inputs[name] = (v === undefined ? spec.default : v) as Json;
   }
   return { ok: true, inputs };
@@ -403,11 +426,15 @@ export function renderTemplate(t: Json, ctx: TemplateContext, depth = 0): Json {
     return v === undefined ? null : (v as Json);
   }
   if (Array.isArray(t)) return t.map((v) => renderTemplate(v, ctx, depth + 1));
-  if (t !== null && typeof t === 'object') return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, renderTemplate(v, ctx, depth + 1)]));
+  if (t !== null && typeof t === 'object')
+    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, renderTemplate(v, ctx, depth + 1)]));
   return t;
 }
 
 /** The comparison rule's legacy read path for this map. */
 export function comparePath(map: ShimMap, rule: CompareRule): string {
-  return rule.legacy.split('/').map((s) => (s === ':project' ? encodeURIComponent(map.project) : s)).join('/');
+  return rule.legacy
+    .split('/')
+    .map((s) => (s === ':project' ? encodeURIComponent(map.project) : s))
+    .join('/');
 }

@@ -46,7 +46,11 @@ afterEach(async () => {
   }
 });
 
-const view = (mode: Mode, bypass = false): MigrationView => ({ routes: { council: mode, ingestion: mode, execution: mode }, bypass, bypass_reason: bypass ? 'test' : null });
+const view = (mode: Mode, bypass = false): MigrationView => ({
+  routes: { council: mode, ingestion: mode, execution: mode },
+  bypass,
+  bypass_reason: bypass ? 'test' : null,
+});
 
 /** A booted SWOOSH (licensed, regions at their first state), WHOOSH, and a shim in front. */
 /**
@@ -54,7 +58,14 @@ const view = (mode: Mode, bypass = false): MigrationView => ({ routes: { council
  * state; `fixed` puts a FixedModeSource in front instead, for tests that flip modes
  * faster than operator proposals would.
  */
-async function world(o: { mode: Mode | 'state'; fixed?: boolean; knobs?: Partial<WhooshKnobs>; compare_interval_ms?: number; period_ms?: number; routes?: Record<string, Mode> }): Promise<World> {
+async function world(o: {
+  mode: Mode | 'state';
+  fixed?: boolean;
+  knobs?: Partial<WhooshKnobs>;
+  compare_interval_ms?: number;
+  period_ms?: number;
+  routes?: Record<string, Mode>;
+}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-shim-'));
   const base = makeGenesis(cast, { period_ms: o.period_ms ?? 1000 });
   const routes = o.routes ?? (o.mode === 'state' || o.fixed ? undefined : view(o.mode).routes);
@@ -64,14 +75,24 @@ async function world(o: { mode: Mode | 'state'; fixed?: boolean; knobs?: Partial
   const agent = new SwooshClient({ url: swoosh.url, signer: cast.agents[0]! });
   const now = Date.now();
   expect((await agent.withSigner(cast.operators[0]!).propose('Boot_ConfigOk', { config_hash: H(genesis) })).ok).toBe(true);
-  const token = licenseToken(cast.kaching, { licensee: genesis.project, issued_ms: now - 1000, expires_ms: now + 86_400_000, grace_ms: 86_400_000 });
+  const token = licenseToken(cast.kaching, {
+    licensee: genesis.project,
+    issued_ms: now - 1000,
+    expires_ms: now + 86_400_000,
+    grace_ms: 86_400_000,
+  });
   expect((await agent.propose('Boot_Licensed', { token: token as unknown as JsonObject })).ok).toBe(true);
   const whoosh = whooshSim(o.knobs);
   await whoosh.listen(0);
   const fixed = o.fixed && o.mode !== 'state' ? new FixedModeSource(view(o.mode)) : null;
   const shim = await startShim({
-    map: MAP, legacy: whoosh.url, swoosh: [swoosh.url], signer: cast.agents[0]!, db: join(dir, 'shim.db'),
-    compare_interval_ms: o.compare_interval_ms ?? 0, ...(fixed ? { modes: fixed } : {}),
+    map: MAP,
+    legacy: whoosh.url,
+    swoosh: [swoosh.url],
+    signer: cast.agents[0]!,
+    db: join(dir, 'shim.db'),
+    compare_interval_ms: o.compare_interval_ms ?? 0,
+    ...(fixed ? { modes: fixed } : {}),
   });
   const w = { swoosh, whoosh, shim, agent, fixed, dir };
   worlds.push(w);
@@ -85,7 +106,9 @@ interface Reply {
 
 async function call(w: World, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const res = await fetch(`${w.shim.url}${path}`, {
-    method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -99,7 +122,11 @@ async function post(w: World, path: string, body: unknown): Promise<Reply> {
 }
 
 async function settled(w: World): Promise<void> {
-  await until('the shim to settle its mirrors', async () => ((await call(w, 'GET', '/health')).body.mirror_pending as number) === 0, 15_000);
+  await until(
+    'the shim to settle its mirrors',
+    async () => ((await call(w, 'GET', '/health')).body.mirror_pending as number) === 0,
+    15_000,
+  );
 }
 
 async function divergences(w: World): Promise<Divergence[]> {
@@ -144,11 +171,20 @@ describe('shim, shadow mode', () => {
     const state = (await w.agent.state()).state;
     expect(state.council.members).toEqual([cast.council[0]!.signer, cast.council[1]!.signer].sort());
     expect(state.ingestion).toMatchObject({ phase: 'VALIDATE', version: null, rollbacks: 1 });
-    expect(w.whoosh.project('demo')?.ingestion).toMatchObject({ phase: 'VALIDATE', version: null, rollbacks: 1, builds: [{ version: 'v1' }] });
+    expect(w.whoosh.project('demo')?.ingestion).toMatchObject({
+      phase: 'VALIDATE',
+      version: null,
+      rollbacks: 1,
+      builds: [{ version: 'v1' }],
+    });
     const keys = await shimKeys(w);
     expect(keys).toHaveLength(7);
     expect(new Set(keys).size).toBe(7);
-    await until('the timer to compare the execution region', async () => (await metric(w, 'swoosh_shadow_compared_total', 'execution')) > 0, 10_000);
+    await until(
+      'the timer to compare the execution region',
+      async () => (await metric(w, 'swoosh_shadow_compared_total', 'execution')) > 0,
+      10_000,
+    );
     expect(await metric(w, 'swoosh_shadow_compared_total', 'council')).toBeGreaterThan(0);
     expect(await metric(w, 'swoosh_shadow_compared_total', 'ingestion')).toBeGreaterThan(0);
     expect(await divergences(w)).toEqual([]);
@@ -162,7 +198,12 @@ describe('shim, shadow mode', () => {
     await council(w);
     const d = await divergences(w);
     const members = d.find((x) => x.detail.includes('/members ≠'));
-    expect(members).toMatchObject({ region: 'council', route: 'council.elect', legacy: [...all].sort(), swoosh: [cast.council[0]!.signer, cast.council[1]!.signer].sort() });
+    expect(members).toMatchObject({
+      region: 'council',
+      route: 'council.elect',
+      legacy: [...all].sort(),
+      swoosh: [cast.council[0]!.signer, cast.council[1]!.signer].sort(),
+    });
     expect(d.every((x) => x.region === 'council')).toBe(true);
     expect(await metric(w, 'swoosh_shadow_divergence_total', 'council')).toBe(d.length);
   });
@@ -171,10 +212,15 @@ describe('shim, shadow mode', () => {
     const w = await world({ mode: 'shadow', knobs: { index_swap: true } });
     await ingestion(w);
     const d = await divergences(w);
-    expect(d).toEqual([expect.objectContaining({
-      region: 'ingestion', route: 'ingestion.index', legacy: H({ swapped: fakeHash('corpus:v1') }), swoosh: fakeHash('corpus:v1'),
-      detail: '/api/projects/:project/ingestion /content_hash ≠ SWOOSH /ingestion/content_hash',
-    })]);
+    expect(d).toEqual([
+      expect.objectContaining({
+        region: 'ingestion',
+        route: 'ingestion.index',
+        legacy: H({ swapped: fakeHash('corpus:v1') }),
+        swoosh: fakeHash('corpus:v1'),
+        detail: '/api/projects/:project/ingestion /content_hash ≠ SWOOSH /ingestion/content_hash',
+      }),
+    ]);
   });
 
   it('duplicate_delivery: an ingestion divergence, WHOOSH counted the rollback twice', async () => {
@@ -184,7 +230,9 @@ describe('shim, shadow mode', () => {
     await post(w, '/ingestion/rollback', { reason: 'once' });
     await settled(w);
     await until('a divergence', async () => (await divergences(w)).length > 0, 10_000);
-    expect(await divergences(w)).toEqual([expect.objectContaining({ region: 'ingestion', route: 'ingestion.rollback', legacy: 2, swoosh: 1 })]);
+    expect(await divergences(w)).toEqual([
+      expect.objectContaining({ region: 'ingestion', route: 'ingestion.rollback', legacy: 2, swoosh: 1 }),
+    ]);
   });
 
   it('restart_reorder: the timer finds WHOOSH back on an old index after its restart', async () => {
@@ -197,7 +245,11 @@ describe('shim, shadow mode', () => {
     expect(await divergences(w)).toEqual([]);
     w.whoosh.server.setKnobs({ restart_reorder: true });
     w.whoosh.restart();
-    await until('the timer to see the reordered state', async () => (await divergences(w)).some((x) => x.detail.includes('/version')), 10_000);
+    await until(
+      'the timer to see the reordered state',
+      async () => (await divergences(w)).some((x) => x.detail.includes('/version')),
+      10_000,
+    );
     const d = await divergences(w);
     expect(d.find((x) => x.detail.includes('/version'))).toMatchObject({ region: 'ingestion', route: 'timer', legacy: 'v1', swoosh: 'v2' });
     const count = d.length;
@@ -263,8 +315,14 @@ describe('shim, the caller contract', () => {
 
   it('routing from a state document: no migration → swoosh; bypass → legacy; per-region modes', () => {
     expect(effectiveMode(migrationOf({ council: {} }), 'council')).toBe('swoosh');
-    const m = { migration: { routes: { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' }, bypass: false, bypass_reason: null } };
-    expect(['council', 'ingestion', 'execution'].map((r) => effectiveMode(migrationOf(m), r as 'council'))).toEqual(['swoosh', 'shadow', 'legacy']);
+    const m = {
+      migration: { routes: { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' }, bypass: false, bypass_reason: null },
+    };
+    expect(['council', 'ingestion', 'execution'].map((r) => effectiveMode(migrationOf(m), r as 'council'))).toEqual([
+      'swoosh',
+      'shadow',
+      'legacy',
+    ]);
     const b = migrationOf({ migration: { ...m.migration, bypass: true, bypass_reason: 'incident 42' } });
     expect(effectiveMode(b, 'council')).toBe('legacy');
     expect(b.bypass_reason).toBe('incident 42');
@@ -274,7 +332,11 @@ describe('shim, the caller contract', () => {
 describe('shim, swoosh mode (read from SWOOSH state)', () => {
   it('SWOOSH decides, WHOOSH is not called, the caller gets the legacy shape; a retry is answered, not re-applied', async () => {
     const w = await world({ mode: 'state' });
-    const direct = await fetch(`${w.whoosh.url}/api/projects/other/ingestion/sources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sources: ['git://corpus/a'] }) });
+    const direct = await fetch(`${w.whoosh.url}/api/projects/other/ingestion/sources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sources: ['git://corpus/a'] }),
+    });
     const legacyShape = (await direct.json()) as Record<string, unknown>;
     w.whoosh.mutations.clear();
     const headers = { 'idempotency-key': 'swoosh-mode-1' };
@@ -283,7 +345,9 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     expect(w.whoosh.mutations.size).toBe(0);
     const index = (await w.agent.state()).index;
     expect(r.body).toEqual({
-      ok: true, project: 'demo', event: index,
+      ok: true,
+      project: 'demo',
+      event: index,
       ingestion: { phase: 'FETCH', sources: ['git://corpus/a'], content_hash: null, version: null, rollbacks: 0 },
     });
     // Same keys, same values where the two systems agree: a caller cannot tell the difference.
@@ -296,11 +360,18 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     const reused = await call(w, 'POST', `${P}/ingestion/sources`, { sources: ['other'] }, headers);
     expect(reused.status).toBe(422);
     expect((reused.body.error as { code: string }).code).toBe('idempotency_key_reused');
-    const notJson = await fetch(`${w.shim.url}${P}/ingestion/sources`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'nj' }, body: '{"sources": [' });
+    const notJson = await fetch(`${w.shim.url}${P}/ingestion/sources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'nj' },
+      body: '{"sources": [',
+    });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ error: { code: 'malformed', reason: 'the request body is not JSON' } });
     const missing = await call(w, 'POST', `${P}/ingestion/sources`, { wrong: 1 }, { 'idempotency-key': 'missing' });
-    expect(missing).toEqual({ status: 400, body: { error: { code: 'input_missing', reason: 'input sources: body:/sources is absent from the request' } } });
+    expect(missing).toEqual({
+      status: 400,
+      body: { error: { code: 'input_missing', reason: 'input sources: body:/sources is absent from the request' } },
+    });
     // SWOOSH's refusal is the caller's answer: fetch before sources is invalid_from_state… here, sources twice.
     const refused = await call(w, 'POST', `${P}/ingestion/sources`, { sources: ['b'] }, { 'idempotency-key': 'swoosh-mode-2' });
     expect(refused.status).toBe(400);
@@ -308,7 +379,11 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     // Reads are not mapped: they pass through to WHOOSH.
     expect((await call(w, 'GET', `${P}/ingestion`)).body).toMatchObject({ project: 'demo', phase: 'DISCOVER' });
     const health = await call(w, 'GET', '/health');
-    expect(health.body).toMatchObject({ status: 'ok', modes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      modes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' },
+      bypass: false,
+    });
   });
 
   it('SWOOSH unreachable: routed calls answer 503 with the last known modes, reads still pass through, the outbox keeps the call', async () => {
@@ -322,7 +397,7 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     expect((await call(w, 'GET', '/health')).body).toMatchObject({ modes: { ingestion: 'swoosh' }, mirror_pending: 1 });
   });
 
-  it('X-HLC is honoured: the proposal orders after the caller\'s clock', async () => {
+  it("X-HLC is honoured: the proposal orders after the caller's clock", async () => {
     const w = await world({ mode: 'state' });
     const hlc = `${new Date(Date.now() - 50).toISOString().replace('Z', '+00:00')}#7`;
     const r = await call(w, 'POST', `${P}/ingestion/sources`, { sources: ['a'] }, { 'idempotency-key': 'hlc-1', 'x-hlc': hlc });
@@ -342,12 +417,21 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
     await post(w, '/council/tooling', { report: mcpReport(cast.mcp, 'http://127.0.0.1:7431', Date.now() - 5, tools) });
     await ingestion(w);
     const env_hash = fakeHash('env');
-    for (const [t, inputs] of [['Environment_CapacityOk', { allocations: [] }], ['Environment_Installed', { assets: [] }], ['Environment_Green', { env_hash }]] as const) {
+    for (const [t, inputs] of [
+      ['Environment_CapacityOk', { allocations: [] }],
+      ['Environment_Installed', { assets: [] }],
+      ['Environment_Green', { env_hash }],
+    ] as const) {
       expect((await w.agent.propose(t, inputs as unknown as JsonObject)).ok).toBe(true);
     }
     const s = (await w.agent.state()).state;
     expect(s.council.phase).toBe('READY');
-    const ready = await w.agent.propose('Execution_AllReady', { content_hash: s.ingestion.content_hash!, version: s.ingestion.version!, member_set_hash: s.council.member_set_hash!, env_hash });
+    const ready = await w.agent.propose('Execution_AllReady', {
+      content_hash: s.ingestion.content_hash!,
+      version: s.ingestion.version!,
+      member_set_hash: s.council.member_set_hash!,
+      env_hash,
+    });
     expect(ready.ok).toBe(true);
     const plan = await post(w, '/tasks/t-1/plan', { plan_hash: fakeHash('plan') });
     expect(plan.body).toMatchObject({ execution: { phase: 'WORK', task: 't-1', plan_hash: fakeHash('plan') } });
@@ -372,7 +456,10 @@ describe('shim, swoosh mode (read from SWOOSH state)', () => {
  * A real HTTP node in front of the SWOOSH writer: reads are proxied to it; POST /transition
  * is answered by `onPost` (a follower's 503 not_writer, or a race that moves HEAD first).
  */
-async function node(leader: string, onPost: (body: string, n: number) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>): Promise<{ url: string; posts: number[]; close(): Promise<void> }> {
+async function node(
+  leader: string,
+  onPost: (body: string, n: number) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>,
+): Promise<{ url: string; posts: number[]; close(): Promise<void> }> {
   const posts: number[] = [];
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -396,7 +483,15 @@ async function node(leader: string, onPost: (body: string, n: number) => Promise
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { url, posts, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return {
+    url,
+    posts,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 async function forwardPost(leader: string, body: string): Promise<{ status: number; body: unknown }> {
@@ -408,12 +503,25 @@ describe('shim, talking to the SWOOSH writer', () => {
   it('follows 503 not_writer to error.leader', async () => {
     const w = await world({ mode: 'state' });
     const follower = await node(w.swoosh.url, async () => ({
-      status: 503, headers: { location: w.swoosh.url }, body: { error: { code: 'not_writer', reason: 'this node follows', leader: w.swoosh.url } },
+      status: 503,
+      headers: { location: w.swoosh.url },
+      body: { error: { code: 'not_writer', reason: 'this node follows', leader: w.swoosh.url } },
     }));
     try {
-      const shim = await startShim({ map: MAP, legacy: w.whoosh.url, swoosh: [follower.url], signer: cast.agents[0]!, db: join(w.dir, 'shim2.db'), compare_interval_ms: 0 });
+      const shim = await startShim({
+        map: MAP,
+        legacy: w.whoosh.url,
+        swoosh: [follower.url],
+        signer: cast.agents[0]!,
+        db: join(w.dir, 'shim2.db'),
+        compare_interval_ms: 0,
+      });
       try {
-        const res = await fetch(`${shim.url}${P}/ingestion/sources`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'lead-1' }, body: JSON.stringify({ sources: ['a'] }) });
+        const res = await fetch(`${shim.url}${P}/ingestion/sources`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'lead-1' },
+          body: JSON.stringify({ sources: ['a'] }),
+        });
         expect(res.status).toBe(200);
         expect(follower.posts).toEqual([503]);
         expect(await shimKeys(w)).toEqual(['whoosh-shim:ingestion.sources:lead-1']);
@@ -432,9 +540,20 @@ describe('shim, talking to the SWOOSH writer', () => {
       return forwardPost(w.swoosh.url, body);
     });
     try {
-      const shim = await startShim({ map: MAP, legacy: w.whoosh.url, swoosh: [racer.url], signer: cast.agents[0]!, db: join(w.dir, 'shim2.db'), compare_interval_ms: 0 });
+      const shim = await startShim({
+        map: MAP,
+        legacy: w.whoosh.url,
+        swoosh: [racer.url],
+        signer: cast.agents[0]!,
+        db: join(w.dir, 'shim2.db'),
+        compare_interval_ms: 0,
+      });
       try {
-        const res = await fetch(`${shim.url}${P}/ingestion/sources`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'race-1' }, body: JSON.stringify({ sources: ['a'] }) });
+        const res = await fetch(`${shim.url}${P}/ingestion/sources`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'race-1' },
+          body: JSON.stringify({ sources: ['a'] }),
+        });
         expect(res.status).toBe(200);
         expect(racer.posts).toEqual([409, 202]);
         const wal = (await w.agent.wal(1, 100)).records.map((r) => r.transition);
@@ -455,7 +574,10 @@ describe('shim, routing by signed Migration_* proposals', () => {
   it('genesis routes shadow; Migration_Bypass sends the very next request to WHOOSH only; Restore and Route bring SWOOSH back', async () => {
     const w = await world({ mode: 'state', routes: { council: 'shadow', ingestion: 'legacy', execution: 'legacy' } });
     const op = w.agent.withSigner(cast.operators[0]!);
-    expect((await call(w, 'GET', '/health')).body).toMatchObject({ modes: { council: 'shadow', ingestion: 'legacy', execution: 'legacy' }, bypass: false });
+    expect((await call(w, 'GET', '/health')).body).toMatchObject({
+      modes: { council: 'shadow', ingestion: 'legacy', execution: 'legacy' },
+      bypass: false,
+    });
     await post(w, '/council/roles', { roles: ['planner'] });
     await settled(w);
     expect(await shimKeys(w)).toHaveLength(1);
@@ -472,11 +594,18 @@ describe('shim, routing by signed Migration_* proposals', () => {
 
     expect((await op.propose('Migration_Restore', { justification: 'incident 42 closed' })).ok).toBe(true);
     expect((await call(w, 'POST', `${P}/council/roles`, { roles: ['planner'] })).status).toBe(428);
-    expect((await op.propose('Migration_Route', { region: 'council', mode: 'swoosh', justification: 'CHG-1 council on SWOOSH' })).ok).toBe(true);
+    expect((await op.propose('Migration_Route', { region: 'council', mode: 'swoosh', justification: 'CHG-1 council on SWOOSH' })).ok).toBe(
+      true,
+    );
     const epoch = (await w.agent.state()).state.epoch.council;
     const decided = await post(w, '/council/elect', quorumInputs([cast.council[0]!, cast.council[1]!], epoch));
-    expect(decided.body).toMatchObject({ ok: true, council: { phase: 'TOOLING_SYNC', members: [cast.council[0]!.signer, cast.council[1]!.signer].sort() } });
+    expect(decided.body).toMatchObject({
+      ok: true,
+      council: { phase: 'TOOLING_SYNC', members: [cast.council[0]!.signer, cast.council[1]!.signer].sort() },
+    });
     expect(w.whoosh.mutations.get('council/elect')).toBeUndefined();
-    expect((await call(w, 'GET', '/health')).body).toMatchObject({ modes: { council: 'swoosh', ingestion: 'legacy', execution: 'legacy' } });
+    expect((await call(w, 'GET', '/health')).body).toMatchObject({
+      modes: { council: 'swoosh', ingestion: 'legacy', execution: 'legacy' },
+    });
   });
 });

@@ -17,7 +17,16 @@ import { H } from '../../core/hash';
 import { parseHlc, type Clock } from '../../core/hlc';
 import type { Json } from '../../core/types';
 import {
-  atPointer, buildInputs, comparePath, matchRoute, REGIONS, renderTemplate, type Region, type RequestParts, type RouteSpec, type ShimMap,
+  atPointer,
+  buildInputs,
+  comparePath,
+  matchRoute,
+  REGIONS,
+  renderTemplate,
+  type Region,
+  type RequestParts,
+  type RouteSpec,
+  type ShimMap,
 } from './map';
 import { OUTBOX_PENDING_MAX, PAGE_LIMIT_MAX, type OutboxRow, type ShimStore } from './store';
 import { effectiveMode, type Mode, type ModeSource, type SwooshLink } from './swoosh';
@@ -34,7 +43,18 @@ const DRAIN_RETRY_MS_MAX = 10_000;
 export const HLC_AHEAD_MS_MAX_DEFAULT = 1_000;
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 export const WINDOW_ID = /^backbeat:W-(0|[1-9]\d{0,15})$/;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'host',
+  'content-length',
+]);
 
 export interface ShimOptions {
   map: ShimMap;
@@ -94,11 +114,33 @@ export class Shim {
 
   constructor(private readonly o: ShimOptions) {
     this.legacyBase = o.legacy.replace(/\/+$/, '');
-    this.compared = new Counter({ name: 'swoosh_shadow_compared_total', help: 'Shadow comparisons evaluated (one per rule)', labelNames: ['region'], registers: [this.registry] });
-    this.diverged = new Counter({ name: 'swoosh_shadow_divergence_total', help: 'Divergences recorded (a difference appearing or changing, or a mirrored proposal SWOOSH rejected)', labelNames: ['region'], registers: [this.registry] });
-    this.routed = new Counter({ name: 'swoosh_shim_requests_total', help: 'Mapped requests by region and effective mode', labelNames: ['region', 'mode'], registers: [this.registry] });
+    this.compared = new Counter({
+      name: 'swoosh_shadow_compared_total',
+      help: 'Shadow comparisons evaluated (one per rule)',
+      labelNames: ['region'],
+      registers: [this.registry],
+    });
+    this.diverged = new Counter({
+      name: 'swoosh_shadow_divergence_total',
+      help: 'Divergences recorded (a difference appearing or changing, or a mirrored proposal SWOOSH rejected)',
+      labelNames: ['region'],
+      registers: [this.registry],
+    });
+    this.routed = new Counter({
+      name: 'swoosh_shim_requests_total',
+      help: 'Mapped requests by region and effective mode',
+      labelNames: ['region', 'mode'],
+      registers: [this.registry],
+    });
     const store = o.store;
-    new Gauge({ name: 'swoosh_shim_mirror_pending', help: 'Mirrored proposals not yet settled in SWOOSH', registers: [this.registry], collect() { this.set(store.pendingCount()); } });
+    new Gauge({
+      name: 'swoosh_shim_mirror_pending',
+      help: 'Mirrored proposals not yet settled in SWOOSH',
+      registers: [this.registry],
+      collect() {
+        this.set(store.pendingCount());
+      },
+    });
     for (const region of REGIONS) {
       this.compared.inc({ region }, 0);
       this.diverged.inc({ region }, 0);
@@ -150,13 +192,21 @@ export class Shim {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/health') return send(res, await this.health());
     if (method === 'GET' && url.pathname === '/metrics') {
-      return send(res, { status: 200, headers: { 'content-type': this.registry.contentType }, body: Buffer.from(await this.registry.metrics()) });
+      return send(res, {
+        status: 200,
+        headers: { 'content-type': this.registry.contentType },
+        body: Buffer.from(await this.registry.metrics()),
+      });
     }
     if (method === 'GET' && url.pathname === '/shadow/divergences') return send(res, this.divergences(url));
     const match = matchRoute(this.o.map, method, url.pathname);
     if (!match) return send(res, await this.forward(req, url, raw));
     const mode = await this.o.modes.modeOf(match.route.region);
-    if (mode === null) return send(res, { status: 503, body: errorBody('mode_unknown', `cannot read SWOOSH's routing for region ${match.route.region}, and none is cached`) });
+    if (mode === null)
+      return send(res, {
+        status: 503,
+        body: errorBody('mode_unknown', `cannot read SWOOSH's routing for region ${match.route.region}, and none is cached`),
+      });
     this.routed.inc({ region: match.route.region, mode });
     if (mode === 'legacy') return send(res, await this.forward(req, url, raw));
     const parts = requestParts(match.params, url, raw, req);
@@ -197,12 +247,17 @@ export class Shim {
   /** Passes a request through to WHOOSH untouched (hop-by-hop headers aside). */
   private async forward(req: IncomingMessage, url: URL, raw: Buffer): Promise<Answer> {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const method = req.method ?? 'GET';
     let res: Response;
     try {
       res = await fetch(`${this.legacyBase}${url.pathname}${url.search}`, {
-        method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : raw, redirect: 'manual', signal: AbortSignal.timeout(30_000),
+        method,
+        headers,
+        body: method === 'GET' || method === 'HEAD' ? undefined : raw,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
       return { status: 502, body: errorBody('legacy_unreachable', `WHOOSH at ${this.legacyBase}: ${(err as Error).message}`) };
@@ -217,7 +272,15 @@ export class Shim {
   // ---------------------------------------------------------------------------
   // shadow and swoosh
 
-  private async shadow(route: RouteSpec, parts: RequestParts, key: string, h: CheckedHeaders, req: IncomingMessage, url: URL, raw: Buffer): Promise<Answer> {
+  private async shadow(
+    route: RouteSpec,
+    parts: RequestParts,
+    key: string,
+    h: CheckedHeaders,
+    req: IncomingMessage,
+    url: URL,
+    raw: Buffer,
+  ): Promise<Answer> {
     const inputs = buildInputs(route, parts);
     const refused = inputs.ok ? this.refuseReuse(key, route, inputs.inputs) : null;
     if (refused) return refused;
@@ -234,8 +297,16 @@ export class Shim {
       }
       // Durable before the caller hears back: a crash from here on loses no mirror.
       this.o.store.enqueue({
-        idem_key: key, route: route.name, region, mode: 'shadow', transition: route.transition, inputs: inputs.inputs,
-        inputs_hash: H(inputs.inputs), hlc_hint: h.hlc, window_hint: h.window_id, created_ms: this.o.clock.now_ms(),
+        idem_key: key,
+        route: route.name,
+        region,
+        mode: 'shadow',
+        transition: route.transition,
+        inputs: inputs.inputs,
+        inputs_hash: H(inputs.inputs),
+        hlc_hint: h.hlc,
+        window_hint: h.window_id,
+        created_ms: this.o.clock.now_ms(),
       });
       return answer;
     } finally {
@@ -252,15 +323,28 @@ export class Shim {
     const refused = this.refuseReuse(key, route, inputs.inputs);
     if (refused) return refused;
     if (this.o.store.pendingCount() >= OUTBOX_PENDING_MAX) return backlog();
-    if (this.laneWaiting >= LANE_WAITING_MAX) return { status: 429, headers: { 'retry-after': '1' }, body: errorBody('overloaded', 'too many requests waiting for SWOOSH') };
+    if (this.laneWaiting >= LANE_WAITING_MAX)
+      return { status: 429, headers: { 'retry-after': '1' }, body: errorBody('overloaded', 'too many requests waiting for SWOOSH') };
     this.generation[route.region] += 1;
     const row = this.o.store.enqueue({
-      idem_key: key, route: route.name, region: route.region, mode: 'swoosh', transition: route.transition, inputs: inputs.inputs,
-      inputs_hash: H(inputs.inputs), hlc_hint: h.hlc, window_hint: h.window_id, created_ms: this.o.clock.now_ms(),
+      idem_key: key,
+      route: route.name,
+      region: route.region,
+      mode: 'swoosh',
+      transition: route.transition,
+      inputs: inputs.inputs,
+      inputs_hash: H(inputs.inputs),
+      hlc_hint: h.hlc,
+      window_hint: h.window_id,
+      created_ms: this.o.clock.now_ms(),
     });
     const settled = await this.inLane(() => this.settle(row.idem_key));
     if (settled.kind === 'unavailable') {
-      return { status: 503, headers: { 'retry-after': '1' }, body: errorBody('swoosh_unavailable', `${settled.reason}; the outcome is not known yet: retry with the same Idempotency-Key`) };
+      return {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: errorBody('swoosh_unavailable', `${settled.reason}; the outcome is not known yet: retry with the same Idempotency-Key`),
+      };
     }
     if (settled.kind === 'rejected') {
       const o = settled.outcome as { status: number; error: Json };
@@ -280,7 +364,10 @@ export class Shim {
   private refuseReuse(key: string, route: RouteSpec, inputs: Record<string, Json>): Answer | null {
     const prior = this.o.store.byIdem(key);
     if (!prior || prior.inputs_hash === H(inputs)) return null;
-    return { status: 422, body: errorBody('idempotency_key_reused', `Idempotency-Key was used for ${route.name} with other inputs (outbox seq ${prior.seq})`) };
+    return {
+      status: 422,
+      body: errorBody('idempotency_key_reused', `Idempotency-Key was used for ${route.name} with other inputs (outbox seq ${prior.seq})`),
+    };
   }
 
   /** One lane to the SWOOSH writer: proposals are built and sent one at a time, in order. */
@@ -317,7 +404,8 @@ export class Shim {
       }
       // Only this shim signs under its idem_key prefix: a conflict means an earlier
       // version of this very mirror was applied (its answer lost), so it is settled.
-      if (code === 'idem_key_conflict') return this.finish(row, 'applied', { index: null, state_post_hash: null, decision_id: null, duplicate: true });
+      if (code === 'idem_key_conflict')
+        return this.finish(row, 'applied', { index: null, state_post_hash: null, decision_id: null, duplicate: true });
       return this.finish(row, 'rejected', { status: a.status, error: a.error as unknown as Json });
     }
     return { kind: 'unavailable', reason: `HEAD kept moving: still stale after ${STALE_REBUILDS_MAX} rebuilds` };
@@ -339,10 +427,12 @@ export class Shim {
       return;
     }
     this.draining = true;
-    this.drainRun = this.drain().catch(() => undefined).finally(() => {
-      this.draining = false;
-      if (this.drainAgain && !this.drainRetry) this.kick();
-    });
+    this.drainRun = this.drain()
+      .catch(() => undefined)
+      .finally(() => {
+        this.draining = false;
+        if (this.drainAgain && !this.drainRetry) this.kick();
+      });
   }
 
   private async drain(): Promise<void> {
@@ -452,15 +542,31 @@ interface CheckedHeaders {
 function checkHeaders(headers: Record<string, string>, hlc_wall_ms_max: number): CheckedHeaders | { status: number; error: Json } {
   const key = headers['idempotency-key'];
   if (key === undefined || key === '') {
-    return { status: 428, error: errorBody('idempotency_key_required', 'this route is served by SWOOSH (shadow or swoosh mode): send an Idempotency-Key header, unique per logical request and reused on retries') };
+    return {
+      status: 428,
+      error: errorBody(
+        'idempotency_key_required',
+        'this route is served by SWOOSH (shadow or swoosh mode): send an Idempotency-Key header, unique per logical request and reused on retries',
+      ),
+    };
   }
-  if (!IDEMPOTENCY_KEY.test(key)) return { status: 400, error: errorBody('bad_idempotency_key', 'Idempotency-Key must be 1–128 printable ASCII characters without spaces') };
+  if (!IDEMPOTENCY_KEY.test(key))
+    return {
+      status: 400,
+      error: errorBody('bad_idempotency_key', 'Idempotency-Key must be 1–128 printable ASCII characters without spaces'),
+    };
   const hlc = headers['x-hlc'] ?? null;
   const parsed = hlc === null ? null : parseHlc(hlc);
-  if (hlc !== null && parsed === null) return { status: 400, error: errorBody('bad_hlc', 'X-HLC must be YYYY-MM-DDTHH:MM:SS.mmm+00:00#<counter>') };
-  if (parsed && parsed.wall_ms > hlc_wall_ms_max) return { status: 400, error: errorBody('bad_hlc', `X-HLC is ${parsed.wall_ms - hlc_wall_ms_max} ms further ahead of the shim's clock than allowed`) };
+  if (hlc !== null && parsed === null)
+    return { status: 400, error: errorBody('bad_hlc', 'X-HLC must be YYYY-MM-DDTHH:MM:SS.mmm+00:00#<counter>') };
+  if (parsed && parsed.wall_ms > hlc_wall_ms_max)
+    return {
+      status: 400,
+      error: errorBody('bad_hlc', `X-HLC is ${parsed.wall_ms - hlc_wall_ms_max} ms further ahead of the shim's clock than allowed`),
+    };
   const window_id = headers['x-window-id'] ?? null;
-  if (window_id !== null && !WINDOW_ID.test(window_id)) return { status: 400, error: errorBody('bad_window_id', 'X-Window-Id must be backbeat:W-<beat index>') };
+  if (window_id !== null && !WINDOW_ID.test(window_id))
+    return { status: 400, error: errorBody('bad_window_id', 'X-Window-Id must be backbeat:W-<beat index>') };
   return { key, hlc, window_id };
 }
 
@@ -483,7 +589,11 @@ function requestParts(params: Record<string, string>, url: URL, raw: Buffer, req
 }
 
 function backlog(): Answer {
-  return { status: 503, headers: { 'retry-after': '5' }, body: errorBody('mirror_backlog', `${OUTBOX_PENDING_MAX} mirrors are waiting for SWOOSH`) };
+  return {
+    status: 503,
+    headers: { 'retry-after': '5' },
+    body: errorBody('mirror_backlog', `${OUTBOX_PENDING_MAX} mirrors are waiting for SWOOSH`),
+  };
 }
 
 function intParam(url: URL, name: string, fallback: number): number | null {

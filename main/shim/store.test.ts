@@ -15,8 +15,16 @@ afterEach(() => {
 });
 
 const row = (idem_key: string, inputs: Record<string, string> = { reason: 'r' }) => ({
-  idem_key, route: 'ingestion.rollback', region: 'ingestion' as const, mode: 'shadow' as const, transition: 'Ingestion_RollbackIndex',
-  inputs, inputs_hash: `h-${JSON.stringify(inputs)}`, hlc_hint: null, window_hint: null, created_ms: 1,
+  idem_key,
+  route: 'ingestion.rollback',
+  region: 'ingestion' as const,
+  mode: 'shadow' as const,
+  transition: 'Ingestion_RollbackIndex',
+  inputs,
+  inputs_hash: `h-${JSON.stringify(inputs)}`,
+  hlc_hint: null,
+  window_hint: null,
+  created_ms: 1,
 });
 
 describe('shim store', () => {

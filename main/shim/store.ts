@@ -93,7 +93,8 @@ export class ShimStore {
 
   /** Inserts a pending mirror; an existing row under the same idem_key is returned as is. */
   enqueue(row: Omit<OutboxRow, 'seq' | 'proposal' | 'status' | 'outcome'>): OutboxRow {
-    this.db.prepare(`INSERT OR IGNORE INTO outbox (idem_key, route, region, mode, transition, inputs, inputs_hash, hlc_hint, window_hint, status, created_ms)
+    this.db
+      .prepare(`INSERT OR IGNORE INTO outbox (idem_key, route, region, mode, transition, inputs, inputs_hash, hlc_hint, window_hint, status, created_ms)
       VALUES (@idem_key, @route, @region, @mode, @transition, @inputs, @inputs_hash, @hlc_hint, @window_hint, 'pending', @created_ms)`)
       .run({ ...row, inputs: JSON.stringify(row.inputs) });
     return this.byIdem(row.idem_key) as OutboxRow;
@@ -105,7 +106,9 @@ export class ShimStore {
   }
 
   pendingCount(region?: Region): number {
-    const sql = region ? "SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND region = ?" : "SELECT count(*) AS n FROM outbox WHERE status = 'pending'";
+    const sql = region
+      ? "SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND region = ?"
+      : "SELECT count(*) AS n FROM outbox WHERE status = 'pending'";
     const r = (region ? this.db.prepare(sql).get(region) : this.db.prepare(sql).get()) as { n: number };
     return r.n;
   }
@@ -121,7 +124,8 @@ export class ShimStore {
   }
 
   record(d: Omit<Divergence, 'seq'>): Divergence {
-    const info = this.db.prepare('INSERT INTO divergences (region, route, legacy, swoosh, detail, at_ms) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = this.db
+      .prepare('INSERT INTO divergences (region, route, legacy, swoosh, detail, at_ms) VALUES (?, ?, ?, ?, ?, ?)')
       .run(d.region, d.route, JSON.stringify(d.legacy), JSON.stringify(d.swoosh), d.detail, d.at_ms);
     const seq = Number(info.lastInsertRowid);
     this.db.prepare('DELETE FROM divergences WHERE seq <= ?').run(seq - this.divergencesMax);
@@ -129,7 +133,9 @@ export class ShimStore {
   }
 
   divergences(from: number, limit: number): Divergence[] {
-    const rows = this.db.prepare('SELECT * FROM divergences WHERE seq >= ? ORDER BY seq LIMIT ?').all(from, Math.min(limit, PAGE_LIMIT_MAX)) as Array<Omit<Divergence, 'legacy' | 'swoosh'> & { legacy: string; swoosh: string }>;
+    const rows = this.db
+      .prepare('SELECT * FROM divergences WHERE seq >= ? ORDER BY seq LIMIT ?')
+      .all(from, Math.min(limit, PAGE_LIMIT_MAX)) as Array<Omit<Divergence, 'legacy' | 'swoosh'> & { legacy: string; swoosh: string }>;
     return rows.map((r) => ({ ...r, legacy: JSON.parse(r.legacy) as Json, swoosh: JSON.parse(r.swoosh) as Json }));
   }
 

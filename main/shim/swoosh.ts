@@ -33,9 +33,12 @@ export interface MigrationView {
  * born on SWOOSH (every region "swoosh"); `bypass` makes every region "legacy".
  */
 export function migrationOf(state: unknown): MigrationView {
-  const m = (state as { migration?: unknown } | null)?.migration as Partial<{ routes: Partial<Record<Region, unknown>>; bypass: unknown; bypass_reason: unknown }> | undefined;
+  const m = (state as { migration?: unknown } | null)?.migration as
+    | Partial<{ routes: Partial<Record<Region, unknown>>; bypass: unknown; bypass_reason: unknown }>
+    | undefined;
   const mode = (v: unknown): Mode => (MODES.includes(v as Mode) ? (v as Mode) : 'swoosh');
-  if (!m || typeof m !== 'object') return { routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false, bypass_reason: null };
+  if (!m || typeof m !== 'object')
+    return { routes: { council: 'swoosh', ingestion: 'swoosh', execution: 'swoosh' }, bypass: false, bypass_reason: null };
   const routes = { council: mode(m.routes?.council), ingestion: mode(m.routes?.ingestion), execution: mode(m.routes?.execution) };
   return { routes, bypass: m.bypass === true, bypass_reason: typeof m.bypass_reason === 'string' ? m.bypass_reason : null };
 }
@@ -92,7 +95,12 @@ export class SwooshLink {
   private readonly hlc: HlcClock;
   private readonly gated: ReadonlySet<string>;
 
-  constructor(urls: string[], private readonly signer: Signer, clock: Clock, gated: Iterable<string>) {
+  constructor(
+    urls: string[],
+    private readonly signer: Signer,
+    clock: Clock,
+    gated: Iterable<string>,
+  ) {
     if (urls.length === 0) throw new Error('at least one SWOOSH URL');
     this.urls = urls.map((u) => u.replace(/\/+$/, ''));
     this.writer = this.urls[0] as string;
@@ -125,10 +133,15 @@ export class SwooshLink {
     const hint = d.hlc_hint === null ? null : parseHlc(d.hlc_hint);
     const hlc = hint ? this.hlc.receive(hint) : this.hlc.now();
     const gated = this.gated.has(d.transition);
-    const window_id = !gated ? null : d.window_hint ?? beatPosition(head.state.execution.backbeat, hlc.wall_ms).window_id;
+    const window_id = !gated ? null : (d.window_hint ?? beatPosition(head.state.execution.backbeat, hlc.wall_ms).window_id);
     return signProposal(this.signer, {
-      current_state_hash: head.hash, transition: d.transition, inputs: d.inputs, idem_key: d.idem_key,
-      hlc: formatHlc(hlc), window_id, evidence: [],
+      current_state_hash: head.hash,
+      transition: d.transition,
+      inputs: d.inputs,
+      idem_key: d.idem_key,
+      hlc: formatHlc(hlc),
+      window_id,
+      evidence: [],
     });
   }
 
@@ -141,7 +154,12 @@ export class SwooshLink {
     for (;;) {
       let res: Response;
       try {
-        res = await fetch(`${this.writer}/transition`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        res = await fetch(`${this.writer}/transition`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
       } catch (err) {
         // Another node may be up (and may know the writer): try each once.
         tried += 1;
@@ -149,8 +167,11 @@ export class SwooshLink {
         this.writer = this.urls[(this.urls.indexOf(this.writer) + 1) % this.urls.length] as string;
         continue;
       }
-      const json = (await res.json().catch(() => null)) as { error?: { code?: string; reason?: string; leader?: unknown; writer?: unknown } } | null;
-      if (res.status === 200 || res.status === 202) return { kind: 'accepted', status: res.status, body: { duplicate: false, ...(json as object) } as never };
+      const json = (await res.json().catch(() => null)) as {
+        error?: { code?: string; reason?: string; leader?: unknown; writer?: unknown };
+      } | null;
+      if (res.status === 200 || res.status === 202)
+        return { kind: 'accepted', status: res.status, body: { duplicate: false, ...(json as object) } as never };
       const e = json?.error;
       if (res.status === 503 && e?.code === 'not_writer' && hops < LEADER_HOPS_MAX) {
         const leader = typeof e.leader === 'string' ? e.leader : typeof e.writer === 'string' ? e.writer : res.headers.get('location');
@@ -166,8 +187,14 @@ export class SwooshLink {
         await new Promise((r) => setTimeout(r, Math.min(RETRY_AFTER_MS_MAX, Number.isFinite(s) ? s * 1000 : 1000)));
         continue;
       }
-      if (res.status >= 500 || res.status === 429) return { kind: 'unavailable', reason: `${res.status} ${e?.code ?? ''} ${e?.reason ?? ''}`.trim() };
-      const error = { code: e?.code ?? 'bad_response', reason: e?.reason ?? `HTTP ${res.status}` } as { code: string; reason: string; guard?: string; reasons?: string[] };
+      if (res.status >= 500 || res.status === 429)
+        return { kind: 'unavailable', reason: `${res.status} ${e?.code ?? ''} ${e?.reason ?? ''}`.trim() };
+      const error = { code: e?.code ?? 'bad_response', reason: e?.reason ?? `HTTP ${res.status}` } as {
+        code: string;
+        reason: string;
+        guard?: string;
+        reasons?: string[];
+      };
       const extra = e as { guard?: unknown; reasons?: unknown } | undefined;
       if (typeof extra?.guard === 'string') error.guard = extra.guard;
       if (Array.isArray(extra?.reasons)) error.reasons = extra.reasons.filter((r): r is string => typeof r === 'string');
@@ -202,7 +229,10 @@ export class StateModeSource implements ModeSource {
   private refreshing: Promise<void> | null = null;
   private retryAt_ms = 0;
 
-  constructor(private readonly link: SwooshLink, private readonly clock: Clock) {}
+  constructor(
+    private readonly link: SwooshLink,
+    private readonly clock: Clock,
+  ) {}
 
   /** First read, then the event stream in the background. */
   async start(): Promise<void> {
@@ -233,9 +263,12 @@ export class StateModeSource implements ModeSource {
   }
 
   private refresh(): Promise<void> {
-    this.refreshing ??= this.link.state().then((s) => {
-      if (!this.last || s.index >= this.last.index) this.last = s;
-    }).finally(() => (this.refreshing = null));
+    this.refreshing ??= this.link
+      .state()
+      .then((s) => {
+        if (!this.last || s.index >= this.last.index) this.last = s;
+      })
+      .finally(() => (this.refreshing = null));
     return this.refreshing;
   }
 
@@ -260,4 +293,3 @@ export class StateModeSource implements ModeSource {
     }
   }
 }
-

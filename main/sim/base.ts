@@ -44,7 +44,11 @@ export class SimServer<K extends BaseKnobs> {
   private counts = new Map<string, number>();
   url = '';
 
-  constructor(readonly name: string, knobs: Omit<K, 'bearer'> & { bearer?: string }, private readonly handle: SimHandler) {
+  constructor(
+    readonly name: string,
+    knobs: Omit<K, 'bearer'> & { bearer?: string },
+    private readonly handle: SimHandler,
+  ) {
     this.knobState = { ...knobs, bearer: knobs.bearer ?? '' } as K;
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => reply(res, 500, { error: { code: 'sim_error', reason: (err as Error).message } }));
@@ -70,7 +74,9 @@ export class SimServer<K extends BaseKnobs> {
     for (const [key, value] of Object.entries(patch)) {
       if (!(key in this.knobState)) return { ok: false, reason: `${this.name} has no knob ${key}` };
       const current = (this.knobState as Record<string, unknown>)[key];
-      const sameKind = Array.isArray(current) ? Array.isArray(value) : typeof current === typeof value && (current === null) === (value === null);
+      const sameKind = Array.isArray(current)
+        ? Array.isArray(value)
+        : typeof current === typeof value && (current === null) === (value === null);
       if (!sameKind) return { ok: false, reason: `knob ${key} expects ${Array.isArray(current) ? 'array' : typeof current}` };
     }
     this.knobState = { ...this.knobState, ...(patch as Partial<K>) };

@@ -53,11 +53,21 @@ describe('bounded growth of the demo project (1 s beat, alerts, auto-release, fl
     dir = mkdtempSync(join(tmpdir(), 'swoosh-bounds-'));
     const genesis = demoGenesis({ period_ms: PERIOD_MS, epoch_ms: Date.now() - 10_000 });
     running = await startServer({
-      db: join(dir, 'bounds.db'), genesis, host: '127.0.0.1', port: 0, durability: 'NORMAL', quiet: true,
+      db: join(dir, 'bounds.db'),
+      genesis,
+      host: '127.0.0.1',
+      port: 0,
+      durability: 'NORMAL',
+      quiet: true,
       health: () => (demo ? { providers: demo.runtime.health() } : {}),
     });
     demo = await startDemo({
-      swoosh: running.url, cast: demoCast(), genesis, clock: systemClock, tick_ms: 50, auto_release_after_ms: 1500,
+      swoosh: running.url,
+      cast: demoCast(),
+      genesis,
+      clock: systemClock,
+      tick_ms: 50,
+      auto_release_after_ms: 1500,
       knobs: { shhh: { alert_every_ms: 4000 }, mcp: { flap_every: 3 } },
     });
   });
@@ -72,16 +82,23 @@ describe('bounded growth of the demo project (1 s beat, alerts, auto-release, fl
     const s = running.host.head.state;
     const health = await (await fetch(`${running.url}/health`)).text();
     return {
-      loop: s.execution.loop, index: running.host.head.index, state_bytes: canonicalize(s).length, longest_list: longestList(s),
-      health_bytes: health.length, queue_depth: running.host.engine.queueDepth, handles: process.getActiveResourcesInfo().length,
-      runtime: demo.runtime.bounds(), sim_paths_max: Math.max(...Object.values(demo.sims).map((x) => x.bounds().stats_paths)),
+      loop: s.execution.loop,
+      index: running.host.head.index,
+      state_bytes: canonicalize(s).length,
+      longest_list: longestList(s),
+      health_bytes: health.length,
+      queue_depth: running.host.engine.queueDepth,
+      handles: process.getActiveResourcesInfo().length,
+      runtime: demo.runtime.bounds(),
+      sim_paths_max: Math.max(...Object.values(demo.sims).map((x) => x.bounds().stats_paths)),
     };
   }
 
   async function untilLoop(n: number): Promise<void> {
     const deadline = Date.now() + 30 * PERIOD_MS * n;
     while (running.host.head.state.execution.loop < n) {
-      if (Date.now() > deadline) throw new Error(`loop ${running.host.head.state.execution.loop} of ${n}; lanes ${JSON.stringify(demo.runtime.health().lanes)}`);
+      if (Date.now() > deadline)
+        throw new Error(`loop ${running.host.head.state.execution.loop} of ${n}; lanes ${JSON.stringify(demo.runtime.health().lanes)}`);
       await sleep(100);
     }
   }
@@ -91,7 +108,8 @@ describe('bounded growth of the demo project (1 s beat, alerts, auto-release, fl
     const early = await sample();
     await untilLoop(LOOPS);
     const late = await sample();
-    const violations = await (async () => (await (await fetch(`${running.url}/wal?from=1&limit=1000`)).json()) as { records: Array<{ transition: string }> })();
+    const violations = await (async () =>
+      (await (await fetch(`${running.url}/wal?from=1&limit=1000`)).json()) as { records: Array<{ transition: string }> })();
     const names = violations.records.map((r) => r.transition);
     // The paths that could leak were exercised.
     expect(names).toContain('Policy_Violation');

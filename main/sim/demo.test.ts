@@ -27,7 +27,8 @@ const cast = demoCast();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls every 50 ms: the demo's beat is fast, and loops are counted as they pass. */
-const until = (what: string, check: () => boolean | Promise<boolean>, timeout_ms: number, detail?: () => string) => untilPolled(what, check, timeout_ms, detail, 50);
+const until = (what: string, check: () => boolean | Promise<boolean>, timeout_ms: number, detail?: () => string) =>
+  untilPolled(what, check, timeout_ms, detail, 50);
 
 interface WalRecord {
   index: number;
@@ -74,8 +75,21 @@ describe('demo project (startDemo, 2 s beat)', () => {
     const records = await wal();
     const names = records.map((r) => r.transition);
     // The lifecycle, every region, in the WAL.
-    for (const t of ['Boot_ConfigOk', 'Boot_Licensed', 'Ingestion_SourcesResolved', 'Ingestion_BytesOk', 'Ingestion_SchemaOk', 'Ingestion_CorpusBuilt',
-      'Council_ProfilesLoaded', 'Council_QuorumCert', 'Council_McpGreen', 'Environment_CapacityOk', 'Environment_Installed', 'Environment_Green', 'Execution_AllReady']) {
+    for (const t of [
+      'Boot_ConfigOk',
+      'Boot_Licensed',
+      'Ingestion_SourcesResolved',
+      'Ingestion_BytesOk',
+      'Ingestion_SchemaOk',
+      'Ingestion_CorpusBuilt',
+      'Council_ProfilesLoaded',
+      'Council_QuorumCert',
+      'Council_McpGreen',
+      'Environment_CapacityOk',
+      'Environment_Installed',
+      'Environment_Green',
+      'Execution_AllReady',
+    ]) {
       expect(names, t).toContain(t);
     }
     // Each loop: plan, work, review gate, approvals, threshold, submit, next window — in the windows.
@@ -83,7 +97,15 @@ describe('demo project (startDemo, 2 s beat)', () => {
     expect(loops.length).toBeGreaterThanOrEqual(2);
     const first = names.indexOf('Execution_AllReady');
     const loopShape = names.slice(first + 1, names.indexOf('Execution_NextWindow') + 1);
-    expect(loopShape).toEqual(['Execution_PlanLocked', 'Execution_BeatReviewGate', 'Execution_Approve', 'Execution_Approve', 'Execution_ApprovalsThreshold', 'Execution_Submit', 'Execution_NextWindow']);
+    expect(loopShape).toEqual([
+      'Execution_PlanLocked',
+      'Execution_BeatReviewGate',
+      'Execution_Approve',
+      'Execution_Approve',
+      'Execution_ApprovalsThreshold',
+      'Execution_Submit',
+      'Execution_NextWindow',
+    ]);
     for (const r of records.filter((x) => /BeatReviewGate|Approve|ApprovalsThreshold|Submit|NextWindow/.test(x.transition))) {
       expect(r.window_id, `${r.transition} @${r.index}`).toMatch(/^backbeat:W-\d+$/);
     }
@@ -104,10 +126,18 @@ describe('demo project (startDemo, 2 s beat)', () => {
     if (!shhh) throw new Error('no shhh simulator');
     await until('EXECUTION', () => state().execution.phase !== null, 10_000, detail);
     // Set at run time over HTTP, as an operator would.
-    const set = await fetch(`${shhh.url}/_knobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_every_ms: 500 }) });
+    const set = await fetch(`${shhh.url}/_knobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert_every_ms: 500 }),
+    });
     expect(set.status).toBe(200);
     await until('QUARANTINED', () => state().policy.quarantined, 5000, detail);
-    await fetch(`${shhh.url}/_knobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_every_ms: 0 }) });
+    await fetch(`${shhh.url}/_knobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert_every_ms: 0 }),
+    });
 
     const s = state();
     expect(s.policy.rationale).toHaveLength(1);
@@ -137,18 +167,26 @@ describe('swoosh serve --sim (the real command)', () => {
   it('runs the demo project and shows its providers in GET /health; SIGTERM stops it cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'swoosh-serve-sim-'));
     const child = spawn(process.execPath, [SWOOSH_BIN, 'serve', '--sim', '--db', join(dir, 'demo.db'), '--port', '0'], {
-      cwd: PACKAGE_DIR, env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: PACKAGE_DIR,
+      env: { ...process.env, SWOOSH_LOG_LEVEL: 'error', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       child.stderr.resume();
-      await until('the serving line', () => /serving .+ on (http:\/\/\S+)/.test(out), 30_000, () => out);
+      await until(
+        'the serving line',
+        () => /serving .+ on (http:\/\/\S+)/.test(out),
+        30_000,
+        () => out,
+      );
       const url = (/serving .+ on (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
       // Every simulator's URL and knobs URL: one line each, then the same as one JSON line.
       const names = ['kaching', 'mcp', 'backbeat', 'slurp', 'shhh', 'provisioner', 'council-1', 'council-2', 'council-3'];
-      for (const n of names) expect(out).toMatch(new RegExp(`^swoosh: simulator ${n} (http://127\\.0\\.0\\.1:\\d+) knobs \\1/_knobs$`, 'm'));
+      for (const n of names)
+        expect(out).toMatch(new RegExp(`^swoosh: simulator ${n} (http://127\\.0\\.0\\.1:\\d+) knobs \\1/_knobs$`, 'm'));
       const line = out.split('\n').find((l) => l.startsWith('{"event":"simulators"')) as string;
       const sims = (JSON.parse(line) as { simulators: Record<string, { url: string; knobs: string; stats: string }> }).simulators;
       expect(Object.keys(sims)).toEqual(names);
@@ -156,15 +194,32 @@ describe('swoosh serve --sim (the real command)', () => {
       const client = new SwooshClient({ url });
       await until('ingestion to run', async () => (await client.state()).state.ingestion.phase !== 'DISCOVER', 15_000);
       // The printed knobs URL works at run time: BACKBEAT pressure shows in /health.
-      const set = await fetch(sims.backbeat?.knobs as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amplitude_bp: 4000 }) });
+      const set = await fetch(sims.backbeat?.knobs as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amplitude_bp: 4000 }),
+      });
       expect(set.status).toBe(200);
-      await until('the amplitude in /health', async () => ((await (await fetch(`${url}/health`)).json()) as { providers: { amplitude_bp: number } }).providers.amplitude_bp === 4000, 10_000);
-      expect((await (await fetch(sims.backbeat?.stats as string)).json()) as { requests: number }).toMatchObject({ requests: expect.any(Number) });
-      const health = (await (await fetch(`${url}/health`)).json()) as { status: string; simulators: Record<string, { url: string }>; providers: { license: { status: string }; breakers: Record<string, { state: string }> } };
+      await until(
+        'the amplitude in /health',
+        async () =>
+          ((await (await fetch(`${url}/health`)).json()) as { providers: { amplitude_bp: number } }).providers.amplitude_bp === 4000,
+        10_000,
+      );
+      expect((await (await fetch(sims.backbeat?.stats as string)).json()) as { requests: number }).toMatchObject({
+        requests: expect.any(Number),
+      });
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        status: string;
+        simulators: Record<string, { url: string }>;
+        providers: { license: { status: string }; breakers: Record<string, { state: string }> };
+      };
       expect(health.status).toBe('ok');
       expect(health.simulators.kaching?.url).toBe(sims.kaching?.url);
       expect(health.providers.license.status).toBe('valid');
-      expect(Object.keys(health.providers.breakers)).toEqual(expect.arrayContaining(['kaching', 'backbeat', 'mcp-registry', 'shhh', 'slurp', 'provisioner', 'council-1']));
+      expect(Object.keys(health.providers.breakers)).toEqual(
+        expect.arrayContaining(['kaching', 'backbeat', 'mcp-registry', 'shhh', 'slurp', 'provisioner', 'council-1']),
+      );
       expect(Object.values(health.providers.breakers).map((b) => b.state)).not.toContain('open');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

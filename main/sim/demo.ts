@@ -67,8 +67,12 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     // REVERB needs the human's approval too (threshold 2 of op-1, op-2).
     operators: o.human_operator ? o.cast.operators.slice(1) : [...o.cast.operators],
     services: {
-      kaching: urls.kaching as string, mcp: urls.mcp as string, backbeat: urls.backbeat as string, slurp: urls.slurp as string,
-      shhh: urls.shhh as string, provisioner: urls.provisioner as string,
+      kaching: urls.kaching as string,
+      mcp: urls.mcp as string,
+      backbeat: urls.backbeat as string,
+      slurp: urls.slurp as string,
+      shhh: urls.shhh as string,
+      provisioner: urls.provisioner as string,
       council: o.cast.council.map((_, i) => urls[`council-${i + 1}`] as string),
     },
     auto_approve: true,

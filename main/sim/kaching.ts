@@ -15,12 +15,19 @@ export interface KachingKnobs extends BaseKnobs {
 }
 
 export const KACHING_DEFAULTS: KachingKnobs = {
-  latency_ms: 0, down: false, bearer: '', deny: false, lifetime_ms: 10 * 60_000, grace_ms: 2 * 60_000, backdate_ms: 0,
+  latency_ms: 0,
+  down: false,
+  bearer: '',
+  deny: false,
+  lifetime_ms: 10 * 60_000,
+  grace_ms: 2 * 60_000,
+  backdate_ms: 0,
 };
 
 export function kachingSim(key: Signer, clock: Clock, knobs: Partial<KachingKnobs> = {}): SimServer<KachingKnobs> {
   const sim: SimServer<KachingKnobs> = new SimServer('kaching-sim', { ...KACHING_DEFAULTS, ...knobs }, ({ method, url }) => {
-    if (method !== 'GET' || url.pathname !== '/v1/license') return { status: 404, body: { error: { code: 'not_found', reason: url.pathname } } };
+    if (method !== 'GET' || url.pathname !== '/v1/license')
+      return { status: 404, body: { error: { code: 'not_found', reason: url.pathname } } };
     const licensee = url.searchParams.get('licensee');
     if (!licensee) return { status: 400, body: { error: { code: 'malformed', reason: 'licensee is required' } } };
     const k = sim.knobs;

@@ -28,7 +28,8 @@ export function provisionerSim(knobs: Partial<ProvisionerKnobs> = {}): SimServer
         return { status: 200, body: { allocations, generation } };
       }
       if (method === 'POST' && url.pathname === '/v1/install') {
-        if (k.fail_install) return { status: 500, body: { error: { code: 'install_failed', reason: 'image pull failed (knob fail_install)' } } };
+        if (k.fail_install)
+          return { status: 500, body: { error: { code: 'install_failed', reason: 'image pull failed (knob fail_install)' } } };
         return { status: 200, body: { assets: ['image:swoosh-worker@1.8.0', 'tool:search@1.4.2'], generation } };
       }
       if (method === 'GET' && url.pathname === '/v1/health') {

@@ -53,7 +53,11 @@ export function shhhSim(clock: Clock, knobs: Partial<ShhhKnobs> = {}): SimServer
         const due = k.alert_every_ms > 0 ? Math.floor((clock.now_ms() - started_ms) / k.alert_every_ms) : 0;
         const alerts = [];
         for (let n = Math.max(after + 1, due - 9); n <= due; n += 1) {
-          alerts.push({ id: n, rationale: `runtime scan ${n}: credential material in an execution artifact`, findings: [{ kind: 'secret', path: `artifact/run-${n}.log#L12`, detail: 'credential material' }] });
+          alerts.push({
+            id: n,
+            rationale: `runtime scan ${n}: credential material in an execution artifact`,
+            findings: [{ kind: 'secret', path: `artifact/run-${n}.log#L12`, detail: 'credential material' }],
+          });
         }
         return { status: 200, body: { alerts } };
       }

@@ -32,7 +32,10 @@ async function up<K extends BaseKnobs>(sim: SimServer<K>): Promise<SimServer<K>>
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary fields of the sims' JSON answers
 async function call(sim: SimServer<BaseKnobs>, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${sim.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${sim.url}${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return { status: res.status, body: await res.json() };
 }
 
@@ -80,7 +83,10 @@ describe('SimServer base: knobs and stats', () => {
     const sim = await up(backbeatSim({ bearer: 'tok-0123456789' }));
     const ask = (auth?: string) => fetch(`${sim.url}/v1/pressure`, { headers: auth ? { authorization: auth } : {} });
     const none = await ask();
-    expect({ status: none.status, body: await none.json() }).toEqual({ status: 401, body: { error: { code: 'unauthorized', reason: 'backbeat-sim needs a bearer token (knob bearer)' } } });
+    expect({ status: none.status, body: await none.json() }).toEqual({
+      status: 401,
+      body: { error: { code: 'unauthorized', reason: 'backbeat-sim needs a bearer token (knob bearer)' } },
+    });
     expect((await ask('Bearer wrong')).status).toBe(401);
     expect((await ask('Bearer tok-0123456789')).status).toBe(200);
     const shown = await call(sim, '/_knobs');
@@ -99,7 +105,10 @@ describe('SimServer base: knobs and stats', () => {
     t = Date.now();
     await call(sim, '/_knobs', { latency_ms: 0, down: true });
     expect(Date.now() - t).toBeLessThan(390);
-    expect(await call(sim, '/v1/pressure')).toEqual({ status: 503, body: { error: { code: 'unavailable', reason: 'backbeat-sim is down (knob)' } } });
+    expect(await call(sim, '/v1/pressure')).toEqual({
+      status: 503,
+      body: { error: { code: 'unavailable', reason: 'backbeat-sim is down (knob)' } },
+    });
     expect(sim.stats().by_path['/v1/pressure']).toBe(2); // a refused request still counts as made
   });
 });
@@ -121,7 +130,10 @@ describe('KACHING simulator', () => {
 
   it('denies on the deny knob and refuses a request without a licensee', async () => {
     const sim = await up(kachingSim(cast.kaching, new ManualClock(0), { deny: true }));
-    expect(await call(sim, '/v1/license?licensee=demo')).toEqual({ status: 403, body: { error: { code: 'license_denied', reason: 'no licence for demo (knob deny)' } } });
+    expect(await call(sim, '/v1/license?licensee=demo')).toEqual({
+      status: 403,
+      body: { error: { code: 'license_denied', reason: 'no licence for demo (knob deny)' } },
+    });
     expect((await call(sim, '/v1/license')).status).toBe(400);
     expect((await call(sim, '/v1/other')).status).toBe(404);
   });
@@ -133,12 +145,18 @@ describe('MCP registry simulator', () => {
     const sim = await up(mcpRegistrySim(cast.mcp, clock, PINS));
     const report = (await call(sim, '/v1/report')).body.report as McpReport;
     expect(report).toMatchObject({ registry: sim.url, observed_ms: 42_000, signer: cast.mcp.signer });
-    expect(report.tools).toEqual([{ name: 'fetch', version: '2.0.0', reachable: true }, { name: 'search', version: '1.4.2', reachable: true }]);
+    expect(report.tools).toEqual([
+      { name: 'fetch', version: '2.0.0', reachable: true },
+      { name: 'search', version: '1.4.2', reachable: true },
+    ]);
     expect(nobleVerifier.verify(cast.mcp.signer, mcpSigningBytes(report), report.signature)).toBe(true);
 
     sim.setKnobs({ versions: { ...PINS, search: '1.5.0' }, unreachable: ['fetch'] });
     const drifted = (await call(sim, '/v1/report')).body.report as McpReport;
-    expect(drifted.tools).toEqual([{ name: 'fetch', version: '2.0.0', reachable: false }, { name: 'search', version: '1.5.0', reachable: true }]);
+    expect(drifted.tools).toEqual([
+      { name: 'fetch', version: '2.0.0', reachable: false },
+      { name: 'search', version: '1.5.0', reachable: true },
+    ]);
 
     sim.setKnobs({ versions: PINS, unreachable: [], flap_every: 2 });
     const seen: boolean[] = [];
@@ -173,7 +191,10 @@ describe('HMMM council agent simulators', () => {
     const [k1] = cast.council;
     const agent = await up(councilAgentSim('c-1', k1 as NonNullable<typeof k1>, { refuse: true }));
     const members = cast.council.map((c) => c.signer);
-    expect(await call(agent, '/v1/vote', { members, council_epoch: 0 })).toEqual({ status: 409, body: { error: { code: 'vote_refused', reason: 'c-1 declines (knob refuse)' } } });
+    expect(await call(agent, '/v1/vote', { members, council_epoch: 0 })).toEqual({
+      status: 409,
+      body: { error: { code: 'vote_refused', reason: 'c-1 declines (knob refuse)' } },
+    });
     agent.setKnobs({ refuse: false });
     const outside = await call(agent, '/v1/vote', { members: members.slice(1), council_epoch: 0 });
     expect(outside.body.error).toEqual({ code: 'not_a_member', reason: 'c-1 is not in the proposed set' });
@@ -189,7 +210,9 @@ describe('SHHH policy simulator', () => {
     expect((await call(sim, '/v1/policy')).body).toEqual({ version: 3, deny: ['secret', 'pii', 'license:gpl'] });
     sim.setKnobs({ version: 4, deny: ['secret'] });
     expect((await call(sim, '/v1/policy')).body).toEqual({ version: 4, deny: ['secret'] });
-    const scan = await call(sim, '/v1/scan', { documents: { 'a.txt': 'hello\nAWS_SECRET_ACCESS_KEY=x', 'b.txt': 'SPDX-License-Identifier: GPL-2.0', 'c.txt': 'clean' } });
+    const scan = await call(sim, '/v1/scan', {
+      documents: { 'a.txt': 'hello\nAWS_SECRET_ACCESS_KEY=x', 'b.txt': 'SPDX-License-Identifier: GPL-2.0', 'c.txt': 'clean' },
+    });
     expect(scan.body).toEqual({
       policy_version: 4,
       findings: [
@@ -205,7 +228,11 @@ describe('SHHH policy simulator', () => {
     const sim = await up(shhhSim(clock, { alert_every_ms: 100 }));
     expect((await call(sim, '/v1/alerts?after=0')).body.alerts).toEqual([]);
     clock.set(1350);
-    const alerts = (await call(sim, '/v1/alerts?after=0')).body.alerts as Array<{ id: number; rationale: string; findings: PolicyFinding[] }>;
+    const alerts = (await call(sim, '/v1/alerts?after=0')).body.alerts as Array<{
+      id: number;
+      rationale: string;
+      findings: PolicyFinding[];
+    }>;
     expect(alerts.map((a) => a.id)).toEqual([1, 2, 3]);
     expect(alerts[0]?.rationale).toBe('runtime scan 1: credential material in an execution artifact');
     expect(alerts[0]?.findings).toEqual([{ kind: 'secret', path: 'artifact/run-1.log#L12', detail: 'credential material' }]);
@@ -241,7 +268,10 @@ describe('provisioner simulator', () => {
     expect(green.env_hash).toMatch(/^sha256-[0-9a-f]{64}$/);
 
     sim.setKnobs({ capacity: 0 });
-    expect(await call(sim, '/v1/allocate', {})).toEqual({ status: 409, body: { error: { code: 'no_capacity', reason: 'no nodes free (knob capacity)' } } });
+    expect(await call(sim, '/v1/allocate', {})).toEqual({
+      status: 409,
+      body: { error: { code: 'no_capacity', reason: 'no nodes free (knob capacity)' } },
+    });
     sim.setKnobs({ capacity: 3, fail_install: true, amber_every: 1 });
     expect((await call(sim, '/v1/install', {})).status).toBe(500);
     expect((await call(sim, '/v1/health')).body).toEqual({ green: false, reasons: ['node-2 disk pressure 93%'] });

@@ -27,7 +27,14 @@ export function sourceText(name: string, revision: number, breach: string | unde
 export function slurpSim(knobs: Partial<SlurpKnobs> = {}): SimServer<SlurpKnobs> {
   const sim: SimServer<SlurpKnobs> = new SimServer(
     'slurp-sim',
-    { latency_ms: 0, down: false, sources: ['git://demo/handbook', 'git://demo/specs', 'git://demo/runbooks'], breach: {}, revision: 1, ...knobs },
+    {
+      latency_ms: 0,
+      down: false,
+      sources: ['git://demo/handbook', 'git://demo/specs', 'git://demo/runbooks'],
+      breach: {},
+      revision: 1,
+      ...knobs,
+    },
     ({ method, url }) => {
       const k = sim.knobs;
       if (method === 'GET' && url.pathname === '/v1/sources') return { status: 200, body: { sources: k.sources, revision: k.revision } };

@@ -38,13 +38,26 @@ function bytesOf(path: string): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, 'beat-ms': { type: 'string', default: '2000' }, 'sample-s': { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: '10' },
+      'beat-ms': { type: 'string', default: '2000' },
+      'sample-s': { type: 'string', default: '30' },
+    },
+  });
   const minutes = Number(values.minutes);
   const period_ms = Number(values['beat-ms']);
   const sample_ms = Number(values['sample-s']) * 1000;
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-soak-'));
   const db = join(dir, 'soak.db');
-  const running = await openServer({ db, genesis: demoGenesis({ period_ms }), host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
+  const running = await openServer({
+    db,
+    genesis: demoGenesis({ period_ms }),
+    host: '127.0.0.1',
+    port: 0,
+    durability: 'FULL',
+    quiet: true,
+  });
   const { demo } = await attachDemo(running, { auto_release_after_ms: 10_000 });
   // Exercise the paths that could leak: runtime alerts → quarantine → automatic release.
   demo.sims.shhh?.setKnobs({ alert_every_ms: 60_000 });
@@ -54,8 +67,13 @@ async function main(): Promise<void> {
     const m = process.memoryUsage();
     const head = running.host.head;
     samples.push({
-      t_s: Math.round((Date.now() - t0) / 1000), rss_mb: +(m.rss / MB).toFixed(1), heap_mb: +(m.heapUsed / MB).toFixed(1),
-      wal_index: head.index, db_bytes: bytesOf(db) + bytesOf(`${db}-wal`), state_bytes: canonicalize(head.state).length, loop: head.state.execution.loop,
+      t_s: Math.round((Date.now() - t0) / 1000),
+      rss_mb: +(m.rss / MB).toFixed(1),
+      heap_mb: +(m.heapUsed / MB).toFixed(1),
+      wal_index: head.index,
+      db_bytes: bytesOf(db) + bytesOf(`${db}-wal`),
+      state_bytes: canonicalize(head.state).length,
+      loop: head.state.execution.loop,
     });
     process.stderr.write(`${JSON.stringify(samples.at(-1))}\n`);
   };
@@ -68,13 +86,19 @@ async function main(): Promise<void> {
   const last = samples.at(-1) as Sample;
   const hours = (last.t_s - first.t_s) / 3600;
   const report = {
-    minutes, period_ms, samples: samples.length,
+    minutes,
+    period_ms,
+    samples: samples.length,
     rss_mb: { after_warmup: first.rss_mb, end: last.rss_mb, max: Math.max(...samples.map((s) => s.rss_mb)) },
     heap_mb: { after_warmup: first.heap_mb, end: last.heap_mb, max: Math.max(...samples.map((s) => s.heap_mb)) },
-    wal_records: last.wal_index, wal_records_per_hour: Math.round((last.wal_index - first.wal_index) / hours),
-    db_bytes: last.db_bytes, db_bytes_per_hour: Math.round((last.db_bytes - first.db_bytes) / hours),
-    state_bytes: { after_warmup: first.state_bytes, end: last.state_bytes }, loops: last.loop,
-    runtime: demo.runtime.bounds(), health_status: providersHealth(demo.runtime).status,
+    wal_records: last.wal_index,
+    wal_records_per_hour: Math.round((last.wal_index - first.wal_index) / hours),
+    db_bytes: last.db_bytes,
+    db_bytes_per_hour: Math.round((last.db_bytes - first.db_bytes) / hours),
+    state_bytes: { after_warmup: first.state_bytes, end: last.state_bytes },
+    loops: last.loop,
+    runtime: demo.runtime.bounds(),
+    health_status: providersHealth(demo.runtime).status,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   await running.stop();

@@ -22,7 +22,11 @@ async function get(path: string): Promise<Record<string, unknown>> {
 }
 
 async function knobs(patch: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.url}/_knobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+  const res = await fetch(`${sim.url}/_knobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -47,9 +51,17 @@ describe('WHOOSH simulator, healthy', () => {
     expect((await post(`${project}/council/roles`, { roles: ['lead', 'review'] })).status).toBe(200);
     const elected = await post(`${project}/council/elect`, { members: ['b', 'a'] });
     expect(elected.status).toBe(200);
-    expect(elected.body).toMatchObject({ ok: true, council: { phase: 'TOOLING_SYNC', members: ['a', 'b'], member_set_hash: memberSetHash(['a', 'b']) } });
+    expect(elected.body).toMatchObject({
+      ok: true,
+      council: { phase: 'TOOLING_SYNC', members: ['a', 'b'], member_set_hash: memberSetHash(['a', 'b']) },
+    });
     await post(`${project}/ingestion/index`, { content_hash: 'sha256-aa', version: 'v1' });
-    expect(await get(`${project}/ingestion`)).toMatchObject({ phase: 'READY', content_hash: 'sha256-aa', version: 'v1', builds: [{ version: 'v1', content_hash: 'sha256-aa' }] });
+    expect(await get(`${project}/ingestion`)).toMatchObject({
+      phase: 'READY',
+      content_hash: 'sha256-aa',
+      version: 'v1',
+      builds: [{ version: 'v1', content_hash: 'sha256-aa' }],
+    });
     await post(`${project}/tasks/t-1/submit`, { artifact_hash: 'sha256-bb' });
     expect(await get(`${project}/execution`)).toMatchObject({ submissions: 1, task: 't-1', last_artifact_hash: 'sha256-bb' });
   });
@@ -85,7 +97,10 @@ describe('WHOOSH simulator, fault knobs', () => {
     await post(`${project}/council/members`, { members: ['a', 'b', 'c'] });
     await post(`${project}/council/elect`, { members: ['a', 'b'] });
     const c = await get(`${project}/council`);
-    expect(c.member_sets).toEqual([['a', 'b'], ['a', 'b', 'c']]);
+    expect(c.member_sets).toEqual([
+      ['a', 'b'],
+      ['a', 'b', 'c'],
+    ]);
     expect(c.members).toEqual(['a', 'b', 'c']);
   });
 

@@ -101,7 +101,16 @@ const LIST_MAX = 256;
 
 function freshProject(): WhooshProject {
   return {
-    council: { phase: 'PLAN_ROLES', roles: [], nominated: [], members: [], member_set_hash: null, member_sets: [], elections: 0, tooling_registry: null },
+    council: {
+      phase: 'PLAN_ROLES',
+      roles: [],
+      nominated: [],
+      members: [],
+      member_set_hash: null,
+      member_sets: [],
+      elections: 0,
+      tooling_registry: null,
+    },
     ingestion: { phase: 'DISCOVER', sources: [], fetched_hash: null, content_hash: null, version: null, rollbacks: 0, builds: [] },
     execution: { phase: null, task: null, plan_hash: null, reviews: 0, submissions: 0, last_artifact_hash: null },
   };
@@ -115,18 +124,58 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 
 
 /** What each mutation requires of its body (legacy validation: shapes only). */
 const MUTATIONS: Record<string, { region: WhooshRegion; kind: string; check: Check }> = {
-  'council/roles': { region: 'council', kind: 'roles_loaded', check: (b) => (isStringList(b.roles) ? null : 'roles must be a list of strings') },
-  'council/members': { region: 'council', kind: 'members_nominated', check: (b) => (isStringList(b.members) ? null : 'members must be a list of strings') },
-  'council/elect': { region: 'council', kind: 'council_elected', check: (b) => (isStringList(b.members) && b.members.length > 0 ? null : 'members must be a non-empty list of strings') },
-  'council/tooling': { region: 'council', kind: 'tooling_green', check: (b) => (typeof b.report === 'object' && b.report !== null ? null : 'report must be an object') },
-  'ingestion/sources': { region: 'ingestion', kind: 'sources_resolved', check: (b) => (isStringList(b.sources) ? null : 'sources must be a list of strings') },
-  'ingestion/fetch': { region: 'ingestion', kind: 'bytes_fetched', check: (b) => (isText(b.content_hash) ? null : 'content_hash must be a string') },
-  'ingestion/validate': { region: 'ingestion', kind: 'schema_validated', check: (b) => (Array.isArray(b.findings) ? null : 'findings must be a list') },
-  'ingestion/index': { region: 'ingestion', kind: 'index_built', check: (b) => (isText(b.content_hash) && isText(b.version) ? null : 'content_hash and version must be strings') },
-  'ingestion/rollback': { region: 'ingestion', kind: 'index_rolled_back', check: (b) => (isText(b.reason) ? null : 'reason must be a string') },
+  'council/roles': {
+    region: 'council',
+    kind: 'roles_loaded',
+    check: (b) => (isStringList(b.roles) ? null : 'roles must be a list of strings'),
+  },
+  'council/members': {
+    region: 'council',
+    kind: 'members_nominated',
+    check: (b) => (isStringList(b.members) ? null : 'members must be a list of strings'),
+  },
+  'council/elect': {
+    region: 'council',
+    kind: 'council_elected',
+    check: (b) => (isStringList(b.members) && b.members.length > 0 ? null : 'members must be a non-empty list of strings'),
+  },
+  'council/tooling': {
+    region: 'council',
+    kind: 'tooling_green',
+    check: (b) => (typeof b.report === 'object' && b.report !== null ? null : 'report must be an object'),
+  },
+  'ingestion/sources': {
+    region: 'ingestion',
+    kind: 'sources_resolved',
+    check: (b) => (isStringList(b.sources) ? null : 'sources must be a list of strings'),
+  },
+  'ingestion/fetch': {
+    region: 'ingestion',
+    kind: 'bytes_fetched',
+    check: (b) => (isText(b.content_hash) ? null : 'content_hash must be a string'),
+  },
+  'ingestion/validate': {
+    region: 'ingestion',
+    kind: 'schema_validated',
+    check: (b) => (Array.isArray(b.findings) ? null : 'findings must be a list'),
+  },
+  'ingestion/index': {
+    region: 'ingestion',
+    kind: 'index_built',
+    check: (b) => (isText(b.content_hash) && isText(b.version) ? null : 'content_hash and version must be strings'),
+  },
+  'ingestion/rollback': {
+    region: 'ingestion',
+    kind: 'index_rolled_back',
+    check: (b) => (isText(b.reason) ? null : 'reason must be a string'),
+  },
   'task/plan': { region: 'execution', kind: 'plan_locked', check: (b) => (isText(b.plan_hash) ? null : 'plan_hash must be a string') },
   'task/review': { region: 'execution', kind: 'review_opened', check: () => null },
-  'task/submit': { region: 'execution', kind: 'artifact_submitted', check: (b) => (isText(b.artifact_hash) ? null : 'artifact_hash must be a string') },
+  'task/submit': {
+    region: 'execution',
+    kind: 'artifact_submitted',
+    check: (b) => (isText(b.artifact_hash) ? null : 'artifact_hash must be a string'),
+  },
 };
 
 /** Folds one event into a project's state. No guards: WHOOSH accepts what it is told. */
@@ -136,8 +185,13 @@ export function applyWhooshEvent(p: WhooshProject, e: WhooshEvent): void {
   const i = p.ingestion;
   const x = p.execution;
   switch (e.kind) {
-    case 'roles_loaded': c.roles = d.roles as string[]; c.phase = 'ELECT'; break;
-    case 'members_nominated': c.nominated = d.members as string[]; break;
+    case 'roles_loaded':
+      c.roles = d.roles as string[];
+      c.phase = 'ELECT';
+      break;
+    case 'members_nominated':
+      c.nominated = d.members as string[];
+      break;
     case 'council_elected': {
       const sets = (d.member_sets as string[][]).map((s) => [...s].sort());
       const reported = sets[sets.length - 1] as string[];
@@ -148,10 +202,21 @@ export function applyWhooshEvent(p: WhooshProject, e: WhooshEvent): void {
       c.phase = 'TOOLING_SYNC';
       break;
     }
-    case 'tooling_green': c.tooling_registry = typeof (d.report as Body).registry === 'string' ? ((d.report as Body).registry as string) : null; c.phase = 'READY'; break;
-    case 'sources_resolved': i.sources = d.sources as string[]; i.phase = 'FETCH'; break;
-    case 'bytes_fetched': i.fetched_hash = d.content_hash as string; i.phase = 'VALIDATE'; break;
-    case 'schema_validated': i.phase = 'INDEX'; break;
+    case 'tooling_green':
+      c.tooling_registry = typeof (d.report as Body).registry === 'string' ? ((d.report as Body).registry as string) : null;
+      c.phase = 'READY';
+      break;
+    case 'sources_resolved':
+      i.sources = d.sources as string[];
+      i.phase = 'FETCH';
+      break;
+    case 'bytes_fetched':
+      i.fetched_hash = d.content_hash as string;
+      i.phase = 'VALIDATE';
+      break;
+    case 'schema_validated':
+      i.phase = 'INDEX';
+      break;
     case 'index_built':
     case 'index_swapped':
       i.content_hash = d.content_hash as string;
@@ -159,11 +224,30 @@ export function applyWhooshEvent(p: WhooshProject, e: WhooshEvent): void {
       i.phase = 'READY';
       i.builds = [...i.builds, { version: d.version as string, content_hash: d.content_hash as string }].slice(-BUILDS_MAX);
       break;
-    case 'index_rolled_back': i.rollbacks += 1; i.content_hash = null; i.version = null; i.phase = 'VALIDATE'; break;
-    case 'plan_locked': x.plan_hash = d.plan_hash as string; x.task = d.task as string; x.phase = 'WORK'; break;
-    case 'review_opened': x.reviews += 1; x.task = d.task as string; x.phase = 'REVIEW'; break;
-    case 'artifact_submitted': x.submissions += 1; x.last_artifact_hash = d.artifact_hash as string; x.task = d.task as string; x.phase = 'REVERB'; break;
-    default: break;
+    case 'index_rolled_back':
+      i.rollbacks += 1;
+      i.content_hash = null;
+      i.version = null;
+      i.phase = 'VALIDATE';
+      break;
+    case 'plan_locked':
+      x.plan_hash = d.plan_hash as string;
+      x.task = d.task as string;
+      x.phase = 'WORK';
+      break;
+    case 'review_opened':
+      x.reviews += 1;
+      x.task = d.task as string;
+      x.phase = 'REVIEW';
+      break;
+    case 'artifact_submitted':
+      x.submissions += 1;
+      x.last_artifact_hash = d.artifact_hash as string;
+      x.task = d.task as string;
+      x.phase = 'REVERB';
+      break;
+    default:
+      break;
   }
 }
 
@@ -178,9 +262,19 @@ export class WhooshSim {
   readonly mutations = new Map<string, number>();
 
   constructor(knobs: Partial<WhooshKnobs> = {}) {
-    this.server = new SimServer<WhooshKnobs>('whoosh', {
-      latency_ms: 0, down: false, split_brain_council: false, index_swap: false, duplicate_delivery: false, restart_reorder: false, ...knobs,
-    }, (req) => this.handle(req));
+    this.server = new SimServer<WhooshKnobs>(
+      'whoosh',
+      {
+        latency_ms: 0,
+        down: false,
+        split_brain_council: false,
+        index_swap: false,
+        duplicate_delivery: false,
+        restart_reorder: false,
+        ...knobs,
+      },
+      (req) => this.handle(req),
+    );
   }
 
   get url(): string {
@@ -230,7 +324,8 @@ export class WhooshSim {
     const name = m[1] as string;
     const rest = m[2] as string;
     if (req.method === 'GET') return this.read(name, rest, req.url);
-    if (req.method !== 'POST') return { status: 405, body: { error: { code: 'method_not_allowed', reason: `${req.method} ${req.url.pathname}` } } };
+    if (req.method !== 'POST')
+      return { status: 405, body: { error: { code: 'method_not_allowed', reason: `${req.method} ${req.url.pathname}` } } };
     return this.mutate(name, rest, req);
   }
 
@@ -256,10 +351,12 @@ export class WhooshSim {
     if (cached) return cached;
     const body = (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? req.body : null) as Body | null;
     const problem = body === null ? 'body must be a JSON object' : spec.check(body);
-    if (problem !== null || body === null) return { status: 400, body: { error: { code: 'malformed', reason: problem ?? 'body must be a JSON object' } } };
+    if (problem !== null || body === null)
+      return { status: 400, body: { error: { code: 'malformed', reason: problem ?? 'body must be a JSON object' } } };
     const p = this.projectFor(name);
     if (!p) return { status: 507, body: { error: { code: 'too_many_projects', reason: `at most ${WHOOSH_PROJECTS_MAX} projects` } } };
-    if (this.log.length >= WHOOSH_EVENTS_MAX) return { status: 507, body: { error: { code: 'event_log_full', reason: `at most ${WHOOSH_EVENTS_MAX} events` } } };
+    if (this.log.length >= WHOOSH_EVENTS_MAX)
+      return { status: 507, body: { error: { code: 'event_log_full', reason: `at most ${WHOOSH_EVENTS_MAX} events` } } };
     const seq = this.emit(name, p, spec.kind, this.eventData(spec.kind, body, p, task?.[1] ?? null));
     if (spec.kind === 'index_built' && this.server.knobs.index_swap) {
       // A background rebuild swaps the index under the same version: nobody asked for it.

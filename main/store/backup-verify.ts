@@ -12,7 +12,14 @@ import { recordHashOf, Store, StoreError, type StoredSnapshot } from './store';
 
 export type VerifyReport =
   | { ok: true; verified: number; state_hash: string; snapshots: number }
-  | { ok: false; first_bad_index: number; problem: string; verified: number; length: number; snapshots_bad?: Array<{ index: number; problem: string }> };
+  | {
+      ok: false;
+      first_bad_index: number;
+      problem: string;
+      verified: number;
+      length: number;
+      snapshots_bad?: Array<{ index: number; problem: string }>;
+    };
 
 /** The genesis a SWOOSH database was bound to; StoreError `format` when it has none. */
 export function genesisOf(store: Store): Genesis {
@@ -40,7 +47,12 @@ export function verifyStore(store: Store, genesis: Genesis, tick: (index: number
       if (row.index % 1000 === 0) tick(row.index);
       const snap = snapshots.get(row.index);
       if (typeof snap === 'string') bad.push({ index: row.index, problem: `snapshot: ${snap}` });
-      else if (snap && (snap.state_hash !== head.hash || canonicalize(snap.state) !== canonicalize(head.state) || snap.record_hash !== recordHashOf(row.body))) {
+      else if (
+        snap &&
+        (snap.state_hash !== head.hash ||
+          canonicalize(snap.state) !== canonicalize(head.state) ||
+          snap.record_hash !== recordHashOf(row.body))
+      ) {
         bad.push({ index: row.index, problem: 'snapshot disagrees with the replayed state' });
       }
     }
@@ -48,7 +60,8 @@ export function verifyStore(store: Store, genesis: Genesis, tick: (index: number
     if (!(err instanceof CorruptionError)) throw err;
     return { ok: false, first_bad_index: err.index, problem: err.problem, verified: head.index, length };
   }
-  if (head.index !== length) return { ok: false, first_bad_index: head.index + 1, problem: 'missing record (gap)', verified: head.index, length };
+  if (head.index !== length)
+    return { ok: false, first_bad_index: head.index + 1, problem: 'missing record (gap)', verified: head.index, length };
   const truncated = store.headProblem();
   if (truncated !== null) return { ok: false, first_bad_index: truncated.index, problem: truncated.problem, verified: head.index, length };
   for (const i of snapshots.keys()) if (i > length) bad.push({ index: i, problem: 'snapshot beyond the end of the WAL' });

@@ -37,12 +37,13 @@ async function hostWith(name: string, n: number): Promise<Host> {
   return host;
 }
 
-const failure = (p: Promise<unknown> | (() => unknown)) => rejectionOf(typeof p === 'function' ? Promise.resolve().then(p) : p, BackupError);
+const failure = (p: Promise<unknown> | (() => unknown)) =>
+  rejectionOf(typeof p === 'function' ? Promise.resolve().then(p) : p, BackupError);
 
 /** Overwrites record `index`'s body in a stopped database, as a disk fault or an editor would. */
 function tamper(db: string, index: number): void {
   const raw = new Database(db);
-  raw.prepare("UPDATE wal SET body = replace(body, '\"hlc\"', '\"hlc \"') WHERE idx = ?").run(index);
+  raw.prepare('UPDATE wal SET body = replace(body, \'"hlc"\', \'"hlc "\') WHERE idx = ?').run(index);
   raw.close();
 }
 
@@ -129,7 +130,12 @@ describe('restore', () => {
     newer.close();
 
     const r = restoreDatabase(backup, target, { stamp: '20261203T091200Z' });
-    expect(r).toEqual({ db: target, kept_aside: `${target}.before-restore-20261203T091200Z`, index: taken.index, state_hash: taken.state_hash });
+    expect(r).toEqual({
+      db: target,
+      kept_aside: `${target}.before-restore-20261203T091200Z`,
+      index: taken.index,
+      state_hash: taken.state_hash,
+    });
     expect(verifyFile(r.kept_aside as string)).toMatchObject({ ok: true, verified: newerHead.index, state_hash: newerHead.hash });
     const reopened = Host.open({ db: target, genesis: sc.genesis });
     try {

@@ -24,7 +24,10 @@ export type BackupErrorCode = 'exists' | 'unverified' | 'in_use' | 'not_found' |
 
 /** Tagged: the code for programs, the message (one line) for operators. */
 export class BackupError extends Error {
-  constructor(readonly code: BackupErrorCode, message: string) {
+  constructor(
+    readonly code: BackupErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'BackupError';
   }
@@ -77,7 +80,8 @@ function verifiedOrThrow(path: string, what: string): Extract<VerifyReport, { ok
   } catch (err) {
     throw new BackupError('unverified', `${what} ${path} cannot be verified: ${(err as Error).message}`);
   }
-  if (!report.ok) throw new BackupError('unverified', `${what} ${path} fails verification at record #${report.first_bad_index}: ${report.problem}`);
+  if (!report.ok)
+    throw new BackupError('unverified', `${what} ${path} fails verification at record #${report.first_bad_index}: ${report.problem}`);
   return report;
 }
 
@@ -86,7 +90,11 @@ function verifiedOrThrow(path: string, what: string): Extract<VerifyReport, { ok
  * read-only → fsync → rename. `out` is replaced only when `replace`; the partial file is
  * removed on any failure.
  */
-export async function backupDatabase(source: Database.Database, out: string, opts: { replace?: boolean; now_ms?: () => number } = {}): Promise<BackupResult> {
+export async function backupDatabase(
+  source: Database.Database,
+  out: string,
+  opts: { replace?: boolean; now_ms?: () => number } = {},
+): Promise<BackupResult> {
   const now_ms = opts.now_ms ?? Date.now;
   const started = now_ms();
   if (!opts.replace && existsSync(out)) throw new BackupError('exists', `${out} already exists (--force replaces it)`);
@@ -99,7 +107,13 @@ export async function backupDatabase(source: Database.Database, out: string, opt
     fsyncPath(partial);
     renameSync(partial, out);
     fsyncPath(dirname(out));
-    return { path: out, size_bytes: statSync(out).size, index: report.verified, state_hash: report.state_hash, duration_ms: now_ms() - started };
+    return {
+      path: out,
+      size_bytes: statSync(out).size,
+      index: report.verified,
+      state_hash: report.state_hash,
+      duration_ms: now_ms() - started,
+    };
   } catch (err) {
     removeQuietly(partial);
     if (err instanceof BackupError) throw err;
@@ -123,7 +137,8 @@ function quiesced(db: string): void {
     probe.exec('BEGIN IMMEDIATE; COMMIT;');
     probe.pragma('journal_mode = DELETE');
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new BackupError('in_use', `${db} is in use by a running SWOOSH writer: stop it before restoring over it`);
+    if ((err as { code?: string }).code === 'SQLITE_BUSY')
+      throw new BackupError('in_use', `${db} is in use by a running SWOOSH writer: stop it before restoring over it`);
     throw err;
   } finally {
     probe.close();

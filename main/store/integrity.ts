@@ -37,8 +37,15 @@ export function diagnoseDamage(path: string): DamageReport {
   try {
     const integrity = integrityLines(db);
     const first_bad_index = firstUnreadable(db);
-    const where = first_bad_index === null ? 'every WAL record reads; the damage is elsewhere (snapshots, indexes or metadata)' : `WAL record ${first_bad_index} is the first that cannot be read`;
-    return { first_bad_index, integrity, problem: `the database file is damaged at page level: ${where}; SQLite integrity check: ${integrity.join('; ')}` };
+    const where =
+      first_bad_index === null
+        ? 'every WAL record reads; the damage is elsewhere (snapshots, indexes or metadata)'
+        : `WAL record ${first_bad_index} is the first that cannot be read`;
+    return {
+      first_bad_index,
+      integrity,
+      problem: `the database file is damaged at page level: ${where}; SQLite integrity check: ${integrity.join('; ')}`,
+    };
   } finally {
     db.close();
   }

@@ -17,10 +17,19 @@ const LOCK_WAIT_MS = 250;
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
   const nativeBinding = process.env.SWOOSH_SQLITE_BINDING || undefined;
   try {
-    return new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding, timeout: LOCK_WAIT_MS });
+    return new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      nativeBinding,
+      timeout: LOCK_WAIT_MS,
+    });
   } catch (err) {
     const message = (err as Error).message;
-    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|Could not locate the bindings file/.test(message)) {
+    if (
+      /NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|Could not locate the bindings file/.test(
+        message,
+      )
+    ) {
       throw new NativeBindingError(
         `better-sqlite3's native binary does not match this runtime (${process.versions.electron ? `Electron ${process.versions.electron}` : `Node ${process.version}`}, ABI ${process.versions.modules}). ` +
           'Run `npm rebuild better-sqlite3` for Node, or `npm run rebuild:electron` for the desktop app.',

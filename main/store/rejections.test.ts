@@ -17,7 +17,19 @@ afterEach(() => {
 });
 
 function rejection(code: string, n: number, proposal: unknown): NewRejection {
-  return { at_ms: n, head_index: 0, idem_key: `k-${n}`, transition: 'Boot_ConfigOk', signer: null, hlc: null, code, guard: null, reason: `${code} #${n}`, reasons: [], proposal };
+  return {
+    at_ms: n,
+    head_index: 0,
+    idem_key: `k-${n}`,
+    transition: 'Boot_ConfigOk',
+    signer: null,
+    hlc: null,
+    code,
+    guard: null,
+    reason: `${code} #${n}`,
+    reasons: [],
+    proposal,
+  };
 }
 
 const JUNK = { transition: 'x', inputs: { pad: 'z'.repeat(16_000) } };
@@ -36,7 +48,7 @@ describe('rejections log storage', () => {
     store.close();
   });
 
-  it('a flood of junk stays under its own bound and never evicts a real signer\'s rejection', () => {
+  it("a flood of junk stays under its own bound and never evicts a real signer's rejection", () => {
     const path = join(dir, 'b.db');
     const store = new Store(path);
     const flood = UNAUTHENTICATED_REJECTIONS_MAX + 3_000;
@@ -45,7 +57,8 @@ describe('rejections log storage', () => {
       if (n === 5_000) batch.push(rejection('guard_failed', -1, { real: true }));
       store.commit({ records: [], snapshots: [], rejections: batch });
     }
-    const byClass = (a: number): number => (store.db.prepare('SELECT COUNT(*) AS n FROM rejections WHERE authenticated = ?').get(a) as { n: number }).n;
+    const byClass = (a: number): number =>
+      (store.db.prepare('SELECT COUNT(*) AS n FROM rejections WHERE authenticated = ?').get(a) as { n: number }).n;
     expect(byClass(0)).toBeLessThanOrEqual(UNAUTHENTICATED_REJECTIONS_MAX + 1_000);
     expect(byClass(0)).toBeGreaterThanOrEqual(UNAUTHENTICATED_REJECTIONS_MAX);
     expect(byClass(1)).toBe(1);

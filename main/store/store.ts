@@ -7,7 +7,7 @@
 // OS releases if the process dies (kill -9 included), so a crashed writer never leaves a
 // stale lock behind.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { canonicalize } from '../../core/canonical';
 import type { Hash, WalRecord } from '../../core/types';
@@ -35,7 +35,13 @@ export const UNAUTHENTICATED_PREFIX_CHARS = 200;
  * rejection says nothing about who sent it, so its body is not kept whole.
  */
 export const UNAUTHENTICATED_CODES: ReadonlySet<string> = new Set([
-  'malformed', 'idem_key_conflict', 'bad_signature', 'inputs_hash_mismatch', 'unknown_signer', 'payload_too_large', 'unsupported_media_type',
+  'malformed',
+  'idem_key_conflict',
+  'bad_signature',
+  'inputs_hash_mismatch',
+  'unknown_signer',
+  'payload_too_large',
+  'unsupported_media_type',
 ]);
 /** Proposals larger than this are logged in the rejections table without their body. */
 const REJECTED_PROPOSAL_BYTES_MAX = 16 * 1024;
@@ -60,7 +66,12 @@ function proposalDigestText(proposal: unknown): string | null {
     return null;
   }
   if (text === undefined) return null;
-  return JSON.stringify({ digest_only: true, sha256: sha256HexNative(text), chars: text.length, prefix: text.slice(0, UNAUTHENTICATED_PREFIX_CHARS) });
+  return JSON.stringify({
+    digest_only: true,
+    sha256: sha256HexNative(text),
+    chars: text.length,
+    prefix: text.slice(0, UNAUTHENTICATED_PREFIX_CHARS),
+  });
 }
 
 export interface StoredSnapshot {
@@ -139,7 +150,8 @@ export const WAL_TABLE_DDL = `CREATE TABLE IF NOT EXISTS wal (
       )`;
 
 /** One WAL row in WAL_TABLE_DDL's column order; the parameters of WAL_INSERT_SQL. */
-export const WAL_INSERT_SQL = 'INSERT INTO wal (idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const WAL_INSERT_SQL =
+  'INSERT INTO wal (idx, body, record_hash, idem_key, proposal_hash, transition, signer, hlc, state_post_hash, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** A row of the WAL table. */
 export interface WalRow {
@@ -164,7 +176,10 @@ export interface CommittedHead {
 }
 
 export class StoreError extends Error {
-  constructor(readonly code: 'locked' | 'format', message: string) {
+  constructor(
+    readonly code: 'locked' | 'format',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -176,7 +191,11 @@ export class Store {
   private readonly rejectionCounts: [number, number];
 
   /** `readonly` opens an existing file for reading only (a backup being verified): no lock, no migration, no writes. */
-  constructor(readonly path: string, durability: Durability = 'FULL', opts: { readonly?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    durability: Durability = 'FULL',
+    opts: { readonly?: boolean } = {},
+  ) {
     this.db = openDatabase(path, { readonly: opts.readonly });
     if (opts.readonly) {
       this.stmt = this.prepareReadonly();
@@ -201,7 +220,10 @@ export class Store {
     } catch (err) {
       this.db.close();
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-        throw new StoreError('locked', `${path} is in use by another SWOOSH process (the writer holds it exclusively); stop it, or read through its HTTP API`);
+        throw new StoreError(
+          'locked',
+          `${path} is in use by another SWOOSH process (the writer holds it exclusively); stop it, or read through its HTTP API`,
+        );
       }
       throw err;
     }
@@ -233,18 +255,23 @@ export class Store {
       CREATE INDEX IF NOT EXISTS rejections_code ON rejections(code);
     `);
     // Databases from builds before the two classes: every old row counts as authenticated.
-    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(rejections)').all().map((c) => c.name);
+    const columns = this.db
+      .prepare<[], { name: string }>('PRAGMA table_info(rejections)')
+      .all()
+      .map((c) => c.name);
     if (!columns.includes('authenticated')) this.db.exec('ALTER TABLE rejections ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 1');
     this.db.exec('CREATE INDEX IF NOT EXISTS rejections_class ON rejections(authenticated, id)');
     const format = this.getMeta('store_format');
     if (format === null) this.setMeta('store_format', String(STORE_FORMAT));
-    else if (format !== String(STORE_FORMAT)) throw new StoreError('format', `store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
+    else if (format !== String(STORE_FORMAT))
+      throw new StoreError('format', `store format ${format} is not supported (this build reads ${STORE_FORMAT})`);
   }
 
   private prepareReadonly() {
     try {
       const format = this.getMeta('store_format');
-      if (format !== String(STORE_FORMAT)) throw new StoreError('format', `${this.path}: store format ${String(format)} is not supported (this build reads ${STORE_FORMAT})`);
+      if (format !== String(STORE_FORMAT))
+        throw new StoreError('format', `${this.path}: store format ${String(format)} is not supported (this build reads ${STORE_FORMAT})`);
       return this.prepare();
     } catch (err) {
       this.db.close();
@@ -259,7 +286,9 @@ export class Store {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       insertRecord: db.prepare(WAL_INSERT_SQL),
-      insertSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (idx, hlc, state, state_hash, record_hash, checksum) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertSnapshot: db.prepare(
+        'INSERT OR REPLACE INTO snapshots (idx, hlc, state, state_hash, record_hash, checksum) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       insertRejection: db.prepare(
         'INSERT INTO rejections (at_ms, head_index, idem_key, transition, signer, hlc, code, guard, reason, reasons, proposal, authenticated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -300,7 +329,8 @@ export class Store {
     if (text === null) return null;
     try {
       const h = JSON.parse(text) as Partial<CommittedHead>;
-      if (Number.isSafeInteger(h.index) && typeof h.record_hash === 'string') return { index: h.index as number, record_hash: h.record_hash };
+      if (Number.isSafeInteger(h.index) && typeof h.record_hash === 'string')
+        return { index: h.index as number, record_hash: h.record_hash };
     } catch {
       // fall through: an unreadable head row is reported like a missing one below
     }
@@ -318,9 +348,13 @@ export class Store {
     const length = this.walLength();
     if (head.index < 0) return { index: length + 1, problem: 'the committed-head row is unreadable' };
     if (head.index > length) {
-      return { index: length + 1, problem: `the newest records are missing: the last commit ended at #${head.index} (${head.record_hash}) but the WAL ends at #${length}` };
+      return {
+        index: length + 1,
+        problem: `the newest records are missing: the last commit ended at #${head.index} (${head.record_hash}) but the WAL ends at #${length}`,
+      };
     }
-    if (head.index < length) return { index: head.index + 1, problem: `records past the last commit (#${head.index}) were written outside SWOOSH` };
+    if (head.index < length)
+      return { index: head.index + 1, problem: `records past the last commit (#${head.index}) were written outside SWOOSH` };
     const row = length === 0 ? null : this.recordText(length);
     if (row !== null && row.record_hash !== head.record_hash) {
       return { index: length, problem: `record #${length} is not the one the last commit wrote (${head.record_hash})` };
@@ -356,7 +390,18 @@ export class Store {
         const e = encoded?.[i];
         const body = e ? e.body : recordBodyText(r);
         const proposal_hash = e ? e.proposal_hash : proposalHash(r);
-        this.stmt.insertRecord.run(r.index, body, r.record_hash, r.idem_key, proposal_hash, r.transition, r.signer, r.hlc, r.state_post_hash, r.accepted_at_ms);
+        this.stmt.insertRecord.run(
+          r.index,
+          body,
+          r.record_hash,
+          r.idem_key,
+          proposal_hash,
+          r.transition,
+          r.signer,
+          r.hlc,
+          r.state_post_hash,
+          r.accepted_at_ms,
+        );
       }
       for (const s of batch.snapshots) this.writeSnapshot(s);
       for (const j of batch.rejections) this.writeRejection(j);
@@ -370,15 +415,32 @@ export class Store {
 
   private writeSnapshot(s: StoredSnapshot): void {
     const text = canonicalize(s.state);
-    this.stmt.insertSnapshot.run(s.index, s.hlc, text, s.state_hash, s.record_hash, snapshotChecksum(s.index, s.state_hash, s.record_hash, text));
+    this.stmt.insertSnapshot.run(
+      s.index,
+      s.hlc,
+      text,
+      s.state_hash,
+      s.record_hash,
+      snapshotChecksum(s.index, s.state_hash, s.record_hash, text),
+    );
   }
 
   private writeRejection(j: NewRejection): void {
     const authenticated = !UNAUTHENTICATED_CODES.has(j.code);
     const proposal = authenticated ? fullProposalText(j.proposal) : proposalDigestText(j.proposal);
     this.stmt.insertRejection.run(
-      j.at_ms, j.head_index, j.idem_key, j.transition, j.signer, j.hlc, j.code, j.guard, j.reason.slice(0, REJECTION_REASON_CHARS_MAX),
-      JSON.stringify(j.reasons.slice(0, 64)), proposal, authenticated ? 1 : 0,
+      j.at_ms,
+      j.head_index,
+      j.idem_key,
+      j.transition,
+      j.signer,
+      j.hlc,
+      j.code,
+      j.guard,
+      j.reason.slice(0, REJECTION_REASON_CHARS_MAX),
+      JSON.stringify(j.reasons.slice(0, 64)),
+      proposal,
+      authenticated ? 1 : 0,
     );
     this.rejectionCounts[authenticated ? 1 : 0] += 1;
   }
@@ -396,7 +458,6 @@ export class Store {
     }
     if (trimmed) this.db.pragma('incremental_vacuum(2000)');
   }
-
 
   /** The applied outcome of an idem key, if any. */
   idemLookup(idem_key: string): { index: number; proposal_hash: string; state_post_hash: string } | null {
@@ -446,8 +507,17 @@ export class Store {
 
   rejections(from: number, limit: number): RejectionRow[] {
     return this.stmt.rejections.all(Math.max(0, from), limit).map((r) => ({
-      id: r.id, at_ms: r.at_ms, head_index: r.head_index, idem_key: r.idem_key, transition: r.transition, signer: r.signer, hlc: r.hlc,
-      code: r.code, guard: r.guard, reason: r.reason, reasons: JSON.parse(r.reasons) as string[],
+      id: r.id,
+      at_ms: r.at_ms,
+      head_index: r.head_index,
+      idem_key: r.idem_key,
+      transition: r.transition,
+      signer: r.signer,
+      hlc: r.hlc,
+      code: r.code,
+      guard: r.guard,
+      reason: r.reason,
+      reasons: JSON.parse(r.reasons) as string[],
       proposal: r.proposal === null ? null : (JSON.parse(r.proposal) as unknown),
     }));
   }
@@ -471,8 +541,18 @@ interface SnapshotRow {
 }
 
 interface RejectionDbRow {
-  id: number; at_ms: number; head_index: number; idem_key: string | null; transition: string | null; signer: string | null;
-  hlc: string | null; code: string; guard: string | null; reason: string; reasons: string; proposal: string | null;
+  id: number;
+  at_ms: number;
+  head_index: number;
+  idem_key: string | null;
+  transition: string | null;
+  signer: string | null;
+  hlc: string | null;
+  code: string;
+  guard: string | null;
+  reason: string;
+  reasons: string;
+  proposal: string | null;
 }
 
 function proposalHash(r: WalRecord): string {
@@ -494,7 +574,11 @@ function decodeSnapshot(row: SnapshotRow): { snapshot: StoredSnapshot | null; in
   if (`sha256-${sha256HexNative(row.state)}` !== row.state_hash) return { snapshot: null, index: row.idx, problem: 'state hash mismatch' };
   try {
     const state = JSON.parse(row.state) as State;
-    return { snapshot: { index: row.idx, hlc: row.hlc, state, state_hash: row.state_hash, record_hash: row.record_hash }, index: row.idx, problem: null };
+    return {
+      snapshot: { index: row.idx, hlc: row.hlc, state, state_hash: row.state_hash, record_hash: row.record_hash },
+      index: row.idx,
+      problem: null,
+    };
   } catch (err) {
     return { snapshot: null, index: row.idx, problem: `unreadable: ${(err as Error).message}` };
   }

@@ -29,7 +29,11 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs `node bin/swoosh.mjs …args` to completion. */
 export function runSwoosh(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout_ms?: number } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SWOOSH_BIN, ...args], { cwd: PACKAGE_DIR, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SWOOSH_BIN, ...args], {
+      cwd: PACKAGE_DIR,
+      env: childEnv(opts.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -48,7 +52,10 @@ export function runSwoosh(args: string[], opts: { env?: NodeJS.ProcessEnv; timeo
 
 /** The last non-empty stdout line parsed as JSON (verify / replay print exactly one). */
 export function lastJsonLine<T = Record<string, unknown>>(stdout: string): T {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const last = lines[lines.length - 1];
   if (last === undefined) throw new Error('no output');
   return JSON.parse(last) as T;
@@ -82,7 +89,12 @@ export interface ServeProcess {
 }
 
 export class ServeFailed extends Error {
-  constructor(readonly exit: Exit | null, readonly stdout: string, readonly stderr: string, message: string) {
+  constructor(
+    readonly exit: Exit | null,
+    readonly stdout: string,
+    readonly stderr: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -109,7 +121,11 @@ export interface Spawned {
 
 /** Spawns `swoosh serve`; `ready` resolves once it prints its URL. */
 export function spawnServe(o: ServeOptions): Spawned {
-  const child = spawn(process.execPath, [SWOOSH_BIN, ...serveArgs(o)], { cwd: PACKAGE_DIR, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SWOOSH_BIN, ...serveArgs(o)], {
+    cwd: PACKAGE_DIR,
+    env: childEnv(o.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -160,7 +176,8 @@ export function spawnServe(o: ServeOptions): Spawned {
     });
     void exited.then((exit) => {
       clearTimeout(timer);
-      if (!isReady) reject(new ServeFailed(exit, stdout, stderr, `swoosh serve exited (${exit.code ?? exit.signal}) before serving: ${stderr.trim()}`));
+      if (!isReady)
+        reject(new ServeFailed(exit, stdout, stderr, `swoosh serve exited (${exit.code ?? exit.signal}) before serving: ${stderr.trim()}`));
     });
   });
   // A caller that kills before ready may never look at `ready`; keep that rejection quiet.

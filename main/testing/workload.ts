@@ -134,8 +134,18 @@ export class Workload {
   /** Proposals whose outcome is still unknown when the workload stops. */
   readonly inDoubt = new Map<string, Proposal>();
   readonly stats: WorkloadStats = {
-    sent: 0, accepted: 0, duplicates: 0, stale: 0, rejected: {}, in_doubt: 0, in_doubt_committed: 0, in_doubt_not_committed: 0,
-    read_errors: 0, idem_checks: 0, idem_mismatches: [], unexpected: [],
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    stale: 0,
+    rejected: {},
+    in_doubt: 0,
+    in_doubt_committed: 0,
+    in_doubt_not_committed: 0,
+    read_errors: 0,
+    idem_checks: 0,
+    idem_mismatches: [],
+    unexpected: [],
   };
   private stopping = false;
   private loops: Promise<void>[] = [];
@@ -185,8 +195,12 @@ export class Workload {
       seq += 1;
       const transition = head.projection.control.paused ? 'Control_Resume' : 'Control_Pause';
       const proposal = signProposal({
-        state_hash: head.hash, transition, inputs: { reason: `client ${i} try ${seq}` }, by,
-        hlc: formatHlc(clock.now()), idem_key: `${this.prefix}:c${i}:${seq}`,
+        state_hash: head.hash,
+        transition,
+        inputs: { reason: `client ${i} try ${seq}` },
+        by,
+        hlc: formatHlc(clock.now()),
+        idem_key: `${this.prefix}:c${i}:${seq}`,
       });
       this.stats.sent += 1;
       let answer: HttpAnswer;
@@ -286,7 +300,8 @@ export async function bootOverHttp(url: string, sc: Scenario): Promise<Proposal[
     sc.wall_ms += 10;
     const answer = await postTransition(url, proposal);
     if (answer.status !== 202) throw new Error(`${transition}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    if (answer.body.state_post_hash !== local.hash) throw new Error(`${transition}: server state ${String(answer.body.state_post_hash)} differs from the reducer's ${local.hash}`);
+    if (answer.body.state_post_hash !== local.hash)
+      throw new Error(`${transition}: server state ${String(answer.body.state_post_hash)} differs from the reducer's ${local.hash}`);
     sent.push(proposal);
   }
   return sent;

@@ -10,8 +10,30 @@
 // under the names the views have always imported.
 
 export type {
-  AcceptedEvent, ApiErrorBody, ConsoleApi, ConsoleEvent, DecisionRecord, GuardOutcome, Hash, Health, HealthEvent,
-  LinkEvent, OperatorKeyInfo, OperatorKeys, Proposal, RejectedEvent, RejectionRow, RejectionsPage, State, StateAt,
-  SubmitOutcome, UnsignedProposal, WalPage, WalRecord, DivergencesPage, ShadowDivergence, ShimHealth,
+  AcceptedEvent,
+  ApiErrorBody,
+  ConsoleApi,
+  ConsoleEvent,
+  DecisionRecord,
+  GuardOutcome,
+  Hash,
+  Health,
+  HealthEvent,
+  LinkEvent,
+  OperatorKeyInfo,
+  OperatorKeys,
+  Proposal,
+  RejectedEvent,
+  RejectionRow,
+  RejectionsPage,
+  State,
+  StateAt,
+  SubmitOutcome,
+  UnsignedProposal,
+  WalPage,
+  WalRecord,
+  DivergencesPage,
+  ShadowDivergence,
+  ShimHealth,
 } from '../../protocol/api';
 export { ConsoleApiError, describeError, isConsoleApiError } from '../../protocol/errors';

@@ -29,7 +29,9 @@ describe('browser key store', () => {
     expect(await reloaded.list()).toEqual([{ ...info, unlocked: false }]);
     await expect(reloaded.unlock(info.id, 'nope')).rejects.toMatchObject({ code: 'bad_passphrase' });
     expect((await reloaded.unlock(info.id, 'pw')).unlocked).toBe(true);
-    await expect(reloaded.importFile('again', keyFileText(await encodeKeyFile(op.secret, 'x')), 'x')).rejects.toMatchObject({ code: 'duplicate_key' });
+    await expect(reloaded.importFile('again', keyFileText(await encodeKeyFile(op.secret, 'x')), 'x')).rejects.toMatchObject({
+      code: 'duplicate_key',
+    });
   });
 
   it('creates a key that exports as a CLI key file and can be removed', async () => {

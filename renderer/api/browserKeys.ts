@@ -11,8 +11,15 @@ import { H } from '../../core/hash';
 import { nobleSigner, proposalSigningBytes } from '../../core/crypto';
 import { AUTO_LOCK_MS, cleanKeyLabel, fingerprintOf, keyIdOf, KEYS_MAX } from '../../core/keyformat';
 import {
-  checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, randomSecret,
-  type KdfOptions, type KeyFile,
+  checkKeyFile,
+  decodeKeyFile,
+  encodeKeyFile,
+  KeyFileError,
+  keyFileText,
+  parseKeyFile,
+  randomSecret,
+  type KdfOptions,
+  type KeyFile,
 } from '../lib/keyfile';
 import { ConsoleApiError, type OperatorKeyInfo, type OperatorKeys, type Proposal, type UnsignedProposal } from './ConsoleApi';
 
@@ -122,7 +129,12 @@ export function createBrowserKeys(opts: BrowserKeysOptions = {}): BrowserKeys {
   };
 
   const info = (k: StoredKey): OperatorKeyInfo => ({
-    id: k.id, label: k.label, signer: k.file.signer, fingerprint: fingerprintOf(k.file.signer), created_ms: k.created_ms, unlocked: secrets.has(k.id),
+    id: k.id,
+    label: k.label,
+    signer: k.file.signer,
+    fingerprint: fingerprintOf(k.file.signer),
+    created_ms: k.created_ms,
+    unlocked: secrets.has(k.id),
   });
 
   const add = (label: string, file: KeyFile, secret: Uint8Array): OperatorKeyInfo => {
@@ -185,9 +197,15 @@ export function createBrowserKeys(opts: BrowserKeysOptions = {}): BrowserKeys {
       hold(id, held.secret);
       // Exactly the fields given, in a fresh object: what the dialog showed is what is signed.
       const body: UnsignedProposal = {
-        current_state_hash: unsigned.current_state_hash, transition: unsigned.transition, inputs: unsigned.inputs,
-        inputs_hash: unsigned.inputs_hash, signer: unsigned.signer, idem_key: unsigned.idem_key, hlc: unsigned.hlc,
-        window_id: unsigned.window_id, evidence: unsigned.evidence,
+        current_state_hash: unsigned.current_state_hash,
+        transition: unsigned.transition,
+        inputs: unsigned.inputs,
+        inputs_hash: unsigned.inputs_hash,
+        signer: unsigned.signer,
+        idem_key: unsigned.idem_key,
+        hlc: unsigned.hlc,
+        window_id: unsigned.window_id,
+        evidence: unsigned.evidence,
       };
       return { ...body, signature: signer.sign(proposalSigningBytes(body)) };
     },

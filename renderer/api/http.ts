@@ -8,8 +8,19 @@
 import { createBrowserKeys } from './browserKeys';
 import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
 import {
-  callHost, checkPayload, ConsoleApiError, consoleEventOf, HOST_CALLS, METHODS, payloadOf, proxy, specOf, SSE_EVENT_TYPES,
-  type ConsoleApi, type HostCallName, type Send,
+  callHost,
+  checkPayload,
+  ConsoleApiError,
+  consoleEventOf,
+  HOST_CALLS,
+  METHODS,
+  payloadOf,
+  proxy,
+  specOf,
+  SSE_EVENT_TYPES,
+  type ConsoleApi,
+  type HostCallName,
+  type Send,
 } from '../../protocol';
 import { eventFanout } from './fanout';
 
@@ -32,7 +43,11 @@ export function createHttpApi(opts: HttpApiOptions = {}): ConsoleApi {
 
   const send: Send = async (req) => {
     const res = await doFetch(`${base}${req.url}`, {
-      method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), cache: 'no-store',
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      cache: 'no-store',
     });
     return { status: res.status, text: await res.text(), retry_after: res.headers.get('retry-after') };
   };

@@ -9,15 +9,28 @@
 
 import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
 import {
-  ConsoleApiError, consoleEventOf, IPC_CALLS, payloadOf, proxy, proxyKeys, specOf,
-  type ConsoleApi, type Envelope, type Health, type IpcCallName, type RequestChannel, type SwooshBridge,
+  ConsoleApiError,
+  consoleEventOf,
+  IPC_CALLS,
+  payloadOf,
+  proxy,
+  proxyKeys,
+  specOf,
+  type ConsoleApi,
+  type Envelope,
+  type Health,
+  type IpcCallName,
+  type RequestChannel,
+  type SwooshBridge,
 } from '../../protocol';
 import { eventFanout } from './fanout';
 
 /** The preload's object, if this page runs in the Electron window. */
 export function electronBridge(w: unknown = globalThis): SwooshBridge | null {
   const b = (w as { swoosh?: Partial<SwooshBridge> }).swoosh;
-  return b && b.kind === 'swoosh-electron' && typeof b.invoke === 'function' && typeof b.onEvent === 'function' ? (b as SwooshBridge) : null;
+  return b && b.kind === 'swoosh-electron' && typeof b.invoke === 'function' && typeof b.onEvent === 'function'
+    ? (b as SwooshBridge)
+    : null;
 }
 
 /** The top-level calls (the rest of IPC_CALLS are `keys.*`). */

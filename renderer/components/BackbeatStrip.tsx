@@ -28,15 +28,21 @@ export function BackbeatStrip() {
   // beat's approvals (not the last gated record's window, which lags a beat behind).
   const approve = actionWindow(schedule, spec.transitions.Execution_Approve?.window ?? [], now);
   const approvals = exec.approvals.filter((a) => a.beat === approve.beat).length;
-  const travelHlc = cursor.index !== null ? cursor.frame?.at.hlc ?? null : null;
+  const travelHlc = cursor.index !== null ? (cursor.frame?.at.hlc ?? null) : null;
 
   return (
     <div className="backbeat" data-testid="backbeat">
       <div className="bb-title">
         <span className="bb-label">BACKBEAT</span>
-        <span className="bb-beat mono" title={v.window_id}>beat {formatInt(v.beat)}</span>
+        <span className="bb-beat mono" title={v.window_id}>
+          beat {formatInt(v.beat)}
+        </span>
       </div>
-      <div className="bb-track" role="img" aria-label={`beat ${v.beat} at ${(v.offset_bp / 100).toFixed(0)}% of ${schedule.period_ms / 1000}s`}>
+      <div
+        className="bb-track"
+        role="img"
+        aria-label={`beat ${v.beat} at ${(v.offset_bp / 100).toFixed(0)}% of ${schedule.period_ms / 1000}s`}
+      >
         {v.windows.map((w) => (
           <div
             key={w.cls}
@@ -54,18 +60,29 @@ export function BackbeatStrip() {
           <span key={w.cls} className={`bb-chip${w.open ? ' is-open' : ''} bb-chip-${w.cls}`} data-testid={`window-${w.cls}`}>
             <span className="bb-chip-name">{w.cls}</span>
             <span className="bb-chip-state">{w.open ? 'open' : 'opens in'}</span>
-            <span className="bb-chip-time mono">{w.open ? `closes ${formatCountdown(w.countdown_ms)}` : formatCountdown(w.countdown_ms)}</span>
+            <span className="bb-chip-time mono">
+              {w.open ? `closes ${formatCountdown(w.countdown_ms)}` : formatCountdown(w.countdown_ms)}
+            </span>
           </span>
         ))}
       </div>
       <div className="bb-exec">
         <span className="bb-label">EXECUTION</span>
         <span className="bb-exec-phase">{exec.phase ?? '—'}</span>
-        <span className="bb-exec-meta" title="approvals this beat / threshold, and the approval window (review then reverb), as the Actions view and the signing dialog show it" data-testid="bb-approve">
-          approvals {approvals}/{s.council.threshold} in {approve.window_id.replace('backbeat:', '')} · approve: {approve.label} · loop {exec.loop}
+        <span
+          className="bb-exec-meta"
+          title="approvals this beat / threshold, and the approval window (review then reverb), as the Actions view and the signing dialog show it"
+          data-testid="bb-approve"
+        >
+          approvals {approvals}/{s.council.threshold} in {approve.window_id.replace('backbeat:', '')} · approve: {approve.label} · loop{' '}
+          {exec.loop}
         </span>
       </div>
-      {travelHlc && <div className="bb-travel mono" title="HLC of the record at the cursor">cursor {travelHlc}</div>}
+      {travelHlc && (
+        <div className="bb-travel mono" title="HLC of the record at the cursor">
+          cursor {travelHlc}
+        </div>
+      )}
     </div>
   );
 }

@@ -32,8 +32,12 @@ export function DiffTable({ entries, sides, preview_chars, testId }: DiffTablePr
         {entries.map((d) => (
           <tr key={d.path} className={`diff-${d.kind}`}>
             <td className="mono diff-path">{d.path}</td>
-            <td className="mono diff-before" title={preview(d.before, 2000)}>{d.kind === 'added' ? '' : preview(d.before, preview_chars)}</td>
-            <td className="mono diff-after" title={preview(d.after, 2000)}>{d.kind === 'removed' ? '' : preview(d.after, preview_chars)}</td>
+            <td className="mono diff-before" title={preview(d.before, 2000)}>
+              {d.kind === 'added' ? '' : preview(d.before, preview_chars)}
+            </td>
+            <td className="mono diff-after" title={preview(d.after, 2000)}>
+              {d.kind === 'removed' ? '' : preview(d.after, preview_chars)}
+            </td>
           </tr>
         ))}
       </tbody>

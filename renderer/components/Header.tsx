@@ -11,7 +11,23 @@ import { ActionsBadge } from './ActionsBadge';
 type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
 
 /** `shrinkable` cells give up width first (hash, HLC): the state words must stay whole. */
-function Stat({ label, value, title, tone = 'neutral', mono = false, testId, shrinkable = false }: { label: string; value: string; title?: string; tone?: Tone; mono?: boolean; testId?: string; shrinkable?: boolean }) {
+function Stat({
+  label,
+  value,
+  title,
+  tone = 'neutral',
+  mono = false,
+  testId,
+  shrinkable = false,
+}: {
+  label: string;
+  value: string;
+  title?: string;
+  tone?: Tone;
+  mono?: boolean;
+  testId?: string;
+  shrinkable?: boolean;
+}) {
   return (
     <div className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}`} title={title} data-testid={testId}>
       <div className="stat-label">{label}</div>
@@ -25,8 +41,9 @@ export function Header({ onHelp }: { onHelp: () => void }) {
   const live = useLive();
   const s = live.head?.state ?? null;
   const healthStatus = live.health?.status ?? '…';
-  const healthTone: Tone = healthStatus === 'ok' ? 'ok' : healthStatus === 'degraded' ? 'warn' : healthStatus === '…' ? 'neutral' : 'danger';
-  const mode = s ? (s.control.terminated ? 'TERMINATED' : s.control.mode ?? 'RUNNING') : '…';
+  const healthTone: Tone =
+    healthStatus === 'ok' ? 'ok' : healthStatus === 'degraded' ? 'warn' : healthStatus === '…' ? 'neutral' : 'danger';
+  const mode = s ? (s.control.terminated ? 'TERMINATED' : (s.control.mode ?? 'RUNNING')) : '…';
   const modeTone: Tone = mode === 'RUNNING' ? 'ok' : mode === 'PAUSED' ? 'warn' : mode === '…' ? 'neutral' : 'danger';
   const quarantined = s?.policy.quarantined ?? false;
   const linkTone: Tone = live.link === 'open' ? 'ok' : live.link === 'connecting' ? 'warn' : 'danger';
@@ -38,7 +55,9 @@ export function Header({ onHelp }: { onHelp: () => void }) {
         <span className="brand-mark" aria-hidden="true" />
         <div className="brand-text">
           <div className="brand-name">SWOOSH</div>
-          <div className="brand-project" title="project (genesis)">{s?.meta.project ?? '—'}</div>
+          <div className="brand-project" title="project (genesis)">
+            {s?.meta.project ?? '—'}
+          </div>
         </div>
       </div>
       <div className="stats">
@@ -54,9 +73,28 @@ export function Header({ onHelp }: { onHelp: () => void }) {
           testId="policy"
           title={quarantined ? s?.policy.rationale.join('\n') : `policy v${s?.policy.version ?? '?'}`}
         />
-        <Stat label="Licence" value={s ? licenceText(s.boot.phase) : '…'} tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'} />
-        <Stat label="Health" value={healthStatus} tone={healthTone} testId="health" title={live.health ? `the host process (writer, queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}); the project's quarantine is under Policy` : undefined} />
-        <Stat label="Events" value={live.link === 'open' ? 'live' : live.link} tone={linkTone} title={`${live.accepted} accepted, ${live.rejected} rejected since this page opened`} />
+        <Stat
+          label="Licence"
+          value={s ? licenceText(s.boot.phase) : '…'}
+          tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'}
+        />
+        <Stat
+          label="Health"
+          value={healthStatus}
+          tone={healthTone}
+          testId="health"
+          title={
+            live.health
+              ? `the host process (writer, queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}); the project's quarantine is under Policy`
+              : undefined
+          }
+        />
+        <Stat
+          label="Events"
+          value={live.link === 'open' ? 'live' : live.link}
+          tone={linkTone}
+          title={`${live.accepted} accepted, ${live.rejected} rejected since this page opened`}
+        />
       </div>
       <div className="header-actions">
         <ActionsBadge />
@@ -66,9 +104,23 @@ export function Header({ onHelp }: { onHelp: () => void }) {
             <span className="travel-sub">of {formatInt(cursor.headIndex)} · L for live</span>
           </button>
         )}
-        {live.error && <span className="header-error" title={live.error}>host: {live.error}</span>}
-        <button type="button" className="icon-button" onClick={() => toggleTheme()} title="Toggle dark/light theme (Shift+T)" aria-label="Toggle theme"><Icon name="theme" size={16} /></button>
-        <button type="button" className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"><Icon name="help" size={16} /></button>
+        {live.error && (
+          <span className="header-error" title={live.error}>
+            host: {live.error}
+          </span>
+        )}
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => toggleTheme()}
+          title="Toggle dark/light theme (Shift+T)"
+          aria-label="Toggle theme"
+        >
+          <Icon name="theme" size={16} />
+        </button>
+        <button type="button" className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+          <Icon name="help" size={16} />
+        </button>
       </div>
     </header>
   );

@@ -23,16 +23,28 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
   useEffect(() => ref.current?.focus(), []);
   return (
     <div className="overlay" role="presentation" onClick={onClose}>
-      <div className="dialog help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" tabIndex={-1} ref={ref} onClick={(e) => e.stopPropagation()}>
+      <div
+        className="dialog help"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Keyboard shortcuts"
+        tabIndex={-1}
+        ref={ref}
+        onClick={(e) => e.stopPropagation()}
+      >
         <div className="dialog-head">
           <h2>Keyboard</h2>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">×</button>
+          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
+            ×
+          </button>
         </div>
         <table className="keys">
           <tbody>
             {KEYS.map(([k, what]) => (
               <tr key={k}>
-                <td><kbd>{k}</kbd></td>
+                <td>
+                  <kbd>{k}</kbd>
+                </td>
                 <td>{what}</td>
               </tr>
             ))}

@@ -18,7 +18,14 @@ export function Icon({ name, size = 14 }: { name: IconName; size?: number }) {
   return (
     <svg className={`icon icon-${name}`} width={size} height={size} viewBox="0 0 16 16" aria-hidden="true" focusable="false">
       {name === 'help' && <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" strokeWidth="1.4" />}
-      <path d={PATHS[name]} fill={filled ? 'currentColor' : name === 'theme' ? 'none' : 'none'} stroke="currentColor" strokeWidth={filled ? 1 : 1.6} strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d={PATHS[name]}
+        fill={filled ? 'currentColor' : name === 'theme' ? 'none' : 'none'}
+        stroke="currentColor"
+        strokeWidth={filled ? 1 : 1.6}
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
       {name === 'theme' && <path d="M8 2.5a5.5 5.5 0 0 0 0 11z" fill="currentColor" />}
     </svg>
   );

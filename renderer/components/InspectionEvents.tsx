@@ -59,10 +59,20 @@ export function InspectionEvents({ view }: { view: FeedView }) {
 
 /** "xstate model ✓ agrees" / "✗ differs at #n: …": the live model check of the feed. */
 export function ModelCheck({ view }: { view: FeedView }) {
-  if (view.agrees === null) return <span className="xstate-check is-pending" data-testid="xstate-check">xstate model …</span>;
+  if (view.agrees === null)
+    return (
+      <span className="xstate-check is-pending" data-testid="xstate-check">
+        xstate model …
+      </span>
+    );
   if (view.agrees) {
     return (
-      <span className="xstate-check is-ok" data-testid="xstate-check" data-agrees="true" title={`xstate's configuration equals the state document's at #${formatInt(view.index ?? 0)}; ${formatInt(view.sent)} events sent, actor created ${formatInt(view.recreated)}×`}>
+      <span
+        className="xstate-check is-ok"
+        data-testid="xstate-check"
+        data-agrees="true"
+        title={`xstate's configuration equals the state document's at #${formatInt(view.index ?? 0)}; ${formatInt(view.sent)} events sent, actor created ${formatInt(view.recreated)}×`}
+      >
         xstate model ✓ agrees
       </span>
     );
@@ -70,7 +80,12 @@ export function ModelCheck({ view }: { view: FeedView }) {
   const { only_xstate, only_document } = view.difference;
   const text = [...only_xstate.map((l) => `xstate ${tail(l)}`), ...only_document.map((l) => `document ${tail(l)}`)].join(', ');
   return (
-    <span className="xstate-check is-bad" data-testid="xstate-check" data-agrees="false" title={`only in xstate: ${only_xstate.join(', ') || '—'}\nonly in the state document: ${only_document.join(', ') || '—'}`}>
+    <span
+      className="xstate-check is-bad"
+      data-testid="xstate-check"
+      data-agrees="false"
+      title={`only in xstate: ${only_xstate.join(', ') || '—'}\nonly in the state document: ${only_document.join(', ') || '—'}`}
+    >
       xstate model ✗ differs at #{formatInt(view.differs_at ?? 0)}: {text}
     </span>
   );

@@ -32,7 +32,21 @@ function Scalar({ v }: { v: unknown }) {
   return <span>{String(v)}</span>;
 }
 
-function Node({ name, value, path, depth, changed, openDepth }: { name: string | null; value: unknown; path: string; depth: number; changed?: ReadonlySet<string>; openDepth: number }) {
+function Node({
+  name,
+  value,
+  path,
+  depth,
+  changed,
+  openDepth,
+}: {
+  name: string | null;
+  value: unknown;
+  path: string;
+  depth: number;
+  changed?: ReadonlySet<string>;
+  openDepth: number;
+}) {
   const mark = changed?.has(path) ? ' is-changed' : '';
   const key = name === null ? null : <span className="j-key">{name}</span>;
   if (!isContainer(value)) {
@@ -64,7 +78,15 @@ function Node({ name, value, path, depth, changed, openDepth }: { name: string |
       </summary>
       <div className="j-children">
         {entries.map(([k, v]) => (
-          <Node key={String(k)} name={typeof k === 'number' ? `${k}` : k} value={v} path={joinPath(path, k)} depth={depth + 1} changed={changed} openDepth={openDepth} />
+          <Node
+            key={String(k)}
+            name={typeof k === 'number' ? `${k}` : k}
+            value={v}
+            path={joinPath(path, k)}
+            depth={depth + 1}
+            changed={changed}
+            openDepth={openDepth}
+          />
         ))}
       </div>
     </details>

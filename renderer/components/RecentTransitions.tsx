@@ -47,10 +47,15 @@ export function RecentTransitions({ cursor }: { cursor: Cursor }) {
         {records.map((r) => (
           <tr key={r.index} className={r.index === position ? 'is-current' : ''} onClick={() => cursor.set(r.index)}>
             <td className="mono r-index">#{formatInt(r.index)}</td>
-            <td className="mono muted r-when" title={r.hlc}>{shortHlc(r.hlc).slice(11, 23)}</td>
+            <td className="mono muted r-when" title={r.hlc}>
+              {shortHlc(r.hlc).slice(11, 23)}
+            </td>
             <td className={`r-transition c-tr region-${regionOf(r.transition).toLowerCase()}`}>{r.transition}</td>
             <td className="r-who">{signerName(state, r.signer)}</td>
-            <td className="r-guards" title={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n') || 'no guards'}>
+            <td
+              className="r-guards"
+              title={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n') || 'no guards'}
+            >
               {r.guard_outcomes.map((g, i) => (
                 <span key={`${g.guard}-${i}`} className="guard-tag">
                   <Mark ok={g.ok} />

@@ -59,7 +59,11 @@ function arrowPath(a: ChartBox, b: ChartBox): { d: string; mx: number; my: numbe
   const bow = Math.min(40, len * 0.25);
   const cx = (sx + ex) / 2 + uy * bow;
   const cy = (sy + ey) / 2 - ux * bow;
-  return { d: `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`, mx: (sx + 2 * cx + ex) / 4, my: (sy + 2 * cy + ey) / 4 };
+  return {
+    d: `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
+    mx: (sx + 2 * cx + ex) / 4,
+    my: (sy + 2 * cy + ey) / 4,
+  };
 }
 
 function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], compact = false, onSelect, selected = null }: Props) {
@@ -77,10 +81,12 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
   }
   const moved = new Set(delta.entered);
   const pulsed = arrows.length === 0 && last ? leaves.filter((l) => sources.some((s) => l === s || l.startsWith(`${s}.`))) : [];
-  const labelAt = arrows[0] ?? (() => {
-    const target = layout.byPath.get(pulsed[0] ?? delta.entered[0] ?? '');
-    return target ? { mx: target.x + target.w / 2, my: target.y - 6 } : null;
-  })();
+  const labelAt =
+    arrows[0] ??
+    (() => {
+      const target = layout.byPath.get(pulsed[0] ?? delta.entered[0] ?? '');
+      return target ? { mx: target.x + target.w / 2, my: target.y - 6 } : null;
+    })();
   const pad = 4;
 
   return (
@@ -105,15 +111,38 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
           isActive ? 'is-active' : '',
           moved.has(b.path) && last ? 'is-entered' : '',
           selected === b.path ? 'is-selected' : '',
-        ].filter(Boolean).join(' ');
+        ]
+          .filter(Boolean)
+          .join(' ');
         if (b.leaf) {
           return (
-            <g key={b.path} className={cls} data-path={b.path} data-active={isActive ? 'true' : 'false'} onClick={onSelect ? () => onSelect(b.path) : undefined}>
-              <title>{b.path}{isActive ? ' (active)' : ''}</title>
-              {isActive && moved.has(b.path) && last && <rect key={`ring-${String(last.key)}`} className="st-ring" x={b.x - 3} y={b.y - 3} width={b.w + 6} height={b.h + 6} rx={8} />}
+            <g
+              key={b.path}
+              className={cls}
+              data-path={b.path}
+              data-active={isActive ? 'true' : 'false'}
+              onClick={onSelect ? () => onSelect(b.path) : undefined}
+            >
+              <title>
+                {b.path}
+                {isActive ? ' (active)' : ''}
+              </title>
+              {isActive && moved.has(b.path) && last && (
+                <rect
+                  key={`ring-${String(last.key)}`}
+                  className="st-ring"
+                  x={b.x - 3}
+                  y={b.y - 3}
+                  width={b.w + 6}
+                  height={b.h + 6}
+                  rx={8}
+                />
+              )}
               <rect className="st-pill" x={b.x} y={b.y} width={b.w} height={b.h} rx={5} />
               {b.kind === 'final' && <rect className="st-final" x={b.x + 2.5} y={b.y + 2.5} width={b.w - 5} height={b.h - 5} rx={3.5} />}
-              <text className="st-name" x={b.x + b.w / 2} y={b.y + b.h / 2} dominantBaseline="central" textAnchor="middle">{b.name}</text>
+              <text className="st-name" x={b.x + b.w / 2} y={b.y + b.h / 2} dominantBaseline="central" textAnchor="middle">
+                {b.name}
+              </text>
               {b.initial && <circle className="st-initial" cx={b.x - 4} cy={b.y + b.h / 2} r={2.2} />}
             </g>
           );
@@ -122,7 +151,12 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
           <g key={b.path} className={cls} data-path={b.path} data-active={isActive ? 'true' : 'false'}>
             {!b.region && <rect className="st-frame" x={b.x} y={b.y} width={b.w} height={b.h} rx={b.depth === 0 ? 6 : 5} />}
             {b.depth === 0 && <rect className="st-root-head" x={b.x} y={b.y} width={b.w} height={24} rx={6} />}
-            <text className={b.depth === 0 ? 'st-root-label' : 'st-label'} x={b.x + 8} y={b.y + (b.depth === 0 ? 12 : 10)} dominantBaseline="central">
+            <text
+              className={b.depth === 0 ? 'st-root-label' : 'st-label'}
+              x={b.x + 8}
+              y={b.y + (b.depth === 0 ? 12 : 10)}
+              dominantBaseline="central"
+            >
               {b.name}
               {b.kind === 'parallel' && b.depth > 0 ? ' ∥' : ''}
             </text>
@@ -145,7 +179,9 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
           {labelAt && (
             <g className="flash-label" transform={`translate(${labelAt.mx.toFixed(1)},${labelAt.my.toFixed(1)})`}>
               <rect x={-(last.name.length * 3.6 + 8)} y={-9} width={last.name.length * 7.2 + 16} height={18} rx={9} />
-              <text textAnchor="middle" dominantBaseline="central">{last.name}</text>
+              <text textAnchor="middle" dominantBaseline="central">
+                {last.name}
+              </text>
             </g>
           )}
         </g>

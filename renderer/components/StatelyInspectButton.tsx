@@ -72,10 +72,21 @@ export function StatelyInspectButton({ feed }: { feed: XstateFeed }) {
 
   return (
     <>
-      <button type="button" className="tbtn stately-open" onClick={() => void open()} disabled={busy} data-testid="stately-open" title="Opens stately.ai/inspect in a new window and sends it this chart's xstate inspection events (needs a network)">
+      <button
+        type="button"
+        className="tbtn stately-open"
+        onClick={() => void open()}
+        disabled={busy}
+        data-testid="stately-open"
+        title="Opens stately.ai/inspect in a new window and sends it this chart's xstate inspection events (needs a network)"
+      >
         Open in Stately Inspector
       </button>
-      {note !== null && <span className="stately-note" data-testid="stately-note" title={note}>{note}</span>}
+      {note !== null && (
+        <span className="stately-note" data-testid="stately-note" title={note}>
+          {note}
+        </span>
+      )}
     </>
   );
 }

@@ -13,8 +13,17 @@ import { nobleVerifier } from '../../core/crypto';
 import { formatInt, regionOf, shortHlc, signerName } from '../lib/format';
 import { buildRepro, replayRepro, REPRO_RECORDS_MAX, reproFileName, type ReproFile } from '../../core/repro';
 import {
-  compileFilter, filterActive, matchableRecord, matchableRejection, RejectionScan, WalScan,
-  type Abort, type RejectionMatch, type ScanView, type WalFilter, type WalMatch,
+  compileFilter,
+  filterActive,
+  matchableRecord,
+  matchableRejection,
+  RejectionScan,
+  WalScan,
+  type Abort,
+  type RejectionMatch,
+  type ScanView,
+  type WalFilter,
+  type WalMatch,
 } from '../lib/walFilter';
 import { useConsole, useLive } from '../state/context';
 import { PAGE_SIZE, pageOf } from '../state/frames';
@@ -53,7 +62,12 @@ function useFilterScan(filter: WalFilter) {
   const head = liveView.head?.index ?? 0;
   const identities = liveView.head?.state.boot.identities;
   const [st, setSt] = useState<ScanState>(IDLE);
-  const scanRef = useRef<{ wal: WalScan | null; rej: RejectionScan | null; abort: Abort; busy: boolean }>({ wal: null, rej: null, abort: { aborted: false }, busy: false });
+  const scanRef = useRef<{ wal: WalScan | null; rej: RejectionScan | null; abort: Abort; busy: boolean }>({
+    wal: null,
+    rej: null,
+    abort: { aborted: false },
+    busy: false,
+  });
   const nameOf = useCallback((s: string) => identities?.find((i) => i.signer === s)?.id ?? s.slice(13, 19), [identities]);
   const compiled = useMemo(() => compileFilter(filter), [filter]);
   const active = filterActive(filter);
@@ -62,29 +76,36 @@ function useFilterScan(filter: WalFilter) {
 
   const publish = useCallback((patch: Partial<ScanState> = {}) => {
     const s = scanRef.current;
-    const result: AnyView | null = s.wal ? { kind: 'wal', view: { ...s.wal.view() } } : s.rej ? { kind: 'rejections', view: { ...s.rej.view() } } : null;
+    const result: AnyView | null = s.wal
+      ? { kind: 'wal', view: { ...s.wal.view() } }
+      : s.rej
+        ? { kind: 'rejections', view: { ...s.rej.view() } }
+        : null;
     setSt((old) => ({ ...old, result, ...patch }));
   }, []);
 
-  const run = useCallback(async (job: (abort: Abort, onPage: (n: number) => void) => Promise<void>, budget: number) => {
-    const s = scanRef.current;
-    if (s.busy) return;
-    s.busy = true;
-    const abort = s.abort;
-    let done = 0;
-    publish({ running: true, runDone: 0, runBudget: budget, error: null });
-    try {
-      await job(abort, (n) => {
-        done = n;
-        publish({ runDone: done });
-      });
-      if (!abort.aborted) publish({ running: false });
-    } catch (err) {
-      if (!abort.aborted) publish({ running: false, error: describeError(err) });
-    } finally {
-      if (s.abort === abort) s.busy = false;
-    }
-  }, [publish]);
+  const run = useCallback(
+    async (job: (abort: Abort, onPage: (n: number) => void) => Promise<void>, budget: number) => {
+      const s = scanRef.current;
+      if (s.busy) return;
+      s.busy = true;
+      const abort = s.abort;
+      let done = 0;
+      publish({ running: true, runDone: 0, runBudget: budget, error: null });
+      try {
+        await job(abort, (n) => {
+          done = n;
+          publish({ runDone: done });
+        });
+        if (!abort.aborted) publish({ running: false });
+      } catch (err) {
+        if (!abort.aborted) publish({ running: false, error: describeError(err) });
+      } finally {
+        if (s.abort === abort) s.busy = false;
+      }
+    },
+    [publish],
+  );
 
   const more = useCallback(() => {
     const s = scanRef.current;
@@ -123,10 +144,18 @@ function useFilterScan(filter: WalFilter) {
     }
     const test = compiled.test;
     if (filter.rejectedOnly) {
-      s.rej = new RejectionScan(async (from, limit) => (await api.getRejections(from, limit)).rejections, (r: RejectionRow) => test(matchableRejection(r, nameOf)));
+      s.rej = new RejectionScan(
+        async (from, limit) => (await api.getRejections(from, limit)).rejections,
+        (r: RejectionRow) => test(matchableRejection(r, nameOf)),
+      );
     } else {
       const h = live.getSnapshot().head?.index ?? 0;
-      s.wal = new WalScan(h, PAGE_SIZE, (p, hh) => live.loader.page(p, hh), (r: WalRecord) => test(matchableRecord(r, nameOf)));
+      s.wal = new WalScan(
+        h,
+        PAGE_SIZE,
+        (p, hh) => live.loader.page(p, hh),
+        (r: WalRecord) => test(matchableRecord(r, nameOf)),
+      );
     }
     setSt(IDLE);
     more();
@@ -166,24 +195,41 @@ function useFilterScan(filter: WalFilter) {
     }, h - wal.view().hi);
   }, [run, live]);
 
-  useEffect(() => () => {
-    scanRef.current.abort.aborted = true;
-  }, []);
+  useEffect(
+    () => () => {
+      scanRef.current.abort.aborted = true;
+    },
+    [],
+  );
 
   return { st, more, stop, catchUp, active };
 }
 
-export function FilterBar({ filter, onChange, regexRef }: { filter: WalFilter; onChange: (f: WalFilter) => void; regexRef: React.RefObject<HTMLInputElement | null> }) {
+export function FilterBar({
+  filter,
+  onChange,
+  regexRef,
+}: {
+  filter: WalFilter;
+  onChange: (f: WalFilter) => void;
+  regexRef: React.RefObject<HTMLInputElement | null>;
+}) {
   const { spec } = useConsole();
   const liveView = useLive();
   const transitions = useMemo(() => Object.keys(spec.transitions).sort(), [spec]);
   const regions = useMemo(() => [...new Set(transitions.map(regionOf))].sort(), [transitions]);
   const identities = liveView.head?.state.boot.identities ?? [];
   const [regexText, setRegexText] = useState(filter.regex);
-  const regexError = useMemo(() => (regexText.trim() === '' ? null : (() => {
-    const c = compileFilter({ ...filter, regex: regexText });
-    return c.ok ? null : c.error;
-  })()), [regexText, filter]);
+  const regexError = useMemo(
+    () =>
+      regexText.trim() === ''
+        ? null
+        : (() => {
+            const c = compileFilter({ ...filter, regex: regexText });
+            return c.ok ? null : c.error;
+          })(),
+    [regexText, filter],
+  );
 
   // The regex applies after a short pause in typing, not on every keystroke.
   useEffect(() => {
@@ -197,20 +243,55 @@ export function FilterBar({ filter, onChange, regexRef }: { filter: WalFilter; o
   return (
     <div className="tl-filters" role="search" aria-label="Filter the timeline" data-testid="timeline-filters">
       <span className="tl-filters-label">Filter</span>
-      <select value={filter.transition} onChange={(e) => set({ transition: e.target.value })} aria-label="Transition" data-testid="filter-transition" className={filter.transition ? 'is-set' : ''}>
+      <select
+        value={filter.transition}
+        onChange={(e) => set({ transition: e.target.value })}
+        aria-label="Transition"
+        data-testid="filter-transition"
+        className={filter.transition ? 'is-set' : ''}
+      >
         <option value="">any transition</option>
-        {transitions.map((t) => <option key={t} value={t}>{t}</option>)}
+        {transitions.map((t) => (
+          <option key={t} value={t}>
+            {t}
+          </option>
+        ))}
       </select>
-      <select value={filter.region} onChange={(e) => set({ region: e.target.value })} aria-label="Region" data-testid="filter-region" className={filter.region ? 'is-set' : ''}>
+      <select
+        value={filter.region}
+        onChange={(e) => set({ region: e.target.value })}
+        aria-label="Region"
+        data-testid="filter-region"
+        className={filter.region ? 'is-set' : ''}
+      >
         <option value="">any region</option>
-        {regions.map((r) => <option key={r} value={r}>{r}</option>)}
+        {regions.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
       </select>
-      <select value={filter.signer} onChange={(e) => set({ signer: e.target.value })} aria-label="Signer" data-testid="filter-signer" className={filter.signer ? 'is-set' : ''}>
+      <select
+        value={filter.signer}
+        onChange={(e) => set({ signer: e.target.value })}
+        aria-label="Signer"
+        data-testid="filter-signer"
+        className={filter.signer ? 'is-set' : ''}
+      >
         <option value="">any signer</option>
-        {identities.map((i) => <option key={i.signer} value={i.signer}>{i.id} ({i.roles.join(', ')})</option>)}
+        {identities.map((i) => (
+          <option key={i.signer} value={i.signer}>
+            {i.id} ({i.roles.join(', ')})
+          </option>
+        ))}
       </select>
       <label className={`tl-check${filter.rejectedOnly ? ' is-set' : ''}`}>
-        <input type="checkbox" checked={filter.rejectedOnly} onChange={(e) => set({ rejectedOnly: e.target.checked })} data-testid="filter-rejected" />
+        <input
+          type="checkbox"
+          checked={filter.rejectedOnly}
+          onChange={(e) => set({ rejectedOnly: e.target.checked })}
+          data-testid="filter-rejected"
+        />
         rejected only
       </label>
       <input
@@ -224,12 +305,23 @@ export function FilterBar({ filter, onChange, regexRef }: { filter: WalFilter; o
         placeholder="regex: idem key, HLC, inputs…  ( f )"
         aria-label="Regex search"
         aria-invalid={regexError !== null}
-        title={regexError ?? 'case-insensitive; searches transition, signer, idem key, HLC, window, evidence, guard reasons and inputs (rejections: code, guard, reason)'}
+        title={
+          regexError ??
+          'case-insensitive; searches transition, signer, idem key, HLC, window, evidence, guard reasons and inputs (rejections: code, guard, reason)'
+        }
         data-testid="filter-regex"
         spellCheck={false}
       />
       {on && (
-        <button type="button" className="tbtn" onClick={() => { setRegexText(''); onChange({ transition: '', region: '', signer: '', rejectedOnly: false, regex: '' }); }} data-testid="filter-clear">
+        <button
+          type="button"
+          className="tbtn"
+          onClick={() => {
+            setRegexText('');
+            onChange({ transition: '', region: '', signer: '', rejectedOnly: false, regex: '' });
+          }}
+          data-testid="filter-clear"
+        >
           Clear
         </button>
       )}
@@ -301,21 +393,51 @@ export function FilteredList({ filter, cursor }: { filter: WalFilter; cursor: Cu
             if (result?.kind === 'rejections') {
               const r = result.view.matches[i] as RejectionMatch;
               return (
-                <div key={r.id} className={`wal-row tl-rej-grid${i % 2 ? ' is-odd' : ''}${r.head_index === position && cursor.index !== null ? ' is-selected' : ''}`} style={style} onClick={() => cursor.set(r.head_index)} data-rejection-id={r.id} data-index={r.head_index} title={`rejection ${r.id}: judged against HEAD #${r.head_index}; click to travel there`}>
+                <div
+                  key={r.id}
+                  className={`wal-row tl-rej-grid${i % 2 ? ' is-odd' : ''}${r.head_index === position && cursor.index !== null ? ' is-selected' : ''}`}
+                  style={style}
+                  onClick={() => cursor.set(r.head_index)}
+                  data-rejection-id={r.id}
+                  data-index={r.head_index}
+                  title={`rejection ${r.id}: judged against HEAD #${r.head_index}; click to travel there`}
+                >
                   <span className="c-idx mono">{formatInt(r.head_index)}</span>
-                  <span className="c-hlc mono" title={r.hlc ?? undefined}>{r.hlc ? shortHlc(r.hlc).slice(11) : '—'}</span>
+                  <span className="c-hlc mono" title={r.hlc ?? undefined}>
+                    {r.hlc ? shortHlc(r.hlc).slice(11) : '—'}
+                  </span>
                   <span className={`c-tr region-${regionOf(r.transition ?? '').toLowerCase()}`}>{r.transition ?? '—'}</span>
-                  <span className="c-signer" title={r.signer ?? undefined}>{signerName(state, r.signer)}</span>
-                  <span><Chip tone={r.code === 'guard_failed' ? 'warn' : r.code === 'quarantined' || r.code === 'terminated' ? 'danger' : 'neutral'}>{r.code}</Chip></span>
-                  <span className="muted" title={[r.reason, ...r.reasons].join('\n')}>{r.guard ? <b className="mono">{r.guard} </b> : null}{r.reason}</span>
+                  <span className="c-signer" title={r.signer ?? undefined}>
+                    {signerName(state, r.signer)}
+                  </span>
+                  <span>
+                    <Chip
+                      tone={r.code === 'guard_failed' ? 'warn' : r.code === 'quarantined' || r.code === 'terminated' ? 'danger' : 'neutral'}
+                    >
+                      {r.code}
+                    </Chip>
+                  </span>
+                  <span className="muted" title={[r.reason, ...r.reasons].join('\n')}>
+                    {r.guard ? <b className="mono">{r.guard} </b> : null}
+                    {r.reason}
+                  </span>
                 </div>
               );
             }
-            const m = (result?.view.matches[i] as WalMatch);
+            const m = result?.view.matches[i] as WalMatch;
             return (
-              <div key={m.index} className={`wal-row${i % 2 ? ' is-odd' : ''}${m.index === position ? ' is-selected' : ''}`} style={style} onClick={() => cursor.set(m.index)} data-index={m.index} data-transition={m.transition}>
+              <div
+                key={m.index}
+                className={`wal-row${i % 2 ? ' is-odd' : ''}${m.index === position ? ' is-selected' : ''}`}
+                style={style}
+                onClick={() => cursor.set(m.index)}
+                data-index={m.index}
+                data-transition={m.transition}
+              >
                 <WalRecordCells m={m} signerLabel={signerName(state, m.signer)} />
-                <span className="c-chain" title="the hash chain is checked in the unfiltered list"><Mark ok={null} /></span>
+                <span className="c-chain" title="the hash chain is checked in the unfiltered list">
+                  <Mark ok={null} />
+                </span>
               </div>
             );
           }}
@@ -325,36 +447,78 @@ export function FilteredList({ filter, cursor }: { filter: WalFilter; cursor: Cu
   );
 }
 
-function ScanStatus({ st, rejected, onMore, onStop, onCatchUp }: { st: ScanState; rejected: boolean; onMore: () => void; onStop: () => void; onCatchUp: () => void }) {
+function ScanStatus({
+  st,
+  rejected,
+  onMore,
+  onStop,
+  onCatchUp,
+}: {
+  st: ScanState;
+  rejected: boolean;
+  onMore: () => void;
+  onStop: () => void;
+  onCatchUp: () => void;
+}) {
   const v = st.result?.view;
   const n = v?.matches.length ?? 0;
   const pct = st.runBudget > 0 ? Math.min(100, (100 * st.runDone) / st.runBudget) : 0;
   let range = '';
-  if (v && st.result?.kind === 'wal') range = v.scanned === 0 ? 'nothing scanned yet' : `in #${formatInt(v.lo)}–#${formatInt(v.hi)} (${formatInt(v.scanned)} of ${formatInt(v.hi)} records)`;
-  if (v && st.result?.kind === 'rejections') range = v.scanned === 0 ? 'nothing scanned yet' : `in ${formatInt(v.scanned)} rejections (ids up to ${formatInt(v.hi)})`;
+  if (v && st.result?.kind === 'wal')
+    range =
+      v.scanned === 0
+        ? 'nothing scanned yet'
+        : `in #${formatInt(v.lo)}–#${formatInt(v.hi)} (${formatInt(v.scanned)} of ${formatInt(v.hi)} records)`;
+  if (v && st.result?.kind === 'rejections')
+    range = v.scanned === 0 ? 'nothing scanned yet' : `in ${formatInt(v.scanned)} rejections (ids up to ${formatInt(v.hi)})`;
   const canMore = v !== undefined && !st.running && !v.capped && (st.result?.kind === 'wal' ? !v.exhausted : true);
   return (
     <div className="tl-scan" data-testid="scan-status" aria-live="polite">
-      <span className="tl-scan-count"><b data-testid="match-count">{formatInt(n)}</b> {rejected ? 'rejections' : 'records'} match</span>
-      <span className="muted" data-testid="scan-range">{range}</span>
+      <span className="tl-scan-count">
+        <b data-testid="match-count">{formatInt(n)}</b> {rejected ? 'rejections' : 'records'} match
+      </span>
+      <span className="muted" data-testid="scan-range">
+        {range}
+      </span>
       {v?.exhausted && st.result?.kind === 'wal' && <Chip tone="ok">whole WAL scanned</Chip>}
       {v?.exhausted && st.result?.kind === 'rejections' && <Chip tone="ok">up to date</Chip>}
-      {v?.capped && <Chip tone="warn" title="the scan stops here rather than drop rows; narrow the filter">first {formatInt(n)} matches only</Chip>}
+      {v?.capped && (
+        <Chip tone="warn" title="the scan stops here rather than drop rows; narrow the filter">
+          first {formatInt(n)} matches only
+        </Chip>
+      )}
       {st.behind > 0 && (
-        <button type="button" className="link-button tl-behind" onClick={onCatchUp} data-testid="scan-catch-up">{formatInt(st.behind)} newer records not scanned — scan them</button>
+        <button type="button" className="link-button tl-behind" onClick={onCatchUp} data-testid="scan-catch-up">
+          {formatInt(st.behind)} newer records not scanned — scan them
+        </button>
       )}
       {st.error && <span className="tl-scan-error">{st.error}</span>}
       <span className="tl-scan-spacer" />
       {st.running && st.runBudget > 0 && (
-        <span className="tl-progress" role="progressbar" aria-valuemin={0} aria-valuemax={st.runBudget} aria-valuenow={st.runDone} aria-label="Scan progress">
+        <span
+          className="tl-progress"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={st.runBudget}
+          aria-valuenow={st.runDone}
+          aria-label="Scan progress"
+        >
           <i style={{ width: `${pct}%` }} />
         </span>
       )}
       {st.running ? (
-        <button type="button" className="tbtn" onClick={onStop} data-testid="scan-stop">Stop</button>
+        <button type="button" className="tbtn" onClick={onStop} data-testid="scan-stop">
+          Stop
+        </button>
       ) : (
         canMore && (
-          <button type="button" className="tbtn" onClick={onMore} data-testid="scan-more" title={rejected ? `reads ${formatInt(REJECTION_BUDGET)} more rejections` : `reads ${formatInt(SCAN_BUDGET)} older records`}>
+          <button
+            type="button"
+            className="tbtn"
+            onClick={onMore}
+            data-testid="scan-more"
+            title={rejected ? `reads ${formatInt(REJECTION_BUDGET)} more rejections` : `reads ${formatInt(SCAN_BUDGET)} older records`}
+          >
             {rejected ? 'Scan more' : `Scan ${formatInt(SCAN_BUDGET)} older`}
           </button>
         )
@@ -384,7 +548,12 @@ function download(file: ReproFile): void {
 }
 
 /** Records first..last from the shared page cache (PAGE_SIZE-aligned pages). */
-async function loadSlice(first: number, last: number, head: number, page: (p: number, head: number) => Promise<WalRecord[]>): Promise<WalRecord[]> {
+async function loadSlice(
+  first: number,
+  last: number,
+  head: number,
+  page: (p: number, head: number) => Promise<WalRecord[]>,
+): Promise<WalRecord[]> {
   const out: WalRecord[] = [];
   for (let p = pageOf(first); p <= pageOf(last); p += 1) {
     for (const r of await page(p, head)) if (r.index >= first && r.index <= last) out.push(r);
@@ -415,7 +584,10 @@ export function ExportPanel({ cursor, onClose }: { cursor: Cursor; onClose: () =
     }
     try {
       setSt({ phase: 'working', note: `reading state #${formatInt(a - 1)} and records #${formatInt(a)}–#${formatInt(b)}…` });
-      const [start, records] = await Promise.all([live.loader.stateAt(a - 1, head), loadSlice(a, b, head, (p, h) => live.loader.page(p, h))]);
+      const [start, records] = await Promise.all([
+        live.loader.stateAt(a - 1, head),
+        loadSlice(a, b, head, (p, h) => live.loader.page(p, h)),
+      ]);
       const built = buildRepro(start, records);
       if (!built.ok) {
         setSt({ phase: 'error', error: built.error });
@@ -455,16 +627,49 @@ export function ExportPanel({ cursor, onClose }: { cursor: Cursor; onClose: () =
       }}
     >
       <span className="tl-filters-label">Repro</span>
-      <label>records # <input ref={firstRef} className="tl-num" value={first} onChange={(e) => setFirst(e.target.value)} aria-label="First record" data-testid="export-first" inputMode="numeric" /></label>
-      <label>to # <input className="tl-num" value={last} onChange={(e) => setLast(e.target.value)} aria-label="Last record" data-testid="export-last" inputMode="numeric" /></label>
-      <button type="submit" className="tbtn tbtn-primary" disabled={st.phase === 'working'} data-testid="export-go">Export JSON</button>
+      <label>
+        records #{' '}
+        <input
+          ref={firstRef}
+          className="tl-num"
+          value={first}
+          onChange={(e) => setFirst(e.target.value)}
+          aria-label="First record"
+          data-testid="export-first"
+          inputMode="numeric"
+        />
+      </label>
+      <label>
+        to #{' '}
+        <input
+          className="tl-num"
+          value={last}
+          onChange={(e) => setLast(e.target.value)}
+          aria-label="Last record"
+          data-testid="export-last"
+          inputMode="numeric"
+        />
+      </label>
+      <button type="submit" className="tbtn tbtn-primary" disabled={st.phase === 'working'} data-testid="export-go">
+        Export JSON
+      </button>
       <span className="tl-export-msg" data-testid="export-status">
-        {st.phase === 'idle' && <span className="muted">state before the first record + the records with their proposals + expected hashes (docs/repro-files.md)</span>}
+        {st.phase === 'idle' && (
+          <span className="muted">
+            state before the first record + the records with their proposals + expected hashes (docs/repro-files.md)
+          </span>
+        )}
         {st.phase === 'working' && <span className="muted">{st.note}</span>}
-        {st.phase === 'done' && <span><Mark ok /> {reproFileName(st.file)} · <span className="muted">{st.checked}</span></span>}
+        {st.phase === 'done' && (
+          <span>
+            <Mark ok /> {reproFileName(st.file)} · <span className="muted">{st.checked}</span>
+          </span>
+        )}
         {st.phase === 'error' && <span className="tl-scan-error">{st.error}</span>}
       </span>
-      <button type="button" className="icon-button" onClick={onClose} aria-label="Close export">×</button>
+      <button type="button" className="icon-button" onClick={onClose} aria-label="Close export">
+        ×
+      </button>
     </form>
   );
 }

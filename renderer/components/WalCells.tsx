@@ -25,12 +25,25 @@ export function WalRecordCells({ m, signerLabel, guardsTitle }: { m: WalMatch; s
   return (
     <>
       <span className="c-idx mono">{formatInt(m.index)}</span>
-      <span className="c-hlc mono" title={m.hlc}>{shortHlc(m.hlc).slice(11, 23)}<span className="hlc-counter">#{m.hlc.slice(m.hlc.lastIndexOf('#') + 1)}</span></span>
-      <span className={`c-tr region-${regionOf(m.transition).toLowerCase()}`} title={m.transition}>{m.transition}</span>
-      <span className="c-signer" title={m.signer}>{signerLabel}</span>
+      <span className="c-hlc mono" title={m.hlc}>
+        {shortHlc(m.hlc).slice(11, 23)}
+        <span className="hlc-counter">#{m.hlc.slice(m.hlc.lastIndexOf('#') + 1)}</span>
+      </span>
+      <span className={`c-tr region-${regionOf(m.transition).toLowerCase()}`} title={m.transition}>
+        {m.transition}
+      </span>
+      <span className="c-signer" title={m.signer}>
+        {signerLabel}
+      </span>
       <span className="c-win mono muted">{m.window_id ? m.window_id.replace('backbeat:', '') : ''}</span>
       <span className="c-guards" title={guardsTitle}>
-        {m.guards_n === 0 ? <span className="muted">—</span> : m.guards_failed > 0 ? <Chip tone="warn">{m.guards_failed} diverted</Chip> : <span className="guards-ok">✓ {m.guards_n}</span>}
+        {m.guards_n === 0 ? (
+          <span className="muted">—</span>
+        ) : m.guards_failed > 0 ? (
+          <Chip tone="warn">{m.guards_failed} diverted</Chip>
+        ) : (
+          <span className="guards-ok">✓ {m.guards_n}</span>
+        )}
       </span>
     </>
   );

@@ -3,7 +3,19 @@
 import type { ReactNode } from 'react';
 import { shortHash } from '../lib/format';
 
-export function Panel({ title, extra, children, className = '', testId }: { title?: ReactNode; extra?: ReactNode; children: ReactNode; className?: string; testId?: string }) {
+export function Panel({
+  title,
+  extra,
+  children,
+  className = '',
+  testId,
+}: {
+  title?: ReactNode;
+  extra?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <section className={`panel ${className}`} data-testid={testId}>
       {(title || extra) && (
@@ -31,16 +43,41 @@ export function Kv({ rows }: { rows: Array<[string, ReactNode]> }) {
 }
 
 export function HashText({ value }: { value: string | null | undefined }) {
-  return <span className="mono hash" title={value ?? undefined}>{shortHash(value)}</span>;
+  return (
+    <span className="mono hash" title={value ?? undefined}>
+      {shortHash(value)}
+    </span>
+  );
 }
 
 export function Mark({ ok, title }: { ok: boolean | null; title?: string }) {
-  if (ok === null) return <span className="mark mark-unknown" title={title}>·</span>;
-  return <span className={`mark ${ok ? 'mark-ok' : 'mark-bad'}`} title={title} aria-label={ok ? 'ok' : 'failed'}>{ok ? '✓' : '✗'}</span>;
+  if (ok === null)
+    return (
+      <span className="mark mark-unknown" title={title}>
+        ·
+      </span>
+    );
+  return (
+    <span className={`mark ${ok ? 'mark-ok' : 'mark-bad'}`} title={title} aria-label={ok ? 'ok' : 'failed'}>
+      {ok ? '✓' : '✗'}
+    </span>
+  );
 }
 
-export function Chip({ children, tone = 'neutral', title }: { children: ReactNode; tone?: 'neutral' | 'ok' | 'warn' | 'danger' | 'accent' | 'info'; title?: string }) {
-  return <span className={`chip tone-${tone}`} title={title}>{children}</span>;
+export function Chip({
+  children,
+  tone = 'neutral',
+  title,
+}: {
+  children: ReactNode;
+  tone?: 'neutral' | 'ok' | 'warn' | 'danger' | 'accent' | 'info';
+  title?: string;
+}) {
+  return (
+    <span className={`chip tone-${tone}`} title={title}>
+      {children}
+    </span>
+  );
 }
 
 export function Empty({ children }: { children: ReactNode }) {

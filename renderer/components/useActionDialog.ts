@@ -79,7 +79,16 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
 
   const built = useMemo(() => {
     if (!head || !key) return null;
-    return buildAction({ spec, head: { hash: head.hash, state: head.state }, transition: def.transition, text, signer: key.signer, now_ms: stamp, uuid, fixed_inputs: def.fixed_inputs });
+    return buildAction({
+      spec,
+      head: { hash: head.hash, state: head.state },
+      transition: def.transition,
+      text,
+      signer: key.signer,
+      now_ms: stamp,
+      uuid,
+      fixed_inputs: def.fixed_inputs,
+    });
   }, [spec, head, key, def.transition, def.fixed_inputs, text, stamp, uuid]);
   const subject = built ? payloadSubject(built) : null;
   const subjectRef = useRef(subject);
@@ -104,13 +113,27 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
     }
     setBusy(false);
     if (outcome.ok) {
-      onDone({ transition: signed.transition, index: outcome.index, duplicate: outcome.duplicate, signer: signed.signer, at_ms: Date.now() });
+      onDone({
+        transition: signed.transition,
+        index: outcome.index,
+        duplicate: outcome.duplicate,
+        signer: signed.signer,
+        at_ms: Date.now(),
+      });
       onClose();
       return;
     }
     const e = outcome.error;
     // About the payload on screen when the answer lands: a later change clears it.
-    setRefusal({ kind: 'refused', status: outcome.status, code: e.code, reason: e.reason, guard: e.guard, reasons: e.reasons, subject: subjectRef.current });
+    setRefusal({
+      kind: 'refused',
+      status: outcome.status,
+      code: e.code,
+      reason: e.reason,
+      guard: e.guard,
+      reasons: e.reasons,
+      subject: subjectRef.current,
+    });
   };
 
   const blockReason = busy ? null : submitBlock(built, key);
@@ -147,9 +170,27 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
   const act_window = schedule && classes && classes.length > 0 ? actionWindow(schedule, classes, now) : null;
 
   return {
-    head, state, operatorKeys, key, setKeyId, text, setText, busy, keyError, built, refusal,
-    blockReason, submit, resend: (signed: Proposal) => void send(signed), unlock, close, onKeyDown,
-    win, act_window, textRef, dialogRef,
+    head,
+    state,
+    operatorKeys,
+    key,
+    setKeyId,
+    text,
+    setText,
+    busy,
+    keyError,
+    built,
+    refusal,
+    blockReason,
+    submit,
+    resend: (signed: Proposal) => void send(signed),
+    unlock,
+    close,
+    onKeyDown,
+    win,
+    act_window,
+    textRef,
+    dialogRef,
   };
 }
 
@@ -160,7 +201,15 @@ export type ActionDialogModel = ReturnType<typeof useActionDialog>;
  * change, every RESTAMP_MS, and when a window opens or closes; never while a submission
  * is in flight (what is signed is what was shown).
  */
-function useStamp(o: { now: number; busy: boolean; schedule: Schedule | null; classes: readonly string[] | null; headHash?: string; text: string; keyId?: string }): number {
+function useStamp(o: {
+  now: number;
+  busy: boolean;
+  schedule: Schedule | null;
+  classes: readonly string[] | null;
+  headHash?: string;
+  text: string;
+  keyId?: string;
+}): number {
   const { now, busy, schedule, classes, headHash, text, keyId } = o;
   const [stamp, setStamp] = useState(() => Date.now());
   const openAt = useCallback((ms: number) => (schedule && classes ? checkWindow(schedule, classes, ms).open : null), [schedule, classes]);
@@ -184,7 +233,11 @@ function useOpenerFocus(textRef: RefObject<HTMLTextAreaElement | null>): void {
 }
 
 /** When a submission ends with the dialog open, focus returns inside it (it fell to <body> when the form was disabled). */
-function useFocusBackAfter(busy: boolean, dialogRef: RefObject<HTMLDivElement | null>, textRef: RefObject<HTMLTextAreaElement | null>): void {
+function useFocusBackAfter(
+  busy: boolean,
+  dialogRef: RefObject<HTMLDivElement | null>,
+  textRef: RefObject<HTMLTextAreaElement | null>,
+): void {
   useEffect(() => {
     if (busy) return;
     const dialog = dialogRef.current;

@@ -52,18 +52,24 @@ export function useOperatorKeys(api: ConsoleApi): KeysModel {
     };
   }, [refresh]);
 
-  const run = useCallback(async <T,>(op: (k: OperatorKeys) => Promise<T>): Promise<T> => {
-    try {
-      return await op(store);
-    } finally {
-      changed.dispatchEvent(new Event('change'));
-    }
-  }, [store]);
+  const run = useCallback(
+    async <T>(op: (k: OperatorKeys) => Promise<T>): Promise<T> => {
+      try {
+        return await op(store);
+      } finally {
+        changed.dispatchEvent(new Event('change'));
+      }
+    },
+    [store],
+  );
 
-  const exportFile = useCallback(async (id: string): Promise<string> => {
-    if (!store.exportFile) throw new ConsoleApiError('not_supported', 'this console cannot export keys', 0);
-    return store.exportFile(id);
-  }, [store]);
+  const exportFile = useCallback(
+    async (id: string): Promise<string> => {
+      if (!store.exportFile) throw new ConsoleApiError('not_supported', 'this console cannot export keys', 0);
+      return store.exportFile(id);
+    },
+    [store],
+  );
 
   return { keys, loading, error, run, refresh, canExport: typeof store.exportFile === 'function', exportFile, mode: api.mode };
 }

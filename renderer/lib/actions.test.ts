@@ -13,7 +13,16 @@ import { validateProposal } from '../../core/wire';
 import { createBrowserKeys, type BrowserKeys, type KeyStorage } from '../api/browserKeys';
 import { encodeKeyFile, keyFileText } from './keyfile';
 import {
-  actionOptions, awaitingOperator, buildAction, migrationProblems, migrationRouteDef, nextHlc, payloadSubject, signingKeysFirst, submitBlock, windowCountdown,
+  actionOptions,
+  awaitingOperator,
+  buildAction,
+  migrationProblems,
+  migrationRouteDef,
+  nextHlc,
+  payloadSubject,
+  signingKeysFirst,
+  submitBlock,
+  windowCountdown,
   type OperatorTransition,
 } from './actions';
 import { specFromYaml } from './spec';
@@ -27,7 +36,10 @@ function memoryStorage(): KeyStorage {
   return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v) };
 }
 
-const allowed = (sc: Scenario): string[] => actionOptions(spec, sc.state).filter((o) => o.allowed).map((o) => o.def.transition);
+const allowed = (sc: Scenario): string[] =>
+  actionOptions(spec, sc.state)
+    .filter((o) => o.allowed)
+    .map((o) => o.def.transition);
 
 /** A scenario in EXECUTION.REVIEW with the review window open at its clock. */
 function inReview(): Scenario {
@@ -106,7 +118,9 @@ describe('building and signing an action', () => {
     if (!first.result.ok) throw new Error(first.result.rejection.reason);
     sc.head = { state: first.result.state, hash: first.result.hash };
     const again = await signAndReduce(sc, 'Execution_Approve', 'two', sc.wall_ms + 5);
-    expect(again.built.problems).toEqual([`op-1 already approved beat ${first.built.window?.position.beat}: one approval per operator per beat (the next beat takes a new one)`]);
+    expect(again.built.problems).toEqual([
+      `op-1 already approved beat ${first.built.window?.position.beat}: one approval per operator per beat (the next beat takes a new one)`,
+    ]);
     expect(again.built.warnings).toEqual([]);
     expect(again.result.ok).toBe(false);
     if (!again.result.ok) expect(again.result.rejection).toMatchObject({ code: 'guard_failed', guard: 'approval' });
@@ -138,7 +152,15 @@ describe('building and signing an action', () => {
 
   it('pause carries `reason`; the idem key names project, beat and transition', () => {
     const sc = inReview();
-    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'lunch', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'abc' });
+    const built = buildAction({
+      spec,
+      head: sc.head,
+      transition: 'Control_Pause',
+      text: 'lunch',
+      signer: sc.operator.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'abc',
+    });
     expect(built.unsigned.inputs).toEqual({ reason: 'lunch' });
     expect(built.unsigned.idem_key).toMatch(/^demo:\d+:Control_Pause:abc$/);
   });
@@ -146,10 +168,18 @@ describe('building and signing an action', () => {
   it('blocks an empty justification, a non-operator key and an action the state does not allow', () => {
     const sc = inReview();
     const base = { spec, head: sc.head, now_ms: sc.wall_ms, uuid: 'u' };
-    expect(buildAction({ ...base, transition: 'Execution_Approve', text: '   ', signer: sc.operator.signer }).problems).toEqual(['Approval note is required']);
-    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.agent.signer }).problems).toEqual(['agent-1 does not hold the operator role']);
-    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.cast.stranger.signer }).problems[0]).toMatch(/not a signer/);
-    expect(buildAction({ ...base, transition: 'Quarantine_Release', text: 'x', signer: sc.operator.signer }).problems).toEqual(['not allowed now: not quarantined']);
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: '   ', signer: sc.operator.signer }).problems).toEqual([
+      'Approval note is required',
+    ]);
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.agent.signer }).problems).toEqual([
+      'agent-1 does not hold the operator role',
+    ]);
+    expect(buildAction({ ...base, transition: 'Execution_Approve', text: 'x', signer: sc.cast.stranger.signer }).problems[0]).toMatch(
+      /not a signer/,
+    );
+    expect(buildAction({ ...base, transition: 'Quarantine_Release', text: 'x', signer: sc.operator.signer }).problems).toEqual([
+      'not allowed now: not quarantined',
+    ]);
   });
 
   it('the HLC is strictly after hlc_last even when the console clock is behind', () => {
@@ -161,7 +191,15 @@ describe('building and signing an action', () => {
     expect(nextHlc(sc.state.hlc_last, last.wall_ms + 5)).toEqual({ wall_ms: last.wall_ms + 5, counter: 0 });
     expect(nextHlc(null, 1234.7)).toEqual({ wall_ms: 1234, counter: 0 });
     // Far behind: the HLC is in the console's future, which is worth a warning.
-    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.operator.signer, now_ms: last.wall_ms - 60_000, uuid: 'u' });
+    const built = buildAction({
+      spec,
+      head: sc.head,
+      transition: 'Control_Pause',
+      text: 'x',
+      signer: sc.operator.signer,
+      now_ms: last.wall_ms - 60_000,
+      uuid: 'u',
+    });
     expect(built.warnings.join()).toMatch(/ahead of this console's clock/);
   });
 });
@@ -169,9 +207,28 @@ describe('building and signing an action', () => {
 describe('the key store signs only what it holds', () => {
   it('refuses a locked key and a proposal naming another signer', async () => {
     const sc = inReview();
-    const built = buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.cast.operators[1]!.signer, now_ms: sc.wall_ms, uuid: 'u' });
+    const built = buildAction({
+      spec,
+      head: sc.head,
+      transition: 'Control_Pause',
+      text: 'x',
+      signer: sc.cast.operators[1]!.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'u',
+    });
     await expect(keys.sign(opKeyId, built.unsigned)).rejects.toMatchObject({ code: 'wrong_signer' });
-    const tampered = { ...buildAction({ spec, head: sc.head, transition: 'Control_Pause', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).unsigned, inputs: { reason: 'y' } };
+    const tampered = {
+      ...buildAction({
+        spec,
+        head: sc.head,
+        transition: 'Control_Pause',
+        text: 'x',
+        signer: sc.operator.signer,
+        now_ms: sc.wall_ms,
+        uuid: 'u',
+      }).unsigned,
+      inputs: { reason: 'y' },
+    };
     await expect(keys.sign(opKeyId, tampered)).rejects.toMatchObject({ code: 'inputs_hash_mismatch' });
     await keys.lock(opKeyId);
     await expect(keys.sign(opKeyId, built.unsigned)).rejects.toMatchObject({ code: 'locked' });
@@ -183,7 +240,7 @@ describe('what the signing dialog decides', () => {
   const build = (sc: Scenario, text: string, now_ms = sc.wall_ms, signer = sc.operator.signer) =>
     buildAction({ spec, head: sc.head, transition: 'Execution_Approve', text, signer, now_ms, uuid: 'u' });
 
-  it('offers the project\'s operators\' keys first, unlocked before locked', () => {
+  it("offers the project's operators' keys first, unlocked before locked", () => {
     const sc = inReview();
     const op1 = sc.cast.operators[0]!;
     const op2 = sc.cast.operators[1]!;
@@ -225,8 +282,12 @@ describe('what the signing dialog decides', () => {
     expect(payloadSubject(build(sc, 'ok'))).not.toBe(payloadSubject(at));
   });
 
-  it('counts down to the window\'s close (through the adjoining reverb) or to its next opening', () => {
-    const schedule = { epoch_ms: 0, period_ms: 10_000, windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] } };
+  it("counts down to the window's close (through the adjoining reverb) or to its next opening", () => {
+    const schedule = {
+      epoch_ms: 0,
+      period_ms: 10_000,
+      windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] },
+    };
     // In review at 6 s: review ends at 7.5 s, reverb adjoins it up to 10 s.
     expect(windowCountdown(schedule, 0, ['review', 'reverb'], true, 6000)).toBe(4000);
     expect(windowCountdown(schedule, 0, ['review'], true, 6000)).toBe(1500);
@@ -239,7 +300,10 @@ describe('what the signing dialog decides', () => {
 describe('migration actions (signed through the same dialog)', () => {
   /** HEAD of a scenario whose routes are `routes` (as a migrating genesis would start). */
   function migrating(sc: Scenario, routes: Record<string, string>, bypass = false) {
-    const state = { ...sc.state, migration: { ...sc.state.migration, routes: routes as never, bypass, bypass_reason: bypass ? 'incident' : null } };
+    const state = {
+      ...sc.state,
+      migration: { ...sc.state.migration, routes: routes as never, bypass, bypass_reason: bypass ? 'incident' : null },
+    };
     return { state, hash: H(state) };
   }
 
@@ -247,7 +311,16 @@ describe('migration actions (signed through the same dialog)', () => {
     const sc = new Scenario(spec);
     const head = migrating(sc, { council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
     const def = migrationRouteDef('council', 'swoosh');
-    const built = buildAction({ spec, head, transition: 'Migration_Route', text: ' CHG-1 cut council ', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u-m', fixed_inputs: def.fixed_inputs });
+    const built = buildAction({
+      spec,
+      head,
+      transition: 'Migration_Route',
+      text: ' CHG-1 cut council ',
+      signer: sc.operator.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'u-m',
+      fixed_inputs: def.fixed_inputs,
+    });
     expect(built.problems).toEqual([]);
     expect(built.unsigned.inputs).toEqual({ region: 'council', mode: 'swoosh', justification: 'CHG-1 cut council' });
     expect(validateProposal({ ...built.unsigned, signature: 'x'.repeat(86) }).ok).toBe(true);
@@ -259,12 +332,35 @@ describe('migration actions (signed through the same dialog)', () => {
   it('a step the migration guards refuse is a problem before signing, and the reducer refuses it too', async () => {
     const sc = new Scenario(spec);
     const head = migrating(sc, { council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
-    const skip = buildAction({ spec, head, transition: 'Migration_Route', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u', fixed_inputs: { region: 'ingestion', mode: 'swoosh' } });
+    const skip = buildAction({
+      spec,
+      head,
+      transition: 'Migration_Route',
+      text: 'x',
+      signer: sc.operator.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'u',
+      fixed_inputs: { region: 'ingestion', mode: 'swoosh' },
+    });
     expect(skip.problems.join(' ')).toMatch(/skips a step/);
-    const order = buildAction({ spec, head: migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }), transition: 'Migration_Route', text: 'x', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u', fixed_inputs: { region: 'ingestion', mode: 'swoosh' } });
+    const order = buildAction({
+      spec,
+      head: migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }),
+      transition: 'Migration_Route',
+      text: 'x',
+      signer: sc.operator.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'u',
+      fixed_inputs: { region: 'ingestion', mode: 'swoosh' },
+    });
     expect(order.problems.join(' ')).toMatch(/council → ingestion → execution/);
     const signed = await keys.sign(opKeyId, order.unsigned);
-    const result = reduce(migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }), signed, { spec, verifier: nobleVerifier }, { now_ms: sc.wall_ms });
+    const result = reduce(
+      migrating(sc, { council: 'shadow', ingestion: 'shadow', execution: 'legacy' }),
+      signed,
+      { spec, verifier: nobleVerifier },
+      { now_ms: sc.wall_ms },
+    );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.rejection.guard).toBe('migration_order');
   });
@@ -272,12 +368,40 @@ describe('migration actions (signed through the same dialog)', () => {
   it('bypass takes a reason and is refused while bypassed; restore only while bypassed', () => {
     const sc = new Scenario(spec);
     const live = migrating(sc, { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' });
-    const bypass = buildAction({ spec, head: live, transition: 'Migration_Bypass', text: 'split brain', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' });
+    const bypass = buildAction({
+      spec,
+      head: live,
+      transition: 'Migration_Bypass',
+      text: 'split brain',
+      signer: sc.operator.signer,
+      now_ms: sc.wall_ms,
+      uuid: 'u',
+    });
     expect(bypass.problems).toEqual([]);
     expect(bypass.unsigned.inputs).toEqual({ reason: 'split brain' });
-    expect(buildAction({ spec, head: live, transition: 'Migration_Restore', text: 'ok', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).problems).toContain('not bypassed: nothing to restore');
+    expect(
+      buildAction({
+        spec,
+        head: live,
+        transition: 'Migration_Restore',
+        text: 'ok',
+        signer: sc.operator.signer,
+        now_ms: sc.wall_ms,
+        uuid: 'u',
+      }).problems,
+    ).toContain('not bypassed: nothing to restore');
     const down = migrating(sc, { council: 'swoosh', ingestion: 'shadow', execution: 'legacy' }, true);
-    expect(buildAction({ spec, head: down, transition: 'Migration_Bypass', text: 'again', signer: sc.operator.signer, now_ms: sc.wall_ms, uuid: 'u' }).problems.join(' ')).toMatch(/already bypassed/);
+    expect(
+      buildAction({
+        spec,
+        head: down,
+        transition: 'Migration_Bypass',
+        text: 'again',
+        signer: sc.operator.signer,
+        now_ms: sc.wall_ms,
+        uuid: 'u',
+      }).problems.join(' '),
+    ).toMatch(/already bypassed/);
     expect(migrationProblems(down.state, 'Migration_Restore', undefined)).toEqual([]);
   });
 

@@ -23,7 +23,11 @@ import { enabledTransitions } from './spec';
 export type UnsignedProposal = Omit<Proposal, 'signature'>;
 
 export type OperatorTransition =
-  | 'Execution_Approve' | 'Quarantine_Release' | 'Quarantine_ConfirmBlock' | 'Control_Pause' | 'Control_Resume'
+  | 'Execution_Approve'
+  | 'Quarantine_Release'
+  | 'Quarantine_ConfirmBlock'
+  | 'Control_Pause'
+  | 'Control_Resume'
   | MigrationTransition;
 export type MigrationTransition = 'Migration_Route' | 'Migration_Bypass' | 'Migration_Restore';
 
@@ -44,24 +48,49 @@ export interface ActionDef {
 
 export const OPERATOR_ACTIONS: readonly ActionDef[] = [
   {
-    transition: 'Execution_Approve', verb: 'Approve REVERB', field: 'note', fieldLabel: 'Approval note',
-    summary: 'Counts this operator towards the approvals that open REVERB in the current beat.', tone: 'accent', irreversible: false,
+    transition: 'Execution_Approve',
+    verb: 'Approve REVERB',
+    field: 'note',
+    fieldLabel: 'Approval note',
+    summary: 'Counts this operator towards the approvals that open REVERB in the current beat.',
+    tone: 'accent',
+    irreversible: false,
   },
   {
-    transition: 'Quarantine_Release', verb: 'Release quarantine', field: 'justification', fieldLabel: 'Justification',
-    summary: 'Lifts the quarantine and returns to the state before it.', tone: 'ok', irreversible: false,
+    transition: 'Quarantine_Release',
+    verb: 'Release quarantine',
+    field: 'justification',
+    fieldLabel: 'Justification',
+    summary: 'Lifts the quarantine and returns to the state before it.',
+    tone: 'ok',
+    irreversible: false,
   },
   {
-    transition: 'Quarantine_ConfirmBlock', verb: 'Confirm block', field: 'justification', fieldLabel: 'Justification',
-    summary: 'Confirms the breach: the project is TERMINATED and accepts nothing more.', tone: 'danger', irreversible: true,
+    transition: 'Quarantine_ConfirmBlock',
+    verb: 'Confirm block',
+    field: 'justification',
+    fieldLabel: 'Justification',
+    summary: 'Confirms the breach: the project is TERMINATED and accepts nothing more.',
+    tone: 'danger',
+    irreversible: true,
   },
   {
-    transition: 'Control_Pause', verb: 'Pause', field: 'reason', fieldLabel: 'Reason',
-    summary: 'Pauses the orchestrator: only control, policy and licence transitions are accepted.', tone: 'warn', irreversible: false,
+    transition: 'Control_Pause',
+    verb: 'Pause',
+    field: 'reason',
+    fieldLabel: 'Reason',
+    summary: 'Pauses the orchestrator: only control, policy and licence transitions are accepted.',
+    tone: 'warn',
+    irreversible: false,
   },
   {
-    transition: 'Control_Resume', verb: 'Resume', field: 'reason', fieldLabel: 'Reason',
-    summary: 'Resumes from PAUSED.', tone: 'ok', irreversible: false,
+    transition: 'Control_Resume',
+    verb: 'Resume',
+    field: 'reason',
+    fieldLabel: 'Reason',
+    summary: 'Resumes from PAUSED.',
+    tone: 'ok',
+    irreversible: false,
   },
 ];
 
@@ -74,16 +103,31 @@ export const JUSTIFICATION_MAX = 4096;
  */
 export const MIGRATION_ACTIONS: readonly ActionDef[] = [
   {
-    transition: 'Migration_Route', verb: 'Route one step', field: 'justification', fieldLabel: 'Justification',
-    summary: 'Moves one region one step along legacy → shadow → swoosh (or back one step).', tone: 'accent', irreversible: false,
+    transition: 'Migration_Route',
+    verb: 'Route one step',
+    field: 'justification',
+    fieldLabel: 'Justification',
+    summary: 'Moves one region one step along legacy → shadow → swoosh (or back one step).',
+    tone: 'accent',
+    irreversible: false,
   },
   {
-    transition: 'Migration_Bypass', verb: 'Bypass to WHOOSH', field: 'reason', fieldLabel: 'Reason',
-    summary: 'Emergency rollback: every region is served by WHOOSH (legacy) from the next request on, until Migration_Restore.', tone: 'danger', irreversible: false,
+    transition: 'Migration_Bypass',
+    verb: 'Bypass to WHOOSH',
+    field: 'reason',
+    fieldLabel: 'Reason',
+    summary: 'Emergency rollback: every region is served by WHOOSH (legacy) from the next request on, until Migration_Restore.',
+    tone: 'danger',
+    irreversible: false,
   },
   {
-    transition: 'Migration_Restore', verb: 'Restore routes', field: 'justification', fieldLabel: 'Justification',
-    summary: 'Clears the bypass: the routes in force before it apply again.', tone: 'ok', irreversible: false,
+    transition: 'Migration_Restore',
+    verb: 'Restore routes',
+    field: 'justification',
+    fieldLabel: 'Justification',
+    summary: 'Clears the bypass: the routes in force before it apply again.',
+    tone: 'ok',
+    irreversible: false,
   },
 ];
 
@@ -124,17 +168,21 @@ export interface ActionOption {
 /** Every operator action with whether the current configuration allows it. */
 export function actionOptions(spec: Spec, state: State, defs: readonly ActionDef[] = OPERATOR_ACTIONS): ActionOption[] {
   const enabled = new Map(enabledTransitions(spec, state).map((e) => [e.transition.name, e.blocked]));
-  return defs.filter((def) => spec.transitions[def.transition] !== undefined).map((def) => {
-    const blocked = enabled.get(def.transition);
-    if (blocked === undefined) return { def, allowed: false, blocked: [notHereReason(def, state)] };
-    return { def, allowed: blocked.length === 0, blocked };
-  });
+  return defs
+    .filter((def) => spec.transitions[def.transition] !== undefined)
+    .map((def) => {
+      const blocked = enabled.get(def.transition);
+      if (blocked === undefined) return { def, allowed: false, blocked: [notHereReason(def, state)] };
+      return { def, allowed: blocked.length === 0, blocked };
+    });
 }
 
 function notHereReason(def: ActionDef, state: State): string {
   switch (def.transition) {
     case 'Execution_Approve':
-      return state.execution.phase === null ? 'EXECUTION has not started' : `EXECUTION is in ${state.execution.phase}, approvals are taken in REVIEW or REVERB`;
+      return state.execution.phase === null
+        ? 'EXECUTION has not started'
+        : `EXECUTION is in ${state.execution.phase}, approvals are taken in REVIEW or REVERB`;
     case 'Quarantine_Release':
     case 'Quarantine_ConfirmBlock':
       return 'not quarantined';
@@ -228,7 +276,9 @@ export function buildAction(b: BuildInput): BuiltAction {
     warnings.push(`the ${classes!.join(' / ')} window is closed at this HLC${when}: the orchestrator will answer wrong_window`);
   }
   if (transition === 'Execution_Approve' && state.execution.approvals.some((a) => a.signer === signer && a.beat === position.beat)) {
-    problems.push(`${who?.id ?? 'this key'} already approved beat ${position.beat}: one approval per operator per beat (the next beat takes a new one)`);
+    problems.push(
+      `${who?.id ?? 'this key'} already approved beat ${position.beat}: one approval per operator per beat (the next beat takes a new one)`,
+    );
   }
   const ahead_ms = aheadBy_ms(hlc, b.now_ms);
   if (ahead_ms > state.meta.max_drift_ms) {
@@ -295,7 +345,7 @@ export function submitBlock(built: BuiltAction | null, key: SigningKey | null): 
  */
 export function payloadSubject(built: BuiltAction): Hash {
   const { hlc: _clock, ...rest } = built.unsigned;
-  return H({ ...rest, window: built.window ? built.window.open_class ?? 'closed' : null });
+  return H({ ...rest, window: built.window ? (built.window.open_class ?? 'closed') : null });
 }
 
 // windowCountdown lives beside actionWindow (the one source of "which window, how long").

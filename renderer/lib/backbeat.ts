@@ -52,7 +52,13 @@ export function formatCountdown(ms: number | null): string {
 }
 
 /** ms until the open window closes (through adjoining windows of the same action), or until one of the classes next opens. */
-export function windowCountdown(schedule: Schedule, beat: number, classes: readonly string[], open: boolean, now_ms: number): number | null {
+export function windowCountdown(
+  schedule: Schedule,
+  beat: number,
+  classes: readonly string[],
+  open: boolean,
+  now_ms: number,
+): number | null {
   const spans = classes.map((c) => schedule.windows[c]).filter((w): w is [number, number] => Array.isArray(w));
   if (spans.length === 0) return null;
   if (!open) {

@@ -76,7 +76,14 @@ function textW(s: string): number {
 }
 
 function leafTree(node: StateNodeSpec): Tree {
-  return { path: node.path, w: Math.max(M.leafMinW, Math.ceil(textW(node.name) + 2 * M.leafPadX)), h: M.leafH, children: [], separators: [], grow: 'none' };
+  return {
+    path: node.path,
+    w: Math.max(M.leafMinW, Math.ceil(textW(node.name) + 2 * M.leafPadX)),
+    h: M.leafH,
+    children: [],
+    separators: [],
+    grow: 'none',
+  };
 }
 
 function isLeaf(n: StateNodeSpec): boolean {
@@ -195,7 +202,10 @@ function flatten(spec: Spec, tree: Tree, x: number, y: number, depth: number, ou
     name: node.name,
     kind: node.kind,
     depth,
-    x, y, w: tree.w, h: tree.h,
+    x,
+    y,
+    w: tree.w,
+    h: tree.h,
     leaf: isLeaf(node),
     region: parent?.kind === 'parallel',
     initial: parent?.kind === 'compound' && parent.initial === node.name,

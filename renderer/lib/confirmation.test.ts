@@ -6,8 +6,14 @@ const nameOf = (s: string) => names[s] ?? s;
 
 describe('confirmationOf', () => {
   it('says what was done and where: "Released at #44"', () => {
-    expect(confirmationOf({ transition: 'Quarantine_Release', index: 44, duplicate: false }, [], nameOf)).toEqual({ headline: 'Released at #44', index: 44, followups: [] });
-    expect(confirmationOf({ transition: 'Execution_Approve', index: 7, duplicate: true }, [], nameOf).headline).toBe('Approved at #7 (already applied)');
+    expect(confirmationOf({ transition: 'Quarantine_Release', index: 44, duplicate: false }, [], nameOf)).toEqual({
+      headline: 'Released at #44',
+      index: 44,
+      followups: [],
+    });
+    expect(confirmationOf({ transition: 'Execution_Approve', index: 7, duplicate: true }, [], nameOf).headline).toBe(
+      'Approved at #7 (already applied)',
+    );
   });
 
   it('adds what happened right after, in order, with who did it; ignores earlier records; bounded', () => {

@@ -62,7 +62,12 @@ describe('prom', () => {
     expect(s.bad_lines).toBe(1);
     expect(total(s, 'swoosh_transition_total')).toBe(5);
     expect(total(s, 'swoosh_wal_lag_records')).toBe(7);
-    expect(sumBy(s, 'swoosh_guard_fail_total', 'guard')).toEqual(new Map([['quorum', 2], ['window', 3]]));
+    expect(sumBy(s, 'swoosh_guard_fail_total', 'guard')).toEqual(
+      new Map([
+        ['quorum', 2],
+        ['window', 3],
+      ]),
+    );
     expect(parseSampleLine('swoosh_guard_fail_total{guard="window",extra="a\\"b,c}"} 3')?.labels.extra).toBe('a"b,c}');
     expect(parseSampleLine('x{le="+Inf"} +Inf')?.value).toBe(Infinity);
     expect(parseSampleLine('x{a="b"')).toBeNull();
@@ -74,8 +79,16 @@ describe('prom', () => {
     expect(counterRate(30, 6, 1000)).toBe(6);
     expect(counterRate(1, 2, 0)).toBe(0);
     const a = parseProm('swoosh_transition_total{transition="a"} 10\nswoosh_guard_fail_total{guard="quorum"} 1', 0);
-    const b = parseProm('swoosh_transition_total{transition="a"} 16\nswoosh_guard_fail_total{guard="quorum"} 4\nswoosh_guard_fail_total{guard="mcp"} 2\nswoosh_quarantine_total 1', 2000);
-    expect(increaseBy(a, b, 'swoosh_guard_fail_total', 'guard')).toEqual(new Map([['quorum', 3], ['mcp', 2]]));
+    const b = parseProm(
+      'swoosh_transition_total{transition="a"} 16\nswoosh_guard_fail_total{guard="quorum"} 4\nswoosh_guard_fail_total{guard="mcp"} 2\nswoosh_quarantine_total 1',
+      2000,
+    );
+    expect(increaseBy(a, b, 'swoosh_guard_fail_total', 'guard')).toEqual(
+      new Map([
+        ['quorum', 3],
+        ['mcp', 2],
+      ]),
+    );
     const p = pointBetween(a, b);
     expect(p.transitions_per_s).toBe(3);
     expect(p.guard_fail).toEqual({ quorum: 3, mcp: 2 });
@@ -115,7 +128,12 @@ describe('WAL filters and scans', () => {
     const head = records.length;
     const f = compileFilter({ ...NO_FILTER, transition: 'Execution_Approve' });
     if (!f.ok) throw new Error(f.error);
-    const scan = new WalScan(head, PAGE, (p) => pages(p), (r) => f.test(matchableRecord(r, name)));
+    const scan = new WalScan(
+      head,
+      PAGE,
+      (p) => pages(p),
+      (r) => f.test(matchableRecord(r, name)),
+    );
     await scan.older(7, head, { aborted: false });
     const v1 = scan.view();
     expect(v1.scanned).toBe(7);
@@ -132,7 +150,12 @@ describe('WAL filters and scans', () => {
 
   it('catches up on records appended after the scan started', async () => {
     const all = records.length;
-    const scan = new WalScan(all - 6, PAGE, (p) => pages(p), () => true);
+    const scan = new WalScan(
+      all - 6,
+      PAGE,
+      (p) => pages(p),
+      () => true,
+    );
     await scan.older(3, all - 6, { aborted: false });
     const remaining = await scan.newer(all, 4, { aborted: false });
     expect(remaining).toBe(2);
@@ -143,7 +166,12 @@ describe('WAL filters and scans', () => {
 
   it('stops between pages when aborted', async () => {
     const abort = { aborted: false };
-    const scan = new WalScan(records.length, PAGE, (p) => pages(p), () => true);
+    const scan = new WalScan(
+      records.length,
+      PAGE,
+      (p) => pages(p),
+      () => true,
+    );
     await scan.older(100, records.length, abort, () => {
       abort.aborted = true;
     });
@@ -152,12 +180,26 @@ describe('WAL filters and scans', () => {
 
   it('scans the rejections log forwards with the same filter', async () => {
     const rows: RejectionRow[] = Array.from({ length: 23 }, (_, i) => ({
-      id: i, at_ms: i, head_index: i, idem_key: `k${i}`, transition: i % 2 ? 'Execution_Approve' : 'Council_QuorumCert', signer: 's',
-      hlc: null, code: i % 3 ? 'guard_failed' : 'wrong_window', guard: i % 3 ? 'quorum' : null, reason: `r${i}`, reasons: [], proposal: { big: true },
+      id: i,
+      at_ms: i,
+      head_index: i,
+      idem_key: `k${i}`,
+      transition: i % 2 ? 'Execution_Approve' : 'Council_QuorumCert',
+      signer: 's',
+      hlc: null,
+      code: i % 3 ? 'guard_failed' : 'wrong_window',
+      guard: i % 3 ? 'quorum' : null,
+      reason: `r${i}`,
+      reasons: [],
+      proposal: { big: true },
     }));
     const f = compileFilter({ ...NO_FILTER, rejectedOnly: true, regex: 'wrong_window' });
     if (!f.ok) throw new Error(f.error);
-    const scan = new RejectionScan(async (from, limit) => rows.filter((r) => r.id >= from).slice(0, limit), (r) => f.test(matchableRejection(r, () => 'x')), 10);
+    const scan = new RejectionScan(
+      async (from, limit) => rows.filter((r) => r.id >= from).slice(0, limit),
+      (r) => f.test(matchableRejection(r, () => 'x')),
+      10,
+    );
     await scan.more(15, { aborted: false });
     expect(scan.view().scanned).toBe(15);
     expect(scan.view().exhausted).toBe(false);
@@ -185,7 +227,11 @@ describe('repro files', () => {
     expect(file.format).toBe(REPRO_FORMAT);
     expect(file.start.state_hash).toBe(states[from - 1]?.hash);
     expect(file.expected.map((e) => e.state_post_hash)).toEqual(states.slice(from).map((s) => s.hash));
-    expect(replayRepro(file, { spec, verifier: nobleVerifier })).toEqual({ ok: true, replayed: to - from + 1, end: { index: to, state_hash: states[to]?.hash } });
+    expect(replayRepro(file, { spec, verifier: nobleVerifier })).toEqual({
+      ok: true,
+      replayed: to - from + 1,
+      end: { index: to, state_hash: states[to]?.hash },
+    });
     // An independent loop over core reduce agrees record by record.
     let head = { state: file.start.state, hash: file.start.state_hash };
     for (const [i, r] of file.records.entries()) {
@@ -254,7 +300,13 @@ describe('what-if sandbox', () => {
     const steps = moveStep(walSteps(), 4, -4);
     expect(steps[0]?.id).toBe(`w${fork + 5}`);
     const run = await runSandbox(base, steps, { spec, rebase: true, liveHashAt });
-    expect(run.outcomes[0]).toMatchObject({ result: 'accepted', index: fork + 1, same_as_live: false, rebased: true, signature: 'trusted' });
+    expect(run.outcomes[0]).toMatchObject({
+      result: 'accepted',
+      index: fork + 1,
+      same_as_live: false,
+      rebased: true,
+      signature: 'trusted',
+    });
     expect(run.outcomes[1]).toMatchObject({ result: 'rejected', code: 'hlc_regression' });
     expect(run.divergence?.index).toBe(fork + 1);
   });
@@ -266,7 +318,10 @@ describe('what-if sandbox', () => {
     const run = await runSandbox(base, steps, { spec, rebase: true, liveHashAt });
     expect(run.outcomes[0]).toMatchObject({ result: 'rejected', code: 'bad_signature', signature: 'verified' });
     const quorum = records.find((r) => r.transition === 'Council_QuorumCert') as WalRecord;
-    const votes = (quorum.proposal.inputs.votes as Array<{ signature: string }>).map((v) => ({ ...v, signature: `${v.signature.slice(0, -2)}AA` }));
+    const votes = (quorum.proposal.inputs.votes as Array<{ signature: string }>).map((v) => ({
+      ...v,
+      signature: `${v.signature.slice(0, -2)}AA`,
+    }));
     const p = { ...quorum.proposal, inputs: { ...quorum.proposal.inputs, votes } } as Proposal;
     const v = trustingVerifier(p, nobleVerifier);
     expect(v.verify(p.signer, proposalSigningBytes(p), 'garbage')).toBe(true);
@@ -279,16 +334,45 @@ describe('what-if sandbox', () => {
 
   it('signs added steps with an operator key when one is given, and models the idem index', async () => {
     const op = sc.operator;
-    const counting: Verifier & { n: number } = { n: 0, verify(s, m, sig) { this.n += 1; return nobleVerifier.verify(s, m, sig); } };
+    const counting: Verifier & { n: number } = {
+      n: 0,
+      verify(s, m, sig) {
+        this.n += 1;
+        return nobleVerifier.verify(s, m, sig);
+      },
+    };
     const steps = walSteps();
     const pauseStep = records[fork + 7] as WalRecord;
     const hlc = pauseStep.hlc.replace(/#\d+$/, '#999');
     const added: SandboxStep = {
-      id: 'a1', origin: 'added', wal_index: null, skip: false,
-      proposal: { ...pauseStep.proposal, transition: 'Control_Pause', inputs: { reason: 'what if' }, inputs_hash: 'sha256-stale', signer: 'x', idem_key: 'sandbox:pause', hlc, window_id: null, signature: '' },
+      id: 'a1',
+      origin: 'added',
+      wal_index: null,
+      skip: false,
+      proposal: {
+        ...pauseStep.proposal,
+        transition: 'Control_Pause',
+        inputs: { reason: 'what if' },
+        inputs_hash: 'sha256-stale',
+        signer: 'x',
+        idem_key: 'sandbox:pause',
+        hlc,
+        window_id: null,
+        signature: '',
+      },
     };
-    const key = { signer: op.signer, label: 'op-1', sign: async (u: Omit<Proposal, 'signature'>) => ({ ...u, signature: op.sign(proposalSigningBytes(u)) }) };
-    const run = await runSandbox(base, [...steps, added, { ...added, id: 'a2' }], { spec, rebase: true, liveHashAt, sign: key, verifier: counting });
+    const key = {
+      signer: op.signer,
+      label: 'op-1',
+      sign: async (u: Omit<Proposal, 'signature'>) => ({ ...u, signature: op.sign(proposalSigningBytes(u)) }),
+    };
+    const run = await runSandbox(base, [...steps, added, { ...added, id: 'a2' }], {
+      spec,
+      rebase: true,
+      liveHashAt,
+      sign: key,
+      verifier: counting,
+    });
     const o = run.outcomes[8];
     expect(o).toMatchObject({ result: 'accepted', signature: 'signed' });
     expect(o?.judged?.signer).toBe(op.signer);
@@ -298,7 +382,11 @@ describe('what-if sandbox', () => {
     expect(counting.n).toBeGreaterThanOrEqual(9);
     // A stranger's key is verified for real and refused as unknown_signer.
     const stranger = nobleSigner(testKey('nobody').secret);
-    const strangerKey = { signer: stranger.signer, label: 'nobody', sign: async (u: Omit<Proposal, 'signature'>) => ({ ...u, signature: stranger.sign(proposalSigningBytes(u)) }) };
+    const strangerKey = {
+      signer: stranger.signer,
+      label: 'nobody',
+      sign: async (u: Omit<Proposal, 'signature'>) => ({ ...u, signature: stranger.sign(proposalSigningBytes(u)) }),
+    };
     const refused = await runSandbox(base, [added], { spec, rebase: true, liveHashAt, sign: strangerKey });
     expect(refused.outcomes[0]).toMatchObject({ result: 'rejected', code: 'unknown_signer' });
   });
@@ -308,11 +396,28 @@ describe('sandbox drafts', () => {
   it('stamps the next HLC tick, the window of gated transitions and H(inputs)', () => {
     const sc = new Scenario(spec);
     const schedule = sc.state.execution.backbeat;
-    const p = draftProposal({ spec, schedule, transition: 'Execution_Approve', signer: 's', inputs: { note: 'x' }, afterHlc: '2026-01-01T00:00:05.000+00:00#4', idem_key: 'k' });
+    const p = draftProposal({
+      spec,
+      schedule,
+      transition: 'Execution_Approve',
+      signer: 's',
+      inputs: { note: 'x' },
+      afterHlc: '2026-01-01T00:00:05.000+00:00#4',
+      idem_key: 'k',
+    });
     expect(p.hlc).toBe('2026-01-01T00:00:05.000+00:00#5');
     expect(p.window_id).toBe(`backbeat:W-${Math.floor((Date.UTC(2026, 0, 1, 0, 0, 5) - schedule.epoch_ms) / schedule.period_ms)}`);
     expect(p.inputs_hash).toBe(H({ note: 'x' }));
-    const q = draftProposal({ spec, schedule, transition: 'Control_Pause', signer: 's', inputs: {}, afterHlc: null, hlc: '2026-01-02T00:00:00.000+00:00#0', idem_key: 'k2' });
+    const q = draftProposal({
+      spec,
+      schedule,
+      transition: 'Control_Pause',
+      signer: 's',
+      inputs: {},
+      afterHlc: null,
+      hlc: '2026-01-02T00:00:00.000+00:00#0',
+      idem_key: 'k2',
+    });
     expect(q.window_id).toBeNull();
     expect(q.hlc).toBe('2026-01-02T00:00:00.000+00:00#0');
   });

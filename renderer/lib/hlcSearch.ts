@@ -5,10 +5,12 @@
 import { compareHlc, parseHlc, parseUtcMs, type Hlc } from '../../core/hlc';
 
 /** What the jump box says when it cannot read the text: every form it takes, by example. */
-export const HLC_TARGET_EXAMPLES = 'an index (1234), a time as shown (06:48:30.295 #1, 2026-12-03 06:48:30.295 #1, 2026-12-03T06:48:30), a full HLC or epoch ms';
+export const HLC_TARGET_EXAMPLES =
+  'an index (1234), a time as shown (06:48:30.295 #1, 2026-12-03 06:48:30.295 #1, 2026-12-03T06:48:30), a full HLC or epoch ms';
 
 /** A time as the console shows it: optional date (`T` or space), h:m[:s[.ms]], optional Z/+00:00, optional `#n`. */
-const SHOWN_TIME = /^(?:(\d{4})-(\d{2})-(\d{2})[T ]\s*)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(?:Z|\+00:00|UTC)?\s*(?:#\s*(\d+))?$/;
+const SHOWN_TIME =
+  /^(?:(\d{4})-(\d{2})-(\d{2})[T ]\s*)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(?:Z|\+00:00|UTC)?\s*(?:#\s*(\d+))?$/;
 
 /**
  * A jump target, in any form the console displays: a full HLC (`2026-…+00:00#3`), an ISO
@@ -32,7 +34,8 @@ function parseShownTime(t: string, ref_ms: number): Hlc | null {
   if (!m) return null;
   const n = (i: number, dflt: number) => (m[i] === undefined ? dflt : Number(m[i]));
   const ref = new Date(ref_ms);
-  const [year, month, day] = m[1] === undefined ? [ref.getUTCFullYear(), ref.getUTCMonth() + 1, ref.getUTCDate()] : [n(1, 0), n(2, 0), n(3, 0)];
+  const [year, month, day] =
+    m[1] === undefined ? [ref.getUTCFullYear(), ref.getUTCMonth() + 1, ref.getUTCDate()] : [n(1, 0), n(2, 0), n(3, 0)];
   const [hour, minute, second] = [n(4, 0), n(5, 0), n(6, 0)];
   const milli = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
@@ -43,7 +46,12 @@ function parseShownTime(t: string, ref_ms: number): Hlc | null {
 }
 
 /** Smallest index in [1, head] with hlc ≥ target, or null if every record is earlier. */
-export async function findIndexAtHlc(target: Hlc, head: number, hlcAt: (index: number) => Promise<string | null>, steps_max = 64): Promise<number | null> {
+export async function findIndexAtHlc(
+  target: Hlc,
+  head: number,
+  hlcAt: (index: number) => Promise<string | null>,
+  steps_max = 64,
+): Promise<number | null> {
   let lo = 1;
   let hi = head;
   let found: number | null = null;

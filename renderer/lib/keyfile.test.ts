@@ -9,9 +9,7 @@ import { publicKeyFromSigner } from '../../core/crypto';
 import { fingerprintOf, SCRYPT_PARAMS, signerOfSecret } from '../../core/keyformat';
 import { rejectionOf } from '../../core/testing/rejection';
 import { testKey } from '../../core/testing/kit';
-import {
-  checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, type KeyFile,
-} from './keyfile';
+import { checkKeyFile, decodeKeyFile, encodeKeyFile, KeyFileError, keyFileText, parseKeyFile, type KeyFile } from './keyfile';
 
 /** The CLI's key file module, loaded at run time: it uses node:crypto, which the renderer's typecheck does not know. */
 interface CliKeyfile {

@@ -11,8 +11,18 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { b64uDecode } from '../../core/b64u';
 import { publicKeyFromSigner } from '../../core/crypto';
 import {
-  encryptedKeyFile, IV_BYTES, keyFileAad, keyFileShapeProblem, SALT_BYTES, SCRYPT_MAXMEM, SCRYPT_PARAMS,
-  scryptParamsSane, SECRET_BYTES, signerOfSecret, TAG_BYTES, type KeyFile,
+  encryptedKeyFile,
+  IV_BYTES,
+  keyFileAad,
+  keyFileShapeProblem,
+  SALT_BYTES,
+  SCRYPT_MAXMEM,
+  SCRYPT_PARAMS,
+  scryptParamsSane,
+  SECRET_BYTES,
+  signerOfSecret,
+  TAG_BYTES,
+  type KeyFile,
 } from '../../core/keyformat';
 
 export type { EncryptedSecret, KeyFile } from '../../core/keyformat';
@@ -20,7 +30,10 @@ export type { EncryptedSecret, KeyFile } from '../../core/keyformat';
 export type KeyFileErrorCode = 'bad_key_file' | 'bad_passphrase';
 
 export class KeyFileError extends Error {
-  constructor(readonly code: KeyFileErrorCode, readonly reason: string) {
+  constructor(
+    readonly code: KeyFileErrorCode,
+    readonly reason: string,
+  ) {
     super(reason);
     this.name = 'KeyFileError';
   }
@@ -33,7 +46,8 @@ export interface KdfOptions {
 
 function webCrypto(): Crypto {
   const c = (globalThis as { crypto?: Crypto }).crypto;
-  if (!c?.subtle) throw new KeyFileError('bad_key_file', 'WebCrypto is unavailable (the console needs a secure context: https or loopback)');
+  if (!c?.subtle)
+    throw new KeyFileError('bad_key_file', 'WebCrypto is unavailable (the console needs a secure context: https or loopback)');
   return c;
 }
 
@@ -41,8 +55,18 @@ function aadOf(signer: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(keyFileAad(signer));
 }
 
-async function deriveKey(passphrase: string, salt: Uint8Array, params: { N: number; r: number; p: number }, o: KdfOptions): Promise<CryptoKey> {
-  const raw = await scryptAsync(passphrase.normalize('NFC'), salt, { ...params, dkLen: 32, maxmem: SCRYPT_MAXMEM, onProgress: o.onProgress });
+async function deriveKey(
+  passphrase: string,
+  salt: Uint8Array,
+  params: { N: number; r: number; p: number },
+  o: KdfOptions,
+): Promise<CryptoKey> {
+  const raw = await scryptAsync(passphrase.normalize('NFC'), salt, {
+    ...params,
+    dkLen: 32,
+    maxmem: SCRYPT_MAXMEM,
+    onProgress: o.onProgress,
+  });
   try {
     return await webCrypto().subtle.importKey('raw', Uint8Array.from(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
   } finally {
@@ -64,7 +88,9 @@ export async function encodeKeyFile(secret: Uint8Array, passphrase: string, o: K
   const salt = c.getRandomValues(new Uint8Array(SALT_BYTES));
   const iv = c.getRandomValues(new Uint8Array(IV_BYTES));
   const key = await deriveKey(passphrase, salt, SCRYPT_PARAMS, o);
-  const sealed = new Uint8Array(await c.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aadOf(signer), tagLength: 128 }, key, Uint8Array.from(secret)));
+  const sealed = new Uint8Array(
+    await c.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aadOf(signer), tagLength: 128 }, key, Uint8Array.from(secret)),
+  );
   const ciphertext = sealed.subarray(0, sealed.length - TAG_BYTES);
   const tag = sealed.subarray(sealed.length - TAG_BYTES);
   return encryptedKeyFile(signer, { salt, iv, tag, ciphertext });
@@ -114,7 +140,13 @@ export async function decodeKeyFile(doc: KeyFile, passphrase: string, o: KdfOpti
     sealed.set(ciphertext, 0);
     sealed.set(tag, SECRET_BYTES);
     try {
-      secret = new Uint8Array(await webCrypto().subtle.decrypt({ name: 'AES-GCM', iv: Uint8Array.from(iv), additionalData: aadOf(doc.signer), tagLength: 128 }, key, sealed));
+      secret = new Uint8Array(
+        await webCrypto().subtle.decrypt(
+          { name: 'AES-GCM', iv: Uint8Array.from(iv), additionalData: aadOf(doc.signer), tagLength: 128 },
+          key,
+          sealed,
+        ),
+      );
     } catch {
       throw new KeyFileError('bad_passphrase', 'cannot decrypt the key: wrong passphrase or a damaged file');
     }

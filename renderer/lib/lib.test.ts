@@ -20,7 +20,8 @@ const loaded = specFromYaml(yamlText);
 if (!loaded.ok) throw new Error(loaded.error);
 const spec = loaded.spec;
 
-const inside = (c: ChartBox, p: ChartBox) => c.x >= p.x - 0.01 && c.y >= p.y - 0.01 && c.x + c.w <= p.x + p.w + 0.01 && c.y + c.h <= p.y + p.h + 0.01;
+const inside = (c: ChartBox, p: ChartBox) =>
+  c.x >= p.x - 0.01 && c.y >= p.y - 0.01 && c.x + c.w <= p.x + p.w + 0.01 && c.y + c.h <= p.y + p.h + 0.01;
 const overlap = (a: ChartBox, b: ChartBox) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 describe('layoutChart', () => {
@@ -58,11 +59,18 @@ describe('spec helpers', () => {
 
   it('activeSet includes every ancestor of every leaf', () => {
     const set = activeSet(['FLOW.PROJECT_LIFECYCLE.Ingestion.FETCH']);
-    expect([...set]).toEqual(['FLOW', 'FLOW.PROJECT_LIFECYCLE', 'FLOW.PROJECT_LIFECYCLE.Ingestion', 'FLOW.PROJECT_LIFECYCLE.Ingestion.FETCH']);
+    expect([...set]).toEqual([
+      'FLOW',
+      'FLOW.PROJECT_LIFECYCLE',
+      'FLOW.PROJECT_LIFECYCLE.Ingestion',
+      'FLOW.PROJECT_LIFECYCLE.Ingestion.FETCH',
+    ]);
   });
 
   it('enabledTransitions offers Boot_ConfigOk at genesis and marks licence-gated ones', () => {
-    const names = enabledTransitions(spec, s0).filter((e) => e.blocked.length === 0).map((e) => e.transition.name);
+    const names = enabledTransitions(spec, s0)
+      .filter((e) => e.blocked.length === 0)
+      .map((e) => e.transition.name);
     expect(names).toContain('Boot_ConfigOk');
     const pause = enabledTransitions(spec, s0).find((e) => e.transition.name === 'Control_Pause');
     expect(pause?.blocked).toContain('no licence in force');
@@ -98,7 +106,11 @@ describe('diffJson', () => {
 });
 
 describe('beatView', () => {
-  const schedule = { epoch_ms: 1_000_000, period_ms: 60_000, windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] } };
+  const schedule = {
+    epoch_ms: 1_000_000,
+    period_ms: 60_000,
+    windows: { review: [5000, 7500] as [number, number], reverb: [7500, 10000] as [number, number] },
+  };
 
   it('knows which window is open and when the others open', () => {
     const v = beatView(schedule, 1_000_000 + 2 * 60_000 + 31_000);
@@ -158,7 +170,18 @@ describe('HLC search', () => {
 
 describe('rejections', () => {
   const row = (at_ms: number, code: string, guard: string | null) => ({
-    id: at_ms, at_ms, head_index: 0, idem_key: null, transition: null, signer: null, hlc: null, code, guard, reason: '', reasons: [], proposal: null,
+    id: at_ms,
+    at_ms,
+    head_index: 0,
+    idem_key: null,
+    transition: null,
+    signer: null,
+    hlc: null,
+    code,
+    guard,
+    reason: '',
+    reasons: [],
+    proposal: null,
   });
 
   it('buckets by guard, else code, with a width that keeps the bucket count bounded', () => {

@@ -6,17 +6,35 @@ import { describe, expect, it } from 'vitest';
 import type { WalRecord } from '../../core/types';
 import type { MigrationState } from '../../core/state';
 import type { ShadowDivergence } from '../api/ConsoleApi';
-import { anySwoosh, mergeDivergences, migrationSteps, nextDivergenceSeq, routeSteps, shadowCounts, shadowPoint, showValue } from './migration';
+import {
+  anySwoosh,
+  mergeDivergences,
+  migrationSteps,
+  nextDivergenceSeq,
+  routeSteps,
+  shadowCounts,
+  shadowPoint,
+  showValue,
+} from './migration';
 import { parseProm } from './prom';
 
 function rec(index: number, transition: string, inputs: Record<string, unknown>): WalRecord {
   return {
-    index, transition, signer: 'hmmm:ed25519:op', hlc: `2026-01-01T00:00:0${index}.000+00:00#0`, accepted_at_ms: index * 1000,
+    index,
+    transition,
+    signer: 'hmmm:ed25519:op',
+    hlc: `2026-01-01T00:00:0${index}.000+00:00#0`,
+    accepted_at_ms: index * 1000,
     proposal: { inputs } as WalRecord['proposal'],
   } as WalRecord;
 }
 
-const m = (routes: MigrationState['routes'], bypass = false): MigrationState => ({ routes, bypass, bypass_reason: bypass ? 'r' : null, last_justification: null });
+const m = (routes: MigrationState['routes'], bypass = false): MigrationState => ({
+  routes,
+  bypass,
+  bypass_reason: bypass ? 'r' : null,
+  last_justification: null,
+});
 
 describe('migrationSteps', () => {
   it('folds routes from genesis, in index order, ignoring other transitions, keeping the last max', () => {
@@ -56,13 +74,14 @@ describe('routeSteps and anySwoosh', () => {
 });
 
 describe('shadow counters', () => {
-  const text = (c: number, d: number) => [
-    '# TYPE swoosh_shadow_compared_total counter',
-    `swoosh_shadow_compared_total{region="council"} ${c}`,
-    'swoosh_shadow_compared_total{region="ingestion"} 4',
-    `swoosh_shadow_divergence_total{region="council"} ${d}`,
-    'swoosh_shadow_divergence_total{region="ingestion"} 0',
-  ].join('\n');
+  const text = (c: number, d: number) =>
+    [
+      '# TYPE swoosh_shadow_compared_total counter',
+      `swoosh_shadow_compared_total{region="council"} ${c}`,
+      'swoosh_shadow_compared_total{region="ingestion"} 4',
+      `swoosh_shadow_divergence_total{region="council"} ${d}`,
+      'swoosh_shadow_divergence_total{region="ingestion"} 0',
+    ].join('\n');
 
   it('reads per-region counts and rates between two scrapes', () => {
     const a = parseProm(text(10, 1), 0);
@@ -73,7 +92,15 @@ describe('shadow counters', () => {
 });
 
 describe('divergences', () => {
-  const d = (seq: number): ShadowDivergence => ({ seq, region: 'council', route: 'council.elect', legacy: [seq], swoosh: [], detail: '/members', at_ms: seq });
+  const d = (seq: number): ShadowDivergence => ({
+    seq,
+    region: 'council',
+    route: 'council.elect',
+    legacy: [seq],
+    swoosh: [],
+    detail: '/members',
+    at_ms: seq,
+  });
 
   it('merge by seq, newest first, bounded; the next page starts past the newest', () => {
     const kept = mergeDivergences([d(1), d(2)], [d(2), d(3), d(4)], 3);

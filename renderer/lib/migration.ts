@@ -34,7 +34,9 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export function migrationSteps(records: readonly WalRecord[], routes_before: MigrationRoutes, max: number): MigrationStep[] {
   const routes = { ...routes_before };
   const out: MigrationStep[] = [];
-  const sorted = [...records].filter((r) => (MIGRATION_TRANSITIONS as readonly string[]).includes(r.transition)).sort((a, b) => a.index - b.index);
+  const sorted = [...records]
+    .filter((r) => (MIGRATION_TRANSITIONS as readonly string[]).includes(r.transition))
+    .sort((a, b) => a.index - b.index);
   for (const r of sorted) {
     const inputs = (r.proposal?.inputs ?? {}) as Record<string, unknown>;
     const base = { index: r.index, transition: r.transition, signer: r.signer, hlc: r.hlc, accepted_at_ms: r.accepted_at_ms };
@@ -45,7 +47,13 @@ export function migrationSteps(records: readonly WalRecord[], routes_before: Mig
       if (region in routes) routes[region] = to;
       out.push({ ...base, region, from, to, text: str(inputs.justification) });
     } else {
-      out.push({ ...base, region: null, from: null, to: null, text: str(r.transition === 'Migration_Bypass' ? inputs.reason : inputs.justification) });
+      out.push({
+        ...base,
+        region: null,
+        from: null,
+        to: null,
+        text: str(r.transition === 'Migration_Bypass' ? inputs.reason : inputs.justification),
+      });
     }
   }
   return out.slice(-max);
@@ -65,7 +73,10 @@ export function routeSteps(m: MigrationState): RouteStep[] {
   const out: RouteStep[] = [];
   for (const region of MIGRATION_ORDER) {
     const at = ROUTE_MODES.indexOf(m.routes[region]);
-    const moves: Array<[number, 'forward' | 'back']> = [[at + 1, 'forward'], [at - 1, 'back']];
+    const moves: Array<[number, 'forward' | 'back']> = [
+      [at + 1, 'forward'],
+      [at - 1, 'back'],
+    ];
     for (const [i, direction] of moves) {
       const mode = ROUTE_MODES[i];
       if (mode === undefined) continue;

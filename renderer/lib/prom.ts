@@ -54,7 +54,7 @@ function parseLabels(text: string, start: number): { labels: Record<string, stri
       if (c === '"') break;
       if (c === '\\') {
         const n = text[i + 1];
-        value += n === 'n' ? '\n' : n ?? '';
+        value += n === 'n' ? '\n' : (n ?? '');
         i += 2;
       } else {
         value += c;
@@ -103,7 +103,7 @@ export function sumBy(scrape: Scrape, name: string, label = ''): Map<string, num
   const out = new Map<string, number>();
   for (const s of scrape.samples) {
     if (s.name !== name || !Number.isFinite(s.value)) continue;
-    const k = label === '' ? '' : s.labels[label] ?? '';
+    const k = label === '' ? '' : (s.labels[label] ?? '');
     out.set(k, (out.get(k) ?? 0) + s.value);
   }
   return out;

@@ -8,14 +8,18 @@ import type { WalRecord } from '../../core/types';
 import { certRecords, checkCert } from './quorum';
 
 const cast = makeCast({ council: 3 });
-const [c1, c2, c3] = cast.council as [typeof cast.council[0], typeof cast.council[0], typeof cast.council[0]];
+const [c1, c2, c3] = cast.council as [(typeof cast.council)[0], (typeof cast.council)[0], (typeof cast.council)[0]];
 
 describe('checkCert', () => {
   it('a good certificate: every vote verifies, hashes match, nobody missing', () => {
     const inputs = quorumInputs(cast.council, 4);
     const c = checkCert(inputs, 2, 4, nobleVerifier);
     expect(c.hash_match).toBe(true);
-    expect(c.votes.map((v) => [v.signature_ok, v.counted])).toEqual([[true, true], [true, true], [true, true]]);
+    expect(c.votes.map((v) => [v.signature_ok, v.counted])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+    ]);
     expect(c.counted).toBe(3);
     expect(c.not_voted).toEqual([]);
     expect(c.passes).toBe(true);
@@ -52,6 +56,8 @@ describe('checkCert', () => {
 
   it('certRecords picks the certificates, newest first', () => {
     const rec = (index: number, transition: string) => ({ index, transition }) as WalRecord;
-    expect(certRecords([rec(1, 'Boot_ConfigOk'), rec(5, 'Council_QuorumCert'), rec(9, 'Council_QuorumCert')]).map((r) => r.index)).toEqual([9, 5]);
+    expect(certRecords([rec(1, 'Boot_ConfigOk'), rec(5, 'Council_QuorumCert'), rec(9, 'Council_QuorumCert')]).map((r) => r.index)).toEqual([
+      9, 5,
+    ]);
   });
 });

@@ -67,7 +67,18 @@ export function checkCert(inputs: unknown, threshold: number, council_epoch: num
     const hash_match = str(vote.member_set_hash) === computed_hash;
     const epoch_match = council_epoch === null ? null : epoch === council_epoch;
     const counted = member && !duplicate && hash_match && epoch_match !== false && signature_ok;
-    return { index, voter, member_set_hash: str(vote.member_set_hash), council_epoch: epoch, member, duplicate, hash_match, epoch_match, signature_ok, counted };
+    return {
+      index,
+      voter,
+      member_set_hash: str(vote.member_set_hash),
+      council_epoch: epoch,
+      member,
+      duplicate,
+      hash_match,
+      epoch_match,
+      signature_ok,
+      counted,
+    };
   });
   const voted = new Set(votes.filter((v) => v.counted).map((v) => v.voter));
   const counted = voted.size;

@@ -22,7 +22,9 @@ describe('parseRecordIndex (the Decisions "Record #" box)', () => {
 describe('nameSigners (Rejections detail)', () => {
   it('replaces raw signer keys in free text with the operator id, leaving unknown keys short', async () => {
     const { nameSigners } = await import('./format');
-    const state = { boot: { identities: [{ id: 'op-1', signer: 'hmmm:ed25519:AAAAAAAAAAAAAAAA' }] } } as unknown as Parameters<typeof nameSigners>[1];
+    const state = { boot: { identities: [{ id: 'op-1', signer: 'hmmm:ed25519:AAAAAAAAAAAAAAAA' }] } } as unknown as Parameters<
+      typeof nameSigners
+    >[1];
     expect(nameSigners('hmmm:ed25519:AAAAAAAAAAAAAAAA already approved beat 7', state)).toBe('op-1 already approved beat 7');
     expect(nameSigners('by hmmm:ed25519:BBBBBBBBBBBBBBBB', state)).toBe('by BBBBBB…');
   });

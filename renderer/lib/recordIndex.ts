@@ -7,7 +7,8 @@ export type RecordIndexResult = { ok: true; index: number } | { ok: false; reaso
 export function parseRecordIndex(text: string, head: number): RecordIndexResult {
   const t = text.trim().replace(/^#/, '');
   if (t === '') return { ok: false, reason: 'type a record number, e.g. 1' };
-  if (!/^\d{1,15}$/.test(t)) return { ok: false, reason: `"${text.trim()}" is not a record number (1…${head}), e.g. #${Math.max(1, head)}` };
+  if (!/^\d{1,15}$/.test(t))
+    return { ok: false, reason: `"${text.trim()}" is not a record number (1…${head}), e.g. #${Math.max(1, head)}` };
   const index = Number(t);
   if (head < 1) return { ok: false, reason: 'no record has been accepted yet' };
   if (index < 1) return { ok: false, reason: `records start at #1 (#0 is the genesis); HEAD is #${head}` };

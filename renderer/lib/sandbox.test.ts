@@ -7,7 +7,17 @@ import yamlText from '../../statechart/swoosh.statechart.yaml?raw';
 import { Scenario } from '../../core/testing/scenario';
 import type { Proposal } from '../../core/types';
 import {
-  editStep, forkPlan, insertAfter, listCommand, moveStep, parseInputs, removeAdded, runSandbox, SANDBOX_STEPS_MAX, stepsFromWal, toggleSkip,
+  editStep,
+  forkPlan,
+  insertAfter,
+  listCommand,
+  moveStep,
+  parseInputs,
+  removeAdded,
+  runSandbox,
+  SANDBOX_STEPS_MAX,
+  stepsFromWal,
+  toggleSkip,
   type SandboxStep,
 } from './sandbox';
 import { specFromYaml } from './spec';

@@ -164,15 +164,35 @@ async function prepare(step: SandboxStep, head: SandboxBase, opts: SandboxOption
     const signed = await opts.sign.sign(unsigned);
     return { proposal: signed, rebased, mode: 'signed', note: `signed with operator key ${opts.sign.label}, verified here` };
   }
-  const why = step.origin === 'wal' ? 'rebased onto the sandbox HEAD, so the signed bytes changed' : `${step.origin} in the sandbox, unsigned`;
-  return { proposal: p, rebased, mode: 'trusted', note: `not checked: ${why}; fact signatures inside (votes, licence tokens, MCP reports) are verified` };
+  const why =
+    step.origin === 'wal' ? 'rebased onto the sandbox HEAD, so the signed bytes changed' : `${step.origin} in the sandbox, unsigned`;
+  return {
+    proposal: p,
+    rebased,
+    mode: 'trusted',
+    note: `not checked: ${why}; fact signatures inside (votes, licence tokens, MCP reports) are verified`,
+  };
 }
 
 function baseOutcome(step: SandboxStep, head: SandboxBase): StepOutcome {
   return {
-    step_id: step.id, result: 'skipped', code: null, guard: null, reason: null, reasons: [], guard_outcomes: [],
-    at_index: head.index, index: null, hash: head.hash, signature: null, signature_note: '', rebased: false,
-    live_hash: null, same_as_live: null, judged: null, state: null,
+    step_id: step.id,
+    result: 'skipped',
+    code: null,
+    guard: null,
+    reason: null,
+    reasons: [],
+    guard_outcomes: [],
+    at_index: head.index,
+    index: null,
+    hash: head.hash,
+    signature: null,
+    signature_note: '',
+    rebased: false,
+    live_hash: null,
+    same_as_live: null,
+    judged: null,
+    state: null,
   };
 }
 
@@ -199,9 +219,16 @@ export async function runSandbox(base: SandboxBase, steps: readonly SandboxStep[
     const seen = applied.get(prep.proposal.idem_key);
     if (seen !== undefined) {
       const same = seen === idemContent(prep.proposal);
-      Object.assign(out, same
-        ? { result: 'duplicate', code: 'duplicate', reason: `idem_key ${prep.proposal.idem_key} was already applied in the sandbox: the host answers 200 and changes nothing` }
-        : { result: 'rejected', code: 'idem_key_conflict', reason: `idem_key ${prep.proposal.idem_key} was applied with other content` });
+      Object.assign(
+        out,
+        same
+          ? {
+              result: 'duplicate',
+              code: 'duplicate',
+              reason: `idem_key ${prep.proposal.idem_key} was already applied in the sandbox: the host answers 200 and changes nothing`,
+            }
+          : { result: 'rejected', code: 'idem_key_conflict', reason: `idem_key ${prep.proposal.idem_key} was applied with other content` },
+      );
       if (!same) rejected += 1;
       outcomes.push(out);
       continue;
@@ -211,8 +238,12 @@ export async function runSandbox(base: SandboxBase, steps: readonly SandboxStep[
     if (!r.ok) {
       rejected += 1;
       Object.assign(out, {
-        result: 'rejected', code: r.rejection.code, guard: r.rejection.guard ?? null, reason: r.rejection.reason,
-        reasons: r.rejection.reasons ?? [], guard_outcomes: r.rejection.guard_outcomes ?? [],
+        result: 'rejected',
+        code: r.rejection.code,
+        guard: r.rejection.guard ?? null,
+        reason: r.rejection.reason,
+        reasons: r.rejection.reasons ?? [],
+        guard_outcomes: r.rejection.guard_outcomes ?? [],
       });
       outcomes.push(out);
       continue;
@@ -222,11 +253,22 @@ export async function runSandbox(base: SandboxBase, steps: readonly SandboxStep[
     head = { index: head.index + 1, hash: r.hash, state: r.state };
     const live = opts.liveHashAt(head.index);
     Object.assign(out, {
-      result: 'accepted', index: head.index, hash: r.hash, guard_outcomes: r.body.guard_outcomes, state: r.state,
-      live_hash: live, same_as_live: live === null ? null : live === r.hash,
+      result: 'accepted',
+      index: head.index,
+      hash: r.hash,
+      guard_outcomes: r.body.guard_outcomes,
+      state: r.state,
+      live_hash: live,
+      same_as_live: live === null ? null : live === r.hash,
     });
     if (divergence === null && live !== null && live !== r.hash) {
-      divergence = { index: head.index, step_id: step.id, live_hash: live, sandbox_hash: r.hash, why: `state #${head.index} differs from the live timeline` };
+      divergence = {
+        index: head.index,
+        step_id: step.id,
+        live_hash: live,
+        sandbox_hash: r.hash,
+        why: `state #${head.index} differs from the live timeline`,
+      };
     }
     outcomes.push(out);
   }
@@ -268,7 +310,10 @@ export function draftProposal(d: {
   evidence?: string[];
 }): Proposal {
   const prev = d.afterHlc ? parseHlc(d.afterHlc) : null;
-  const hlcText = d.hlc && parseHlc(d.hlc) ? (d.hlc as string) : formatHlc(prev ? { wall_ms: prev.wall_ms, counter: prev.counter + 1 } : { wall_ms: d.schedule.epoch_ms, counter: 0 });
+  const hlcText =
+    d.hlc && parseHlc(d.hlc)
+      ? (d.hlc as string)
+      : formatHlc(prev ? { wall_ms: prev.wall_ms, counter: prev.counter + 1 } : { wall_ms: d.schedule.epoch_ms, counter: 0 });
   const wall = (parseHlc(hlcText) as { wall_ms: number }).wall_ms;
   const gated = (d.spec.transitions[d.transition]?.window ?? null) !== null;
   let inputs_hash = '';

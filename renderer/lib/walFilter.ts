@@ -71,8 +71,14 @@ function jsonCut(x: unknown, max = 4000): string {
 
 export function matchableRecord(r: WalRecord, signerName: (signer: string) => string): Matchable {
   const text = [
-    r.transition, signerName(r.signer), r.signer, r.idem_key, r.hlc, r.window_id ?? '',
-    r.evidence.join(' '), r.guard_outcomes.map((g) => `${g.guard} ${g.reasons.join(' ')}`).join(' '),
+    r.transition,
+    signerName(r.signer),
+    r.signer,
+    r.idem_key,
+    r.hlc,
+    r.window_id ?? '',
+    r.evidence.join(' '),
+    r.guard_outcomes.map((g) => `${g.guard} ${g.reasons.join(' ')}`).join(' '),
     jsonCut(r.proposal.inputs),
   ].join('\n');
   return { transition: r.transition, signer: r.signer, text };
@@ -80,8 +86,15 @@ export function matchableRecord(r: WalRecord, signerName: (signer: string) => st
 
 export function matchableRejection(r: RejectionRow, signerName: (signer: string) => string): Matchable {
   const text = [
-    r.transition ?? '', r.signer ? signerName(r.signer) : '', r.signer ?? '', r.idem_key ?? '', r.hlc ?? '',
-    r.code, r.guard ?? '', r.reason, r.reasons.join(' '),
+    r.transition ?? '',
+    r.signer ? signerName(r.signer) : '',
+    r.signer ?? '',
+    r.idem_key ?? '',
+    r.hlc ?? '',
+    r.code,
+    r.guard ?? '',
+    r.reason,
+    r.reasons.join(' '),
   ].join('\n');
   return { transition: r.transition, signer: r.signer, text };
 }
@@ -99,8 +112,13 @@ export interface WalMatch {
 
 export function walMatch(r: WalRecord): WalMatch {
   return {
-    index: r.index, hlc: r.hlc, transition: r.transition, signer: r.signer, window_id: r.window_id,
-    guards_n: r.guard_outcomes.length, guards_failed: r.guard_outcomes.filter((g) => !g.ok).length,
+    index: r.index,
+    hlc: r.hlc,
+    transition: r.transition,
+    signer: r.signer,
+    window_id: r.window_id,
+    guards_n: r.guard_outcomes.length,
+    guards_failed: r.guard_outcomes.filter((g) => !g.ok).length,
   };
 }
 

@@ -73,9 +73,13 @@ describe('XstateFeed', () => {
       if (e?.branch !== undefined) taken.add(`${e.type}[${e.branch}]`);
     }
     expect([...taken].sort()).toEqual([
-      'Ingestion_SchemaOk[breach]', 'Ingestion_SchemaOk[clean]',
-      'License_Refresh[expired]', 'License_Refresh[grace]', 'License_Refresh[valid]',
-      'Policy_Update[keep]', 'Policy_Update[lift]',
+      'Ingestion_SchemaOk[breach]',
+      'Ingestion_SchemaOk[clean]',
+      'License_Refresh[expired]',
+      'License_Refresh[grace]',
+      'License_Refresh[valid]',
+      'Policy_Update[keep]',
+      'Policy_Update[lift]',
     ]);
   });
 
@@ -134,7 +138,10 @@ describe('XstateFeed', () => {
       expect(v.recreated).toBe(recreated);
       prev = i;
     }
-    const why = feed.view().entries.filter((e) => e.type === 'swoosh.recreate').map((e) => e.event);
+    const why = feed
+      .view()
+      .entries.filter((e) => e.type === 'swoosh.recreate')
+      .map((e) => e.event);
     expect(why.some((w) => w.startsWith('back to #'))).toBe(true);
     expect(why.some((w) => w.startsWith('gap #') || w.startsWith('jump to #'))).toBe(true);
   });
@@ -161,7 +168,10 @@ describe('XstateFeed', () => {
     const v = feed.sync({ index: i, state: RUN.states[i - 1] as State, transition: 'Ingestion_CorpusBuilt' });
     expect(v.agrees).toBe(false);
     expect(v.differs_at).toBe(i);
-    expect(v.difference).toEqual({ only_xstate: ['FLOW.PROJECT_LIFECYCLE.Ingestion.READY'], only_document: ['FLOW.PROJECT_LIFECYCLE.Ingestion.INDEX'] });
+    expect(v.difference).toEqual({
+      only_xstate: ['FLOW.PROJECT_LIFECYCLE.Ingestion.READY'],
+      only_document: ['FLOW.PROJECT_LIFECYCLE.Ingestion.INDEX'],
+    });
     expect(v.configuration).toEqual(activeLeaves(RUN.states[i - 1] as State));
     expect(v.entries.at(-1)?.type).toBe('@xstate.snapshot');
     // The disagreement stays shown while nothing moves, and clears when a transition agrees.
@@ -169,7 +179,10 @@ describe('XstateFeed', () => {
     // The right document now: the actor (re-created from the wrong one) differs the other way round.
     const back = feed.sync(frameAt(RUN, i));
     expect(back.agrees).toBe(false);
-    expect(back.difference).toEqual({ only_xstate: ['FLOW.PROJECT_LIFECYCLE.Ingestion.INDEX'], only_document: ['FLOW.PROJECT_LIFECYCLE.Ingestion.READY'] });
+    expect(back.difference).toEqual({
+      only_xstate: ['FLOW.PROJECT_LIFECYCLE.Ingestion.INDEX'],
+      only_document: ['FLOW.PROJECT_LIFECYCLE.Ingestion.READY'],
+    });
     expect(back.configuration).toEqual(activeLeaves(RUN.states[i] as State));
     const next = feed.sync({ index: i + 1, state: RUN.states[i + 1] as State, transition: RUN.transitions[i + 1] ?? null });
     expect(next.agrees).toBe(true);

@@ -160,7 +160,8 @@ export class XstateFeed {
   /** Extra observers of every inspection event (the Stately Inspector); the actor is re-created so they see it from @xstate.actor. */
   attach(observer: Observer<InspectionEvent>): () => void {
     this.observers.add(observer);
-    if (this.index !== null && this.document !== null) this.recreate({ index: this.index, state: this.document, transition: null }, 'inspector attached');
+    if (this.index !== null && this.document !== null)
+      this.recreate({ index: this.index, state: this.document, transition: null }, 'inspector attached');
     return () => this.observers.delete(observer);
   }
 

@@ -105,7 +105,16 @@ describe('cursor: pure pieces', () => {
   });
 
   it('playback waits for the frame, advances below HEAD and stops at it', () => {
-    const v = (p: Partial<CursorView>): CursorView => ({ index: 3, playing: true, speed: 4, frame: { index: 3 } as Frame, loading: false, error: null, headIndex: 9, ...p });
+    const v = (p: Partial<CursorView>): CursorView => ({
+      index: 3,
+      playing: true,
+      speed: 4,
+      frame: { index: 3 } as Frame,
+      loading: false,
+      error: null,
+      headIndex: 9,
+      ...p,
+    });
     expect(playbackStep(v({}))).toBe('advance');
     expect(playbackStep(v({ playing: false }))).toBe('wait');
     expect(playbackStep(v({ loading: true, frame: null }))).toBe('wait');

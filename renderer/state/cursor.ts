@@ -87,7 +87,10 @@ export function cursorView(s: CursorState, live: Pick<LiveView, 'head' | 'frame'
   if (index === null) return { index, playing, speed, frame: live.frame, loading: live.frame === null, error: live.error, headIndex };
   const answered = travel.index === index;
   return {
-    index, playing, speed, headIndex,
+    index,
+    playing,
+    speed,
+    headIndex,
     frame: answered && travel.frame?.index === index ? travel.frame : null,
     loading: !answered,
     error: answered ? travel.error : null,
@@ -211,16 +214,24 @@ export class CursorStore {
     if (key === this.playKey) return;
     this.playKey = key;
     clearTimeout(this.playTimer);
-    if (next === 'advance') this.playTimer = setTimeout(() => {
-      this.playKey = '';
-      this.step(1);
-    }, 1000 / v.speed);
+    if (next === 'advance')
+      this.playTimer = setTimeout(() => {
+        this.playKey = '';
+        this.step(1);
+      }, 1000 / v.speed);
   }
 }
 
 function sameView(a: CursorView, b: CursorView): boolean {
-  return a.index === b.index && a.playing === b.playing && a.speed === b.speed && a.frame === b.frame
-    && a.loading === b.loading && a.error === b.error && a.headIndex === b.headIndex;
+  return (
+    a.index === b.index &&
+    a.playing === b.playing &&
+    a.speed === b.speed &&
+    a.frame === b.frame &&
+    a.loading === b.loading &&
+    a.error === b.error &&
+    a.headIndex === b.headIndex
+  );
 }
 
 const CursorContext = createContext<CursorStore | null>(null);

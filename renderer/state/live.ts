@@ -23,7 +23,16 @@ const HEAD_POLL_MS = 10_000;
 
 export class LiveStore {
   readonly loader: FrameLoader;
-  private view: LiveView = { head: null, frame: null, health: null, link: 'connecting', error: null, accepted: 0, rejected: 0, lastRejected: null };
+  private view: LiveView = {
+    head: null,
+    frame: null,
+    health: null,
+    link: 'connecting',
+    error: null,
+    accepted: 0,
+    rejected: 0,
+    lastRejected: null,
+  };
   private readonly listeners = new Set<() => void>();
   private refreshing = false;
   private again = false;
@@ -37,7 +46,10 @@ export class LiveStore {
     this.stopFns.push(this.api.subscribe((e) => this.onEvent(e)));
     const healthTimer = setInterval(() => void this.refreshHealth(), HEALTH_POLL_MS);
     const headTimer = setInterval(() => void this.refreshHead(), HEAD_POLL_MS);
-    this.stopFns.push(() => clearInterval(healthTimer), () => clearInterval(headTimer));
+    this.stopFns.push(
+      () => clearInterval(healthTimer),
+      () => clearInterval(headTimer),
+    );
     void this.refreshHead();
     void this.refreshHealth();
   }

@@ -36,9 +36,9 @@ function ApprovalStatus({ state, now }: { state: State; now: number }) {
   const approvals = state.execution.approvals.filter((a) => a.beat === w.beat);
   return (
     <div className="act-detail" data-testid="approval-status">
-      <span className="mono">{w.window_id}</span>{' '}
-      <Chip tone={w.open ? 'ok' : 'warn'}>{w.label}</Chip>{' '}
-      <span className="muted">approvals this beat</span> <b>{approvals.length}</b><span className="muted">/{state.council.threshold}</span>
+      <span className="mono">{w.window_id}</span> <Chip tone={w.open ? 'ok' : 'warn'}>{w.label}</Chip>{' '}
+      <span className="muted">approvals this beat</span> <b>{approvals.length}</b>
+      <span className="muted">/{state.council.threshold}</span>
       {approvals.length > 0 && <span className="muted"> · {approvals.map((a) => signerName(state, a.signer)).join(', ')}</span>}
     </div>
   );
@@ -80,11 +80,23 @@ function Attention({ state, options, onOpen }: { state: State; options: ActionOp
       <div className="attention tone-danger" data-testid="attention">
         <div className="attention-text">
           <b>QUARANTINED</b> — only release, confirm block, policy update and licence refresh are accepted.
-          <ul>{state.policy.rationale.map((r) => <li key={r}>{r}</li>)}</ul>
+          <ul>
+            {state.policy.rationale.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
         </div>
         <div className="attention-buttons">
-          {release && <button type="button" className="tbtn act-button tone-ok" onClick={() => onOpen(release)}>{release.verb}…</button>}
-          {block && <button type="button" className="tbtn act-button tone-danger" onClick={() => onOpen(block)}>{block.verb}…</button>}
+          {release && (
+            <button type="button" className="tbtn act-button tone-ok" onClick={() => onOpen(release)}>
+              {release.verb}…
+            </button>
+          )}
+          {block && (
+            <button type="button" className="tbtn act-button tone-danger" onClick={() => onOpen(block)}>
+              {block.verb}…
+            </button>
+          )}
         </div>
       </div>
     );
@@ -93,10 +105,13 @@ function Attention({ state, options, onOpen }: { state: State; options: ActionOp
     return (
       <div className="attention tone-accent" data-testid="attention">
         <div className="attention-text">
-          <b>EXECUTION · {state.execution.phase}</b> — REVERB opens when {state.council.threshold} operators approve within one beat's review/reverb window.
+          <b>EXECUTION · {state.execution.phase}</b> — REVERB opens when {state.council.threshold} operators approve within one beat's
+          review/reverb window.
         </div>
         <div className="attention-buttons">
-          <button type="button" className="tbtn act-button tone-accent" onClick={() => onOpen(approve)}>{approve.verb}…</button>
+          <button type="button" className="tbtn act-button tone-accent" onClick={() => onOpen(approve)}>
+            {approve.verb}…
+          </button>
         </div>
       </div>
     );
@@ -132,12 +147,18 @@ function Confirmed({ done, state, headIndex }: { done: SignedAction; state: Stat
   return (
     <div className="act-confirm" role="status" data-testid="act-confirm">
       <span className="act-confirm-head">
-        {verb} at <button type="button" className="ucxl-link mono" onClick={() => open(c.index)} title="Open this record in the timeline">#{formatInt(c.index)}</button>
+        {verb} at{' '}
+        <button type="button" className="ucxl-link mono" onClick={() => open(c.index)} title="Open this record in the timeline">
+          #{formatInt(c.index)}
+        </button>
         {done.duplicate ? ' (already applied)' : ''}
       </span>
       {c.followups.map((f) => (
         <span key={f.index} className="act-confirm-next" data-testid="act-confirm-next">
-          then <button type="button" className="ucxl-link mono" onClick={() => open(f.index)}>{f.text}</button>
+          then{' '}
+          <button type="button" className="ucxl-link mono" onClick={() => open(f.index)}>
+            {f.text}
+          </button>
         </span>
       ))}
     </div>
@@ -160,10 +181,14 @@ export function ActionsView() {
     <div className="view view-actions">
       <div className="view-head">
         <h1>Operator actions</h1>
-        <span className="view-sub">Signed with your operator key · the orchestrator judges · always against live HEAD <b>#{formatInt(live.head?.index ?? 0)}</b></span>
+        <span className="view-sub">
+          Signed with your operator key · the orchestrator judges · always against live HEAD <b>#{formatInt(live.head?.index ?? 0)}</b>
+        </span>
         {cursor.index !== null && (
           <div className="view-tools">
-            <Chip tone="info" title="Actions act on live HEAD, not on the record the other views show">viewing #{formatInt(cursor.index)} · actions use HEAD</Chip>
+            <Chip tone="info" title="Actions act on live HEAD, not on the record the other views show">
+              viewing #{formatInt(cursor.index)} · actions use HEAD
+            </Chip>
           </div>
         )}
       </div>
@@ -174,9 +199,15 @@ export function ActionsView() {
           <div className="actions-main">
             {done[0] && <Confirmed done={done[0]} state={state} headIndex={live.head?.index ?? 0} />}
             <Attention state={state} options={options} onOpen={setOpen} />
-            <Panel title="Actions" extra={<span className="count">{options.filter((o) => o.allowed).length} allowed</span>} testId="actions-list">
+            <Panel
+              title="Actions"
+              extra={<span className="count">{options.filter((o) => o.allowed).length} allowed</span>}
+              testId="actions-list"
+            >
               <ul className="act-list">
-                {options.map((o) => <ActionRow key={o.def.transition} o={o} state={state} now={now} onOpen={setOpen} />)}
+                {options.map((o) => (
+                  <ActionRow key={o.def.transition} o={o} state={state} now={now} onOpen={setOpen} />
+                ))}
               </ul>
             </Panel>
             <Panel title="Signed from this console" extra={<span className="count">{done.length}</span>} className="act-done-panel">
@@ -184,14 +215,24 @@ export function ActionsView() {
                 <Empty>Nothing signed in this session yet.</Empty>
               ) : (
                 <table className="table">
-                  <thead><tr><th>Time</th><th>Transition</th><th>Signer</th><th>WAL</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th>Time</th>
+                      <th>Transition</th>
+                      <th>Signer</th>
+                      <th>WAL</th>
+                    </tr>
+                  </thead>
                   <tbody>
                     {done.map((d) => (
                       <tr key={`${d.at_ms}-${d.index}`} data-testid="act-done">
                         <td className="mono">{new Date(d.at_ms).toISOString().slice(11, 19)}</td>
                         <td className="mono">{d.transition}</td>
                         <td>{signerName(state, d.signer)}</td>
-                        <td className="mono">#{formatInt(d.index)}{d.duplicate ? ' (already applied)' : ''}</td>
+                        <td className="mono">
+                          #{formatInt(d.index)}
+                          {d.duplicate ? ' (already applied)' : ''}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

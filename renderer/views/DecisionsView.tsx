@@ -41,7 +41,10 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
   useEffect(() => {
     if (head < 1) return;
     let stale = false;
-    liveStore.loader.record(index, head).then((r) => !stale && setRecord(r), () => !stale && setRecord(null));
+    liveStore.loader.record(index, head).then(
+      (r) => !stale && setRecord(r),
+      () => !stale && setRecord(null),
+    );
     api.getDecision(index).then(
       (d) => {
         if (!stale) {
@@ -65,9 +68,27 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
         <h1>Decision records</h1>
         <span className="view-sub">BUBBLE DR for each accepted transition</span>
         <div className="view-tools">
-          <button type="button" className="tbtn" onClick={() => setIndex((i) => Math.max(1, i - 1))} disabled={index <= 1} aria-label="Previous record">◀</button>
-          <span className="position mono"><b>#{formatInt(index)}</b> / {formatInt(head)}</span>
-          <button type="button" className="tbtn" onClick={() => setIndex((i) => Math.min(head, i + 1))} disabled={index >= head} aria-label="Next record">▶</button>
+          <button
+            type="button"
+            className="tbtn"
+            onClick={() => setIndex((i) => Math.max(1, i - 1))}
+            disabled={index <= 1}
+            aria-label="Previous record"
+          >
+            ◀
+          </button>
+          <span className="position mono">
+            <b>#{formatInt(index)}</b> / {formatInt(head)}
+          </span>
+          <button
+            type="button"
+            className="tbtn"
+            onClick={() => setIndex((i) => Math.min(head, i + 1))}
+            disabled={index >= head}
+            aria-label="Next record"
+          >
+            ▶
+          </button>
           <form
             className="jump"
             onSubmit={(e) => {
@@ -93,12 +114,20 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
               title={inputError ?? 'a record number, e.g. 44 or #44 (Enter)'}
               data-testid="decision-jump"
             />
-            {inputError && <span className="jump-error" data-testid="decision-jump-error">{inputError}</span>}
+            {inputError && (
+              <span className="jump-error" data-testid="decision-jump-error">
+                {inputError}
+              </span>
+            )}
           </form>
         </div>
       </div>
       {head < 1 && <Empty>No transition has been accepted yet.</Empty>}
-      {error && <div className="inline-error">decision #{index}: {error}</div>}
+      {error && (
+        <div className="inline-error">
+          decision #{index}: {error}
+        </div>
+      )}
       {dr && (
         <div className="decision-grid" data-testid="decision">
           <Panel title={<span className="dr-id mono">{dr.id}</span>} extra={<Chip tone="accent">{dr.transition}</Chip>}>
@@ -106,7 +135,12 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
               rows={[
                 ['Transition', <b>{dr.transition}</b>],
                 ['Signer', <span title={dr.signer}>{signerName(state, dr.signer)}</span>],
-                ['HLC', <span className="mono" title={dr.hlc}>{shortHlc(dr.hlc)}</span>],
+                [
+                  'HLC',
+                  <span className="mono" title={dr.hlc}>
+                    {shortHlc(dr.hlc)}
+                  </span>,
+                ],
                 ['Window', <span className="mono">{dr.window_id ?? '—'}</span>],
                 ['State before', <HashText value={dr.state_pre_hash} />],
                 ['State after', <HashText value={dr.state_post_hash} />],
@@ -114,7 +148,14 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
                 [
                   'UCXL',
                   backlink !== null ? (
-                    <button type="button" className="ucxl-link mono" onClick={() => onOpenTimeline(backlink)} title="Open this record in the timeline">{dr.ucxl}</button>
+                    <button
+                      type="button"
+                      className="ucxl-link mono"
+                      onClick={() => onOpenTimeline(backlink)}
+                      title="Open this record in the timeline"
+                    >
+                      {dr.ucxl}
+                    </button>
                   ) : (
                     <span className="mono">{dr.ucxl}</span>
                   ),
@@ -128,12 +169,18 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
             ) : (
               <table className="table guards-table">
                 <thead>
-                  <tr><th /><th>Guard</th><th>Reasons</th></tr>
+                  <tr>
+                    <th />
+                    <th>Guard</th>
+                    <th>Reasons</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {dr.guards.map((g, i) => (
                     <tr key={`${g.guard}-${i}`}>
-                      <td><Mark ok={g.ok} /></td>
+                      <td>
+                        <Mark ok={g.ok} />
+                      </td>
                       <td className="mono">{g.guard}</td>
                       <td>{g.reasons.join('; ')}</td>
                     </tr>
@@ -144,7 +191,9 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
           </Panel>
           <Panel title="Justification">
             <ul className="justification">
-              {dr.justification.split(' | ').map((part, i) => <li key={i}>{part}</li>)}
+              {dr.justification.split(' | ').map((part, i) => (
+                <li key={i}>{part}</li>
+              ))}
             </ul>
           </Panel>
           <Panel title="Evidence" extra={<span className="count">{dr.evidence.length}</span>}>
@@ -157,15 +206,36 @@ export function DecisionsView({ onOpenTimeline }: { onOpenTimeline: (index: numb
                   const wal = walIndexOf(e);
                   return (
                     <li key={e}>
-                      {wal !== null ? <button type="button" className="ucxl-link mono" onClick={() => onOpenTimeline(wal)}>{e}</button> : <span className="mono">{e}</span>}
-                      {a && <span className="muted"> · {a.agent}:{a.role} · task {a.task}</span>}
+                      {wal !== null ? (
+                        <button type="button" className="ucxl-link mono" onClick={() => onOpenTimeline(wal)}>
+                          {e}
+                        </button>
+                      ) : (
+                        <span className="mono">{e}</span>
+                      )}
+                      {a && (
+                        <span className="muted">
+                          {' '}
+                          · {a.agent}:{a.role} · task {a.task}
+                        </span>
+                      )}
                     </li>
                   );
                 })}
               </ul>
             )}
           </Panel>
-          <Panel title="Proposal inputs" extra={record && <span className="muted">inputs_hash <HashText value={record.inputs_hash} /></span>} className="span-2">
+          <Panel
+            title="Proposal inputs"
+            extra={
+              record && (
+                <span className="muted">
+                  inputs_hash <HashText value={record.inputs_hash} />
+                </span>
+              )
+            }
+            className="span-2"
+          >
             {record && record.index === index ? <JsonTree value={record.proposal.inputs} openDepth={2} /> : <Empty>Loading…</Empty>}
           </Panel>
         </div>

@@ -52,19 +52,33 @@ export function readProviders(h: Health): Providers | null {
   for (const [name, b] of Object.entries(obj(p.breakers) ?? {})) {
     const o = obj(b);
     if (!o) continue;
-    breakers[name] = { state: String(o.state ?? 'unknown'), consecutive_failures: num(o.consecutive_failures) ?? 0, opened_at_ms: num(o.opened_at_ms), last_error: typeof o.last_error === 'string' ? o.last_error : null };
+    breakers[name] = {
+      state: String(o.state ?? 'unknown'),
+      consecutive_failures: num(o.consecutive_failures) ?? 0,
+      opened_at_ms: num(o.opened_at_ms),
+      last_error: typeof o.last_error === 'string' ? o.last_error : null,
+    };
   }
   const lanes: Record<string, Lane> = {};
   for (const [name, l] of Object.entries(obj(p.lanes) ?? {})) {
     const o = obj(l);
     if (!o) continue;
-    lanes[name] = { busy: o.busy === true, failures: num(o.failures) ?? 0, not_before_ms: num(o.not_before_ms) ?? 0, last: typeof o.last === 'string' ? o.last : null, actions: num(o.actions) ?? 0 };
+    lanes[name] = {
+      busy: o.busy === true,
+      failures: num(o.failures) ?? 0,
+      not_before_ms: num(o.not_before_ms) ?? 0,
+      last: typeof o.last === 'string' ? o.last : null,
+      actions: num(o.actions) ?? 0,
+    };
   }
   const lic = obj(p.license);
   return {
-    breakers, lanes,
+    breakers,
+    lanes,
     license: lic ? { status: String(lic.status ?? 'unknown'), why: String(lic.why ?? '') } : null,
-    amplitude_bp: num(p.amplitude_bp), outbound_calls: num(p.outbound_calls), blocked_calls: num(p.blocked_calls),
+    amplitude_bp: num(p.amplitude_bp),
+    outbound_calls: num(p.outbound_calls),
+    blocked_calls: num(p.blocked_calls),
   };
 }
 
@@ -109,7 +123,12 @@ export function HealthView() {
     // The SSE `health` event's status (live store) triggers a fresh read too.
   }, [api, liveView.health?.status, live]);
 
-  if (!health) return <div className="view"><Empty>{error ?? 'Loading /health…'}</Empty></div>;
+  if (!health)
+    return (
+      <div className="view">
+        <Empty>{error ?? 'Loading /health…'}</Empty>
+      </div>
+    );
   const now = Date.now();
   const status = error ? 'unreachable' : health.status;
   const tone = statusTone(status);
@@ -123,7 +142,9 @@ export function HealthView() {
     <div className="view view-health" data-testid="health-view">
       <div className="view-head">
         <h1>Health</h1>
-        <span className="view-sub">GET /health every {POLL_MS / 1000} s and on SSE health events · last answer {at ? ago(at, now) : '—'}</span>
+        <span className="view-sub">
+          GET /health every {POLL_MS / 1000} s and on SSE health events · last answer {at ? ago(at, now) : '—'}
+        </span>
       </div>
       <div className={`hx-status tone-${tone}`} data-testid="health-status" data-status={status}>
         <span className="hx-dot" />
@@ -136,45 +157,104 @@ export function HealthView() {
       </div>
       <div className="hx-grid">
         <Panel title="Host" testId="health-host">
-          <Kv rows={[
-            ['HEAD', <span className="mono">#{formatInt(num(health.index) ?? 0)}</span>],
-            ['Hash', <HashText value={typeof health.hash === 'string' ? health.hash : null} />],
-            ['HLC', <span className="mono">{shortHlc(typeof health.hlc === 'string' ? health.hlc : null)}</span>],
-            ['Queue', <span className="mono">{formatInt(num(health.queue) ?? 0)}</span>],
-            ['WAL lag', <span className="mono" data-testid="health-wal-lag">{formatInt(health.walLag)} records</span>],
-            ['Last snapshot', <span className="mono" data-testid="health-snapshot">{health.lastSnapshotHLC ? shortHlc(health.lastSnapshotHLC) : 'none yet'}</span>],
-            ['Consensus', <span>{String(consensus.role ?? '—')} · {String(consensus.mode ?? '—')} · {String(consensus.nodes ?? '—')} node(s)</span>],
-          ]} />
+          <Kv
+            rows={[
+              ['HEAD', <span className="mono">#{formatInt(num(health.index) ?? 0)}</span>],
+              ['Hash', <HashText value={typeof health.hash === 'string' ? health.hash : null} />],
+              ['HLC', <span className="mono">{shortHlc(typeof health.hlc === 'string' ? health.hlc : null)}</span>],
+              ['Queue', <span className="mono">{formatInt(num(health.queue) ?? 0)}</span>],
+              [
+                'WAL lag',
+                <span className="mono" data-testid="health-wal-lag">
+                  {formatInt(health.walLag)} records
+                </span>,
+              ],
+              [
+                'Last snapshot',
+                <span className="mono" data-testid="health-snapshot">
+                  {health.lastSnapshotHLC ? shortHlc(health.lastSnapshotHLC) : 'none yet'}
+                </span>,
+              ],
+              [
+                'Consensus',
+                <span>
+                  {String(consensus.role ?? '—')} · {String(consensus.mode ?? '—')} · {String(consensus.nodes ?? '—')} node(s)
+                </span>,
+              ],
+            ]}
+          />
         </Panel>
         <Panel title="Recovery at start-up" testId="health-recovery">
           {recovery ? (
-            <Kv rows={[
-              ['From snapshot', <span className="mono">{recovery.snapshot_index === null ? 'none (replayed from genesis)' : `#${formatInt(num(recovery.snapshot_index) ?? 0)}`}</span>],
-              ['Records replayed', <span className="mono">{formatInt(num(recovery.replayed) ?? 0)}</span>],
-              ['Duration', <span className="mono">{(num(recovery.duration_ms) ?? 0).toFixed(1)} ms</span>],
-              ['Skipped snapshots', <span className="mono">{Array.isArray(recovery.skipped_snapshots) ? recovery.skipped_snapshots.length : 0}</span>],
-            ]} />
-          ) : <Empty>The host did not report recovery.</Empty>}
+            <Kv
+              rows={[
+                [
+                  'From snapshot',
+                  <span className="mono">
+                    {recovery.snapshot_index === null ? 'none (replayed from genesis)' : `#${formatInt(num(recovery.snapshot_index) ?? 0)}`}
+                  </span>,
+                ],
+                ['Records replayed', <span className="mono">{formatInt(num(recovery.replayed) ?? 0)}</span>],
+                ['Duration', <span className="mono">{(num(recovery.duration_ms) ?? 0).toFixed(1)} ms</span>],
+                [
+                  'Skipped snapshots',
+                  <span className="mono">{Array.isArray(recovery.skipped_snapshots) ? recovery.skipped_snapshots.length : 0}</span>,
+                ],
+              ]}
+            />
+          ) : (
+            <Empty>The host did not report recovery.</Empty>
+          )}
         </Panel>
         <Panel title="Licence · BACKBEAT" testId="health-licence">
           {providers ? (
             <>
-              <Kv rows={[
-                ['Licence', <Chip tone={providers.license?.status === 'valid' ? 'ok' : providers.license?.status === 'grace' ? 'warn' : 'danger'}>{providers.license?.status ?? 'unknown'}</Chip>],
-                ['Why', <span title={providers.license?.why}>{providers.license?.why ?? '—'}</span>],
-                ['Pressure', <span className="mono" data-testid="health-pressure">{providers.amplitude_bp === null ? 'not reported' : `${(providers.amplitude_bp / 100).toFixed(1)} %`}</span>],
-                ['Outbound calls', <span className="mono">{formatInt(providers.outbound_calls ?? 0)} · {formatInt(providers.blocked_calls ?? 0)} blocked</span>],
-              ]} />
+              <Kv
+                rows={[
+                  [
+                    'Licence',
+                    <Chip tone={providers.license?.status === 'valid' ? 'ok' : providers.license?.status === 'grace' ? 'warn' : 'danger'}>
+                      {providers.license?.status ?? 'unknown'}
+                    </Chip>,
+                  ],
+                  ['Why', <span title={providers.license?.why}>{providers.license?.why ?? '—'}</span>],
+                  [
+                    'Pressure',
+                    <span className="mono" data-testid="health-pressure">
+                      {providers.amplitude_bp === null ? 'not reported' : `${(providers.amplitude_bp / 100).toFixed(1)} %`}
+                    </span>,
+                  ],
+                  [
+                    'Outbound calls',
+                    <span className="mono">
+                      {formatInt(providers.outbound_calls ?? 0)} · {formatInt(providers.blocked_calls ?? 0)} blocked
+                    </span>,
+                  ],
+                ]}
+              />
               {providers.amplitude_bp !== null && (
                 <div className="hx-pressure" title="BACKBEAT pressure amplitude: stretches breaker cooldowns and the host's Retry-After">
                   <i style={{ width: `${Math.min(100, providers.amplitude_bp / 100)}%` }} />
                 </div>
               )}
             </>
-          ) : <Empty>This host reports no fact providers.</Empty>}
+          ) : (
+            <Empty>This host reports no fact providers.</Empty>
+          )}
         </Panel>
-        <Panel className="span-3" title={<>Provider breakers <span className="count">{breakers.length}</span></>} extra={<span className="muted">closed → open after repeated failures → half-open probe after a cooldown</span>} testId="health-breakers">
-          {breakers.length === 0 ? <Empty>No breakers reported.</Empty> : (
+        <Panel
+          className="span-3"
+          title={
+            <>
+              Provider breakers <span className="count">{breakers.length}</span>
+            </>
+          }
+          extra={<span className="muted">closed → open after repeated failures → half-open probe after a cooldown</span>}
+          testId="health-breakers"
+        >
+          {breakers.length === 0 ? (
+            <Empty>No breakers reported.</Empty>
+          ) : (
             <div className="hx-breakers">
               {breakers.map(([name, b]) => (
                 <div key={name} className={`hx-breaker is-${b.state}`} data-testid={`breaker-${name}`} data-state={b.state}>
@@ -182,8 +262,13 @@ export function HealthView() {
                     <span className="hx-breaker-name">{name}</span>
                     <Chip tone={b.state === 'closed' ? 'ok' : b.state === 'half-open' ? 'warn' : 'danger'}>{b.state}</Chip>
                   </div>
-                  <span className="hx-breaker-meta">{b.consecutive_failures} consecutive failure{b.consecutive_failures === 1 ? '' : 's'}{b.opened_at_ms !== null ? ` · opened ${ago(b.opened_at_ms, now)}` : ''}</span>
-                  <span className="hx-breaker-meta" title={b.last_error ?? undefined}>{b.last_error ?? 'no error'}</span>
+                  <span className="hx-breaker-meta">
+                    {b.consecutive_failures} consecutive failure{b.consecutive_failures === 1 ? '' : 's'}
+                    {b.opened_at_ms !== null ? ` · opened ${ago(b.opened_at_ms, now)}` : ''}
+                  </span>
+                  <span className="hx-breaker-meta" title={b.last_error ?? undefined}>
+                    {b.last_error ?? 'no error'}
+                  </span>
                 </div>
               ))}
             </div>
@@ -192,12 +277,28 @@ export function HealthView() {
         {providers && Object.keys(providers.lanes).length > 0 && (
           <Panel className="span-2" title="Agent lanes" testId="health-lanes">
             <table className="table hx-lanes">
-              <thead><tr><th>Lane</th><th>State</th><th>Failures</th><th>Actions</th><th>Last</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Lane</th>
+                  <th>State</th>
+                  <th>Failures</th>
+                  <th>Actions</th>
+                  <th>Last</th>
+                </tr>
+              </thead>
               <tbody>
                 {Object.entries(providers.lanes).map(([name, l]) => (
                   <tr key={name}>
                     <td className="mono">{name}</td>
-                    <td>{l.busy ? <Chip tone="accent">busy</Chip> : l.not_before_ms > now ? <Chip tone="warn">backing off</Chip> : <Chip>idle</Chip>}</td>
+                    <td>
+                      {l.busy ? (
+                        <Chip tone="accent">busy</Chip>
+                      ) : l.not_before_ms > now ? (
+                        <Chip tone="warn">backing off</Chip>
+                      ) : (
+                        <Chip>idle</Chip>
+                      )}
+                    </td>
                     <td className="mono">{l.failures}</td>
                     <td className="mono">{formatInt(l.actions)}</td>
                     <td className="muted">{l.last ?? '—'}</td>

@@ -18,7 +18,13 @@ import type { State } from '../api/ConsoleApi';
 import { POLL_MS, STEPS_MAX, useMigration, type MigrationData, type ShimLink } from './useMigration';
 import './migration.css';
 
-const TOOLTIP = { background: 'var(--panel-raised)', border: '1px solid var(--border-strong)', borderRadius: 6, fontSize: 12, color: 'var(--text)' };
+const TOOLTIP = {
+  background: 'var(--panel-raised)',
+  border: '1px solid var(--border-strong)',
+  borderRadius: 6,
+  fontSize: 12,
+  color: 'var(--text)',
+};
 const MODE_TONE = { legacy: 'neutral', shadow: 'info', swoosh: 'ok' } as const;
 const HISTORY_SHOWN = 30;
 
@@ -32,7 +38,12 @@ export function MigrationView() {
   const data = useMigration();
   const keys = useOperatorKeys(api);
   const [open, setOpen] = useState<ActionDef | null>(null);
-  if (!state) return <div className="view"><Empty>Loading HEAD…</Empty></div>;
+  if (!state)
+    return (
+      <div className="view">
+        <Empty>Loading HEAD…</Empty>
+      </div>
+    );
   const m = state.migration;
 
   return (
@@ -40,11 +51,21 @@ export function MigrationView() {
       <div className="view-head">
         <h1>Migration</h1>
         <span className="view-sub">Routes from HEAD · history from the WAL · shim through the host every {POLL_MS / 1000} s</span>
-        <span className="view-tools"><ShimChip shim={data.shim} /></span>
+        <span className="view-tools">
+          <ShimChip shim={data.shim} />
+        </span>
       </div>
       <BypassBar m={m} onOpen={setOpen} />
       <div className="mig-routes">
-        {MIGRATION_ORDER.map((region) => <RegionCard key={region} region={region} m={m} counts={data.shim.kind === 'up' ? data.shim.counts[region] : undefined} onOpen={setOpen} />)}
+        {MIGRATION_ORDER.map((region) => (
+          <RegionCard
+            key={region}
+            region={region}
+            m={m}
+            counts={data.shim.kind === 'up' ? data.shim.counts[region] : undefined}
+            onOpen={setOpen}
+          />
+        ))}
       </div>
       <div className="mig-grid">
         <DivergencesPanel data={data} />
@@ -58,10 +79,22 @@ export function MigrationView() {
 
 function ShimChip({ shim }: { shim: ShimLink }) {
   switch (shim.kind) {
-    case 'loading': return <Chip>shim: asking…</Chip>;
-    case 'none': return <Chip tone="neutral" title="Start the host with --shim URL or --sim-migration">no shim configured</Chip>;
-    case 'error': return <Chip tone="danger" title={shim.reason}>shim: {shim.reason}</Chip>;
-    case 'up': return <Chip tone={shim.health.status === 'ok' ? 'ok' : 'warn'}>shim: {String(shim.health.status ?? 'up')}</Chip>;
+    case 'loading':
+      return <Chip>shim: asking…</Chip>;
+    case 'none':
+      return (
+        <Chip tone="neutral" title="Start the host with --shim URL or --sim-migration">
+          no shim configured
+        </Chip>
+      );
+    case 'error':
+      return (
+        <Chip tone="danger" title={shim.reason}>
+          shim: {shim.reason}
+        </Chip>
+      );
+    case 'up':
+      return <Chip tone={shim.health.status === 'ok' ? 'ok' : 'warn'}>shim: {String(shim.health.status ?? 'up')}</Chip>;
   }
 }
 
@@ -72,21 +105,47 @@ function BypassBar({ m, onOpen }: { m: MigrationState; onOpen: (d: ActionDef) =>
       <div className="attention tone-danger" data-testid="mig-bypassed">
         <strong>Bypassed: every region is served by WHOOSH.</strong>
         <span className="muted">Reason: {m.bypass_reason ?? '—'}</span>
-        <button type="button" className="tbtn tone-ok" data-testid="mig-restore" onClick={() => onOpen(actionDef('Migration_Restore') as ActionDef)}>Restore routes…</button>
+        <button
+          type="button"
+          className="tbtn tone-ok"
+          data-testid="mig-restore"
+          onClick={() => onOpen(actionDef('Migration_Restore') as ActionDef)}
+        >
+          Restore routes…
+        </button>
       </div>
     );
   }
   const hot = anySwoosh(m);
   return (
     <div className={`attention ${hot ? 'tone-danger' : 'tone-accent'} mig-bypass-bar`}>
-      <span>{hot ? 'SWOOSH alone serves a region. If it misbehaves, send every region back to WHOOSH at once:' : 'Emergency rollback to WHOOSH (every region "legacy" until restored):'}</span>
-      <button type="button" className={`tbtn ${hot ? 'tone-danger' : ''}`} data-testid="mig-bypass" onClick={() => onOpen(actionDef('Migration_Bypass') as ActionDef)}>Bypass to WHOOSH…</button>
+      <span>
+        {hot
+          ? 'SWOOSH alone serves a region. If it misbehaves, send every region back to WHOOSH at once:'
+          : 'Emergency rollback to WHOOSH (every region "legacy" until restored):'}
+      </span>
+      <button
+        type="button"
+        className={`tbtn ${hot ? 'tone-danger' : ''}`}
+        data-testid="mig-bypass"
+        onClick={() => onOpen(actionDef('Migration_Bypass') as ActionDef)}
+      >
+        Bypass to WHOOSH…
+      </button>
     </div>
   );
 }
 
-function RegionCard({ region, m, counts, onOpen }: {
-  region: (typeof MIGRATION_ORDER)[number]; m: MigrationState; counts?: { compared: number; diverged: number }; onOpen: (d: ActionDef) => void;
+function RegionCard({
+  region,
+  m,
+  counts,
+  onOpen,
+}: {
+  region: (typeof MIGRATION_ORDER)[number];
+  m: MigrationState;
+  counts?: { compared: number; diverged: number };
+  onOpen: (d: ActionDef) => void;
 }) {
   const mode = m.routes[region];
   const steps = routeSteps(m).filter((s) => s.region === region);
@@ -121,15 +180,32 @@ function RegionCard({ region, m, counts, onOpen }: {
 function DivergencesPanel({ data }: { data: MigrationData }) {
   const { shim, divergences } = data;
   return (
-    <Panel title="Latest divergences" extra={<span className="count">{divergences.length}</span>} className="mig-divergences" testId="mig-divergences">
+    <Panel
+      title="Latest divergences"
+      extra={<span className="count">{divergences.length}</span>}
+      className="mig-divergences"
+      testId="mig-divergences"
+    >
       {shim.kind === 'none' ? (
-        <Empty>No shim configured: start the host with <code>--shim URL</code> (or <code>--sim-migration</code> with <code>--sim</code>) to see shadow comparisons. Routes and history come from the WAL.</Empty>
+        <Empty>
+          No shim configured: start the host with <code>--shim URL</code> (or <code>--sim-migration</code> with <code>--sim</code>) to see
+          shadow comparisons. Routes and history come from the WAL.
+        </Empty>
       ) : divergences.length === 0 ? (
         <Empty>{shim.kind === 'up' ? 'No divergence recorded: WHOOSH and SWOOSH agree so far.' : 'Waiting for the shim…'}</Empty>
       ) : (
         <div className="mig-scroll">
           <table className="table mig-table">
-            <thead><tr><th>#</th><th>region</th><th>route</th><th>WHOOSH (legacy)</th><th>SWOOSH</th><th>detail</th></tr></thead>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>region</th>
+                <th>route</th>
+                <th>WHOOSH (legacy)</th>
+                <th>SWOOSH</th>
+                <th>detail</th>
+              </tr>
+            </thead>
             <tbody>
               {divergences.map((d) => (
                 <tr key={d.seq} data-testid="mig-divergence">
@@ -138,7 +214,9 @@ function DivergencesPanel({ data }: { data: MigrationData }) {
                   <td className="mono">{d.route}</td>
                   <td className="mono mig-value mig-legacy">{showValue(d.legacy)}</td>
                   <td className="mono mig-value mig-swoosh">{showValue(d.swoosh)}</td>
-                  <td className="muted">{d.detail} <span className="faint">{clock(d.at_ms)}</span></td>
+                  <td className="muted">
+                    {d.detail} <span className="faint">{clock(d.at_ms)}</span>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -152,8 +230,15 @@ function DivergencesPanel({ data }: { data: MigrationData }) {
 function ShadowChart({ data }: { data: MigrationData }) {
   const { points } = data;
   return (
-    <Panel title="Shadow comparisons" extra={<span className="muted">compared/s · diverged/s · UTC</span>} className="mig-chart" testId="mig-chart">
-      {points.length < 1 ? <Empty>Collecting: rates need two scrapes of the shim.</Empty> : (
+    <Panel
+      title="Shadow comparisons"
+      extra={<span className="muted">compared/s · diverged/s · UTC</span>}
+      className="mig-chart"
+      testId="mig-chart"
+    >
+      {points.length < 1 ? (
+        <Empty>Collecting: rates need two scrapes of the shim.</Empty>
+      ) : (
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={points} margin={{ top: 8, right: 10, bottom: 0, left: -18 }}>
             <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -161,8 +246,24 @@ function ShadowChart({ data }: { data: MigrationData }) {
             <YAxis stroke="var(--text-faint)" fontSize={11} tickLine={false} axisLine={false} allowDecimals />
             <Tooltip contentStyle={TOOLTIP} labelFormatter={(v) => clock(Number(v))} />
             <Legend iconType="square" iconSize={9} wrapperStyle={{ fontSize: 12, color: 'var(--text-muted)' }} />
-            <Area type="monotone" dataKey="compared_per_s" name="compared/s" stroke="var(--series-1)" fill="var(--accent-weak)" strokeWidth={1.6} isAnimationActive={false} />
-            <Area type="monotone" dataKey="diverged_per_s" name="diverged/s" stroke="var(--series-3)" fill="var(--danger-weak)" strokeWidth={1.4} isAnimationActive={false} />
+            <Area
+              type="monotone"
+              dataKey="compared_per_s"
+              name="compared/s"
+              stroke="var(--series-1)"
+              fill="var(--accent-weak)"
+              strokeWidth={1.6}
+              isAnimationActive={false}
+            />
+            <Area
+              type="monotone"
+              dataKey="diverged_per_s"
+              name="diverged/s"
+              stroke="var(--series-3)"
+              fill="var(--danger-weak)"
+              strokeWidth={1.4}
+              isAnimationActive={false}
+            />
           </AreaChart>
         </ResponsiveContainer>
       )}
@@ -178,16 +279,36 @@ function HistoryPanel({ data, state }: { data: MigrationData; state: State }) {
   const shown = steps.slice(-HISTORY_SHOWN).reverse();
   return (
     <Panel title="Step history" extra={<span className="count">{steps.length}</span>} className="mig-history" testId="mig-history">
-      {data.history_error && <div className="inline-error" role="alert">{data.history_error}</div>}
-      {shown.length === 0 ? <Empty>No Migration_* record yet: the routes are the genesis routes.</Empty> : (
+      {data.history_error && (
+        <div className="inline-error" role="alert">
+          {data.history_error}
+        </div>
+      )}
+      {shown.length === 0 ? (
+        <Empty>No Migration_* record yet: the routes are the genesis routes.</Empty>
+      ) : (
         <div className="mig-scroll">
           <table className="table">
-            <thead><tr><th>index</th><th>step</th><th>by</th><th>HLC</th><th>why</th></tr></thead>
+            <thead>
+              <tr>
+                <th>index</th>
+                <th>step</th>
+                <th>by</th>
+                <th>HLC</th>
+                <th>why</th>
+              </tr>
+            </thead>
             <tbody>
               {shown.map((s) => (
                 <tr key={s.index} data-testid="mig-step">
                   <td className="mono">{s.index}</td>
-                  <td>{s.transition === 'Migration_Route' ? `${s.region} ${s.from ?? '?'} → ${s.to}` : s.transition === 'Migration_Bypass' ? 'bypass' : 'restore'}</td>
+                  <td>
+                    {s.transition === 'Migration_Route'
+                      ? `${s.region} ${s.from ?? '?'} → ${s.to}`
+                      : s.transition === 'Migration_Bypass'
+                        ? 'bypass'
+                        : 'restore'}
+                  </td>
                   <td>{signerName(state, s.signer)}</td>
                   <td className="mono">{shortHlc(s.hlc)}</td>
                   <td className="muted">{s.text}</td>

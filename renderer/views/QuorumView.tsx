@@ -41,42 +41,48 @@ function useCertScan(headIndex: number) {
   const running = useRef(false);
   const pending = useRef(false);
 
-  const scanRange = useCallback(async (from: number, to: number): Promise<WalRecord[]> => {
-    const found: WalRecord[] = [];
-    // Newest pages first, so the current certificate shows up before the scan ends.
-    for (let end = to; end >= from; end -= PAGE) {
-      const start = Math.max(from, end - PAGE + 1);
-      const page = await api.getWal(start, end - start + 1);
-      found.push(...certRecords(page.records));
-    }
-    return found;
-  }, [api]);
+  const scanRange = useCallback(
+    async (from: number, to: number): Promise<WalRecord[]> => {
+      const found: WalRecord[] = [];
+      // Newest pages first, so the current certificate shows up before the scan ends.
+      for (let end = to; end >= from; end -= PAGE) {
+        const start = Math.max(from, end - PAGE + 1);
+        const page = await api.getWal(start, end - start + 1);
+        found.push(...certRecords(page.records));
+      }
+      return found;
+    },
+    [api],
+  );
 
-  const run = useCallback(async (kind: 'tail' | 'further', head: number) => {
-    if (running.current) {
-      // A HEAD that moves during a scan is picked up when it ends.
-      if (kind === 'tail') pending.current = true;
-      return;
-    }
-    const [from, to] = nextRange(ref.current, kind, head);
-    if (to < from) return;
-    running.current = true;
-    setScan((x) => ({ ...x, busy: true, error: null }));
-    try {
-      const found = await scanRange(from, to);
-      setScan((x) => ({
-        certs: certRecords([...x.certs, ...found]).slice(0, CERTS_MAX),
-        low: Math.min(x.low ?? from, from),
-        high: Math.max(x.high ?? to, to),
-        busy: false,
-        error: null,
-      }));
-    } catch (err) {
-      setScan((x) => ({ ...x, busy: false, error: describeError(err) }));
-    } finally {
-      running.current = false;
-    }
-  }, [scanRange]);
+  const run = useCallback(
+    async (kind: 'tail' | 'further', head: number) => {
+      if (running.current) {
+        // A HEAD that moves during a scan is picked up when it ends.
+        if (kind === 'tail') pending.current = true;
+        return;
+      }
+      const [from, to] = nextRange(ref.current, kind, head);
+      if (to < from) return;
+      running.current = true;
+      setScan((x) => ({ ...x, busy: true, error: null }));
+      try {
+        const found = await scanRange(from, to);
+        setScan((x) => ({
+          certs: certRecords([...x.certs, ...found]).slice(0, CERTS_MAX),
+          low: Math.min(x.low ?? from, from),
+          high: Math.max(x.high ?? to, to),
+          busy: false,
+          error: null,
+        }));
+      } catch (err) {
+        setScan((x) => ({ ...x, busy: false, error: describeError(err) }));
+      } finally {
+        running.current = false;
+      }
+    },
+    [scanRange],
+  );
 
   useEffect(() => {
     if (headIndex < 1) return;
@@ -97,16 +103,44 @@ function VotesTable({ check, state }: { check: ReturnType<typeof checkCert>; sta
   return (
     <table className="table votes-table" data-testid="quorum-votes">
       <thead>
-        <tr><th title="Ed25519 signature verified in this console">Sig</th><th>Voter</th><th>Member</th><th>Set hash</th><th>Epoch</th><th>Counted</th></tr>
+        <tr>
+          <th title="Ed25519 signature verified in this console">Sig</th>
+          <th>Voter</th>
+          <th>Member</th>
+          <th>Set hash</th>
+          <th>Epoch</th>
+          <th>Counted</th>
+        </tr>
       </thead>
       <tbody>
         {check.votes.map((v) => (
           <tr key={v.index} className={v.counted ? undefined : 'is-bad'} data-testid="quorum-vote">
-            <td><Mark ok={v.signature_ok} title={v.signature_ok ? 'signature verifies (SWOOSH-VOTE-V1)' : 'signature does not verify'} /></td>
-            <td><b>{signerName(state, v.voter)}</b> <span className="muted mono" title={v.voter}>{v.voter.slice(13, 23)}…</span></td>
-            <td><Mark ok={v.member && !v.duplicate} title={v.duplicate ? 'duplicate voter' : v.member ? 'a proposed member' : 'not a proposed member'} />{v.duplicate && <span className="muted"> dup</span>}</td>
-            <td><Mark ok={v.hash_match} title={`cast over ${v.member_set_hash}`} /></td>
-            <td><Mark ok={v.epoch_match} title={v.epoch_match === null ? 'epoch before this record unknown' : `council epoch ${v.council_epoch}`} /> <span className="mono muted">{v.council_epoch ?? '?'}</span></td>
+            <td>
+              <Mark ok={v.signature_ok} title={v.signature_ok ? 'signature verifies (SWOOSH-VOTE-V1)' : 'signature does not verify'} />
+            </td>
+            <td>
+              <b>{signerName(state, v.voter)}</b>{' '}
+              <span className="muted mono" title={v.voter}>
+                {v.voter.slice(13, 23)}…
+              </span>
+            </td>
+            <td>
+              <Mark
+                ok={v.member && !v.duplicate}
+                title={v.duplicate ? 'duplicate voter' : v.member ? 'a proposed member' : 'not a proposed member'}
+              />
+              {v.duplicate && <span className="muted"> dup</span>}
+            </td>
+            <td>
+              <Mark ok={v.hash_match} title={`cast over ${v.member_set_hash}`} />
+            </td>
+            <td>
+              <Mark
+                ok={v.epoch_match}
+                title={v.epoch_match === null ? 'epoch before this record unknown' : `council epoch ${v.council_epoch}`}
+              />{' '}
+              <span className="mono muted">{v.council_epoch ?? '?'}</span>
+            </td>
             <td>{v.counted ? <Chip tone="ok">counted</Chip> : <Chip tone="danger">not counted</Chip>}</td>
           </tr>
         ))}
@@ -121,7 +155,10 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
   useEffect(() => {
     let stale = false;
     setPre(null);
-    live.loader.stateAt(record.index - 1, head.index).then((s) => !stale && setPre(s.state), () => !stale && setPre(null));
+    live.loader.stateAt(record.index - 1, head.index).then(
+      (s) => !stale && setPre(s.state),
+      () => !stale && setPre(null),
+    );
     return () => {
       stale = true;
     };
@@ -129,21 +166,46 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
 
   const state = head.state;
   const threshold = pre?.council.threshold ?? state.council.threshold;
-  const check = useMemo(() => checkCert(record.proposal.inputs, threshold, pre ? pre.epoch.council : null, nobleVerifier), [record, threshold, pre]);
+  const check = useMemo(
+    () => checkCert(record.proposal.inputs, threshold, pre ? pre.epoch.council : null, nobleVerifier),
+    [record, threshold, pre],
+  );
   const current = state.council.member_set_hash === check.computed_hash && state.council.quorum_cert !== null;
   const guard = record.guard_outcomes.find((g) => g.guard === 'quorum');
 
   return (
     <div className="quorum-detail">
       <Panel
-        title={<span>Certificate <span className="mono">#{formatInt(record.index)}</span></span>}
-        extra={<>{current ? <Chip tone="accent">current council</Chip> : <Chip>superseded</Chip>} {check.passes ? <Chip tone="ok">{check.counted}/{check.threshold} valid votes</Chip> : <Chip tone="danger">{check.counted}/{check.threshold} valid votes</Chip>}</>}
+        title={
+          <span>
+            Certificate <span className="mono">#{formatInt(record.index)}</span>
+          </span>
+        }
+        extra={
+          <>
+            {current ? <Chip tone="accent">current council</Chip> : <Chip>superseded</Chip>}{' '}
+            {check.passes ? (
+              <Chip tone="ok">
+                {check.counted}/{check.threshold} valid votes
+              </Chip>
+            ) : (
+              <Chip tone="danger">
+                {check.counted}/{check.threshold} valid votes
+              </Chip>
+            )}
+          </>
+        }
         testId="quorum-cert"
       >
         <Kv
           rows={[
             ['Proposed by', <span title={record.signer}>{signerName(state, record.signer)}</span>],
-            ['HLC', <span className="mono" title={record.hlc}>{shortHlc(record.hlc)}</span>],
+            [
+              'HLC',
+              <span className="mono" title={record.hlc}>
+                {shortHlc(record.hlc)}
+              </span>,
+            ],
             ['Council epoch', <span className="mono">{pre ? pre.epoch.council : '…'}</span>],
             ['Threshold', <b>{check.threshold}</b>],
             ['Members', <span>{check.members.length}</span>],
@@ -151,11 +213,23 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
             [
               'H(sorted members)',
               <span data-testid="quorum-hash-match">
-                <Mark ok={check.hash_match} title={check.hash_match ? 'recomputed here; equals the claimed hash' : 'recomputed here; differs from the claimed hash'} /> <HashText value={check.computed_hash} />{' '}
-                <span className="muted">{check.hash_match ? 'matches' : 'MISMATCH'}</span>
+                <Mark
+                  ok={check.hash_match}
+                  title={check.hash_match ? 'recomputed here; equals the claimed hash' : 'recomputed here; differs from the claimed hash'}
+                />{' '}
+                <HashText value={check.computed_hash} /> <span className="muted">{check.hash_match ? 'matches' : 'MISMATCH'}</span>
               </span>,
             ],
-            ['Host guard', guard ? <span><Mark ok={guard.ok} /> <span className="muted">{guard.reasons.join('; ')}</span></span> : '—'],
+            [
+              'Host guard',
+              guard ? (
+                <span>
+                  <Mark ok={guard.ok} /> <span className="muted">{guard.reasons.join('; ')}</span>
+                </span>
+              ) : (
+                '—'
+              ),
+            ],
           ]}
         />
       </Panel>
@@ -169,7 +243,10 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
               const voted = !check.not_voted.includes(m);
               return (
                 <li key={m}>
-                  <Mark ok={voted} title={voted ? 'voted (counted)' : 'no counted vote'} /> <b>{signerName(state, m)}</b> <span className="muted mono" title={m}>{m.slice(13, 29)}…</span>
+                  <Mark ok={voted} title={voted ? 'voted (counted)' : 'no counted vote'} /> <b>{signerName(state, m)}</b>{' '}
+                  <span className="muted mono" title={m}>
+                    {m.slice(13, 29)}…
+                  </span>
                 </li>
               );
             })}
@@ -180,7 +257,14 @@ function CertDetail({ record, head }: { record: WalRecord; head: { index: number
             <Empty>Every member voted.</Empty>
           ) : (
             <ul className="member-list">
-              {check.not_voted.map((m) => <li key={m}><b>{signerName(state, m)}</b> <span className="muted mono" title={m}>{m.slice(13, 29)}…</span></li>)}
+              {check.not_voted.map((m) => (
+                <li key={m}>
+                  <b>{signerName(state, m)}</b>{' '}
+                  <span className="muted mono" title={m}>
+                    {m.slice(13, 29)}…
+                  </span>
+                </li>
+              ))}
             </ul>
           )}
         </Panel>
@@ -205,8 +289,17 @@ export function QuorumView() {
         <h1>Quorum certificates</h1>
         <span className="view-sub">Council votes, each signature verified in this console</span>
         <div className="view-tools">
-          {scan.low !== null && scan.high !== null && <span className="muted">scanned <span className="mono">#{formatInt(scan.low)}–#{formatInt(scan.high)}</span></span>}
-          <button type="button" className="tbtn" onClick={further} disabled={scan.busy || scan.low === null || scan.low <= 1}>{scan.busy ? 'Scanning…' : scan.low !== null && scan.low <= 1 ? 'Whole WAL scanned' : 'Scan further back'}</button>
+          {scan.low !== null && scan.high !== null && (
+            <span className="muted">
+              scanned{' '}
+              <span className="mono">
+                #{formatInt(scan.low)}–#{formatInt(scan.high)}
+              </span>
+            </span>
+          )}
+          <button type="button" className="tbtn" onClick={further} disabled={scan.busy || scan.low === null || scan.low <= 1}>
+            {scan.busy ? 'Scanning…' : scan.low !== null && scan.low <= 1 ? 'Whole WAL scanned' : 'Scan further back'}
+          </button>
         </div>
       </div>
       {scan.error && <div className="inline-error">WAL: {scan.error}</div>}
@@ -220,8 +313,20 @@ export function QuorumView() {
                   ['Threshold', <b>{council.threshold}</b>],
                   ['Members', <span>{council.members.map((m) => signerName(state, m)).join(', ') || '—'}</span>],
                   ['Set hash', <HashText value={council.member_set_hash} />],
-                  ['Certificate', council.quorum_cert ? <span>{council.quorum_cert.voters.length} voters · epoch {council.quorum_cert.council_epoch}</span> : <span className="muted">none</span>],
-                  ['Ejected', <span>{council.ejected.length === 0 ? '—' : council.ejected.map((m) => signerName(state, m)).join(', ')}</span>],
+                  [
+                    'Certificate',
+                    council.quorum_cert ? (
+                      <span>
+                        {council.quorum_cert.voters.length} voters · epoch {council.quorum_cert.council_epoch}
+                      </span>
+                    ) : (
+                      <span className="muted">none</span>
+                    ),
+                  ],
+                  [
+                    'Ejected',
+                    <span>{council.ejected.length === 0 ? '—' : council.ejected.map((m) => signerName(state, m)).join(', ')}</span>,
+                  ],
                 ]}
               />
             ) : (
@@ -234,11 +339,20 @@ export function QuorumView() {
             ) : (
               <ul className="cert-list" role="listbox" aria-label="Quorum certificates">
                 {scan.certs.map((r) => {
-                  const votes = Array.isArray((r.proposal.inputs as { votes?: unknown }).votes) ? ((r.proposal.inputs as { votes: unknown[] }).votes.length) : 0;
+                  const votes = Array.isArray((r.proposal.inputs as { votes?: unknown }).votes)
+                    ? (r.proposal.inputs as { votes: unknown[] }).votes.length
+                    : 0;
                   const isSel = r.index === record?.index;
                   return (
                     <li key={r.index}>
-                      <button type="button" role="option" aria-selected={isSel} className={`cert-item${isSel ? ' is-selected' : ''}`} onClick={() => setSelected(r.index)} data-testid="quorum-cert-item">
+                      <button
+                        type="button"
+                        role="option"
+                        aria-selected={isSel}
+                        className={`cert-item${isSel ? ' is-selected' : ''}`}
+                        onClick={() => setSelected(r.index)}
+                        data-testid="quorum-cert-item"
+                      >
                         <span className="mono">#{formatInt(r.index)}</span>
                         <span className="muted mono">{shortHlc(r.hlc).slice(11)}</span>
                         <span className="muted">{votes} votes</span>
@@ -249,9 +363,15 @@ export function QuorumView() {
               </ul>
             )}
           </Panel>
-          {cursor.index !== null && <p className="footnote">The certificates are the WAL's; the time-travel cursor does not filter them.</p>}
+          {cursor.index !== null && (
+            <p className="footnote">The certificates are the WAL's; the time-travel cursor does not filter them.</p>
+          )}
         </div>
-        {record && live.head ? <CertDetail record={record} head={{ index: live.head.index, state: live.head.state }} /> : <Empty>{scan.busy ? 'Scanning…' : 'No certificate to show yet: the council has not been elected in the scanned records.'}</Empty>}
+        {record && live.head ? (
+          <CertDetail record={record} head={{ index: live.head.index, state: live.head.state }} />
+        ) : (
+          <Empty>{scan.busy ? 'Scanning…' : 'No certificate to show yet: the council has not been elected in the scanned records.'}</Empty>
+        )}
       </div>
     </div>
   );

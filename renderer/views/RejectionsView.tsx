@@ -18,7 +18,16 @@ const PAGES_PER_REFRESH = 20;
 const ROW_H = 26;
 
 /** Stable, distinguishable series colours (CSS variables, so both themes work). */
-const PALETTE = ['var(--series-1)', 'var(--series-2)', 'var(--series-3)', 'var(--series-4)', 'var(--series-5)', 'var(--series-6)', 'var(--series-7)', 'var(--series-8)'];
+const PALETTE = [
+  'var(--series-1)',
+  'var(--series-2)',
+  'var(--series-3)',
+  'var(--series-4)',
+  'var(--series-5)',
+  'var(--series-6)',
+  'var(--series-7)',
+  'var(--series-8)',
+];
 
 function timeLabel(ms: number, width_ms: number): string {
   const d = new Date(ms);
@@ -71,7 +80,14 @@ export function RejectionsView() {
 
   const chart = useMemo(() => bucketize(rows), [rows]);
   const byCode = useMemo(() => countBy(rows, (r) => r.code), [rows]);
-  const byGuard = useMemo(() => countBy(rows.filter((r) => r.guard), (r) => r.guard as string), [rows]);
+  const byGuard = useMemo(
+    () =>
+      countBy(
+        rows.filter((r) => r.guard),
+        (r) => r.guard as string,
+      ),
+    [rows],
+  );
   const newestFirst = useMemo(() => [...rows].reverse(), [rows]);
   const state = live.head?.state ?? null;
 
@@ -80,23 +96,48 @@ export function RejectionsView() {
       <div className="view-head">
         <h1>Guard rejections</h1>
         <span className="view-sub">
-          {formatInt(rows.length)} loaded{rows.length >= ROWS_MAX ? ` (newest ${formatInt(ROWS_MAX)})` : ''} · {live.rejected} since this page opened
+          {formatInt(rows.length)} loaded{rows.length >= ROWS_MAX ? ` (newest ${formatInt(ROWS_MAX)})` : ''} · {live.rejected} since this
+          page opened
         </span>
       </div>
       {error && <div className="inline-error">rejections: {error}</div>}
       <div className="rejections-top">
-        <Panel title="Rejections over time" extra={chart.width_ms > 0 && <span className="muted">per {chart.width_ms >= 60_000 ? `${chart.width_ms / 60_000} min` : `${chart.width_ms / 1000} s`} · UTC</span>} className="chart-card" testId="rejections-chart">
+        <Panel
+          title="Rejections over time"
+          extra={
+            chart.width_ms > 0 && (
+              <span className="muted">
+                per {chart.width_ms >= 60_000 ? `${chart.width_ms / 60_000} min` : `${chart.width_ms / 1000} s`} · UTC
+              </span>
+            )
+          }
+          className="chart-card"
+          testId="rejections-chart"
+        >
           {rows.length === 0 ? (
             <Empty>No proposal has been refused.</Empty>
           ) : (
             <ResponsiveContainer width="100%" height={220}>
               <BarChart data={chart.buckets} margin={{ top: 8, right: 8, bottom: 0, left: -18 }} barCategoryGap={1}>
                 <CartesianGrid stroke="var(--grid)" vertical={false} />
-                <XAxis dataKey="t_ms" tickFormatter={(v: number) => timeLabel(v, chart.width_ms)} stroke="var(--text-faint)" fontSize={11} tickLine={false} minTickGap={24} />
+                <XAxis
+                  dataKey="t_ms"
+                  tickFormatter={(v: number) => timeLabel(v, chart.width_ms)}
+                  stroke="var(--text-faint)"
+                  fontSize={11}
+                  tickLine={false}
+                  minTickGap={24}
+                />
                 <YAxis allowDecimals={false} stroke="var(--text-faint)" fontSize={11} tickLine={false} axisLine={false} />
                 <Tooltip
                   cursor={{ fill: 'var(--hover)' }}
-                  contentStyle={{ background: 'var(--panel-raised)', border: '1px solid var(--border-strong)', borderRadius: 6, fontSize: 12, color: 'var(--text)' }}
+                  contentStyle={{
+                    background: 'var(--panel-raised)',
+                    border: '1px solid var(--border-strong)',
+                    borderRadius: 6,
+                    fontSize: 12,
+                    color: 'var(--text)',
+                  }}
                   labelFormatter={(v) => timeLabel(Number(v), chart.width_ms)}
                 />
                 <Legend iconType="square" iconSize={9} wrapperStyle={{ fontSize: 12, color: 'var(--text-muted)' }} />
@@ -133,7 +174,9 @@ function Totals({ rows }: { rows: Array<{ key: string; count: number }> }) {
       {rows.map((r) => (
         <li key={r.key}>
           <span className="totals-key">{r.key}</span>
-          <span className="totals-bar"><i style={{ width: `${(100 * r.count) / max}%` }} /></span>
+          <span className="totals-bar">
+            <i style={{ width: `${(100 * r.count) / max}%` }} />
+          </span>
           <span className="totals-n mono">{formatInt(r.count)}</span>
         </li>
       ))}
@@ -141,7 +184,17 @@ function Totals({ rows }: { rows: Array<{ key: string; count: number }> }) {
   );
 }
 
-function RejectionTable({ rows, state, selected, onSelect }: { rows: RejectionRow[]; state: Parameters<typeof signerName>[0]; selected: RejectionRow | null; onSelect: (r: RejectionRow) => void }) {
+function RejectionTable({
+  rows,
+  state,
+  selected,
+  onSelect,
+}: {
+  rows: RejectionRow[];
+  state: Parameters<typeof signerName>[0];
+  selected: RejectionRow | null;
+  onSelect: (r: RejectionRow) => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => ref.current, estimateSize: () => ROW_H, overscan: 10 });
   if (rows.length === 0) return <Empty>Nothing refused yet.</Empty>;
@@ -169,11 +222,19 @@ function RejectionTable({ rows, state, selected, onSelect }: { rows: RejectionRo
               >
                 <span className="r-id mono">{r.id}</span>
                 <span className="r-time mono">{new Date(r.at_ms).toISOString().slice(11, 23)}</span>
-                <span className="r-code"><Chip tone={r.code === 'guard_failed' ? 'warn' : r.code === 'quarantined' || r.code === 'terminated' ? 'danger' : 'neutral'}>{r.code}</Chip></span>
+                <span className="r-code">
+                  <Chip
+                    tone={r.code === 'guard_failed' ? 'warn' : r.code === 'quarantined' || r.code === 'terminated' ? 'danger' : 'neutral'}
+                  >
+                    {r.code}
+                  </Chip>
+                </span>
                 <span className="r-guard mono">{r.guard ?? ''}</span>
                 <span className="r-tr">{r.transition ?? '—'}</span>
                 <span className="r-signer">{signerName(state, r.signer)}</span>
-                <span className="r-reason" title={r.reason}>{r.reason}</span>
+                <span className="r-reason" title={r.reason}>
+                  {r.reason}
+                </span>
               </div>
             );
           })}
@@ -186,19 +247,45 @@ function RejectionTable({ rows, state, selected, onSelect }: { rows: RejectionRo
 function RejectionDetail({ r, state }: { r: RejectionRow; state: Parameters<typeof signerName>[0] }) {
   return (
     <div className="rdetail">
-      <div className="big-name">{r.code}{r.guard ? ` · ${r.guard}` : ''}</div>
-      <p className="reason" title={r.reason}>{nameSigners(r.reason, state)}</p>
+      <div className="big-name">
+        {r.code}
+        {r.guard ? ` · ${r.guard}` : ''}
+      </div>
+      <p className="reason" title={r.reason}>
+        {nameSigners(r.reason, state)}
+      </p>
       {r.reasons.length > 0 && (
         <ul className="reasons">
-          {r.reasons.map((x, i) => <li key={i} title={x}>{nameSigners(x, state)}</li>)}
+          {r.reasons.map((x, i) => (
+            <li key={i} title={x}>
+              {nameSigners(x, state)}
+            </li>
+          ))}
         </ul>
       )}
       <dl className="kv">
-        <div className="kv-row"><dt>Transition</dt><dd>{r.transition ?? '—'}</dd></div>
-        <div className="kv-row"><dt>Signer</dt><dd title={r.signer ?? undefined} data-testid="rejection-signer">{signerName(state, r.signer)}</dd></div>
-        <div className="kv-row"><dt>HLC</dt><dd className="mono">{shortHlc(r.hlc)}</dd></div>
-        <div className="kv-row"><dt>Idem key</dt><dd className="mono">{r.idem_key ?? '—'}</dd></div>
-        <div className="kv-row"><dt>At HEAD</dt><dd className="mono">#{formatInt(r.head_index)}</dd></div>
+        <div className="kv-row">
+          <dt>Transition</dt>
+          <dd>{r.transition ?? '—'}</dd>
+        </div>
+        <div className="kv-row">
+          <dt>Signer</dt>
+          <dd title={r.signer ?? undefined} data-testid="rejection-signer">
+            {signerName(state, r.signer)}
+          </dd>
+        </div>
+        <div className="kv-row">
+          <dt>HLC</dt>
+          <dd className="mono">{shortHlc(r.hlc)}</dd>
+        </div>
+        <div className="kv-row">
+          <dt>Idem key</dt>
+          <dd className="mono">{r.idem_key ?? '—'}</dd>
+        </div>
+        <div className="kv-row">
+          <dt>At HEAD</dt>
+          <dd className="mono">#{formatInt(r.head_index)}</dd>
+        </div>
       </dl>
     </div>
   );

@@ -30,7 +30,7 @@ export function StatechartView() {
     () => (frame && record ? { key: frame.index, name: record.transition, from: frame.prev?.state ?? null } : null),
     [frame, record],
   );
-  const sources = record ? spec.transitions[record.transition]?.from ?? [] : [];
+  const sources = record ? (spec.transitions[record.transition]?.from ?? []) : [];
   const { feed, view: xs } = useXstateFeed(frame);
   // The feed stands at the frame once synced; the document's leaves only before its first frame.
   const leaves = state && xs.index === frame?.index ? xs.configuration : state ? activeLeaves(state) : [];
@@ -41,8 +41,19 @@ export function StatechartView() {
       <div className="view-head">
         <h1>Statechart</h1>
         <span className="view-sub">
-          {cursor.index === null ? <>live · HEAD <b>#{formatInt(cursor.headIndex)}</b></> : <>time travel · record <b>#{formatInt(cursor.index)}</b> of {formatInt(cursor.headIndex)}</>}
-          {' · '}machine <span className="mono" title={spec.hash}>{spec.id}</span>
+          {cursor.index === null ? (
+            <>
+              live · HEAD <b>#{formatInt(cursor.headIndex)}</b>
+            </>
+          ) : (
+            <>
+              time travel · record <b>#{formatInt(cursor.index)}</b> of {formatInt(cursor.headIndex)}
+            </>
+          )}
+          {' · '}machine{' '}
+          <span className="mono" title={spec.hash}>
+            {spec.id}
+          </span>
         </span>
         <span className="view-head-tools">
           <StatelyInspectButton feed={feed} />
@@ -51,21 +62,54 @@ export function StatechartView() {
       <div className="statechart-grid">
         <div className="chart-column">
           <Panel className="chart-panel" testId="chart-panel">
-            {state ? <StatechartSvg layout={layout} state={state} leaves={leaves} last={last} sources={sources} /> : <Empty>{cursor.error ?? 'Loading state…'}</Empty>}
+            {state ? (
+              <StatechartSvg layout={layout} state={state} leaves={leaves} last={last} sources={sources} />
+            ) : (
+              <Empty>{cursor.error ?? 'Loading state…'}</Empty>
+            )}
             <div className="chart-legend" aria-hidden="true">
-              <span><i className="lg lg-active" /> active</span>
-              <span><i className="lg lg-path" /> contains active</span>
-              <span><i className="lg lg-idle" /> inactive</span>
-              <span><i className="lg lg-initial" /> initial</span>
-              <span><i className="lg lg-par" /> parallel regions</span>
-              <span className="legend-right">{spec.regions.length} orthogonal regions · {Object.keys(spec.states).length} states · {Object.keys(spec.transitions).length} transitions</span>
+              <span>
+                <i className="lg lg-active" /> active
+              </span>
+              <span>
+                <i className="lg lg-path" /> contains active
+              </span>
+              <span>
+                <i className="lg lg-idle" /> inactive
+              </span>
+              <span>
+                <i className="lg lg-initial" /> initial
+              </span>
+              <span>
+                <i className="lg lg-par" /> parallel regions
+              </span>
+              <span className="legend-right">
+                {spec.regions.length} orthogonal regions · {Object.keys(spec.states).length} states · {Object.keys(spec.transitions).length}{' '}
+                transitions
+              </span>
             </div>
           </Panel>
           <div className="chart-bottom">
-            <Panel title="Recent transitions" extra={<span className="muted">up to {cursor.index === null ? 'HEAD' : `#${formatInt(cursor.index)}`} · click to travel</span>} className="recent-panel">
+            <Panel
+              title="Recent transitions"
+              extra={
+                <span className="muted">up to {cursor.index === null ? 'HEAD' : `#${formatInt(cursor.index)}`} · click to travel</span>
+              }
+              className="recent-panel"
+            >
               <RecentTransitions cursor={cursor} />
             </Panel>
-            <Panel title="Inspection events" extra={<><ModelCheck view={xs} /><span className="muted">last {SHOWN_MAX}</span></>} className="inspect-panel" testId="inspection-panel">
+            <Panel
+              title="Inspection events"
+              extra={
+                <>
+                  <ModelCheck view={xs} />
+                  <span className="muted">last {SHOWN_MAX}</span>
+                </>
+              }
+              className="inspect-panel"
+              testId="inspection-panel"
+            >
               <InspectionEvents view={xs} />
             </Panel>
           </div>
@@ -74,7 +118,9 @@ export function StatechartView() {
           <Panel title="Last transition" testId="last-transition">
             {record && frame ? (
               <>
-                <div className="big-name" data-testid="last-transition-name">{record.transition}</div>
+                <div className="big-name" data-testid="last-transition-name">
+                  {record.transition}
+                </div>
                 <Kv
                   rows={[
                     ['Record', <span className="mono">#{formatInt(frame.index)}</span>],
@@ -112,16 +158,30 @@ export function StatechartView() {
               })}
             </ul>
           </Panel>
-          <Panel title="Enabled by configuration" extra={<span className="count">{enabled.filter((e) => e.blocked.length === 0).length}</span>} className="enabled-panel">
+          <Panel
+            title="Enabled by configuration"
+            extra={<span className="count">{enabled.filter((e) => e.blocked.length === 0).length}</span>}
+            className="enabled-panel"
+          >
             <ul className="enabled">
               {enabled.map(({ transition: t, blocked }) => (
-                <li key={t.name} className={blocked.length > 0 ? 'is-blocked' : ''} title={blocked.length > 0 ? `blocked: ${blocked.join(', ')}` : `roles ${t.roles.join(', ')}`}>
+                <li
+                  key={t.name}
+                  className={blocked.length > 0 ? 'is-blocked' : ''}
+                  title={blocked.length > 0 ? `blocked: ${blocked.join(', ')}` : `roles ${t.roles.join(', ')}`}
+                >
                   <span className="t-name">{t.name}</span>
                   <span className="t-chips">
                     {t.roles.includes('operator') && <Chip tone="accent">operator</Chip>}
                     {t.window && <Chip tone="info">{t.window.join('|')}</Chip>}
-                    {t.guards.map((g) => <Chip key={g}>{g}</Chip>)}
-                    {blocked.map((b) => <Chip key={b} tone="warn">{b}</Chip>)}
+                    {t.guards.map((g) => (
+                      <Chip key={g}>{g}</Chip>
+                    ))}
+                    {blocked.map((b) => (
+                      <Chip key={b} tone="warn">
+                        {b}
+                      </Chip>
+                    ))}
                   </span>
                 </li>
               ))}

@@ -38,7 +38,7 @@ export function TimelineView() {
   );
   const diff = useMemo(() => (frame?.prev ? diffJson(frame.prev.state, frame.at.state) : []), [frame]);
   const changed = useMemo(() => new Set(diff.map((d) => d.path)), [diff]);
-  const sources = frame?.record ? spec.transitions[frame.record.transition]?.from ?? [] : [];
+  const sources = frame?.record ? (spec.transitions[frame.record.transition]?.from ?? []) : [];
   const position = cursor.index ?? cursor.headIndex;
   const [filter, setFilter] = useState<WalFilter>(NO_FILTER);
   const [exporting, setExporting] = useState(false);
@@ -70,7 +70,13 @@ export function TimelineView() {
           {formatInt(cursor.headIndex)} records · {cursor.index === null ? 'following HEAD' : `cursor at #${formatInt(cursor.index)}`}
         </span>
         <div className="view-tools">
-          <button type="button" className={`tbtn${exporting ? ' is-on' : ''}`} onClick={() => setExporting((x) => !x)} title="Export a slice of the WAL as a repro file (e)" data-testid="export-open">
+          <button
+            type="button"
+            className={`tbtn${exporting ? ' is-on' : ''}`}
+            onClick={() => setExporting((x) => !x)}
+            title="Export a slice of the WAL as a repro file (e)"
+            data-testid="export-open"
+          >
             Export repro…
           </button>
         </div>
@@ -82,27 +88,57 @@ export function TimelineView() {
         <Panel
           className="wal-panel"
           title={filtered ? (filter.rejectedOnly ? 'Rejections log · filtered' : 'Write-ahead log · filtered') : 'Write-ahead log'}
-          extra={filtered
-            ? <span className="muted" title="pages are scanned on demand, newest first; nothing is fetched wholesale">scanned on demand</span>
-            : <span className="muted" title="each visible record's hash is recomputed here and its links to the previous record checked">hash chain checked in view</span>}
+          extra={
+            filtered ? (
+              <span className="muted" title="pages are scanned on demand, newest first; nothing is fetched wholesale">
+                scanned on demand
+              </span>
+            ) : (
+              <span className="muted" title="each visible record's hash is recomputed here and its links to the previous record checked">
+                hash chain checked in view
+              </span>
+            )
+          }
         >
-          {filtered ? <FilteredList filter={filter} cursor={cursor} /> : <WalList index={cursor.index} headIndex={cursor.headIndex} set={cursor.set} />}
+          {filtered ? (
+            <FilteredList filter={filter} cursor={cursor} />
+          ) : (
+            <WalList index={cursor.index} headIndex={cursor.headIndex} set={cursor.set} />
+          )}
         </Panel>
         <div className="timeline-side">
           <Panel
             className="mini-chart"
-            title={<>State at <span className="mono" data-testid="cursor-index">#{formatInt(position)}</span></>}
+            title={
+              <>
+                State at{' '}
+                <span className="mono" data-testid="cursor-index">
+                  #{formatInt(position)}
+                </span>
+              </>
+            }
             extra={frame && <SourceNote frame={frame} />}
             testId="timeline-chart"
           >
-            {frame ? <StatechartSvg layout={layout} state={frame.at.state} last={last} sources={sources} compact /> : <Empty>{cursor.error ?? 'Loading…'}</Empty>}
+            {frame ? (
+              <StatechartSvg layout={layout} state={frame.at.state} last={last} sources={sources} compact />
+            ) : (
+              <Empty>{cursor.error ?? 'Loading…'}</Empty>
+            )}
           </Panel>
           <Panel
             className="doc-panel"
             title={
               <div className="tabs" role="tablist">
                 {(['diff', 'state', 'record'] as const).map((t) => (
-                  <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' is-current' : ''}`} onClick={() => setTab(t)}>
+                  <button
+                    key={t}
+                    type="button"
+                    role="tab"
+                    aria-selected={tab === t}
+                    className={`tab${tab === t ? ' is-current' : ''}`}
+                    onClick={() => setTab(t)}
+                  >
                     {t === 'diff' ? `Changes${frame?.prev ? ` (${diff.length})` : ''}` : t === 'state' ? 'State document' : 'Record'}
                   </button>
                 ))}
@@ -111,13 +147,23 @@ export function TimelineView() {
             extra={frame && <HashText value={frame.at.hash} />}
           >
             {!frame && <Empty>{cursor.error ?? 'Loading…'}</Empty>}
-            {frame && tab === 'diff' && (
-              frame.prev === null ? <Empty>Genesis (state 0): nothing before it.</Empty>
-                : diff.length === 0 ? <Empty>No change to the state document.</Empty>
-                : <DiffTable entries={diff} sides={['Before', 'After']} preview_chars={60} testId="diff" />
-            )}
+            {frame &&
+              tab === 'diff' &&
+              (frame.prev === null ? (
+                <Empty>Genesis (state 0): nothing before it.</Empty>
+              ) : diff.length === 0 ? (
+                <Empty>No change to the state document.</Empty>
+              ) : (
+                <DiffTable entries={diff} sides={['Before', 'After']} preview_chars={60} testId="diff" />
+              ))}
             {frame && tab === 'state' && <JsonTree value={frame.at.state} changed={changed} openDepth={0} />}
-            {frame && tab === 'record' && (frame.record ? <JsonTree value={frame.record} openDepth={1} /> : <Empty>Index 0 is the genesis state; it has no record.</Empty>)}
+            {frame &&
+              tab === 'record' &&
+              (frame.record ? (
+                <JsonTree value={frame.record} openDepth={1} />
+              ) : (
+                <Empty>Index 0 is the genesis state; it has no record.</Empty>
+              ))}
           </Panel>
         </div>
       </div>
@@ -126,9 +172,18 @@ export function TimelineView() {
 }
 
 function SourceNote({ frame }: { frame: NonNullable<Cursor['frame']> }) {
-  return frame.at.source === 'replayed'
-    ? <span className="muted" title="computed in the console by the pure reducer from the previous state; its hash equals the record's state_post_hash">replayed here ✓</span>
-    : <span className="muted" title="answered by the host">from host</span>;
+  return frame.at.source === 'replayed' ? (
+    <span
+      className="muted"
+      title="computed in the console by the pure reducer from the previous state; its hash equals the record's state_post_hash"
+    >
+      replayed here ✓
+    </span>
+  ) : (
+    <span className="muted" title="answered by the host">
+      from host
+    </span>
+  );
 }
 
 function Transport({ cursor }: { cursor: Cursor }) {
@@ -186,17 +241,55 @@ function Transport({ cursor }: { cursor: Cursor }) {
   return (
     <div className="transport" data-testid="transport">
       <div className="transport-buttons" role="group" aria-label="Transport">
-        <button type="button" className="tbtn" onClick={() => cursor.set(0)} title="Genesis (Home)" aria-label="Go to genesis"><Icon name="first" /></button>
-        <button type="button" className="tbtn" onClick={() => cursor.step(-1)} title="Step back (←)" aria-label="Step back" data-testid="step-back"><Icon name="back" /></button>
-        <button type="button" className={`tbtn tbtn-play${cursor.playing ? ' is-on' : ''}`} onClick={() => cursor.setPlaying(!cursor.playing)} title="Play / pause (Space)" aria-label={cursor.playing ? 'Pause' : 'Play'}>
+        <button type="button" className="tbtn" onClick={() => cursor.set(0)} title="Genesis (Home)" aria-label="Go to genesis">
+          <Icon name="first" />
+        </button>
+        <button
+          type="button"
+          className="tbtn"
+          onClick={() => cursor.step(-1)}
+          title="Step back (←)"
+          aria-label="Step back"
+          data-testid="step-back"
+        >
+          <Icon name="back" />
+        </button>
+        <button
+          type="button"
+          className={`tbtn tbtn-play${cursor.playing ? ' is-on' : ''}`}
+          onClick={() => cursor.setPlaying(!cursor.playing)}
+          title="Play / pause (Space)"
+          aria-label={cursor.playing ? 'Pause' : 'Play'}
+        >
           <Icon name={cursor.playing ? 'pause' : 'play'} />
         </button>
-        <button type="button" className="tbtn" onClick={() => cursor.step(1)} title="Step forward (→)" aria-label="Step forward" data-testid="step-forward"><Icon name="forward" /></button>
-        <button type="button" className={`tbtn tbtn-live${cursor.index === null ? ' is-on' : ''}`} onClick={() => cursor.set(null)} title="Live HEAD (L)" aria-label="Live">LIVE</button>
+        <button
+          type="button"
+          className="tbtn"
+          onClick={() => cursor.step(1)}
+          title="Step forward (→)"
+          aria-label="Step forward"
+          data-testid="step-forward"
+        >
+          <Icon name="forward" />
+        </button>
+        <button
+          type="button"
+          className={`tbtn tbtn-live${cursor.index === null ? ' is-on' : ''}`}
+          onClick={() => cursor.set(null)}
+          title="Live HEAD (L)"
+          aria-label="Live"
+        >
+          LIVE
+        </button>
       </div>
       <label className="speed" title="Playback speed (records per second)">
         <select value={cursor.speed} onChange={(e) => cursor.setSpeed(Number(e.target.value))} aria-label="Playback speed">
-          {SPEEDS.map((s) => <option key={s} value={s}>{s}/s</option>)}
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              {s}/s
+            </option>
+          ))}
         </select>
       </label>
       <input
@@ -267,7 +360,10 @@ const WalList = memo(function WalList({ index, headIndex, set }: WalListProps) {
   const position = index ?? head;
 
   useEffect(() => {
-    live.loader.stateAt(0, head).then((s) => setGenesisHash(s.hash), () => undefined);
+    live.loader.stateAt(0, head).then(
+      (s) => setGenesisHash(s.hash),
+      () => undefined,
+    );
     // State 0 never changes; load it once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [live]);
@@ -339,42 +435,46 @@ const WalList = memo(function WalList({ index, headIndex, set }: WalListProps) {
         onRange={onRange}
         scrollTo={scrollTo}
         renderRow={(i, top) => {
-            const r = recordAt(i);
-            const selected = i === position;
-            const cls = `wal-row${selected ? ' is-selected' : ''}${i % 2 ? ' is-odd' : ''}`;
-            const style = { top, height: ROW_H };
-            if (i === 0) {
-              return (
-                <div key={i} className={cls} style={style} onClick={() => set(0)} data-index={0}>
-                  <span className="c-idx mono">0</span>
-                  <span className="c-hlc mono muted">—</span>
-                  <span className="c-tr muted">genesis (state 0)</span>
-                  <span className="c-signer" />
-                  <span className="c-win" />
-                  <span className="c-guards" />
-                  <span className="c-chain" title={genesisHash ?? undefined}><Mark ok={genesisHash === null ? null : true} /></span>
-                </div>
-              );
-            }
-            if (!r) {
-              return (
-                <div key={i} className={`${cls} is-loading`} style={style} data-index={i}>
-                  <span className="c-idx mono">{formatInt(i)}</span>
-                  <span className="c-hlc muted">…</span>
-                </div>
-              );
-            }
-            const chain = chainOf(r);
+          const r = recordAt(i);
+          const selected = i === position;
+          const cls = `wal-row${selected ? ' is-selected' : ''}${i % 2 ? ' is-odd' : ''}`;
+          const style = { top, height: ROW_H };
+          if (i === 0) {
             return (
-              <div key={i} className={cls} style={style} onClick={() => set(i)} data-index={i} data-transition={r.transition}>
-                <WalRecordCells
-                  m={walMatch(r)}
-                  signerLabel={signerName(state, r.signer)}
-                  guardsTitle={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n')}
-                />
-                <span className="c-chain" title={chain.detail}><Mark ok={chain.mark === 'ok' ? true : chain.mark === 'unknown' ? null : false} /></span>
+              <div key={i} className={cls} style={style} onClick={() => set(0)} data-index={0}>
+                <span className="c-idx mono">0</span>
+                <span className="c-hlc mono muted">—</span>
+                <span className="c-tr muted">genesis (state 0)</span>
+                <span className="c-signer" />
+                <span className="c-win" />
+                <span className="c-guards" />
+                <span className="c-chain" title={genesisHash ?? undefined}>
+                  <Mark ok={genesisHash === null ? null : true} />
+                </span>
               </div>
             );
+          }
+          if (!r) {
+            return (
+              <div key={i} className={`${cls} is-loading`} style={style} data-index={i}>
+                <span className="c-idx mono">{formatInt(i)}</span>
+                <span className="c-hlc muted">…</span>
+              </div>
+            );
+          }
+          const chain = chainOf(r);
+          return (
+            <div key={i} className={cls} style={style} onClick={() => set(i)} data-index={i} data-transition={r.transition}>
+              <WalRecordCells
+                m={walMatch(r)}
+                signerLabel={signerName(state, r.signer)}
+                guardsTitle={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n')}
+              />
+              <span className="c-chain" title={chain.detail}>
+                <Mark ok={chain.mark === 'ok' ? true : chain.mark === 'unknown' ? null : false} />
+              </span>
+            </div>
+          );
         }}
       />
       {loadError && <div className="inline-error">WAL: {loadError}</div>}

@@ -55,7 +55,10 @@ function useHistory() {
   const [history_error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.getStateAt(0).then((s) => setGenesis(s.state.migration.routes), (err) => setError(describeError(err)));
+    api.getStateAt(0).then(
+      (s) => setGenesis(s.state.migration.routes),
+      (err) => setError(describeError(err)),
+    );
   }, [api]);
 
   useEffect(() => {

@@ -8,8 +8,19 @@ import { describeError, type OperatorKeyInfo, type WalRecord } from '../api/Cons
 import type { Proposal } from '../../core/types';
 import { diffJson } from '../lib/diff';
 import {
-  editStep, forkPlan, insertAfter, listCommand, moveStep, removeAdded, runSandbox, stepsFromWal, toggleSkip,
-  type SandboxBase, type SandboxRun, type SandboxStep, type StepOutcome,
+  editStep,
+  forkPlan,
+  insertAfter,
+  listCommand,
+  moveStep,
+  removeAdded,
+  runSandbox,
+  stepsFromWal,
+  toggleSkip,
+  type SandboxBase,
+  type SandboxRun,
+  type SandboxStep,
+  type StepOutcome,
 } from '../lib/sandbox';
 import { useConsole } from '../state/context';
 import { pageOf } from '../state/frames';
@@ -44,7 +55,10 @@ async function loadFork(live: LiveStore, at: number, count: number): Promise<{ f
     }
   }
   const base = await live.loader.stateAt(at, h);
-  return { fork: { base: { index: at, hash: base.hash, state: base.state }, live: new Map(records.map((r) => [r.index, r.state_post_hash])) }, records };
+  return {
+    fork: { base: { index: at, hash: base.hash, state: base.state }, live: new Map(records.map((r) => [r.index, r.state_post_hash])) },
+    records,
+  };
 }
 
 export function useSandbox() {
@@ -65,18 +79,21 @@ export function useSandbox() {
     api.keys.list().then(setKeys, () => setKeys([]));
   }, [api, editor]);
 
-  const doFork = useCallback(async (at: number, count: number) => {
-    setError(null);
-    try {
-      const { fork: f, records } = await loadFork(live, at, count);
-      setFork(f);
-      setSteps(stepsFromWal(records));
-      setSelected(records[0] ? `w${records[0].index}` : null);
-      setEditor(null);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  }, [live]);
+  const doFork = useCallback(
+    async (at: number, count: number) => {
+      setError(null);
+      try {
+        const { fork: f, records } = await loadFork(live, at, count);
+        setFork(f);
+        setSteps(stepsFromWal(records));
+        setSelected(records[0] ? `w${records[0].index}` : null);
+        setEditor(null);
+      } catch (err) {
+        setError(describeError(err));
+      }
+    },
+    [live],
+  );
 
   const key = keys.find((k) => k.id === signWith && k.unlocked) ?? null;
   const { run, running } = useSandboxRun(fork, steps, rebase, key, setError);
@@ -84,10 +101,17 @@ export function useSandbox() {
   const outcomes = useMemo(() => new Map((run?.outcomes ?? []).map((o) => [o.step_id, o])), [run]);
   const selIndex = steps.findIndex((s) => s.id === selected);
   const selStep = selIndex >= 0 ? (steps[selIndex] as SandboxStep) : null;
-  const selOutcome = selStep ? outcomes.get(selStep.id) ?? null : null;
+  const selOutcome = selStep ? (outcomes.get(selStep.id) ?? null) : null;
 
   const skip = (id: string) => setSteps((s) => toggleSkip(s, id));
-  const move = (id: string, delta: number) => setSteps((s) => moveStep(s, s.findIndex((x) => x.id === id), delta));
+  const move = (id: string, delta: number) =>
+    setSteps((s) =>
+      moveStep(
+        s,
+        s.findIndex((x) => x.id === id),
+        delta,
+      ),
+    );
   const remove = (id: string) => setSteps((s) => removeAdded(s, id));
 
   const onListKey = (e: KeyboardEvent) => {
@@ -127,18 +151,49 @@ export function useSandbox() {
 
   /** The proposal a new or edited step follows (its HLC comes one tick after). */
   const editorAfter = (target: EditorTarget): Proposal | null =>
-    target.afterId ? outcomes.get(target.afterId)?.judged ?? steps.find((s) => s.id === target.afterId)?.proposal ?? null : (steps[steps.length - 1]?.proposal ?? null);
+    target.afterId
+      ? (outcomes.get(target.afterId)?.judged ?? steps.find((s) => s.id === target.afterId)?.proposal ?? null)
+      : (steps[steps.length - 1]?.proposal ?? null);
 
   return {
-    fork, steps, rebase, setRebase, keys, key, setSignWith, run, running, error, selected, setSelected, editor, setEditor,
-    outcomes, selStep, selOutcome, doFork, skip, move, remove, onListKey, save, editorAfter, listRef,
+    fork,
+    steps,
+    rebase,
+    setRebase,
+    keys,
+    key,
+    setSignWith,
+    run,
+    running,
+    error,
+    selected,
+    setSelected,
+    editor,
+    setEditor,
+    outcomes,
+    selStep,
+    selOutcome,
+    doFork,
+    skip,
+    move,
+    remove,
+    onListKey,
+    save,
+    editorAfter,
+    listRef,
   };
 }
 
 export type SandboxModel = ReturnType<typeof useSandbox>;
 
 /** Re-runs the reducer whenever the fork, the steps or the modes change; only the latest run lands. */
-function useSandboxRun(fork: Fork | null, steps: SandboxStep[], rebase: boolean, key: OperatorKeyInfo | null, setError: (e: string) => void) {
+function useSandboxRun(
+  fork: Fork | null,
+  steps: SandboxStep[],
+  rebase: boolean,
+  key: OperatorKeyInfo | null,
+  setError: (e: string) => void,
+) {
   const { api, spec } = useConsole();
   const [run, setRun] = useState<SandboxRun | null>(null);
   const [running, setRunning] = useState(false);
@@ -151,7 +206,7 @@ function useSandboxRun(fork: Fork | null, steps: SandboxStep[], rebase: boolean,
       runSandbox(fork.base, steps, {
         spec,
         rebase,
-        liveHashAt: (i) => (i === fork.base.index ? fork.base.hash : fork.live.get(i) ?? null),
+        liveHashAt: (i) => (i === fork.base.index ? fork.base.hash : (fork.live.get(i) ?? null)),
         sign: key ? { signer: key.signer, label: key.label, sign: (u) => api.keys.sign(key.id, u) } : undefined,
         pause: () => new Promise((r) => setTimeout(r, 0)),
       }).then(
