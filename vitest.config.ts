@@ -1,22 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+const UNIT = [
+  'core/**/*.test.ts',
+  'protocol/**/*.test.ts',
+  'main/**/*.test.ts',
+  'client/**/*.test.ts',
+  'renderer/**/*.test.ts',
+  'bench/**/*.test.ts',
+  'scripts/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: [
-      'core/**/*.test.ts',
-      'protocol/**/*.test.ts',
-      'main/**/*.test.ts',
-      'client/**/*.test.ts',
-      'renderer/**/*.test.ts',
-      'bench/**/*.test.ts',
-      'e2e/**/*.test.ts',
-      'scripts/**/*.test.ts',
-    ],
     // A test that asserts nothing proves nothing: it fails (expect.assertions / expect.hasAssertions also count).
     expect: { requireAssertions: true },
     globalSetup: ['./e2e/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './vitest.summary.ts'],
+    // The browser specs run after everything else: a demo host and Chromium that share two
+    // cores with the chaos and cluster suites miss their UI deadlines (seen in full runs).
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'browser', include: ['e2e/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+    ],
   },
 });

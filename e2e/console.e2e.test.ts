@@ -111,7 +111,9 @@ async function openView(n: number): Promise<void> {
   if (!view) throw new Error(`no view ${n}`);
   // Number keys are view shortcuts only outside text fields (the jump box keeps focus after Enter).
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await page.keyboard.press(String(n));
+  // Views past the ninth have no number key: they are opened from the rail.
+  if (n <= 9) await page.keyboard.press(String(n));
+  else await page.click(`.rail-item:has-text(${JSON.stringify(view.label)})`);
   await page.waitForSelector(`.rail-item.is-current[aria-current="page"]:has-text(${JSON.stringify(view.label)})`);
   await page.waitForSelector('#main > *');
 }

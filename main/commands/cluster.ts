@@ -28,7 +28,7 @@ const CLUSTER_USAGE = `usage: swoosh cluster up --nodes 3 --etcd 3 --dir DIR [--
 export async function clusterCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === '--help' || sub === '-h') throw new HelpRequested(CLUSTER_USAGE, UP_OPTIONS);
-  if (sub !== 'up') throw new UsageError(CLUSTER_USAGE.trimEnd());
+  if (sub !== 'up') throw new UsageError(CLUSTER_USAGE.split('\n')[0] ?? 'usage: swoosh cluster up');
   const v = parse(rest, UP_OPTIONS, CLUSTER_USAGE);
   if (!v.dir) throw new UsageError('--dir DIR is required (etcd members, node databases and logs go there)');
   const base_port = portOf(v['base-port']);
