@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { IMPURE_NAMES, importsOf, stripComments } from '../scripts/purity';
 
 const CORE = fileURLToPath(new URL('.', import.meta.url));
 const MAIN = join(CORE, '..', 'main');
@@ -23,19 +24,7 @@ const TEST_KIT = /(^|\/)core\/(testing|testkit)(\/|$)/;
 /** main/'s own test helpers (imported by its *.test.ts only): they may use the test kit. */
 const MAIN_TEST_HELPERS = 'testing';
 
-const BANNED: Array<[RegExp, string]> = [
-  [/\bDate\.now\s*\(/, 'Date.now()'],
-  [/\bnew Date\s*\(\s*\)/, 'new Date() without an argument'],
-  [/\bMath\.random\b/, 'Math.random'],
-  [/\brandomUUID\b/, 'randomUUID'],
-  [/\bgetRandomValues\b/, 'getRandomValues'],
-  [/\bperformance\.now\b/, 'performance.now'],
-  [/\bset(Timeout|Interval|Immediate)\b/, 'timers'],
-  [/\bprocess\./, 'process'],
-  [/\brequire\s*\(/, 'require()'],
-  [/\bfetch\s*\(/, 'fetch()'],
-  [/\beval\s*\(|\bnew Function\b/, 'eval'],
-];
+const BANNED = IMPURE_NAMES;
 
 const ALLOWED_PACKAGES = new Set(['@noble/ed25519', '@noble/hashes', 'yaml', 'xstate']);
 
@@ -64,17 +53,6 @@ function testKitImports(files: readonly string[]): string[] {
     }
   }
   return found;
-}
-
-function stripComments(src: string): string {
-  return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-}
-
-function importsOf(src: string): string[] {
-  const out: string[] = [];
-  const re = /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
-  for (let m = re.exec(src); m; m = re.exec(src)) out.push((m[1] ?? m[2] ?? m[3]) as string);
-  return out;
 }
 
 function packageOf(spec: string): string {

@@ -6,23 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { IMPURE_NAMES, importsOf, stripComments } from '../scripts/purity';
 
 const PROTOCOL = fileURLToPath(new URL('.', import.meta.url));
 const REPO = join(PROTOCOL, '..');
 
 /** The same list core/tidy.test.ts bans, plus the browser's globals (protocol/ runs in main too). */
-const BANNED: Array<[RegExp, string]> = [
-  [/\bDate\.now\s*\(/, 'Date.now()'],
-  [/\bnew Date\s*\(\s*\)/, 'new Date() without an argument'],
-  [/\bMath\.random\b/, 'Math.random'],
-  [/\brandomUUID\b/, 'randomUUID'],
-  [/\bgetRandomValues\b/, 'getRandomValues'],
-  [/\bperformance\.now\b/, 'performance.now'],
-  [/\bset(Timeout|Interval|Immediate)\b/, 'timers'],
-  [/\bprocess\./, 'process'],
-  [/\brequire\s*\(/, 'require()'],
-  [/\bfetch\s*\(/, 'fetch()'],
-  [/\beval\s*\(|\bnew Function\b/, 'eval'],
+const BANNED: ReadonlyArray<readonly [RegExp, string]> = [
+  ...IMPURE_NAMES,
   [/\bBuffer\b/, 'Buffer'],
   [/\b(window|document|localStorage|EventSource|XMLHttpRequest)\b/, 'DOM globals'],
 ];
@@ -31,17 +22,6 @@ function sources(): string[] {
   return readdirSync(PROTOCOL)
     .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
     .map((n) => join(PROTOCOL, n));
-}
-
-function stripComments(src: string): string {
-  return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-}
-
-function importsOf(src: string): string[] {
-  const out: string[] = [];
-  const re = /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
-  for (let m = re.exec(src); m; m = re.exec(src)) out.push((m[1] ?? m[2] ?? m[3]) as string);
-  return out;
 }
 
 /** Why `spec`, imported from `file`, is not allowed, or null: only protocol/ and core/ files. */
