@@ -128,6 +128,13 @@ describe('rejection rows stored per peer', () => {
     expect(await dropped()).toBe(40 + 5 + 7);
   });
 
+  it('in-process callers (no peer) are not limited', async () => {
+    const before = stored();
+    const answers = await Promise.all(Array.from({ length: burst + 5 }, (_, i) => host.engine.submit({ junk: i })));
+    expect(answers.every((a) => a.status === 400)).toBe(true);
+    expect(stored()).toBe(before + burst + 5);
+  });
+
   it('what is not stored is not streamed either, and a stored row still is', async () => {
     const frames: string[] = [];
     const sse = request({ host: '127.0.0.1', port, path: '/events', agent: false });
