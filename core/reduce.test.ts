@@ -290,10 +290,13 @@ describe('docs/protocol.md §5 order of checks: the earlier failing check answer
     expect(r.reason).toContain('PAUSED');
   });
 
-  it('wrong_window before guard_failed', () => {
+  it('wrong_window before guard_failed; the window guard before the other guards', () => {
     const sc = inReview(); // no approvals: the approvals guard would fail
     sc.seekWindow(1000); // next beat, outside every window
-    rejected(tryStep(sc, draft(sc, 'Execution_ApprovalsThreshold', {})), 'wrong_window');
+    const stale = `backbeat:W-${beatPosition(sc.genesis.backbeat, sc.wall_ms).beat - 1}`;
+    rejected(tryStep(sc, draft(sc, 'Execution_ApprovalsThreshold', {}, { window_id: stale })), 'wrong_window');
+    const closed = rejected(tryStep(sc, draft(sc, 'Execution_ApprovalsThreshold', {})), 'guard_failed');
+    expect(closed.guard).toBe('window');
     sc.seekWindow(7600);
     const g = rejected(tryStep(sc, draft(sc, 'Execution_ApprovalsThreshold', {})), 'guard_failed');
     expect(g.guard).toBe('approvals');
@@ -632,13 +635,16 @@ describe('rejection codes', () => {
       }
     });
 
-    it('the right window_id, but the window class is closed at that time', () => {
+    it('the right window_id, but the window class is closed at that time: the window guard fails', () => {
       const sc = inWork();
       sc.seekWindow(7600); // reverb, not review
-      const r = rejected(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {})), 'wrong_window');
-      expect(r.reason).toContain('review window closed');
+      const r = rejected(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {})), 'guard_failed');
+      expect(r.guard).toBe('window');
+      expect(r.reason).toMatch(/^guard window failed: .*review window closed/);
+      expect(r.reasons?.join('; ')).toContain('review window closed');
+      expect(r.guard_outcomes).toEqual([{ guard: 'window', ok: false, reasons: r.reasons }]);
       sc.seekWindow(4999);
-      rejected(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {})), 'wrong_window');
+      expect(rejected(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {})), 'guard_failed').guard).toBe('window');
       sc.seekWindow(5000);
       accepted(tryStep(sc, draft(sc, 'Execution_BeatReviewGate', {})));
     });

@@ -5,7 +5,8 @@
 //   malformed → (idem lookup: the host's, it owns the index) → bad_signature →
 //   inputs_hash_mismatch → unknown_signer → unknown_transition → role_denied →
 //   terminated / quarantined → stale_state_hash → hlc_from_future / hlc_regression →
-//   invalid_from_state → wrong_window → guards (guard_failed).
+//   invalid_from_state → wrong_window (a window_id that is not the HLC's) → guards
+//   (guard_failed; the window guard first, then the licence gate and the others).
 // hlc_from_future needs the server's clock, so it runs only when the caller passes an
 // `admission` time (live proposals); replay passes none and judges the record exactly as
 // it was judged when it was accepted.
@@ -243,8 +244,15 @@ function checkWindowFor(s: State, p: Proposal, t: TransitionSpec, hlc: Hlc): Win
       ),
     };
   }
-  if (!check.open) return { ok: false, rejected: reject('wrong_window', check.reasons.join('; '), { reasons: check.reasons }) };
+  // The window_id is the HLC's window, so what remains is the window guard itself
+  // (docs/protocol.md §5): a closed window is guard_failed, the first guard outcome.
+  if (!check.open) return { ok: false, rejected: windowGuardFailed(check.reasons) };
   return { ok: true, outcome: { guard: 'window', ok: true, reasons: check.reasons }, beat: check.position.beat, window_id: p.window_id };
+}
+
+function windowGuardFailed(reasons: string[]): Rejected {
+  const outcome: GuardOutcome = { guard: 'window', ok: false, reasons };
+  return reject('guard_failed', `guard window failed: ${reasons.join('; ')}`, { guard: 'window', reasons, guard_outcomes: [outcome] });
 }
 
 type Judged = { ok: true; outcomes: GuardOutcome[]; branch: string | null } | { ok: false; rejected: Rejected };

@@ -1,6 +1,8 @@
 // The frozen history of the current rules is the conformance vectors. If they change, an
 // outcome or a state hash changed for some WAL: that is a new rules version (core/rules.ts,
-// docs/upgrading.md). This test pins the vectors' hash to the version, so the two move together.
+// docs/upgrading.md) — unless only the answers to rejected proposals changed, which replay
+// never sees (core/rules.ts says when). This test pins the vectors' hash to the version, so
+// the two move together.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { H } from './hash';

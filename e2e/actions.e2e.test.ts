@@ -11,7 +11,7 @@
 // - approve: in an open review/reverb window the dialog's Execution_Approve lands in the
 //   WAL signed by op-1; a second approval in the same beat cannot be signed: the button is
 //   disabled and the reason is shown beside it;
-// - refusal: an approval signed before the window opens is refused (wrong_window) and the
+// - refusal: an approval signed before the window opens is refused (guard_failed, window) and the
 //   dialog stays open with the code, focus inside it (Esc still cancels); when the payload
 //   is restamped into the open window the refusal, which no longer applies, goes;
 // - quorum: every vote of the current certificate verifies in the page (✓) and the
@@ -254,7 +254,7 @@ describe('operator actions (browser mode, --human-operator)', () => {
     await page.waitForSelector(`${dialog} [data-testid="action-warnings"]:has-text("window is closed")`);
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Too early: the window is not open yet.');
     const refusal = await sign();
-    expect(refusal).toMatch(/HTTP 400 · wrong_window/);
+    expect(refusal).toMatch(/HTTP 400 · guard_failed/);
     expect(await page.isVisible(dialog)).toBe(true);
     // The form was disabled while signing; focus is back inside the dialog, not on <body>.
     expect(await page.evaluate<boolean>(`document.querySelector('${dialog}').contains(document.activeElement)`)).toBe(true);

@@ -18,7 +18,8 @@ import type { ReduceResult } from '../core/reduce';
 import type { Genesis, Proposal } from '../core/types';
 import { headAt, Host } from './host';
 import { loadMachine } from './machine';
-import { sha256HexNative, Store } from './store/store';
+import { genesisHead, replayRows } from './engine/replay';
+import { proposalHashOf, recordHashOf, sha256HexNative, Store } from './store/store';
 import { lastJsonLine, runSwoosh, startServe } from './testing/proc';
 
 const spec = loadMachine();
@@ -273,20 +274,74 @@ describe('(b) a damaged WAL record is reported by index and never replayed past'
     expect(String(v.out.problem)).toMatch(/prev_record_hash/);
   });
 
-  it('a forged proposal inside a record fails its signature (and hash) at that index', async () => {
+  it('a forged proposal re-chained as the store would: only its signature is wrong, and verify names it', async () => {
     const path = copyDb();
     const target = 9;
     edit(path, (db) => {
-      const row = db.prepare('SELECT body FROM wal WHERE idx = ?').get(target) as { body: string };
-      const body = JSON.parse(row.body) as { proposal: { idem_key: string } };
-      body.proposal.idem_key += 'x';
-      db.prepare('UPDATE wal SET body = ? WHERE idx = ?').run(canonicalize(body), target);
+      forgeEvidenceAndRechain(db, target, 'bubble://forged/after-the-fact');
+      // Control: the strict replay that trusts signatures reproduces every record's state
+      // hash and body, to the end. The chain, the states and the head are all consistent.
+      const store = rowsOf(db);
+      const head = replayRows(genesisHead(genesis, spec), store, { spec, strict: true });
+      expect(head.index).toBe(length);
+      expect(head.hash).toBe(hashes[length]);
     });
     const v = await verify(path);
     expect(v.code).toBe(1);
-    expect(v.out).toMatchObject({ ok: false, first_bad_index: target });
+    expect(v.out).toMatchObject({ ok: false, first_bad_index: target, verified: target - 1, length });
+    expect(String(v.out.problem)).toMatch(/^the reducer rejects it on replay: bad_signature: signature does not verify/);
+    // Recovery trusts the chain (decision 0018) and starts from a snapshot past the forgery:
+    // the host opens; `swoosh verify`, which checks every signature, is what catches it.
+    const host = open(path);
+    expect(host.head).toMatchObject({ index: length, hash: hashes[length] });
+    host.close();
   });
 });
+
+/**
+ * Adds `evidence` to record `target`'s proposal (a signed field the state does not hold),
+ * then rewrites what the store derives from it, as Store.commit would: the record hash, every
+ * later record's prev_record_hash and record hash, the snapshots' record hashes and
+ * checksums, and the committed head. Only the signature can tell.
+ */
+function forgeEvidenceAndRechain(db: Database.Database, target: number, evidence: string): void {
+  const rows = db.prepare('SELECT idx, body FROM wal WHERE idx >= ? ORDER BY idx').all(target) as Array<{ idx: number; body: string }>;
+  const update = db.prepare('UPDATE wal SET body = ?, record_hash = ?, proposal_hash = ? WHERE idx = ?');
+  let prev: string | null = null;
+  const rechained = new Map<number, string>();
+  for (const row of rows) {
+    const record = JSON.parse(row.body) as { prev_record_hash: string; evidence: string[]; proposal: Proposal };
+    if (row.idx === target) {
+      record.proposal.evidence = [...record.proposal.evidence, evidence];
+      record.evidence = record.proposal.evidence;
+    }
+    if (prev !== null) record.prev_record_hash = prev;
+    const text = canonicalize(record);
+    prev = recordHashOf(text);
+    rechained.set(row.idx, prev);
+    update.run(text, prev, proposalHashOf(record.proposal), row.idx);
+  }
+  const snaps = db.prepare('SELECT idx, state, state_hash FROM snapshots WHERE idx >= ?').all(target) as Array<{
+    idx: number;
+    state: string;
+    state_hash: string;
+  }>;
+  for (const s of snaps) {
+    const recordHash = rechained.get(s.idx) as string;
+    db.prepare('UPDATE snapshots SET record_hash = ?, checksum = ? WHERE idx = ?').run(
+      recordHash,
+      snapshotChecksum(s.idx, s.state_hash, recordHash, s.state),
+      s.idx,
+    );
+  }
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'committed_head'").run(JSON.stringify({ index: length, record_hash: prev }));
+}
+
+function rowsOf(db: Database.Database): Array<{ index: number; body: string; record_hash: string }> {
+  return (
+    db.prepare('SELECT idx, body, record_hash FROM wal ORDER BY idx').all() as Array<{ idx: number; body: string; record_hash: string }>
+  ).map((r) => ({ index: r.idx, body: r.body, record_hash: r.record_hash }));
+}
 
 describe('(c) a gap in the WAL', () => {
   const missing = 36; // after the newest snapshot (35)

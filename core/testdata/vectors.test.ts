@@ -175,7 +175,7 @@ describe('conformance vectors (core/testdata)', () => {
       expect(codes, code).toContain(code);
     }
     const guards = new Set(vectors.steps.flatMap((s) => (!s.expect.accepted && s.expect.guard ? [s.expect.guard] : [])));
-    for (const g of ['config', 'license', 'quorum', 'mcp', 'all_ready', 'approval', 'approvals', 'policy_version'])
+    for (const g of ['window', 'config', 'license', 'quorum', 'mcp', 'all_ready', 'approval', 'approvals', 'policy_version'])
       expect(guards, g).toContain(g);
   });
 

@@ -116,6 +116,8 @@ const FAULTS = {
     const i = d.intent();
     const t = d.spec.transitions[i.transition];
     if (!t) return false;
+    // A window_id that is not the HLC's is wrong_window; the HLC's own window_id at a
+    // time its class is closed fails the window guard (docs/protocol.md §5).
     const expect = d.rejectAs(d.state, i.transition, ['wrong_window']);
     if (t.window === null) {
       d.submit('out_of_window', d.build(i, { window_id: windowIdAt(d.schedule, i.at) }), expect);
@@ -125,7 +127,8 @@ const FAULTS = {
       const at = d.closedAt(Math.max(i.at, d.now_ms + 1), t.window);
       if (at === null) return false;
       // The server clock reads the proposal's time, so hlc_from_future does not answer first.
-      d.submit('out_of_window', d.build(i, { hlc: { wall_ms: at, counter: 0 } }), expect, at);
+      const closed = d.rejectAs(d.state, i.transition, ['guard_failed'], 'window');
+      d.submit('out_of_window', d.build(i, { hlc: { wall_ms: at, counter: 0 } }), closed, at);
     } else {
       const hlc = d.commit(i.at);
       d.submit('out_of_window', d.build(i, { hlc, window_id: `backbeat:W-${d.beat(hlc.wall_ms) + 1}` }), expect);

@@ -3,9 +3,9 @@
 // signatures, against a real server on an ephemeral port and a temporary database.
 //
 // Time: the BACKBEAT period is 1 s (review [500, 750) ms, reverb [750, 1000) ms of each
-// beat). The SDK's HLC runs over a ManualClock the test sets to instants inside those
-// windows, and the test waits until real time has reached them, so every HLC wall time is
-// ≤ the server's clock (never `hlc_from_future`). Two loops cost at most ~3 s of waiting.
+// beat). The server and the SDK's HLC run on one ManualClock the test sets to instants
+// inside those windows, so no HLC is ever ahead of the server's clock (never
+// `hlc_from_future`) and the test never waits for real time to get there.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,32 +61,29 @@ async function step(by: SwooshClient, transition: string, inputs: JsonObject, ev
 }
 
 /**
- * Sets the client clock to `offset_bp` into a beat: `beat` if given, else the first beat
- * whose such instant is after everything proposed so far; then waits for real time to get
- * there (so the HLC is never ahead of the server). Returns the beat.
+ * Sets the shared clock (server and client) to `offset_bp` into a beat: `beat` if given,
+ * else the first beat whose such instant is after everything proposed so far. Returns the beat.
  */
-async function enterWindow(offset_bp: number, beat?: number): Promise<number> {
+function enterWindow(offset_bp: number, beat?: number): number {
   const schedule = genesis.backbeat;
-  const after = Math.max(Date.now(), agent.lastHlc.wall_ms + 1);
+  const after = Math.max(clock.now_ms(), agent.lastHlc.wall_ms + 1);
   let b = beat ?? beatPosition(schedule, after).beat;
   let target = wallAt(schedule, b, offset_bp);
   if (beat === undefined && target < after) {
     b += 1;
     target = wallAt(schedule, b, offset_bp);
   }
-  while (Date.now() < target) await sleep(Math.max(1, target - Date.now()));
   clock.set(target);
   return b;
 }
 
 async function reverbLoop(loop: number): Promise<void> {
-  clock.set(Date.now());
   await step(agent, 'Execution_PlanLocked', { plan_hash: fakeHash(`plan:${loop}`) });
-  const beat = await enterWindow(5100);
+  const beat = enterWindow(5100);
   const gate = await step(agent, 'Execution_BeatReviewGate', {});
   await step(op1, 'Execution_Approve', { note: `ok loop ${loop}` });
   await step(op2, 'Execution_Approve', { note: `ok loop ${loop} too` });
-  await enterWindow(7600, beat);
+  enterWindow(7600, beat);
   await step(agent, 'Execution_ApprovalsThreshold', {});
   await step(agent, 'Execution_Submit', { artifact_hash: fakeHash(`artifact:${loop}`) });
   const next = await step(agent, 'Execution_NextWindow', {});
@@ -97,8 +94,8 @@ async function reverbLoop(loop: number): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swoosh-conformance-'));
-  running = await startServer({ db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true });
   clock = new ManualClock(Date.now());
+  running = await startServer({ db: join(dir, 'swoosh.db'), genesis, host: '127.0.0.1', port: 0, durability: 'FULL', quiet: true, clock });
   agent = new SwooshClient({ url: running.url, signer: cast.agents[0]!, clock, spec });
   op1 = agent.withSigner(cast.operators[0]!);
   op2 = agent.withSigner(cast.operators[1]!);

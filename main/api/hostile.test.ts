@@ -521,10 +521,16 @@ const CASES: Case[] = [
     code: 'invalid_from_state',
   },
   {
-    name: 'gated transition outside its window',
+    name: "gated transition outside its window, with the HLC's own window_id: the window guard",
     send: () => postJson(signed('Execution_BeatReviewGate', {})),
     status: 400,
-    code: 'wrong_window',
+    code: 'guard_failed',
+    check: (a) => {
+      const error = (a.json as { error: { guard: string; reason: string; reasons: string[] } }).error;
+      expect(error.guard).toBe('window');
+      expect(error.reason).toMatch(/^guard window failed: review window closed/);
+      expect(error.reasons.length).toBeGreaterThan(0);
+    },
   },
   {
     name: 'window_id that is not the window of the HLC',

@@ -9,6 +9,7 @@ import { acceptedEventOf, healthEventOf, rejectedEventOf, sseDataOf } from '../.
 import type { Host } from '../host';
 import { HostError } from '../host';
 import type { EngineEvent, SubmitResult } from '../engine/engine';
+import { peerKey } from '../engine/peer-rate';
 import type { HostMetrics } from '../observe/metrics';
 import { openApiDocument } from './openapi';
 import { checkHost, checkOrigin, hostAllowList, Slots, type HostAllowList } from './admission';
@@ -250,7 +251,8 @@ export class ApiServer {
     } finally {
       this.bodies.give();
     }
-    const result = await this.opts.host.engine.submit(parsed);
+    // The peer is the socket's address: a rejection past its rate is answered, not stored.
+    const result = await this.opts.host.engine.submit(parsed, { peer: peerKey(req.socket.remoteAddress) });
     this.answer(res, result);
   }
 
@@ -435,7 +437,8 @@ export class ApiServer {
     if (e.type === 'accepted') {
       const r = e.record;
       frame = `id: ${r.index}\nevent: accepted\ndata: ${JSON.stringify(sseDataOf(acceptedEventOf(r, e.decision.id)))}\n\n`;
-    } else if (e.type === 'rejected') {
+    } else if (e.type === 'rejected' && e.stored) {
+      // An unstored row (its peer past its rate) is not streamed either: the stream mirrors the log.
       const j = e.rejection;
       frame = `event: rejected\ndata: ${JSON.stringify(sseDataOf(rejectedEventOf(j, e.status)))}\n\n`;
     }

@@ -5,7 +5,7 @@
 // browser mode saying why in one line (docs/electron.md).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,24 +19,48 @@ const SQLITE_BUILD_MS_MAX = 600_000;
 
 export type ElectronProbe = { ok: true; binary: string } | { ok: false; reason: string };
 
-/** The Electron binary, if the optional `electron` package installed it. */
+/** Bound on downloading the Electron binary on first start (≈ 100 MB). */
+const ELECTRON_DOWNLOAD_MS_MAX = 180_000;
+
+/**
+ * The Electron binary, downloading it first if the package has none yet. Electron ≥ 42
+ * has no install script: `require('electron')` itself downloads a missing binary, with
+ * no time bound and its output on ours. So the download runs here first, bounded, its
+ * output kept, and a failure (offline) stays one line (docs/electron.md).
+ * ELECTRON_SKIP_BINARY_DOWNLOAD=1 skips the attempt.
+ */
 export function findElectron(): ElectronProbe {
+  const require = createRequire(join(REPO_DIR, 'package.json'));
+  let dir: string;
+  try {
+    dir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return { ok: false, reason: 'the Electron package is not installed' };
+  }
+  if (!hasBinary(dir)) {
+    if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD)
+      return { ok: false, reason: 'the Electron binary is not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD)' };
+    process.stderr.write('swoosh: downloading the Electron binary (once) …\n');
+    const got = spawnSync(process.execPath, [join(dir, 'install.js')], { encoding: 'utf8', timeout: ELECTRON_DOWNLOAD_MS_MAX });
+    if (got.status !== 0) return { ok: false, reason: 'the Electron binary could not be downloaded (offline?)' };
+  }
+  if (!hasBinary(dir)) return { ok: false, reason: 'the Electron package is installed but its binary is missing' };
   let binary: unknown;
   try {
-    // electron/index.js returns the binary's path, or throws when its download failed.
-    binary = createRequire(join(REPO_DIR, 'package.json'))('electron');
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
-    return {
-      ok: false,
-      reason: missing
-        ? 'the Electron binary is not installed (offline install?)'
-        : 'the Electron package is installed but its binary is missing',
-    };
+    // electron/index.js returns the binary's path (it is there: no download from here).
+    binary = require('electron');
+  } catch {
+    return { ok: false, reason: 'the Electron package is installed but its binary is missing' };
   }
   if (typeof binary !== 'string' || !existsSync(binary))
     return { ok: false, reason: 'the Electron package is installed but its binary is missing' };
   return { ok: true, binary };
+}
+
+/** Whether the electron package at `dir` has its binary (path.txt names it under dist/). */
+function hasBinary(dir: string): boolean {
+  const pathFile = join(dir, 'path.txt');
+  return existsSync(pathFile) && existsSync(join(dir, 'dist', readFileSync(pathFile, 'utf8')));
 }
 
 /** Runs Electron's own Node (ELECTRON_RUN_AS_NODE) on a snippet. */

@@ -3,6 +3,7 @@
 // shell, the soak run, the benchmarks and the tests. Optional parts (the demo, real
 // providers, later a cluster) attach to the returned handle and are stopped with it.
 
+import type { Clock } from '../../core/hlc';
 import type { Genesis } from '../../core/types';
 import { ApiServer } from '../api/server';
 import { consoleStatic } from '../api/console-static';
@@ -35,6 +36,8 @@ export interface ServerSettings {
   writes_closed?: boolean;
   /** Host names besides loopback that requests may name (a cluster node's advertised URL). */
   allowed_hosts?: readonly string[];
+  /** The host's physical clock (tests pass a ManualClock); default the system clock. */
+  clock?: Clock;
 }
 
 export type HealthSource = () => Record<string, unknown>;
@@ -75,6 +78,7 @@ export async function openServer(s: ServerSettings): Promise<Running> {
     durability: s.durability,
     snapshot_every: s.snapshot_every,
     check_invariants: s.check_invariants,
+    clock: s.clock,
   });
   const metrics = createMetrics(host.engine);
   metrics.recoveryTime.set(host.recovery.duration_ms / 1000);

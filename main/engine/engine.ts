@@ -28,6 +28,7 @@ import { encodeProposal, recordText, type EncodedProposal } from './encode';
 import type { VerifyItem, VerifyPool } from './verify-pool';
 import { proposalHashOf, recordHashOf, type NewRejection, type RecordEncoding, type StoredSnapshot, type Store } from '../store/store';
 import { CorruptionError, replayRows, type ReplayHead } from './replay';
+import { DEFAULT_REJECTION_RATE, PeerTokenBuckets, type PeerRateOptions } from './peer-rate';
 
 export interface EngineHead extends Head {
   index: number;
@@ -53,6 +54,14 @@ export interface EngineOptions {
   check_invariants: boolean;
   /** Verifies signatures off this thread while proposals queue; null: verify inline in reduce. */
   verify_pool?: VerifyPool | null;
+  /** Rejection rows stored per peer (token bucket on `clock`); default DEFAULT_REJECTION_RATE. */
+  rejection_rate?: PeerRateOptions;
+}
+
+/** Where a proposal came from, as the API saw it. */
+export interface SubmitOrigin {
+  /** The peer's key (main/engine/peer-rate.ts peerKey); null: in-process, not rate-limited. */
+  peer: string | null;
 }
 
 /**
@@ -129,7 +138,8 @@ export type SubmitResult =
 
 export type EngineEvent =
   | { type: 'accepted'; record: WalRecord; decision: DecisionRecord; state: State; latency_ms: number; branch: string | null }
-  | { type: 'rejected'; rejection: NewRejection; status: number }
+  /** `stored` false: the peer was past its rate (peer-rate.ts), the row was answered but not kept. */
+  | { type: 'rejected'; rejection: NewRejection; status: number; stored: boolean }
   | { type: 'duplicate'; transition: string; index: number }
   | { type: 'violation'; index: number; violations: Violation[] }
   | { type: 'snapshot'; index: number; hlc: string | null }
@@ -143,6 +153,8 @@ type Prepared = { ok: true; proposal: Proposal; encoded: EncodedProposal } | { o
 interface Pending {
   raw: unknown;
   received_ms: number;
+  /** null: in-process (tests, the replicated path); its rejections are always stored. */
+  peer: string | null;
   resolve: (r: SubmitResult) => void;
   prepared: Prepared;
   /** Worker verdict over encoded.signing_text; undefined: none (reduce verifies inline). */
@@ -181,8 +193,12 @@ export class Engine {
   /** Set by a failed commit, cleared by the next one that succeeds. */
   storeFailure: { reason: string; since_ms: number; failures: number } | null = null;
 
+  /** How many rejection rows each peer may have stored. */
+  private readonly rejectionBuckets: PeerTokenBuckets;
+
   constructor(private readonly opts: EngineOptions) {
     this.head = opts.head;
+    this.rejectionBuckets = new PeerTokenBuckets(opts.clock, opts.rejection_rate ?? DEFAULT_REJECTION_RATE);
   }
 
   get current(): Readonly<EngineHead> {
@@ -219,7 +235,7 @@ export class Engine {
   }
 
   /** Queues a parsed JSON body; resolves after the batch holding it is durable. */
-  submit(raw: unknown): Promise<SubmitResult> {
+  submit(raw: unknown, origin: SubmitOrigin = { peer: null }): Promise<SubmitResult> {
     if (this.stopped) return Promise.resolve({ status: 503, error: { code: 'shutting_down', reason: 'the orchestrator is stopping' } });
     const refusal = this.replicator?.refusal() ?? null;
     if (refusal) return Promise.resolve(refusal);
@@ -232,7 +248,15 @@ export class Engine {
     }
     return new Promise((resolve) => {
       const prepared = prepare(raw);
-      const pending: Pending = { raw, received_ms: this.opts.clock.now_ms(), resolve, prepared, verdict: undefined, verifying: false };
+      const pending: Pending = {
+        raw,
+        received_ms: this.opts.clock.now_ms(),
+        peer: origin.peer,
+        resolve,
+        prepared,
+        verdict: undefined,
+        verifying: false,
+      };
       this.queue.push(pending);
       if (prepared.ok && this.opts.verify_pool?.alive) {
         pending.verifying = true;
@@ -359,7 +383,7 @@ export class Engine {
       for (const p of batch) p.resolve(refusal);
       return;
     }
-    const work = new BatchWork(this.opts, this.head);
+    const work = new BatchWork(this.opts, this.head, this.rejectionBuckets);
     const answers = batch.map((p) => work.judgeContained(p));
     if (work.records.length > 0) {
       let out: Awaited<ReturnType<Replicator['replicate']>>;
@@ -504,7 +528,7 @@ export class Engine {
   }
 
   private runBatch(batch: Pending[]): void {
-    const work = new BatchWork(this.opts, this.head);
+    const work = new BatchWork(this.opts, this.head, this.rejectionBuckets);
     const answers = batch.map((p) => work.judgeContained(p));
     this.commitAndAnswer(batch, work, answers);
   }
@@ -585,6 +609,7 @@ class BatchWork {
   constructor(
     private readonly opts: EngineOptions,
     start: EngineHead,
+    private readonly rejectionBuckets: PeerTokenBuckets,
   ) {
     this.head = start;
   }
@@ -631,7 +656,7 @@ class BatchWork {
     const prepared = p.prepared;
     if (!prepared.ok) return this.refuse(p.raw, { code: 'malformed', reason: prepared.reason }, p);
     const { proposal, encoded } = prepared;
-    const dup = this.idem(proposal, encoded.hash);
+    const dup = this.idem(proposal, encoded.hash, p);
     if (dup) return dup;
     const now_ms = this.opts.clock.now_ms();
     const verifier = p.verdict === false ? withVerdict(this.opts.verifier, proposal, encoded, false) : this.opts.verifier;
@@ -646,7 +671,7 @@ class BatchWork {
     return this.accept(proposal, encoded, result.state, result.hash, result.body, result.branch, p, now_ms);
   }
 
-  private idem(proposal: Proposal, hash: string): Judged | null {
+  private idem(proposal: Proposal, hash: string, p: Pending): Judged | null {
     const inBatch = this.applied.get(proposal.idem_key);
     const stored = inBatch ? { proposal_hash: inBatch.proposal_hash, body: inBatch.body } : this.storedOutcome(proposal.idem_key);
     if (!stored) return null;
@@ -657,7 +682,7 @@ class BatchWork {
           code: 'idem_key_conflict',
           reason: `idem_key ${proposal.idem_key} was applied at index ${stored.body.index} with different content`,
         },
-        null,
+        p,
       );
     }
     return {
@@ -731,11 +756,22 @@ class BatchWork {
       reasons: rejection.reasons ?? [],
       proposal: raw,
     };
-    this.rejections.push(row);
-    const events: EngineEvent[] = [{ type: 'rejected', rejection: row, status }];
+    const stored = this.mayStore(rejection, p);
+    if (stored) this.rejections.push(row);
+    const events: EngineEvent[] = [{ type: 'rejected', rejection: row, status, stored }];
     if (rejection.code === 'internal')
       events.push({ type: 'internal', transition: row.transition, idem_key: row.idem_key, reason: rejection.reason });
     return { result: { status, error }, events };
+  }
+
+  /**
+   * Whether this rejection's row is kept: always for in-process callers and for our own
+   * `internal` failures (a bug to diagnose, not the peer's doing); otherwise while the peer
+   * has tokens left.
+   */
+  private mayStore(rejection: Rejection, p: Pending | null): boolean {
+    if (p === null || p.peer === null || rejection.code === 'internal') return true;
+    return this.rejectionBuckets.take(p.peer);
   }
 }
 

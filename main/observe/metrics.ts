@@ -59,6 +59,12 @@ export function createMetrics(engine: Engine): HostMetrics {
     labelNames: ['code'],
     registers: [registry],
   });
+  const dropped = new Counter({
+    name: 'swoosh_rejections_dropped_total',
+    help: 'Rejections answered but not stored in the rejections log (reason="rate": the peer was past its per-peer rate)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const internal = new Counter({
     name: 'swoosh_internal_errors_total',
     help: 'Proposals the judge failed on (a bug; answered 500 internal, the writer continued)',
@@ -89,6 +95,7 @@ export function createMetrics(engine: Engine): HostMetrics {
       if (e.branch === 'breach' || e.record.transition === 'Policy_Violation') quarantines.inc();
     } else if (e.type === 'rejected') {
       rejected.inc({ code: e.rejection.code });
+      if (!e.stored) dropped.inc({ reason: 'rate' });
       if (e.rejection.guard) guardFails.inc({ guard: e.rejection.guard });
       if (e.rejection.code === 'stale_state_hash' && e.rejection.transition) retries.inc({ transition: e.rejection.transition });
     } else if (e.type === 'duplicate') {

@@ -131,13 +131,13 @@ describe('building and signing an action', () => {
     expect(next.result.ok).toBe(true);
   });
 
-  it('outside the window: warned, and refused with wrong_window', async () => {
+  it('outside the window: warned, and refused by the window guard', async () => {
     const sc = inReview();
     sc.seekWindow(1000);
     const { built, result } = await signAndReduce(sc, 'Execution_Approve', 'late');
     expect(built.window?.open).toBe(false);
-    expect(built.warnings.join()).toMatch(/window is closed/);
-    expect(!result.ok && result.rejection.code).toBe('wrong_window');
+    expect(built.warnings.join()).toMatch(/window is closed .*will answer guard_failed \(window\)/);
+    expect(!result.ok && result.rejection).toMatchObject({ code: 'guard_failed', guard: 'window' });
   });
 
   it('release a quarantine: justification in inputs, no window, accepted', async () => {

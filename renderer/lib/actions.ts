@@ -273,7 +273,7 @@ export function buildAction(b: BuildInput): BuiltAction {
   if (window && !window.open) {
     const next = Math.min(...classes!.map((c) => nextOpening_ms(schedule, c, hlc.wall_ms) ?? Infinity));
     const when = Number.isFinite(next) ? ` (opens in ${Math.ceil((next - hlc.wall_ms) / 1000)} s)` : '';
-    warnings.push(`the ${classes!.join(' / ')} window is closed at this HLC${when}: the orchestrator will answer wrong_window`);
+    warnings.push(`the ${classes!.join(' / ')} window is closed at this HLC${when}: the orchestrator will answer guard_failed (window)`);
   }
   if (transition === 'Execution_Approve' && state.execution.approvals.some((a) => a.signer === signer && a.beat === position.beat)) {
     problems.push(
