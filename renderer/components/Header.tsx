@@ -2,7 +2,7 @@
 // HEAD (not the time-travel cursor), with a clear badge while the views show the past.
 
 import { useCursor } from '../state/cursor';
-import { shortHash, shortHlc, formatInt } from '../lib/format';
+import { shortHash, shortHlc, formatInt, stateLabel } from '../lib/format';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
 import { Icon } from './Icon';
@@ -140,7 +140,7 @@ function licenceText(phase: string): string {
 
 function flowSummary(s: NonNullable<ReturnType<typeof useLive>['head']>['state']): string {
   if (s.control.terminated) return 'TERMINATED';
-  if (s.boot.phase === 'UNINITIALIZED' || s.boot.phase === 'LICENSE_CHECK') return `BOOT · ${s.boot.phase}`;
+  if (s.boot.phase === 'UNINITIALIZED' || s.boot.phase === 'LICENSE_CHECK') return `BOOT · ${stateLabel(s.boot.phase)}`;
   if (s.control.recovery) return 'RECOVERY';
   if (s.execution.phase !== null) return `EXECUTION · ${s.execution.phase}`;
   const ready = [s.ingestion.phase, s.council.phase, s.environment.phase].filter((p) => p === 'READY').length;
