@@ -37,8 +37,17 @@ export function Boot({ api }: { api: ConsoleApi }) {
       (err: unknown) => !cancelled && setError(describeError(err)),
     );
     live.start();
+    // The session remembers the cluster it saw (leader history) whichever view is open.
+    let seen = live.getSnapshot().health;
+    const unobserve = live.subscribe(() => {
+      const h = live.getSnapshot().health;
+      if (h === seen) return;
+      seen = h;
+      session.observeHealth(h, Date.now(), selfUrl());
+    });
     return () => {
       cancelled = true;
+      unobserve();
       live.stop();
       session.stop();
     };
@@ -58,4 +67,9 @@ export function Boot({ api }: { api: ConsoleApi }) {
       <App />
     </ConsoleProvider>
   );
+}
+
+/** The node this console talks to, as the browser reached it (null in Electron's file: pages). */
+function selfUrl(): string | null {
+  return typeof location !== 'undefined' && /^https?:$/.test(location.protocol) ? location.origin : null;
 }

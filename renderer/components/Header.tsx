@@ -3,6 +3,7 @@
 
 import { useCursor } from '../state/cursor';
 import { shortHash, shortHlc, formatInt, stateLabel } from '../lib/format';
+import { readCluster, writesGoTo } from '../lib/cluster';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
 import { Icon } from './Icon';
@@ -19,6 +20,7 @@ function Stat({
   mono = false,
   testId,
   shrinkable = false,
+  chip,
 }: {
   label: string;
   value: string;
@@ -27,11 +29,20 @@ function Stat({
   mono?: boolean;
   testId?: string;
   shrinkable?: boolean;
+  /** A second fact beside the value, in its own tone (e.g. "project quarantined"). */
+  chip?: { text: string; tone: Tone; testId: string } | null;
 }) {
   return (
     <div className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}`} title={title} data-testid={testId}>
       <div className="stat-label">{label}</div>
-      <div className={`stat-value${mono ? ' mono' : ''}`}>{value}</div>
+      <div className={`stat-value${mono ? ' mono' : ''}`}>
+        <span className="stat-main">{value}</span>
+        {chip && (
+          <span className={`stat-chip tone-${chip.tone}`} data-testid={chip.testId}>
+            {chip.text}
+          </span>
+        )}
+      </div>
     </div>
   );
 }
@@ -47,6 +58,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
   const modeTone: Tone = mode === 'RUNNING' ? 'ok' : mode === 'PAUSED' ? 'warn' : mode === '…' ? 'neutral' : 'danger';
   const quarantined = s?.policy.quarantined ?? false;
   const linkTone: Tone = live.link === 'open' ? 'ok' : live.link === 'connecting' ? 'warn' : 'danger';
+  const cluster = readCluster(live.health);
   const flow = s ? flowSummary(s) : '…';
 
   return (
@@ -78,14 +90,24 @@ export function Header({ onHelp }: { onHelp: () => void }) {
           value={s ? licenceText(s.boot.phase) : '…'}
           tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'}
         />
+        {cluster && (
+          <Stat
+            label="Node"
+            value={cluster.node_id ? `${cluster.node_id} · ${cluster.role_label}` : cluster.role_label}
+            tone={cluster.role === 'leader' || cluster.role === 'writer' ? 'accent' : cluster.role === 'follower' ? 'info' : 'warn'}
+            testId="node-role"
+            title={nodeTitle(cluster)}
+          />
+        )}
         <Stat
           label="Health"
-          value={healthStatus}
+          value={healthStatus === '…' ? '…' : `service ${healthStatus}`}
           tone={healthTone}
           testId="health"
+          chip={quarantined ? { text: 'project quarantined', tone: 'danger', testId: 'health-project' } : null}
           title={
             live.health
-              ? `the host process (writer, queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}); the project's quarantine is under Policy`
+              ? `service ${healthStatus}: the host process answers and commits (queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}).${quarantined ? '\nproject quarantined: the orchestrated project is held by policy until an operator releases it (Actions); the service itself is fine.' : ''}`
               : undefined
           }
         />
@@ -124,6 +146,13 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       </div>
     </header>
   );
+}
+
+function nodeTitle(c: NonNullable<ReturnType<typeof readCluster>>): string {
+  if (c.mode === 'single-writer') return 'single-writer host: this process is the only writer (no cluster)';
+  const to = writesGoTo(c);
+  const leader = c.leader ? `leader ${c.leader.node_id}${c.leader.url ? ` (${c.leader.url})` : ''}` : 'no leader right now';
+  return `cluster node ${c.node_id ?? '?'} (${c.role}); ${leader}${to ? `; writes go to ${to}` : ''}; details in Health`;
 }
 
 /** The header has room for the time of day only; the full HLC is in the tooltip. */
