@@ -20,6 +20,7 @@ function Stat({
   mono = false,
   testId,
   shrinkable = false,
+  wideOnly = false,
   chip,
 }: {
   label: string;
@@ -29,11 +30,17 @@ function Stat({
   mono?: boolean;
   testId?: string;
   shrinkable?: boolean;
+  /** Dropped when the window is narrow (styles.css), so the cells that say what to do stay whole. */
+  wideOnly?: boolean;
   /** A second fact beside the value, in its own tone (e.g. "project quarantined"). */
   chip?: { text: string; tone: Tone; testId: string } | null;
 }) {
   return (
-    <div className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}`} title={title} data-testid={testId}>
+    <div
+      className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}${wideOnly ? ' is-wide-only' : ''}`}
+      title={title}
+      data-testid={testId}
+    >
       <div className="stat-label">{label}</div>
       <div className={`stat-value${mono ? ' mono' : ''}`}>
         <span className="stat-main">{value}</span>
@@ -74,9 +81,16 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       </div>
       <div className="stats">
         <Stat label="HEAD" value={live.head ? `#${formatInt(live.head.index)}` : '…'} testId="head-index" tone="accent" />
-        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono shrinkable />
-        <Stat label="HLC (UTC)" value={hlcTimeOfDay(live.head?.hlc)} title={live.head?.hlc ?? 'no proposal applied yet'} mono shrinkable />
-        <Stat label="Flow" value={flow} title="active FLOW configuration" />
+        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono shrinkable wideOnly />
+        <Stat
+          label="HLC (UTC)"
+          value={hlcTimeOfDay(live.head?.hlc)}
+          title={live.head?.hlc ?? 'no proposal applied yet'}
+          mono
+          shrinkable
+          wideOnly
+        />
+        <Stat label="Flow" value={flow} title={`active FLOW configuration: ${flow}`} shrinkable />
         <Stat label="Control" value={mode} tone={modeTone} testId="control-mode" title={s?.control.last_reason ?? undefined} />
         <Stat
           label="Policy"
