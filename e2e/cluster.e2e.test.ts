@@ -141,7 +141,9 @@ describe('console on a cluster node (1 etcd member, 2 nodes)', () => {
     expect(await page.textContent(`${panel} [data-testid="cluster-leader"]`)).toContain(n2.url);
     expect(await page.isVisible(`${panel} [data-testid="cluster-writes-to"]`)).toBe(false);
     // Newest first: n2, possibly a "no leader" gap the console happened to see, then n1.
-    const history = await page.$$eval(`${panel} [data-testid="cluster-history"] li`, (els) => els.map((e) => e.getAttribute('data-leader')));
+    const history = await page.$$eval(`${panel} [data-testid="cluster-history"] li`, (els) =>
+      els.map((e) => e.getAttribute('data-leader')),
+    );
     expect(history[0]).toBe('n2');
     expect(history[history.length - 1]).toBe('n1');
     expect(history.filter((h) => h !== '')).toEqual(['n2', 'n1']);

@@ -370,8 +370,14 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
       const wal = await api.wal(Math.min(...rows.map((x) => x.index)), rows.length);
       for (const row of rows) {
         const rec = wal.records.find((r) => r.index === row.index);
-        expect(row.chips.map((c) => c.text.replace(/^[✓✗]/, '')), `#${row.index} chips`).toEqual(rec?.guard_outcomes.map((g) => g.guard));
-        expect(row.chips.filter((c) => c.cut).map((c) => c.text), `#${row.index} at ${viewport.width} px`).toEqual([]);
+        expect(
+          row.chips.map((c) => c.text.replace(/^[✓✗]/, '')),
+          `#${row.index} chips`,
+        ).toEqual(rec?.guard_outcomes.map((g) => g.guard));
+        expect(
+          row.chips.filter((c) => c.cut).map((c) => c.text),
+          `#${row.index} at ${viewport.width} px`,
+        ).toEqual([]);
       }
       await shot(page, `recent-transitions-${viewport.width}-dark`);
     }
@@ -409,6 +415,8 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     // One spelling in what a person reads: the noun is "licence"; ids stay in data attributes.
     expect(await page.textContent(`${CHART} g[data-path="LICENSE"] > text`)).toBe('LICENCE');
     expect(await page.textContent(`${CHART} g[data-path="FLOW.BOOT.LICENSE_CHECK"] text`)).toBe('LICENCE_CHECK');
+    // What a person reads: rendered text, not the SVG <title> tooltips that name the ids.
+    // biome-ignore lint/performance/useDomNodeTextContent: textContent would include hidden ids
     const shown = await page.evaluate(() => document.body.innerText);
     expect(shown).not.toMatch(/\bLICENSE(_CHECK)?\b/);
     expect(shown).not.toMatch(/\bLicense\b(?!_)/);
@@ -442,7 +450,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await page.fill('[data-testid="jump"]', 'yesterday');
     await page.press('[data-testid="jump"]', 'Enter');
     await page.waitForSelector('.jump-error');
-    expect(await page.textContent('.jump-error')).toContain('a time as shown (06:48:30.295 #1, 2026-12-03 06:48:30.295 #1, 2026-12-03T06:48:30)');
+    expect(await page.textContent('.jump-error')).toContain(
+      'a time as shown (06:48:30.295 #1, 2026-12-03 06:48:30.295 #1, 2026-12-03T06:48:30)',
+    );
     await page.fill('[data-testid="jump"]', '');
     await goLive();
     w.assertClean();
@@ -455,9 +465,13 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     const samples = async (): Promise<number> =>
       Number(/(\d+) of \d+ samples kept/.exec((await page.textContent('.view-metrics .view-sub')) ?? '')?.[1] ?? -1);
     await openView(metrics);
-    await page.waitForFunction(() => /([2-9]|\d\d+) of \d+ samples kept/.test(document.querySelector('.view-metrics .view-sub')?.textContent ?? ''), undefined, {
-      timeout: 15_000,
-    });
+    await page.waitForFunction(
+      () => /([2-9]|\d\d+) of \d+ samples kept/.test(document.querySelector('.view-metrics .view-sub')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
     const before = await samples();
     await openView(1);
     await page.waitForTimeout(2500);
