@@ -317,6 +317,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await row.click();
     await page.waitForSelector('.rdetail .big-name:text-is("guard_failed · policy_version")');
     await page.waitForSelector(`.rdetail .reasons li:has-text(${JSON.stringify(r.reasons?.[0] ?? '')})`);
+    // #12.7: the detail names the signer by id; the raw key is on hover, never overflowing the panel.
+    expect(await page.textContent('[data-testid="rejection-signer"]')).toBe('op-2');
+    expect(await page.getAttribute('[data-testid="rejection-signer"]', 'title')).toBe(demo.operators[1]!.signer);
     await page.waitForSelector('[data-testid="rejections-chart"] .recharts-bar-rectangle');
     await shot(page, 'rejections-dark');
     w.assertClean();
