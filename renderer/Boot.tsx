@@ -10,7 +10,7 @@ import { layoutChart } from './lib/chartLayout';
 import { specFromYaml } from './lib/spec';
 import { ConsoleProvider, type ConsoleContext } from './state/context';
 import { LiveStore } from './state/live';
-import { SessionStore } from './state/session';
+import { consoleOrigin, SessionStore } from './state/session';
 import { initialTheme, applyTheme } from './theme';
 
 export function Boot({ api }: { api: ConsoleApi }) {
@@ -43,7 +43,7 @@ export function Boot({ api }: { api: ConsoleApi }) {
       const h = live.getSnapshot().health;
       if (h === seen) return;
       seen = h;
-      session.observeHealth(h, Date.now(), selfUrl());
+      session.observeHealth(h, Date.now(), consoleOrigin());
     });
     return () => {
       cancelled = true;
@@ -67,9 +67,4 @@ export function Boot({ api }: { api: ConsoleApi }) {
       <App />
     </ConsoleProvider>
   );
-}
-
-/** The node this console talks to, as the browser reached it (null in Electron's file: pages). */
-function selfUrl(): string | null {
-  return typeof location !== 'undefined' && /^https?:$/.test(location.protocol) ? location.origin : null;
 }

@@ -3,7 +3,7 @@
 
 import { useCursor } from '../state/cursor';
 import { shortHash, shortHlc, formatInt, stateLabel } from '../lib/format';
-import { readCluster, writesGoTo } from '../lib/cluster';
+import { readCluster, writesGoTo, type ClusterView } from '../lib/cluster';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
 import { Icon } from './Icon';
@@ -162,7 +162,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
   );
 }
 
-function nodeTitle(c: NonNullable<ReturnType<typeof readCluster>>): string {
+function nodeTitle(c: ClusterView): string {
   if (c.mode === 'single-writer') return 'single-writer host: this process is the only writer (no cluster)';
   const to = writesGoTo(c);
   const leader = c.leader ? `leader ${c.leader.node_id}${c.leader.url ? ` (${c.leader.url})` : ''}` : 'no leader right now';

@@ -95,3 +95,8 @@ export class SessionStore {
     for (const l of this.listeners) l();
   }
 }
+
+/** The node this console talks to, as the browser reached it (null where the page is not served over HTTP, e.g. Electron). */
+export function consoleOrigin(): string | null {
+  return typeof location !== 'undefined' && /^https?:$/.test(location.protocol) ? location.origin : null;
+}

@@ -13,6 +13,7 @@ import { Chip, Empty, HashText, Kv, Panel } from '../components/ui';
 import { formatInt, shortHlc } from '../lib/format';
 import { readCluster } from '../lib/cluster';
 import { useConsole, useLive, useSession } from '../state/context';
+import { consoleOrigin } from '../state/session';
 
 const POLL_MS = 3000;
 
@@ -115,7 +116,7 @@ export function HealthView() {
         setHealth(h);
         setError(null);
         setAt(Date.now());
-        session.observeHealth(h, Date.now(), location.origin);
+        session.observeHealth(h, Date.now(), consoleOrigin());
       } catch (err) {
         if (!stopped) setError(describeError(err));
       }
