@@ -121,7 +121,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
           chip={quarantined ? { text: 'project quarantined', tone: 'danger', testId: 'health-project' } : null}
           title={
             live.health
-              ? `service ${healthStatus}: the host process answers and commits (queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}).${quarantined ? '\nproject quarantined: the orchestrated project is held by policy until an operator releases it (Actions); a state of the project, not of the service.' : ''}`
+              ? `service ${healthStatus}: the host process, as GET /health reports it (queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}).${quarantined ? '\nproject quarantined: the orchestrated project is held by policy until an operator releases it (Actions); a state of the project, not of the service.' : ''}`
               : undefined
           }
         />
