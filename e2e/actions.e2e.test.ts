@@ -6,11 +6,15 @@
 //   file picker, locked, and unlocked with its passphrase; the store holds only the
 //   encrypted file;
 // - quarantine: a Policy_Violation signed by the demo agent quarantines the project; the
-//   dialog's button stays disabled without a justification, and the release it signs
-//   takes the project out of QUARANTINED (GET /state);
-// - approve: in an open review/reverb window the dialog's Execution_Approve lands in the
-//   WAL signed by op-1; a second approval in the same beat cannot be signed: the button is
-//   disabled and the reason is shown beside it;
+//   header says "service ok" with a separate "project quarantined" chip; the dialog's
+//   button stays disabled without a justification, and the release it signs takes the
+//   project out of QUARANTINED (GET /state) and the chip away;
+// - approve (the newcomer path of `npm start`, whose demo is this one: op-1 is the
+//   person's, the bot approves as op-2): the header waits for "your approval"; the
+//   dialog and the BACKBEAT strip name the same window; the dialog's Execution_Approve
+//   lands in the WAL signed by op-1 and the console confirms "Approved at #N"; a second
+//   approval in the same beat cannot be signed: the button is disabled and the reason is
+//   shown beside it;
 // - refusal: an approval signed before the window opens is refused (guard_failed, window) and the
 //   dialog stays open with the code, focus inside it (Esc still cancels); when the payload
 //   is restamped into the open window the refusal, which no longer applies, goes;
@@ -151,6 +155,10 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(violation.ok, JSON.stringify(violation)).toBe(true);
     await page.waitForSelector('[data-testid="attention"]:has-text("QUARANTINED")');
     await page.waitForSelector('[data-testid="actions-badge"]:has-text("Release")');
+    // The header keeps the service and the project apart (docs/decisions/0104-health-badge.md).
+    await page.waitForSelector('[data-testid="health-project"]:text-is("project quarantined")');
+    expect(await page.textContent('[data-testid="health"] .stat-main')).toBe('service ok');
+    expect(await page.textContent('[data-testid="policy"] .stat-main')).toBe('QUARANTINED');
     await openAction('Quarantine_Release');
     expect(await page.textContent(`${dialog} [data-testid="action-quarantine-reasons"]`)).toContain('e2e: a secret in the corpus');
     expect(await page.isDisabled(submit)).toBe(true);
@@ -175,6 +183,8 @@ describe('operator actions (browser mode, --human-operator)', () => {
       return st.policy.quarantined ? undefined : st;
     });
     expect(s.policy.last_justification).toContain('False positive');
+    await page.waitForSelector('[data-testid="health-project"]', { state: 'detached' });
+    expect(await page.textContent('[data-testid="health"] .stat-main')).toBe('service ok');
     // The confirmation names the record, linked to the timeline.
     const release = (await api.wal(1, 1000)).records.filter((r) => r.transition === 'Quarantine_Release').pop();
     await page.waitForSelector(`[data-testid="act-confirm"]:has-text("Released at #${release!.index}")`);
@@ -204,8 +214,20 @@ describe('operator actions (browser mode, --human-operator)', () => {
       50,
     );
     const headBefore = ((await api.state()) as StateResponse).index;
+    // The loop waits for the person: the header says so until op-1 approves.
+    await page.waitForSelector('[data-testid="actions-badge"]:has-text("your approval")');
     await openAction('Execution_Approve');
     await page.fill(`${dialog} [data-testid="action-justification"]`, 'Reviewed the loop artifact: ship it.');
+    // One source for "which window, open or not": the dialog and the BACKBEAT strip agree
+    // (read in one frame; the countdowns may be a tick apart, the window never).
+    const seen = await page.evaluate((d) => {
+      const text = (sel: string) => document.querySelector(sel)?.textContent ?? '';
+      return { dialog: text(`${d} [data-testid="action-window"]`), strip: text('[data-testid="bb-approve"]') };
+    }, dialog);
+    const windowOf = (t: string) => /W-\d+/.exec(t)?.[0] ?? `no window in ${JSON.stringify(t)}`;
+    const stateOf = (t: string) => /(review open|reverb open|closed)/.exec(t)?.[0] ?? `no window state in ${JSON.stringify(t)}`;
+    expect(windowOf(seen.dialog)).toBe(windowOf(seen.strip));
+    expect(stateOf(seen.dialog)).toBe(stateOf(seen.strip));
     expect(await page.textContent(submit)).toBe('Approve REVERB');
     expect(await page.textContent(`${dialog} [data-testid="action-window"]`)).toMatch(/backbeat:W-\d+.*open/);
     expect(await sign()).toBeNull();
@@ -218,6 +240,8 @@ describe('operator actions (browser mode, --human-operator)', () => {
     expect(approve, 'the Execution_Approve record of the click').toBeDefined();
     expect(approve!.signer).toBe(op1.signer);
     expect(approve!.window_id).toMatch(/^backbeat:W-\d+$/);
+    // The newcomer path ends with the confirmation naming the record (linked to the timeline).
+    await page.waitForSelector(`[data-testid="act-confirm"]:has-text("Approved at #${approve!.index}")`);
     expect(s.council.threshold).toBe(2);
 
     // A second approval in the beat: the orchestrator would refuse it (guard approval), and

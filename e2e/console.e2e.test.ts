@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { SwooshClient } from '../client/client';
+import { parseHlc } from '../core/hlc';
 import { activeLeaves } from '../core/state';
 import { VIEWS } from '../renderer/nav';
 import {
@@ -29,6 +30,7 @@ import {
   waitText,
   waitUntil,
   watchedPage,
+  VIEWPORT,
   type Served,
   type WatchedPage,
 } from './harness';
@@ -315,6 +317,9 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await row.click();
     await page.waitForSelector('.rdetail .big-name:text-is("guard_failed · policy_version")');
     await page.waitForSelector(`.rdetail .reasons li:has-text(${JSON.stringify(r.reasons?.[0] ?? '')})`);
+    // #12.7: the detail names the signer by id; the raw key is on hover, never overflowing the panel.
+    expect(await page.textContent('[data-testid="rejection-signer"]')).toBe('op-2');
+    expect(await page.getAttribute('[data-testid="rejection-signer"]', 'title')).toBe(demo.operators[1]!.signer);
     await page.waitForSelector('[data-testid="rejections-chart"] .recharts-bar-rectangle');
     await shot(page, 'rejections-dark');
     w.assertClean();
@@ -340,6 +345,143 @@ describe.sequential('operator console in Chromium, against swoosh serve --consol
     await shot(page, 'decisions-refused-dark');
     await page.fill('[data-testid="decision-jump"]', '');
     expect(w.problems).toEqual([]);
+  });
+
+  it('#12.7 recent transitions: every guard chip is whole, at the default and a narrow width, and none is dropped', async (ctx) => {
+    onFailure(ctx);
+    await goLive();
+    await openView(1);
+    for (const viewport of [VIEWPORT, { width: 1100, height: 800 }]) {
+      await page.setViewportSize(viewport);
+      await page.waitForSelector('[data-testid="recent-transitions"] .recent-row');
+      // One synchronous read: each row's chips, and whether each is cut (clipped by its own
+      // box or pushed past its row's or panel's edge).
+      const rows = await page.$$eval('[data-testid="recent-transitions"] .recent-row', (els) =>
+        els.map((row) => {
+          const r = row.getBoundingClientRect();
+          const panel = (row.closest('.panel') as HTMLElement).getBoundingClientRect();
+          const chips = [...row.querySelectorAll('.guard-tag')].map((c) => {
+            const b = c.getBoundingClientRect();
+            const el = c as HTMLElement;
+            const cut = el.scrollWidth > el.clientWidth + 1 || b.right > Math.min(r.right, panel.right) + 0.5 || b.left < r.left - 0.5;
+            return { text: el.textContent ?? '', cut };
+          });
+          return { index: Number(row.getAttribute('data-index')), chips };
+        }),
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      const wal = await api.wal(Math.min(...rows.map((x) => x.index)), rows.length);
+      for (const row of rows) {
+        const rec = wal.records.find((r) => r.index === row.index);
+        expect(
+          row.chips.map((c) => c.text.replace(/^[✓✗]/, '')),
+          `#${row.index} chips`,
+        ).toEqual(rec?.guard_outcomes.map((g) => g.guard));
+        expect(
+          row.chips.filter((c) => c.cut).map((c) => c.text),
+          `#${row.index} at ${viewport.width} px`,
+        ).toEqual([]);
+      }
+      await shot(page, `recent-transitions-${viewport.width}-dark`);
+    }
+    await page.setViewportSize(VIEWPORT);
+    w.assertClean();
+  });
+
+  it('#12.7 the transition label never covers a state; the chart and the header spell "licence"', async (ctx) => {
+    onFailure(ctx);
+    await goLive();
+    await openView(1);
+    // Three different flashes: each label's pill against every state pill of the chart.
+    const seen = new Set<string>();
+    for (let i = 0; i < 40 && seen.size < 3; i += 1) {
+      const hit = await page.evaluate((chart) => {
+        const label = document.querySelector(`${chart} [data-testid="flash-label"] rect`);
+        const name = document.querySelector(`${chart} [data-testid="transition-flash"]`)?.getAttribute('data-transition') ?? '';
+        if (!label) return null;
+        const l = label.getBoundingClientRect();
+        const covered = [...document.querySelectorAll(`${chart} g.st-leaf`)]
+          .filter((g) => {
+            const b = (g.querySelector('rect.st-pill') as SVGRectElement).getBoundingClientRect();
+            return l.left < b.right && b.left < l.right && l.top < b.bottom && b.top < l.bottom;
+          })
+          .map((g) => g.getAttribute('data-path'));
+        return { name, covered };
+      }, CHART);
+      if (hit) {
+        expect(hit.covered, `label of ${hit.name}`).toEqual([]);
+        seen.add(hit.name);
+      }
+      await page.waitForTimeout(250);
+    }
+    expect(seen.size).toBeGreaterThan(0);
+    // One spelling in what a person reads: the noun is "licence"; ids stay in data attributes.
+    expect(await page.textContent(`${CHART} g[data-path="LICENSE"] > text`)).toBe('LICENCE');
+    expect(await page.textContent(`${CHART} g[data-path="FLOW.BOOT.LICENSE_CHECK"] text`)).toBe('LICENCE_CHECK');
+    // What a person reads: rendered text, not the SVG <title> tooltips that name the ids.
+    // biome-ignore lint/performance/useDomNodeTextContent: textContent would include hidden ids
+    const shown = await page.evaluate(() => document.body.innerText);
+    expect(shown).not.toMatch(/\bLICENSE(_CHECK)?\b/);
+    expect(shown).not.toMatch(/\bLicense\b(?!_)/);
+    w.assertClean();
+  });
+
+  it('#12.4 the timeline jump takes every time format the console shows, and says by example what it takes', async (ctx) => {
+    onFailure(ctx);
+    await goLive();
+    await openView(2);
+    const head = (await api.state()).index;
+    const records = (await api.wal(Math.max(1, head - 30), 30)).records;
+    const rec = records[Math.floor(records.length / 2)]!;
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{3})(?:\+00:00|Z)#(\d+)$/.exec(rec.hlc);
+    if (!m) throw new Error(`unexpected HLC ${rec.hlc}`);
+    const [, date, hms, ms, counter] = m;
+    // The first record at or after the whole second, for the form without milliseconds.
+    const second_ms = Date.parse(`${date}T${hms}Z`);
+    const page1 = (await api.wal(Math.max(1, rec.index - 40), 41)).records;
+    const atSecond = page1.find((r) => (parseHlc(r.hlc)?.wall_ms ?? 0) >= second_ms)!.index;
+    for (const [typed, want] of [
+      [`${hms}${ms} #${counter}`, rec.index],
+      [`${date} ${hms}${ms} #${counter}`, rec.index],
+      [`${date}T${hms}`, atSecond],
+    ] as const) {
+      await page.fill('[data-testid="jump"]', typed);
+      await page.press('[data-testid="jump"]', 'Enter');
+      await waitText(page, '[data-testid="cursor-index"]', `#${want.toLocaleString('en-US')}`);
+      expect(await page.isVisible('.jump-error'), typed).toBe(false);
+    }
+    await page.fill('[data-testid="jump"]', 'yesterday');
+    await page.press('[data-testid="jump"]', 'Enter');
+    await page.waitForSelector('.jump-error');
+    expect(await page.textContent('.jump-error')).toContain(
+      'a time as shown (06:48:30.295 #1, 2026-12-03 06:48:30.295 #1, 2026-12-03T06:48:30)',
+    );
+    await page.fill('[data-testid="jump"]', '');
+    await goLive();
+    w.assertClean();
+  });
+
+  it('#12.3 the Metrics history belongs to the session: leaving the view does not restart it', async (ctx) => {
+    onFailure(ctx);
+    await goLive();
+    const metrics = VIEWS.findIndex((v) => v.id === 'metrics') + 1;
+    const samples = async (): Promise<number> =>
+      Number(/(\d+) of \d+ samples kept/.exec((await page.textContent('.view-metrics .view-sub')) ?? '')?.[1] ?? -1);
+    await openView(metrics);
+    await page.waitForFunction(
+      () => /([2-9]|\d\d+) of \d+ samples kept/.test(document.querySelector('.view-metrics .view-sub')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    const before = await samples();
+    await openView(1);
+    await page.waitForTimeout(2500);
+    await openView(metrics);
+    // The scrapes went on while the view was closed: at least as many samples, never a restart.
+    expect(await samples()).toBeGreaterThan(before);
+    w.assertClean();
   });
 
   it('every rail view renders; a screenshot of each (dark)', async (ctx) => {

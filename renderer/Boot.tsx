@@ -10,7 +10,7 @@ import { layoutChart } from './lib/chartLayout';
 import { specFromYaml } from './lib/spec';
 import { ConsoleProvider, type ConsoleContext } from './state/context';
 import { LiveStore } from './state/live';
-import { SessionStore } from './state/session';
+import { consoleOrigin, SessionStore } from './state/session';
 import { initialTheme, applyTheme } from './theme';
 
 export function Boot({ api }: { api: ConsoleApi }) {
@@ -37,8 +37,17 @@ export function Boot({ api }: { api: ConsoleApi }) {
       (err: unknown) => !cancelled && setError(describeError(err)),
     );
     live.start();
+    // The session remembers the cluster it saw (leader history) whichever view is open.
+    let seen = live.getSnapshot().health;
+    const unobserve = live.subscribe(() => {
+      const h = live.getSnapshot().health;
+      if (h === seen) return;
+      seen = h;
+      session.observeHealth(h, Date.now(), consoleOrigin());
+    });
     return () => {
       cancelled = true;
+      unobserve();
       live.stop();
       session.stop();
     };

@@ -2,7 +2,8 @@
 // HEAD (not the time-travel cursor), with a clear badge while the views show the past.
 
 import { useCursor } from '../state/cursor';
-import { shortHash, shortHlc, formatInt } from '../lib/format';
+import { shortHash, shortHlc, formatInt, stateLabel } from '../lib/format';
+import { readCluster, writesGoTo, type ClusterView } from '../lib/cluster';
 import { useLive } from '../state/context';
 import { toggleTheme } from '../theme';
 import { Icon } from './Icon';
@@ -19,6 +20,8 @@ function Stat({
   mono = false,
   testId,
   shrinkable = false,
+  wideOnly = false,
+  chip,
 }: {
   label: string;
   value: string;
@@ -27,11 +30,26 @@ function Stat({
   mono?: boolean;
   testId?: string;
   shrinkable?: boolean;
+  /** Dropped when the window is narrow (styles.css), so the cells that say what to do stay whole. */
+  wideOnly?: boolean;
+  /** A second fact beside the value, in its own tone (e.g. "project quarantined"). */
+  chip?: { text: string; tone: Tone; testId: string } | null;
 }) {
   return (
-    <div className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}`} title={title} data-testid={testId}>
+    <div
+      className={`stat tone-${tone}${shrinkable ? ' is-shrinkable' : ''}${wideOnly ? ' is-wide-only' : ''}`}
+      title={title}
+      data-testid={testId}
+    >
       <div className="stat-label">{label}</div>
-      <div className={`stat-value${mono ? ' mono' : ''}`}>{value}</div>
+      <div className={`stat-value${mono ? ' mono' : ''}`}>
+        <span className="stat-main">{value}</span>
+        {chip && (
+          <span className={`stat-chip tone-${chip.tone}`} data-testid={chip.testId}>
+            {chip.text}
+          </span>
+        )}
+      </div>
     </div>
   );
 }
@@ -47,6 +65,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
   const modeTone: Tone = mode === 'RUNNING' ? 'ok' : mode === 'PAUSED' ? 'warn' : mode === '…' ? 'neutral' : 'danger';
   const quarantined = s?.policy.quarantined ?? false;
   const linkTone: Tone = live.link === 'open' ? 'ok' : live.link === 'connecting' ? 'warn' : 'danger';
+  const cluster = readCluster(live.health);
   const flow = s ? flowSummary(s) : '…';
 
   return (
@@ -62,9 +81,16 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       </div>
       <div className="stats">
         <Stat label="HEAD" value={live.head ? `#${formatInt(live.head.index)}` : '…'} testId="head-index" tone="accent" />
-        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono shrinkable />
-        <Stat label="HLC (UTC)" value={hlcTimeOfDay(live.head?.hlc)} title={live.head?.hlc ?? 'no proposal applied yet'} mono shrinkable />
-        <Stat label="Flow" value={flow} title="active FLOW configuration" />
+        <Stat label="State hash" value={shortHash(live.head?.hash)} title={live.head?.hash} mono shrinkable wideOnly />
+        <Stat
+          label="HLC (UTC)"
+          value={hlcTimeOfDay(live.head?.hlc)}
+          title={live.head?.hlc ?? 'no proposal applied yet'}
+          mono
+          shrinkable
+          wideOnly
+        />
+        <Stat label="Flow" value={flow} title={`active FLOW configuration: ${flow}`} shrinkable />
         <Stat label="Control" value={mode} tone={modeTone} testId="control-mode" title={s?.control.last_reason ?? undefined} />
         <Stat
           label="Policy"
@@ -78,14 +104,24 @@ export function Header({ onHelp }: { onHelp: () => void }) {
           value={s ? licenceText(s.boot.phase) : '…'}
           tone={s && (s.boot.phase === 'GRACE' || s.boot.phase === 'EXPIRED') ? 'warn' : 'neutral'}
         />
+        {cluster && (
+          <Stat
+            label="Node"
+            value={cluster.node_id ? `${cluster.node_id} · ${cluster.role_label}` : cluster.role_label}
+            tone={cluster.role === 'leader' || cluster.role === 'writer' ? 'accent' : cluster.role === 'follower' ? 'info' : 'warn'}
+            testId="node-role"
+            title={nodeTitle(cluster)}
+          />
+        )}
         <Stat
           label="Health"
-          value={healthStatus}
+          value={healthStatus === '…' ? '…' : `service ${healthStatus}`}
           tone={healthTone}
           testId="health"
+          chip={quarantined ? { text: 'project quarantined', tone: 'danger', testId: 'health-project' } : null}
           title={
             live.health
-              ? `the host process (writer, queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}); the project's quarantine is under Policy`
+              ? `service ${healthStatus}: the host process, as GET /health reports it (queue ${live.health.queue ?? 0}, wal lag ${live.health.walLag}, last snapshot ${live.health.lastSnapshotHLC ?? 'none'}).${quarantined ? '\nproject quarantined: the orchestrated project is held by policy until an operator releases it (Actions); a state of the project, not of the service.' : ''}`
               : undefined
           }
         />
@@ -126,6 +162,13 @@ export function Header({ onHelp }: { onHelp: () => void }) {
   );
 }
 
+function nodeTitle(c: ClusterView): string {
+  if (c.mode === 'single-writer') return 'single-writer host: this process is the only writer (no cluster)';
+  const to = writesGoTo(c);
+  const leader = c.leader ? `leader ${c.leader.node_id}${c.leader.url ? ` (${c.leader.url})` : ''}` : 'no leader right now';
+  return `cluster node ${c.node_id ?? '?'} (${c.role}); ${leader}${to ? `; writes go to ${to}` : ''}; details in Health`;
+}
+
 /** The header has room for the time of day only; the full HLC is in the tooltip. */
 function hlcTimeOfDay(hlc: string | null | undefined): string {
   const full = shortHlc(hlc);
@@ -140,7 +183,7 @@ function licenceText(phase: string): string {
 
 function flowSummary(s: NonNullable<ReturnType<typeof useLive>['head']>['state']): string {
   if (s.control.terminated) return 'TERMINATED';
-  if (s.boot.phase === 'UNINITIALIZED' || s.boot.phase === 'LICENSE_CHECK') return `BOOT · ${s.boot.phase}`;
+  if (s.boot.phase === 'UNINITIALIZED' || s.boot.phase === 'LICENSE_CHECK') return `BOOT · ${stateLabel(s.boot.phase)}`;
   if (s.control.recovery) return 'RECOVERY';
   if (s.execution.phase !== null) return `EXECUTION · ${s.execution.phase}`;
   const ready = [s.ingestion.phase, s.council.phase, s.environment.phase].filter((p) => p === 'READY').length;

@@ -42,30 +42,41 @@ export function RecentTransitions({ cursor }: { cursor: Cursor }) {
   if (records.length === 0) return <Empty>No transition yet: the project is at genesis.</Empty>;
   const state = live.head?.state ?? null;
   return (
-    <table className="table recent" data-testid="recent-transitions">
-      <tbody>
-        {records.map((r) => (
-          <tr key={r.index} className={r.index === position ? 'is-current' : ''} onClick={() => cursor.set(r.index)}>
-            <td className="mono r-index">#{formatInt(r.index)}</td>
-            <td className="mono muted r-when" title={r.hlc}>
-              {shortHlc(r.hlc).slice(11, 23)}
-            </td>
-            <td className={`r-transition c-tr region-${regionOf(r.transition).toLowerCase()}`}>{r.transition}</td>
-            <td className="r-who">{signerName(state, r.signer)}</td>
-            <td
-              className="r-guards"
-              title={r.guard_outcomes.map((g) => `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ')}`).join('\n') || 'no guards'}
-            >
-              {r.guard_outcomes.map((g, i) => (
-                <span key={`${g.guard}-${i}`} className="guard-tag">
-                  <Mark ok={g.ok} />
-                  {g.guard}
-                </span>
-              ))}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="recent" role="list" data-testid="recent-transitions">
+      {records.map((r) => (
+        // A grid row, not a table row: at the console's narrow widths the guard chips move
+        // to a second line (container query in styles.css) instead of being cut off, and
+        // at any width they wrap; none is ever hidden.
+        <div
+          key={r.index}
+          role="listitem"
+          className={`recent-row${r.index === position ? ' is-current' : ''}`}
+          data-index={r.index}
+          onClick={() => cursor.set(r.index)}
+        >
+          <span className="mono r-index">#{formatInt(r.index)}</span>
+          <span className="mono muted r-when" title={r.hlc}>
+            {shortHlc(r.hlc).slice(11, 23)}
+          </span>
+          <span className={`r-transition c-tr region-${regionOf(r.transition).toLowerCase()}`} title={r.transition}>
+            {r.transition}
+          </span>
+          <span className="r-who">{signerName(state, r.signer)}</span>
+          <span className="r-guards" data-testid="recent-guards">
+            {r.guard_outcomes.length === 0 && <span className="muted r-noguard">no guards</span>}
+            {r.guard_outcomes.map((g, i) => (
+              <span key={`${g.guard}-${i}`} className={`guard-tag${g.ok ? '' : ' is-failed'}`} title={guardTitle(g)}>
+                <Mark ok={g.ok} />
+                {g.guard}
+              </span>
+            ))}
+          </span>
+        </div>
+      ))}
+    </div>
   );
+}
+
+function guardTitle(g: WalRecord['guard_outcomes'][number]): string {
+  return `${g.ok ? '✓' : '✗'} ${g.guard}: ${g.reasons.join('; ') || 'ok'}`;
 }

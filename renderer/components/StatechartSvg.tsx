@@ -2,11 +2,13 @@
 // dashed lines, compound states as labelled frames, atomic states as pills. Active leaves
 // are filled; their ancestors are outlined. The last transition is animated: an arrow
 // from each state it left to each state it entered (within a root region) and its name
-// flashed at the arrow; a transition that moved nothing pulses its source.
+// flashed in that region's header bar (never over the states it names); a transition
+// that moved nothing pulses its source.
 
 import { memo } from 'react';
 import type { State } from '../../core/state';
-import type { ChartBox, ChartLayout } from '../lib/chartLayout';
+import { type ChartBox, type ChartLayout, flashLabelBox } from '../lib/chartLayout';
+import { stateLabel } from '../lib/format';
 import { activeLeaves, activeSet, leafDelta } from '../lib/spec';
 
 export interface LastTransition {
@@ -38,7 +40,7 @@ function rootOf(path: string): string {
 }
 
 /** A gentle curve from a to b, bowing to the left of the direction of travel. */
-function arrowPath(a: ChartBox, b: ChartBox): { d: string; mx: number; my: number } {
+function arrowPath(a: ChartBox, b: ChartBox): { d: string } {
   const [x1, y1] = center(a);
   const [x2, y2] = center(b);
   const dx = x2 - x1;
@@ -61,8 +63,6 @@ function arrowPath(a: ChartBox, b: ChartBox): { d: string; mx: number; my: numbe
   const cy = (sy + ey) / 2 - ux * bow;
   return {
     d: `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
-    mx: (sx + 2 * cx + ex) / 4,
-    my: (sy + 2 * cy + ey) / 4,
   };
 }
 
@@ -70,23 +70,20 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
   const leaves = given ?? (state ? activeLeaves(state) : []);
   const active = activeSet(leaves);
   const delta = state && last ? leafDelta(last.from, state) : { exited: [], entered: [] };
-  const arrows: Array<{ d: string; mx: number; my: number; key: string }> = [];
+  const arrows: Array<{ d: string; key: string; root: string }> = [];
   for (const from of delta.exited) {
     for (const to of delta.entered) {
       if (rootOf(from) !== rootOf(to)) continue;
       const a = layout.byPath.get(from);
       const b = layout.byPath.get(to);
-      if (a && b) arrows.push({ ...arrowPath(a, b), key: `${from}->${to}` });
+      if (a && b) arrows.push({ d: arrowPath(a, b).d, key: `${from}->${to}`, root: rootOf(from) });
     }
   }
   const moved = new Set(delta.entered);
   const pulsed = arrows.length === 0 && last ? leaves.filter((l) => sources.some((s) => l === s || l.startsWith(`${s}.`))) : [];
-  const labelAt =
-    arrows[0] ??
-    (() => {
-      const target = layout.byPath.get(pulsed[0] ?? delta.entered[0] ?? '');
-      return target ? { mx: target.x + target.w / 2, my: target.y - 6 } : null;
-    })();
+  // The name goes in the header bar of the region that moved (never over its states).
+  const labelRegion = arrows[0]?.root ?? pulsed[0] ?? delta.entered[0] ?? null;
+  const labelAt = last && labelRegion ? flashLabelBox(layout, labelRegion, last.name) : null;
   const pad = 4;
 
   return (
@@ -141,7 +138,7 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
               <rect className="st-pill" x={b.x} y={b.y} width={b.w} height={b.h} rx={5} />
               {b.kind === 'final' && <rect className="st-final" x={b.x + 2.5} y={b.y + 2.5} width={b.w - 5} height={b.h - 5} rx={3.5} />}
               <text className="st-name" x={b.x + b.w / 2} y={b.y + b.h / 2} dominantBaseline="central" textAnchor="middle">
-                {b.name}
+                {stateLabel(b.name)}
               </text>
               {b.initial && <circle className="st-initial" cx={b.x - 4} cy={b.y + b.h / 2} r={2.2} />}
             </g>
@@ -157,7 +154,7 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
               y={b.y + (b.depth === 0 ? 12 : 10)}
               dominantBaseline="central"
             >
-              {b.name}
+              {stateLabel(b.name)}
               {b.kind === 'parallel' && b.depth > 0 ? ' ∥' : ''}
             </text>
             {b.initial && <circle className="st-initial" cx={b.x - 4} cy={b.y + 10} r={2.2} />}
@@ -177,9 +174,9 @@ function StatechartSvgImpl({ layout, state, leaves: given, last, sources = [], c
             return b ? <rect key={p} className="flash-pulse" x={b.x - 3} y={b.y - 3} width={b.w + 6} height={b.h + 6} rx={8} /> : null;
           })}
           {labelAt && (
-            <g className="flash-label" transform={`translate(${labelAt.mx.toFixed(1)},${labelAt.my.toFixed(1)})`}>
-              <rect x={-(last.name.length * 3.6 + 8)} y={-9} width={last.name.length * 7.2 + 16} height={18} rx={9} />
-              <text textAnchor="middle" dominantBaseline="central">
+            <g className="flash-label" data-testid="flash-label">
+              <rect x={labelAt.x} y={labelAt.y} width={labelAt.w} height={labelAt.h} rx={labelAt.h / 2} />
+              <text x={labelAt.x + labelAt.w / 2} y={labelAt.y + labelAt.h / 2} textAnchor="middle" dominantBaseline="central">
                 {last.name}
               </text>
             </g>

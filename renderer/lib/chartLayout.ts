@@ -235,3 +235,31 @@ export function layoutChart(spec: Spec): ChartLayout {
   const width = first.w + (rest.length > 0 ? M.columnGap + restW : 0);
   return { width, height, boxes, byPath: new Map(boxes.map((b) => [b.path, b])), separators };
 }
+
+export interface LabelBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The flash label's pill: height, and width per character of its monospace text. */
+export const FLASH_LABEL = { h: 18, charW: 7.2, padX: 8 } as const;
+
+/**
+ * Where the last transition's name is drawn: in the header bar of the root region it
+ * happened in, right-aligned. It used to sit on the arrow's midpoint, where its pill
+ * covered the states at the arrow's ends (PLAN under "Execution_PlanLocked"). A header bar
+ * holds no state by construction, so the label never hides the states it names, at any
+ * scale; the arrow still shows the move itself.
+ */
+export function flashLabelBox(layout: ChartLayout, path: string, name: string): LabelBox | null {
+  const root = layout.byPath.get(path.split('.')[0] ?? '');
+  if (!root) return null;
+  const w = name.length * FLASH_LABEL.charW + 2 * FLASH_LABEL.padX;
+  // Right of the region's own label (its name in the header), never past the region's edge.
+  const minX = root.x + M.pad + root.name.length * M.charW * 1.3 + M.gap;
+  const x = Math.max(minX, root.x + root.w - M.gap - w);
+  const y = root.y + (M.rootHeaderH - FLASH_LABEL.h) / 2;
+  return { x, y, w, h: FLASH_LABEL.h };
+}

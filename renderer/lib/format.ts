@@ -42,3 +42,13 @@ export function formatInt(n: number): string {
 export function nameSigners(text: string, state: State | null | undefined): string {
   return text.replace(/hmmm:ed25519:[A-Za-z0-9_-]{8,}/g, (signer) => signerName(state, signer));
 }
+
+/**
+ * A statechart state's name as the console shows it. The console writes "licence" (the
+ * noun, as the docs do); the statechart's ids (`LICENSE`, `LICENSE_CHECK`) are wire names
+ * and stay as they are in data attributes, tooltips, the API and the WAL. "LICENSED" and
+ * "UNLICENSED" are the verb and are spelled the same either way.
+ */
+export function stateLabel(name: string): string {
+  return name.replace(/\bLICENSE(?=_|\.|\b)/g, 'LICENCE');
+}

@@ -10,7 +10,8 @@ import { Scenario } from '../../core/testing/scenario';
 import type { WalRecord } from '../../core/types';
 import { beatView, formatCountdown } from './backbeat';
 import { chainStatus } from './chain';
-import { layoutChart, type ChartBox } from './chartLayout';
+import { flashLabelBox, layoutChart, type ChartBox } from './chartLayout';
+import { stateLabel } from './format';
 import { diffJson } from './diff';
 import { findIndexAtHlc, parseHlcTarget } from './hlcSearch';
 import { bucketize, bucketWidth_ms, seriesOf } from './rejections';
@@ -50,6 +51,33 @@ describe('layoutChart', () => {
     expect(layout.byPath.get('FLOW.BOOT.UNINITIALIZED')?.initial).toBe(true);
     expect(layout.byPath.get('FLOW.BOOT.LICENSE_CHECK')?.initial).toBe(false);
     expect(layout.separators.length).toBe(2);
+  });
+});
+
+describe('flash label', () => {
+  const layout = layoutChart(spec);
+
+  it('never covers a state, nor leaves its region, for every transition of the machine', () => {
+    for (const [name, t] of Object.entries(spec.transitions)) {
+      for (const from of t.from) {
+        const label = flashLabelBox(layout, from, name);
+        expect(label, name).not.toBeNull();
+        const root = layout.byPath.get(from.split('.')[0] ?? '') as ChartBox;
+        expect(inside(label as ChartBox, root), `${name} inside ${root.path}`).toBe(true);
+        for (const b of layout.boxes.filter((x) => x.leaf)) expect(overlap(label as ChartBox, b), `${name} over ${b.path}`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('stateLabel', () => {
+  it('writes the noun "licence" and leaves the verb and other names alone', () => {
+    expect(stateLabel('LICENSE')).toBe('LICENCE');
+    expect(stateLabel('LICENSE_CHECK')).toBe('LICENCE_CHECK');
+    expect(stateLabel('FLOW.BOOT.LICENSE_CHECK')).toBe('FLOW.BOOT.LICENCE_CHECK');
+    expect(stateLabel('LICENSED')).toBe('LICENSED');
+    expect(stateLabel('UNLICENSED')).toBe('UNLICENSED');
+    expect(stateLabel('REVIEW')).toBe('REVIEW');
   });
 });
 

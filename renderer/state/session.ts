@@ -1,8 +1,10 @@
 // What the console remembers for the whole session, not per view: the actions signed from
-// this console and the Metrics history. Views mount and unmount as the operator moves
+// this console, the Metrics history and the cluster seen through /health (the nodes met
+// and a bounded leader history: the host reports only who leads now). Views mount and unmount as the operator moves
 // around; these used to live in the views' state and were lost on every visit.
 
-import { describeError, type ConsoleApi } from '../api/ConsoleApi';
+import { describeError, type ConsoleApi, type Health } from '../api/ConsoleApi';
+import { EMPTY_MEMORY, observeCluster, readCluster, type ClusterMemory } from '../lib/cluster';
 import { parseProm, pointBetween, Ring, type MetricsPoint, type Scrape } from '../lib/prom';
 
 /** One accepted action signed here (what the "Signed from this console" panel lists). */
@@ -24,6 +26,7 @@ export interface MetricsSeries {
 export interface SessionView {
   signed: SignedAction[];
   metrics: MetricsSeries;
+  cluster: ClusterMemory;
 }
 
 /** Newest first; a bound, not a tuning knob. */
@@ -33,7 +36,7 @@ export const METRICS_POLL_MS = 2000;
 export const METRICS_SAMPLES_MAX = 300;
 
 export class SessionStore {
-  private view: SessionView = { signed: [], metrics: { points: [], last: null, error: null, scrapes: 0 } };
+  private view: SessionView = { signed: [], metrics: { points: [], last: null, error: null, scrapes: 0 }, cluster: EMPTY_MEMORY };
   private readonly listeners = new Set<() => void>();
   private readonly ring = new Ring<MetricsPoint>(METRICS_SAMPLES_MAX);
   private prev: Scrape | null = null;
@@ -50,6 +53,16 @@ export class SessionStore {
 
   recordSigned(a: SignedAction): void {
     this.set({ signed: [a, ...this.view.signed].slice(0, SIGNED_MAX) });
+  }
+
+  /**
+   * Every /health answer the console gets (the live store's poll, the Health view's) goes
+   * through here; `self_url` is where this console reached its node (its address when the
+   * host does not say it).
+   */
+  observeHealth(h: Health | null, now_ms: number = Date.now(), self_url: string | null = null): void {
+    const next = observeCluster(this.view.cluster, readCluster(h), now_ms, self_url);
+    if (next !== this.view.cluster) this.set({ cluster: next });
   }
 
   /** Starts scraping /metrics on the first visit to Metrics and keeps going for the session. */
@@ -81,4 +94,9 @@ export class SessionStore {
     this.view = { ...this.view, ...patch };
     for (const l of this.listeners) l();
   }
+}
+
+/** The node this console talks to, as the browser reached it (null where the page is not served over HTTP, e.g. Electron). */
+export function consoleOrigin(): string | null {
+  return typeof location !== 'undefined' && /^https?:$/.test(location.protocol) ? location.origin : null;
 }

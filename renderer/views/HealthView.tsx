@@ -1,14 +1,19 @@
 // Health: GET /health (200 and 503 are both answers), polled while the view is open and
 // nudged by the SSE `health` events the live store already follows. Shows the host
-// (HEAD, queue, consensus, WAL lag, last snapshot), start-up recovery, the licence, the
-// BACKBEAT pressure and every fact provider's circuit breaker and agent lane.
+// (HEAD, queue, consensus, WAL lag, last snapshot), the cluster (components/ClusterPanel),
+// start-up recovery, the licence, the BACKBEAT pressure and every fact provider's circuit
+// breaker and agent lane. The status is the service's; a quarantined project is said
+// beside it, never folded into it (docs/decisions/0104-health-badge.md).
 
 import { useEffect, useState } from 'react';
 import { describeError, type Health } from '../api/ConsoleApi';
+import { ClusterPanel } from '../components/ClusterPanel';
 import { JsonTree } from '../components/JsonTree';
 import { Chip, Empty, HashText, Kv, Panel } from '../components/ui';
 import { formatInt, shortHlc } from '../lib/format';
-import { useConsole, useLive } from '../state/context';
+import { readCluster } from '../lib/cluster';
+import { useConsole, useLive, useSession } from '../state/context';
+import { consoleOrigin } from '../state/session';
 
 const POLL_MS = 3000;
 
@@ -95,8 +100,9 @@ function ago(ms: number | null, now: number): string {
 }
 
 export function HealthView() {
-  const { api, live } = useConsole();
+  const { api, live, session } = useConsole();
   const liveView = useLive();
+  const remembered = useSession().cluster;
   const [health, setHealth] = useState<Health | null>(liveView.health);
   const [error, setError] = useState<string | null>(null);
   const [at, setAt] = useState<number | null>(null);
@@ -110,6 +116,7 @@ export function HealthView() {
         setHealth(h);
         setError(null);
         setAt(Date.now());
+        session.observeHealth(h, Date.now(), consoleOrigin());
       } catch (err) {
         if (!stopped) setError(describeError(err));
       }
@@ -121,7 +128,7 @@ export function HealthView() {
       clearInterval(t);
     };
     // The SSE `health` event's status (live store) triggers a fresh read too.
-  }, [api, liveView.health?.status, live]);
+  }, [api, liveView.health?.status, live, session]);
 
   if (!health)
     return (
@@ -133,7 +140,8 @@ export function HealthView() {
   const status = error ? 'unreachable' : health.status;
   const tone = statusTone(status);
   const providers = readProviders(health);
-  const consensus = obj(health.consensus) ?? {};
+  const cluster = readCluster(health);
+  const quarantined = liveView.head?.state.policy.quarantined ?? false;
   const recovery = obj(health.recovery);
   const breakers = providers ? Object.entries(providers.breakers) : [];
   const open = breakers.filter(([, b]) => b.state !== 'closed').length;
@@ -148,7 +156,16 @@ export function HealthView() {
       </div>
       <div className={`hx-status tone-${tone}`} data-testid="health-status" data-status={status}>
         <span className="hx-dot" />
-        <span className="hx-status-text">{status}</span>
+        <span className="hx-status-text">service {status}</span>
+        {quarantined && (
+          <span
+            className="stat-chip tone-danger"
+            data-testid="health-status-project"
+            title="the project is held by policy; release it in Actions"
+          >
+            project quarantined
+          </span>
+        )}
         <span className="muted">
           {error ? error : status === 'ok' || status === 'degraded' ? 'HTTP 200: ready' : 'HTTP 503: not ready'}
           {open > 0 && ` · ${open} breaker${open > 1 ? 's' : ''} not closed`}
@@ -177,8 +194,8 @@ export function HealthView() {
               ],
               [
                 'Consensus',
-                <span>
-                  {String(consensus.role ?? '—')} · {String(consensus.mode ?? '—')} · {String(consensus.nodes ?? '—')} node(s)
+                <span data-testid="health-consensus">
+                  {cluster ? `${cluster.node_id ? `${cluster.node_id} · ` : ''}${cluster.role} · ${cluster.mode}` : '—'}
                 </span>,
               ],
             ]}
@@ -242,6 +259,7 @@ export function HealthView() {
             <Empty>This host reports no fact providers.</Empty>
           )}
         </Panel>
+        <ClusterPanel view={cluster} memory={remembered} />
         <Panel
           className="span-3"
           title={

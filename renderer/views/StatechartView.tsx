@@ -15,7 +15,7 @@ import { InspectionEvents, ModelCheck, SHOWN_MAX } from '../components/Inspectio
 import { RecentTransitions } from '../components/RecentTransitions';
 import { StatechartSvg, type LastTransition } from '../components/StatechartSvg';
 import { StatelyInspectButton } from '../components/StatelyInspectButton';
-import { formatInt, shortHlc, signerName } from '../lib/format';
+import { formatInt, shortHlc, signerName, stateLabel } from '../lib/format';
 import { activeLeaves, enabledTransitions } from '../lib/spec';
 import { useXstateFeed } from '../components/useXstateFeed';
 import { useConsole } from '../state/context';
@@ -149,10 +149,10 @@ export function StatechartView() {
               {leaves.map((l) => {
                 const parts = l.split('.');
                 return (
-                  <li key={l} data-leaf={l}>
-                    <span className="leaf-region">{parts[0]}</span>
-                    <span className="leaf-path">{parts.slice(1, -1).join(' › ')}</span>
-                    <span className="leaf-name">{parts[parts.length - 1]}</span>
+                  <li key={l} data-leaf={l} title={l}>
+                    <span className="leaf-region">{stateLabel(parts[0] ?? '')}</span>
+                    <span className="leaf-path">{parts.slice(1, -1).map(stateLabel).join(' › ')}</span>
+                    <span className="leaf-name">{stateLabel(parts[parts.length - 1] ?? '')}</span>
                   </li>
                 );
               })}
