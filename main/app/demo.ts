@@ -20,6 +20,8 @@ export interface DemoSettings {
   /** The operator bot releases a quarantine after this long; null (default) = never. */
   auto_release_after_ms?: number | null;
   clock?: Clock;
+  /** Lanes the bots leave to others: the migration demo's legacy callers form the council. */
+  lanes_off?: readonly ('council' | 'ingestion')[];
 }
 
 export interface SimulatorUrls {
@@ -44,6 +46,7 @@ export async function attachDemo(running: Running, d: DemoSettings = {}): Promis
     clock: d.clock ?? systemClock,
     human_operator,
     auto_release_after_ms: d.auto_release_after_ms ?? null,
+    lanes_off: d.lanes_off,
   });
   const simulators = (): SimulatorUrls => simulatorUrls(demo);
   running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
