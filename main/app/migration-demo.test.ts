@@ -82,6 +82,15 @@ async function moreElections(n: number): Promise<void> {
   await until(`${n} more elections by the legacy callers`, () => stats().elections >= from + n, CYCLES_WAIT_MS, detail);
 }
 
+async function knobs(patch: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${running.url}/migration/demo/knobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 async function operator(transition: string, inputs: JsonObject): Promise<void> {
   const r = await op.propose(transition, inputs);
   expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -120,13 +129,21 @@ describe('the migration demo', () => {
     expect(JSON.parse(viaHost.body)).toEqual(JSON.parse(direct));
   });
 
+  it("the demo's knob route refuses anything but WHOOSH's four fault knobs as booleans, and changes nothing", async () => {
+    expect(await knobs({ latency_ms: 5 })).toMatchObject({ status: 400, body: { error: { code: 'malformed' } } });
+    expect(await knobs({ split_brain_council: 'yes' })).toMatchObject({ status: 400, body: { error: { code: 'malformed' } } });
+    expect(await knobs([])).toMatchObject({ status: 400 });
+    expect(await knobs({})).toMatchObject({ status: 400 });
+    expect(demo.whoosh.server.knobs).toMatchObject({ latency_ms: 0, split_brain_council: false });
+    const put = await fetch(`${running.url}/migration/demo/knobs`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+  });
+
   it('split_brain_council: within seconds, a council divergence with both member sets', async () => {
-    const knob = await fetch(demo.urls().whoosh_knobs, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ split_brain_council: true }),
-    });
+    // The Migration view's demo button: the host turns WHOOSH's knob.
+    const knob = await knobs({ split_brain_council: true });
     expect(knob.status).toBe(200);
+    expect(knob.body).toMatchObject({ whoosh: demo.urls().whoosh, knobs: { split_brain_council: true, index_swap: false } });
     let found: Divergence | undefined;
     await until(
       'a council /members divergence',
@@ -142,7 +159,7 @@ describe('the migration demo', () => {
     expect(found!.swoosh).toEqual([...all].sort());
     expect(found!.legacy).toEqual(all.slice(0, -1).sort());
     expect(await metric('swoosh_shadow_divergence_total', 'region="council"')).toBeGreaterThan(0);
-    await fetch(demo.urls().whoosh_knobs, { method: 'POST', body: JSON.stringify({ split_brain_council: false }) });
+    expect((await knobs({ split_brain_council: false })).status).toBe(200);
   }, 60_000);
 
   it('council routed to swoosh by a signed Migration_Route: SWOOSH decides, the callers still get the legacy shape', async () => {

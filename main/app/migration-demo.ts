@@ -12,6 +12,7 @@
 // (attachDemo with lanes_off ['council']), or each would refuse the other's proposals.
 
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Signer } from '../../core/crypto';
 import type { Genesis, MigrationRoutes } from '../../core/types';
@@ -23,6 +24,7 @@ import { councilAgentSim } from '../sim/council';
 import { LegacyCaller } from '../sim/legacy-caller';
 import type { SimServer, BaseKnobs } from '../sim/base';
 import { whooshSim, type WhooshSim } from '../sim/whoosh';
+import { sendError, sendJson } from '../api/server';
 import type { Attachment, Running } from './server';
 import { attachShimProxy } from './shim-proxy';
 
@@ -80,6 +82,7 @@ export async function attachMigrationDemo(running: Running, s: MigrationDemoSett
     throw err;
   }
   attachShimProxy(running, shim.url);
+  running.api.addFallback(knobsRoute(whoosh));
   const callers = s.legacy_caller === false ? null : await startCallers(running, shim.url, map.project, s.legacy_caller);
   const urls = () => ({ whoosh: whoosh.url, whoosh_knobs: `${whoosh.url}/_knobs`, shim: shim.url });
   return running.adopt({
@@ -127,4 +130,73 @@ async function startCallers(
       await Promise.all(agents.map((a) => a.close()));
     },
   };
+}
+
+/** WHOOSH's fault knobs the console may turn (demo only): the failures shadow mode is there to catch. */
+export const DEMO_FAULT_KNOBS = ['split_brain_council', 'index_swap', 'duplicate_delivery', 'restart_reorder'] as const;
+export const DEMO_KNOBS_PATH = '/migration/demo/knobs';
+const KNOB_BODY_BYTES_MAX = 4096;
+
+/**
+ * GET/POST /migration/demo/knobs on the host: WHOOSH's fault knobs for the Migration view's
+ * demo buttons (the console talks only to its own host). Exists only with the migration
+ * demo attached, so its presence tells the console it runs the demo. POST takes
+ * {<knob>: boolean} for the four fault knobs and nothing else.
+ */
+function knobsRoute(whoosh: WhooshSim) {
+  const faults = () => Object.fromEntries(DEMO_FAULT_KNOBS.map((k) => [k, whoosh.server.knobs[k]]));
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname !== DEMO_KNOBS_PATH) return false;
+    if (req.method === 'GET') {
+      req.resume();
+      sendJson(res, 200, { whoosh: whoosh.url, knobs: faults() });
+      return true;
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${DEMO_KNOBS_PATH}`);
+      return true;
+    }
+    const patch = await readSmallJson(req);
+    const problem = knobPatchProblem(patch);
+    if (problem !== null) {
+      sendError(res, 400, 'malformed', problem);
+      return true;
+    }
+    whoosh.server.setKnobs(patch as Record<string, boolean>);
+    sendJson(res, 200, { whoosh: whoosh.url, knobs: faults() });
+    return true;
+  };
+}
+
+function knobPatchProblem(patch: unknown): string | null {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return 'the body must be a JSON object {<knob>: boolean}';
+  const entries = Object.entries(patch);
+  if (entries.length === 0) return 'name at least one knob';
+  for (const [k, v] of entries) {
+    if (!(DEMO_FAULT_KNOBS as readonly string[]).includes(k)) return `unknown knob ${k}; the knobs are ${DEMO_FAULT_KNOBS.join(', ')}`;
+    if (typeof v !== 'boolean') return `knob ${k} takes true or false`;
+  }
+  return null;
+}
+
+/** The body as JSON, or undefined when it is not JSON or over KNOB_BODY_BYTES_MAX. */
+function readSmallJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= KNOB_BODY_BYTES_MAX) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > KNOB_BODY_BYTES_MAX) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on('error', () => resolve(undefined));
+  });
 }
