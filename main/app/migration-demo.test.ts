@@ -140,7 +140,7 @@ describe('the migration demo', () => {
   });
 
   it('split_brain_council: within seconds, a council divergence with both member sets', async () => {
-    // The Migration view's demo button: the host turns WHOOSH's knob.
+    // What `swoosh start --migration` prints: the host turns WHOOSH's knob.
     const knob = await knobs({ split_brain_council: true });
     expect(knob.status).toBe(200);
     expect(knob.body).toMatchObject({ whoosh: demo.urls().whoosh, knobs: { split_brain_council: true, index_swap: false } });

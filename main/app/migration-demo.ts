@@ -4,9 +4,9 @@
 // endpoints proxied by the host for the console's Migration view (shim-proxy.ts). The demo
 // genesis starts council in "shadow" and the other regions in "legacy": each election
 // reaches WHOOSH and is mirrored to SWOOSH, and the shim compares the two councils. The
-// person at the console turns on WHOOSH's split-brain knob (POST <whoosh>/_knobs, or the
-// Migration view's demo button) and sees the divergence, then cuts council over with a
-// signed Migration_Route, bypasses and restores.
+// person at the console turns on WHOOSH's split-brain knob (POST /migration/demo/knobs on
+// the host, or <whoosh>/_knobs) and sees the divergence in the Migration view, then cuts
+// council over with a signed Migration_Route, bypasses and restores.
 //
 // One driver per region: the demo's own bots must leave the council to the legacy callers
 // (attachDemo with lanes_off ['council']), or each would refuse the other's proposals.
@@ -132,16 +132,16 @@ async function startCallers(
   };
 }
 
-/** WHOOSH's fault knobs the console may turn (demo only): the failures shadow mode is there to catch. */
+/** WHOOSH's fault knobs the host turns (demo only): the failures shadow mode is there to catch. */
 export const DEMO_FAULT_KNOBS = ['split_brain_council', 'index_swap', 'duplicate_delivery', 'restart_reorder'] as const;
 export const DEMO_KNOBS_PATH = '/migration/demo/knobs';
 const KNOB_BODY_BYTES_MAX = 4096;
 
 /**
- * GET/POST /migration/demo/knobs on the host: WHOOSH's fault knobs for the Migration view's
- * demo buttons (the console talks only to its own host). Exists only with the migration
- * demo attached, so its presence tells the console it runs the demo. POST takes
- * {<knob>: boolean} for the four fault knobs and nothing else.
+ * GET/POST /migration/demo/knobs on the host: WHOOSH's fault knobs at the address the
+ * person already has (the console's), rather than the simulator's random port. Exists only
+ * with the migration demo attached. POST takes {<knob>: boolean} for the four fault knobs
+ * and nothing else.
  */
 function knobsRoute(whoosh: WhooshSim) {
   const faults = () => Object.fromEntries(DEMO_FAULT_KNOBS.map((k) => [k, whoosh.server.knobs[k]]));

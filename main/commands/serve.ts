@@ -9,7 +9,7 @@ import { systemClock } from '../host';
 import { anyProviderFlag, ConfigError, describeConfig, providersConfig, type ProviderFlags, type ProvidersConfig } from '../facts/config';
 import { processPassphraseSource } from '../keys/unlock';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
-import { attachMigrationDemo, MIGRATION_DEMO_LANES_OFF, migrationDemoGenesis } from '../app/migration-demo';
+import { attachMigrationDemo, DEMO_KNOBS_PATH, MIGRATION_DEMO_LANES_OFF, migrationDemoGenesis } from '../app/migration-demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
 import { attachShimProxy } from '../app/shim-proxy';
 import { openServer, type Running } from '../app/server';
@@ -266,6 +266,9 @@ async function startMigrationSim(running: Running, db: string): Promise<void> {
   const u = m.urls();
   process.stdout.write(`swoosh: simulator whoosh ${u.whoosh} knobs ${u.whoosh_knobs}\n`);
   process.stdout.write(`swoosh: migration shim ${u.shim} (legacy ${u.whoosh}; console: GET /migration/*)\n`);
+  process.stdout.write(
+    `swoosh: make WHOOSH split-brain: curl -X POST ${running.url}${DEMO_KNOBS_PATH} -d '{"split_brain_council":true}'\n`,
+  );
 }
 
 /** One line per provider (URL and credential name, never its value), then one JSON line. */

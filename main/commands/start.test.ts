@@ -69,7 +69,7 @@ describe('swoosh start', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe('swoosh: the migration demo runs in browser mode (--migration); serving the console in browser mode instead.');
     expect(stdout).toMatch(/swoosh: migration demo: .* open http:\/\/127\.0\.0\.1:\d+\/#\/migration\n/);
-    expect(stdout).toMatch(/curl -X POST http:\/\/127\.0\.0\.1:\d+\/_knobs -d '\{"split_brain_council":true\}'/);
+    expect(stdout).toMatch(/curl -X POST http:\/\/127\.0\.0\.1:\d+\/migration\/demo\/knobs -d '\{"split_brain_council":true\}'/);
     expect(stdout).toContain(`(database ${join(dir, 'demo-migration.db')})`);
   });
 

@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { writeDemoOperatorKey } from '../demo';
 import { defaultDataDir, openDemoHost } from '../app/demo';
+import { DEMO_KNOBS_PATH } from '../app/migration-demo';
 import { findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type PreparedSqlite } from '../app/electron-launch';
 import { createFileLogger } from '../observe/log';
 import { parse, portOf, UsageError } from './args';
@@ -78,16 +79,16 @@ export async function startCommand(args: string[]): Promise<number> {
   );
   const key = writeDemoOperatorKey(dirname(db));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
-  if (running.migration) sayMigration(running.url, running.migration.urls().whoosh_knobs);
+  if (running.migration) sayMigration(running.url);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
   return untilSignal(running);
 }
 
 /** The migration demo's two steps for a person: where to look, and the knob to turn. */
-function sayMigration(url: string, knobs: string): void {
+export function sayMigration(url: string): void {
   process.stdout.write(
     `swoosh: migration demo: WHOOSH's callers form the council through the shim, council in shadow; open ${url}/#/migration\n` +
-      `swoosh: make WHOOSH split-brain: the view's "Split-brain WHOOSH" button, or curl -X POST ${knobs} -d '{"split_brain_council":true}'\n`,
+      `swoosh: make WHOOSH split-brain: curl -X POST ${url}${DEMO_KNOBS_PATH} -d '{"split_brain_council":true}'\n`,
   );
 }
 
