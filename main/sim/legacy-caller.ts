@@ -66,7 +66,7 @@ const FETCH_TIMEOUT_MS = 10_000;
 const ERRORS_KEPT = 8;
 /** How long an election waits for the shim's mirrors to settle before trying next step. */
 const SETTLE_WAIT_MS = 5_000;
-/** Retries of one request (same Idempotency-Key) on 502/503/429 before moving on. */
+/** Tries of one request (same Idempotency-Key; after 502/503/429 or no answer) before giving it up. */
 const RETRIES_MAX = 5;
 
 interface Pending {
@@ -186,6 +186,12 @@ export class LegacyCaller {
 
   /** Sends a call; retries it later with the same key when the answer is not final. */
   private async send(p: Pending): Promise<void> {
+    if (p.tries >= RETRIES_MAX) {
+      // Unanswered that often (the shim or WHOOSH unreachable): give it up, start over from a read.
+      this.pending = null;
+      this.s.phase = 'unknown';
+      return this.error(`${p.route}: no final answer after ${RETRIES_MAX} tries`);
+    }
     this.pending = p;
     p.tries += 1;
     this.s.calls += 1;
@@ -199,7 +205,7 @@ export class LegacyCaller {
     const label = `${p.route} ${res.status}`;
     this.s.answers[label] = (this.s.answers[label] ?? 0) + 1;
     this.s.last = { route: p.route, status: res.status, body };
-    if ((res.status === 502 || res.status === 503 || res.status === 429) && p.tries < RETRIES_MAX) return;
+    if (res.status === 502 || res.status === 503 || res.status === 429) return;
     this.pending = null;
     if (res.status >= 200 && res.status < 300) return this.answered(p.route, body);
     this.error(`${p.route}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
