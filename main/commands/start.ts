@@ -85,7 +85,7 @@ export async function startCommand(args: string[]): Promise<number> {
 }
 
 /** The migration demo's two steps for a person: where to look, and the knob to turn. */
-export function sayMigration(url: string): void {
+function sayMigration(url: string): void {
   process.stdout.write(
     `swoosh: migration demo: WHOOSH's callers form the council through the shim, council in shadow; open ${url}/#/migration\n` +
       `swoosh: make WHOOSH split-brain: curl -X POST ${url}${DEMO_KNOBS_PATH} -d '{"split_brain_council":true}'\n`,
