@@ -1,14 +1,18 @@
 // The Migration view in Debian Chromium against a real `swoosh serve --console --sim
-// --sim-migration`: the WHOOSH simulator and the shim run beside the demo, council starts
-// in "shadow", and the shim's divergences reach the page through the host (GET
-// /migration/*).
+// --sim-migration`: the WHOOSH simulator, the shim and WHOOSH's callers (forming and
+// rotating the council through the shim) run beside the demo, council starts in "shadow",
+// and the shim's divergences reach the page through the host (GET /migration/*). The
+// "Done when" of the migration, as a person does it:
 //
-// - a divergence the shim recorded is shown with WHOOSH's value beside SWOOSH's;
+// - WHOOSH's split-brain knob turned on (as the demo prints: POST /migration/demo/knobs):
+//   the council divergence the shim records is shown with WHOOSH's value beside SWOOSH's;
 // - council is routed shadow → swoosh through the signing dialog, with the demo operator
 //   key imported as an operator would: the WAL gets the signed Migration_Route, the view's
 //   step history shows it, and the bypass button turns prominent (SWOOSH alone serves
 //   council now);
-// - screenshot migration-dark; no page error or CSP violation.
+// - bypass (one click + reason) and restore through the same dialog: the view shows the
+//   bypass with its reason, then the routes again, and both records are in the timeline;
+// - screenshots migration-dark, migration-bypassed-dark; no page error or CSP violation.
 //
 // Needs dist/console (npm test builds it first) and /usr/bin/chromium (SWOOSH_CHROMIUM).
 
@@ -71,11 +75,20 @@ describe('Migration view (browser mode, --sim-migration)', () => {
     await srv?.stop();
   });
 
-  it('shows a divergence the shim found in shadow mode, WHOOSH beside SWOOSH', async () => {
+  it("shows the divergence shadow mode finds once WHOOSH's council is split-brain, WHOOSH beside SWOOSH", async () => {
     expect((await state()).migration.routes).toEqual({ council: 'shadow', ingestion: 'legacy', execution: 'legacy' });
     await page.click('.rail-item:has-text("Migration")');
     await page.waitForSelector('[data-testid="migration-view"]');
     await page.waitForSelector('[data-testid="mig-region-council"] :text("shadow")');
+    // A healthy WHOOSH: elections are compared and agree.
+    await waitUntil(
+      'council comparisons in the view',
+      async () => (/^[1-9][\d,]* compared/.test((await page.textContent('[data-testid="mig-counts-council"]')) ?? '') ? true : undefined),
+      DIVERGENCE_TIMEOUT_MS,
+    );
+    expect(await page.$$('[data-testid="mig-divergence"]')).toHaveLength(0);
+    const knob = await fetch(`${srv.url}/migration/demo/knobs`, { method: 'POST', body: JSON.stringify({ split_brain_council: true }) });
+    expect(knob.status).toBe(200);
     const row = await page.waitForSelector('[data-testid="mig-divergence"]', { timeout: DIVERGENCE_TIMEOUT_MS });
     const [legacy, swoosh] = [await row.$eval('.mig-legacy', (e) => e.textContent), await row.$eval('.mig-swoosh', (e) => e.textContent)];
     expect(legacy).not.toBe(swoosh);
@@ -97,7 +110,7 @@ describe('Migration view (browser mode, --sim-migration)', () => {
     expect(await page.isDisabled(submit)).toBe(true);
     await page.fill(
       `${dialog} [data-testid="action-justification"]`,
-      'e2e: council shadowed, divergences explained (WHOOSH never saw the election).',
+      "e2e: council shadowed; the divergence is WHOOSH's split brain, which SWOOSH's quorum guard prevents.",
     );
     await page.waitForSelector(`${submit}:not([disabled])`);
     expect(await page.textContent(submit)).toBe('Route council → swoosh');
@@ -131,4 +144,55 @@ describe('Migration view (browser mode, --sim-migration)', () => {
     await shot(page, 'migration-dark');
     w.assertClean();
   }, 60_000);
+
+  it('bypass (one click + reason) and restore through the signing dialog; both are in the view and the timeline', async () => {
+    const bypass = await signFromView('[data-testid="mig-bypass"]', 'e2e: emergency, back to WHOOSH', 'Bypass to WHOOSH');
+    expect(bypass.signer).toBe(op1.signer);
+    expect(bypass.proposal.inputs).toEqual({ reason: 'e2e: emergency, back to WHOOSH' });
+    await page.waitForSelector('[data-testid="mig-bypassed"]:has-text("e2e: emergency, back to WHOOSH")');
+    await page.waitForSelector('[data-testid="mig-region-council"] :text("served: legacy (bypass)")');
+    await page.waitForSelector('[data-testid="mig-step"]:has-text("bypass")');
+    await shot(page, 'migration-bypassed-dark');
+    const restore = await signFromView('[data-testid="mig-restore"]', 'e2e: cause fixed, routes back', 'Restore routes');
+    expect((await state()).migration).toMatchObject({ bypass: false, routes: { council: 'swoosh' } });
+    await page.waitForSelector('[data-testid="mig-step"]:has-text("restore")');
+    await page.waitForSelector('.mig-bypass-bar.tone-danger [data-testid="mig-bypass"]');
+    // Both read back in the timeline, at their WAL index.
+    await page.evaluate("location.hash = '#/timeline'");
+    for (const r of [bypass, restore]) {
+      await page.fill('[data-testid="jump"]', String(r.index));
+      await page.press('[data-testid="jump"]', 'Enter');
+      await page.waitForSelector(`[data-testid="wal-list"] .wal-row[data-index="${r.index}"][data-transition="${r.transition}"]`);
+    }
+    w.assertClean();
+  }, 90_000);
 });
+
+/** Opens the dialog from `button`, signs it with a justification, and returns its WAL record. */
+async function signFromView(button: string, text: string, verb: string) {
+  const before = ((await api.state()) as StateResponse).index;
+  await page.click(button);
+  await page.waitForSelector(dialog);
+  await page.fill(`${dialog} [data-testid="action-justification"]`, text);
+  await page.waitForSelector(`${submit}:not([disabled])`);
+  expect(await page.textContent(submit)).toBe(verb);
+  await submitDialog();
+  return waitUntil(`the WAL record of "${verb}"`, async () =>
+    (await api.wal(before + 1, 1000)).records.find((r) => r.transition.startsWith('Migration_') && r.signer === op1.signer),
+  );
+}
+
+/** Submits the open dialog; a stale HEAD (the demo keeps proposing) is answered 409 and rebuilt. */
+async function submitDialog(): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await page.click(submit);
+    const outcome = await Promise.race([
+      page.waitForSelector(dialog, { state: 'detached' }).then(() => null),
+      page.waitForSelector(`${dialog} [data-testid="action-error"]`).then((e) => e.textContent()),
+    ]);
+    if (outcome === null) return;
+    if (!/stale_state_hash|hlc_regression/.test(outcome ?? '')) throw new Error(`refused: ${outcome}`);
+    await page.waitForTimeout(200);
+  }
+  throw new Error('the dialog was answered stale three times');
+}

@@ -15,7 +15,7 @@ import { StoreError } from './store/store';
 export const USAGE = `usage: swoosh <command> [options]      (swoosh <command> --help for one command)
 
 commands:
-  start     [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console]
+  start     [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console] [--migration]
             the operator console (Electron where available, else browser mode)
   serve     --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
             [--snapshot-every K] [--trace none|console|memory] [--no-invariants] [--check-invariants]

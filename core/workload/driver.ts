@@ -15,6 +15,7 @@
 import { H } from '../hash';
 import { nobleVerifier, type Signer, type Verifier } from '../crypto';
 import type { Hlc } from '../hlc';
+import { breaches } from '../guards/policy';
 import { eligibleMembers, memberSetHash } from '../guards/quorum';
 import { nextIntents, type NextIntent } from '../planner';
 import { reduce, type Admission, type Head, type ReduceResult } from '../reduce';
@@ -353,7 +354,9 @@ export class StreamDriver {
     if (this.rng.chance(70)) return this.I('Quarantine_Release', { justification: 'reviewed: false positive' }, op, t);
     const kinds = new Set(s.policy.findings.map((f) => f.kind));
     const policy = { version: s.policy.version + 1, deny: s.policy.deny.filter((k) => !kinds.has(k)) };
-    const branch = s.policy.findings.length > 0 ? 'lift' : 'keep';
+    // The reducer lifts only a quarantine whose findings breached the policy in force (a
+    // breach of a kind the policy never denied has nothing to re-judge): core/effects.ts.
+    const branch = breaches(s.policy.findings, s.policy.deny).length > 0 ? 'lift' : 'keep';
     return this.I('Policy_Update', { policy }, op, t, { accepted: true, branch });
   }
 

@@ -1,6 +1,7 @@
 // In-band faults for the seeded workload: duplicates, reorderings, wrong signers, stale
 // hashes, out-of-window and regressing HLCs, tampered envelopes, breaches, pauses, quorum
-// loss, compensations, licence changes. Each builder looks at the driver's HEAD, declines
+// loss, compensations, licence changes, and an operator's migration routing steps (legal
+// and refused), so chaos and the invariants cover Migration_*. Each builder looks at the driver's HEAD, declines
 // (false) when it does not apply, or submits one to three proposals with the outcome it
 // was built to provoke.
 
@@ -9,8 +10,8 @@ import { DOMAIN, signDoc, type Signer } from '../crypto';
 import { formatHlc, parseHlc, type Hlc } from '../hlc';
 import { eligibleMembers, memberSetHash } from '../guards/quorum';
 import { reduce } from '../reduce';
-import type { State } from '../state';
-import type { JsonObject, PolicyFinding, Proposal, SignerId } from '../types';
+import { MIGRATION_ORDER, ROUTE_MODES, routeOrderProblem, type State } from '../state';
+import type { JsonObject, MigrationRegion, MigrationRoutes, PolicyFinding, Proposal, RouteMode, SignerId } from '../types';
 import type { NamedKey } from '../fixtures/cast';
 import { fakeHash, licenseToken } from '../fixtures/documents';
 import { windowIdAt } from '../fixtures/time';
@@ -391,6 +392,39 @@ const FAULTS = {
     d.submit('confirm_block', d.build(i), ACCEPT);
     return true;
   },
+
+  /**
+   * An operator's routing step of a migration from WHOOSH (docs/protocol.md §12), signed
+   * like any operator action: a legal Migration_Route step (accepted), one the order rule
+   * refuses (guard migration_order), a bypass or restore that applies (accepted), or one
+   * that does not (guard migration_bypass). Accepted in every non-terminal state.
+   */
+  migration(d, variant) {
+    const s = d.state;
+    if (s.control.terminated) return false;
+    const k = v(d, variant, 4);
+    const op = d.pickOperator();
+    const at = d.draft();
+    let i: Intent;
+    if (k < 2) {
+      const moves = routeMoves(s.migration.routes).filter((m) => m.legal === (k === 0));
+      if (moves.length === 0) return false;
+      const m = d.rng.pick(moves);
+      const expect = m.legal ? ACCEPT : d.rejectAs(s, 'Migration_Route', ['guard_failed'], 'migration_order');
+      const inputs = { region: m.region, mode: m.mode, justification: `chaos: route ${m.region} to ${m.mode}` };
+      i = { transition: 'Migration_Route', inputs, by: op, at, expect };
+    } else {
+      const applies = k === 2;
+      // Bypass applies while not bypassed, Restore while bypassed.
+      const transition = applies === s.migration.bypass ? 'Migration_Restore' : 'Migration_Bypass';
+      const inputs: JsonObject =
+        transition === 'Migration_Bypass' ? { reason: 'chaos: emergency rollback' } : { justification: 'chaos: cause fixed' };
+      const expect = applies ? ACCEPT : d.rejectAs(s, transition, ['guard_failed'], 'migration_bypass');
+      i = { transition, inputs, by: op, at, expect };
+    }
+    d.submit('migration', d.build(i), i.expect);
+    return true;
+  },
 } satisfies Record<string, Fault>;
 
 export type FaultKind = keyof typeof FAULTS;
@@ -422,7 +456,18 @@ const WEIGHTS: Readonly<Record<FaultKind, number>> = {
   policy_update: 2,
   // Applies only while QUARANTINED (usually one or two steps), hence the large weight.
   confirm_block: 15,
+  migration: 3,
 };
+
+/** Every (region, mode) a Migration_Route could name, and whether the migration_order guard would accept it. */
+export function routeMoves(routes: MigrationRoutes): Array<{ region: MigrationRegion; mode: RouteMode; legal: boolean }> {
+  return MIGRATION_ORDER.flatMap((region) =>
+    ROUTE_MODES.map((mode) => {
+      const step = Math.abs(ROUTE_MODES.indexOf(mode) - ROUTE_MODES.indexOf(routes[region])) === 1;
+      return { region, mode, legal: step && routeOrderProblem({ ...routes, [region]: mode }) === null };
+    }),
+  );
+}
 
 /** Applies one fault of `kind` (variant picks a sub-case); false when it does not apply in this state. */
 export function applyFault(d: StreamDriver, kind: FaultKind, variant?: number): boolean {

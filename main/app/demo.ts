@@ -10,6 +10,7 @@ import type { Clock } from '../../core/hlc';
 import { demoCast, demoGenesis } from '../demo';
 import { HostError, systemClock } from '../host';
 import { startDemo, type Demo } from '../sim/demo';
+import { attachMigrationDemo, MIGRATION_DEMO_LANES_OFF, migrationDemoGenesis, type MigrationDemo } from './migration-demo';
 import type { Logger } from '../observe/log';
 import { providersHealth } from './providers';
 import { openServer, type Attachment, type Running } from './server';
@@ -20,6 +21,8 @@ export interface DemoSettings {
   /** The operator bot releases a quarantine after this long; null (default) = never. */
   auto_release_after_ms?: number | null;
   clock?: Clock;
+  /** Lanes the bots leave to others: the migration demo's legacy callers form the council. */
+  lanes_off?: readonly ('council' | 'ingestion')[];
 }
 
 export interface SimulatorUrls {
@@ -44,6 +47,7 @@ export async function attachDemo(running: Running, d: DemoSettings = {}): Promis
     clock: d.clock ?? systemClock,
     human_operator,
     auto_release_after_ms: d.auto_release_after_ms ?? null,
+    lanes_off: d.lanes_off,
   });
   const simulators = (): SimulatorUrls => simulatorUrls(demo);
   running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
@@ -85,9 +89,14 @@ export interface DemoHostSettings {
    * Default true; false gives the unattended demo where the bot signs as every operator.
    */
   human_operator?: boolean;
+  /**
+   * The migration demo beside it (`swoosh start --migration`): WHOOSH, the shim (its
+   * SQLite file here) and WHOOSH's callers forming the council (main/app/migration-demo.ts).
+   */
+  migration?: { shim_db: string };
 }
 
-export type DemoHost = Running & { demo: DemoAttachment };
+export type DemoHost = Running & { demo: DemoAttachment; migration: MigrationDemo | null };
 
 /**
  * The demo server on 127.0.0.1. A demo database made with an older demo genesis cannot be
@@ -99,7 +108,7 @@ export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   const open = async (): Promise<DemoHost> => {
     const running = await openServer({
       db: s.db,
-      genesis: demoGenesis(),
+      genesis: s.migration ? migrationDemoGenesis() : demoGenesis(),
       host: '127.0.0.1',
       port: s.port,
       durability: 'FULL',
@@ -108,7 +117,10 @@ export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
       log: s.log,
     });
     try {
-      return Object.assign(running, { demo: await attachDemo(running, { human_operator: s.human_operator ?? true }) });
+      const lanes_off = s.migration ? MIGRATION_DEMO_LANES_OFF : undefined;
+      const demo = await attachDemo(running, { human_operator: s.human_operator ?? true, lanes_off });
+      const migration = s.migration ? await attachMigrationDemo(running, { shim_db: s.migration.shim_db }) : null;
+      return Object.assign(running, { demo, migration });
     } catch (err) {
       await running.stop();
       throw err;
@@ -119,6 +131,8 @@ export async function openDemoHost(s: DemoHostSettings): Promise<DemoHost> {
   } catch (err) {
     if (!(err instanceof HostError) || (err.code !== 'genesis_mismatch' && err.code !== 'rules_mismatch')) throw err;
     const aside = moveAside(s.db, Date.now());
+    // The shim's outbox and divergences belong to the project moved aside.
+    if (s.migration) moveAside(s.migration.shim_db, Date.now());
     const why = err.code === 'rules_mismatch' ? 'under older SWOOSH rules' : 'with an older demo genesis';
     say(`swoosh: ${basename(s.db)} was made ${why}; moved it to ${aside} and starting a fresh demo database`);
     return open();

@@ -9,7 +9,7 @@ import { systemClock } from '../host';
 import { anyProviderFlag, ConfigError, describeConfig, providersConfig, type ProviderFlags, type ProvidersConfig } from '../facts/config';
 import { processPassphraseSource } from '../keys/unlock';
 import { attachDemo, type SimulatorUrls } from '../app/demo';
-import { attachMigrationDemo, migrationDemoGenesis } from '../app/migration-demo';
+import { attachMigrationDemo, DEMO_KNOBS_PATH, MIGRATION_DEMO_LANES_OFF, migrationDemoGenesis } from '../app/migration-demo';
 import { attachProviders, openProvidersVault } from '../app/providers';
 import { attachShimProxy } from '../app/shim-proxy';
 import { openServer, type Running } from '../app/server';
@@ -222,7 +222,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (plan.real) printProviders(plan.real);
   if (v.sim)
     await orStop(running, () =>
-      startSim(running, plan.db, { human_operator: v['human-operator'], auto_release_after_ms: plan.auto_release_after_ms }),
+      startSim(running, plan.db, {
+        human_operator: v['human-operator'],
+        auto_release_after_ms: plan.auto_release_after_ms,
+        // WHOOSH's callers form the council in the migration demo; the bots leave it to them.
+        lanes_off: v['sim-migration'] ? MIGRATION_DEMO_LANES_OFF : [],
+      }),
     );
   const cluster = plan.cluster;
   if (cluster) await orStop(running, () => attachCluster(running, cluster));
@@ -245,7 +250,11 @@ async function orStop<T>(running: Running, attach: () => T | Promise<T>): Promis
   }
 }
 
-async function startSim(running: Running, db: string, d: { human_operator: boolean; auto_release_after_ms: number | null }): Promise<void> {
+async function startSim(
+  running: Running,
+  db: string,
+  d: { human_operator: boolean; auto_release_after_ms: number | null; lanes_off: readonly 'council'[] },
+): Promise<void> {
   const demo = await attachDemo(running, d);
   const key = writeDemoOperatorKey(dirname(resolve(db)));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
@@ -257,6 +266,9 @@ async function startMigrationSim(running: Running, db: string): Promise<void> {
   const u = m.urls();
   process.stdout.write(`swoosh: simulator whoosh ${u.whoosh} knobs ${u.whoosh_knobs}\n`);
   process.stdout.write(`swoosh: migration shim ${u.shim} (legacy ${u.whoosh}; console: GET /migration/*)\n`);
+  process.stdout.write(
+    `swoosh: make WHOOSH split-brain: curl -X POST ${running.url}${DEMO_KNOBS_PATH} -d '{"split_brain_council":true}'\n`,
+  );
 }
 
 /** One line per provider (URL and credential name, never its value), then one JSON line. */

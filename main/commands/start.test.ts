@@ -63,6 +63,16 @@ describe('swoosh start', () => {
     expect(existsSync(join(dir, 'demo-operator.key'))).toBe(true);
   });
 
+  it('--migration: browser mode on its own database, with where to look and the knob to turn', async () => {
+    const dir = scratch();
+    const { stdout } = await startUntilOpen(['--migration', '--port', '0'], { SWOOSH_DATA_DIR: dir });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('swoosh: the migration demo runs in browser mode (--migration); serving the console in browser mode instead.');
+    expect(stdout).toMatch(/swoosh: migration demo: .* open http:\/\/127\.0\.0\.1:\d+\/#\/migration\n/);
+    expect(stdout).toMatch(/curl -X POST http:\/\/127\.0\.0\.1:\d+\/migration\/demo\/knobs -d '\{"split_brain_council":true\}'/);
+    expect(stdout).toContain(`(database ${join(dir, 'demo-migration.db')})`);
+  });
+
   it('moves a demo database made with another demo genesis aside and starts fresh', async () => {
     const dir = scratch();
     const db = join(dir, 'demo.db');

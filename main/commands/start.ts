@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { writeDemoOperatorKey } from '../demo';
 import { defaultDataDir, openDemoHost } from '../app/demo';
+import { DEMO_KNOBS_PATH } from '../app/migration-demo';
 import { findElectron, launchElectron, prepareElectronSqlite, REPO_DIR, type PreparedSqlite } from '../app/electron-launch';
 import { createFileLogger } from '../observe/log';
 import { parse, portOf, UsageError } from './args';
@@ -36,18 +37,20 @@ const START_FLAGS = {
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
   'build-console': { type: 'boolean', default: false },
+  migration: { type: 'boolean', default: false },
 } as const;
 
-const START_USAGE = `usage: swoosh start [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console]
+const START_USAGE = `usage: swoosh start [--db PATH] [--port 7420] [--browser] [--log-level info] [--log-file PATH] [--build-console] [--migration]
   the operator console on the demo project: Electron where available, else (or with --browser) browser mode;
   the server's log goes to swoosh.log in the data dir unless --log-file says otherwise.
+  --migration: the migration-from-WHOOSH demo instead (browser mode, its own database; docs/migration.md "Try it").
 `;
 
 /** npm start: the desktop console where Electron exists, otherwise the same host in browser mode. */
 export async function startCommand(args: string[]): Promise<number> {
   const v = parse(args, START_FLAGS, START_USAGE);
   const port = portOf(v.port);
-  const db = resolve(v.db ?? join(defaultDataDir(), 'demo.db'));
+  const db = resolve(v.db ?? join(defaultDataDir(), v.migration ? 'demo-migration.db' : 'demo.db'));
   const level = logLevelOf(v['log-level'] ?? process.env.SWOOSH_LOG_LEVEL ?? 'info');
   const busy = await portBusy(port);
   if (busy) {
@@ -57,8 +60,8 @@ export async function startCommand(args: string[]): Promise<number> {
     return 1;
   }
   if (v['build-console'] && !buildConsole()) return 1;
-  let why = 'browser mode was asked for (--browser)';
-  if (!v.browser && process.env.SWOOSH_BROWSER !== '1') {
+  let why = v.migration ? 'the migration demo runs in browser mode (--migration)' : 'browser mode was asked for (--browser)';
+  if (!v.browser && !v.migration && process.env.SWOOSH_BROWSER !== '1') {
     const electron = findElectron();
     const prepared: PreparedSqlite = electron.ok ? prepareElectronSqlite(electron.binary) : electron;
     if (electron.ok && prepared.ok) return launchElectron(electron.binary, prepared.binding, db, port);
@@ -67,7 +70,8 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write(`swoosh: ${why}; serving the console in browser mode instead.\n`);
   const log_file = resolve(v['log-file'] ?? join(dirname(db), 'swoosh.log'));
   const log = createFileLogger(level, log_file);
-  const running = await openDemoHost({ db, port, console: true, log });
+  const shim_db = join(dirname(db), 'demo-migration-shim.db');
+  const running = await openDemoHost({ db, port, console: true, log, migration: v.migration ? { shim_db } : undefined });
   const sims = running.demo.simulators();
   log.info({ event: 'simulators', simulators: sims }, `${Object.keys(sims).length} simulators on loopback`);
   process.stdout.write(
@@ -75,8 +79,17 @@ export async function startCommand(args: string[]): Promise<number> {
   );
   const key = writeDemoOperatorKey(dirname(db));
   process.stdout.write(`swoosh: demo operator key ${key.path} (op-1, passphrase "${key.passphrase}")\n`);
+  if (running.migration) sayMigration(running.url);
   process.stdout.write(`swoosh: open ${running.url} (database ${db}); Ctrl-C to stop\n`);
   return untilSignal(running);
+}
+
+/** The migration demo's two steps for a person: where to look, and the knob to turn. */
+function sayMigration(url: string): void {
+  process.stdout.write(
+    `swoosh: migration demo: WHOOSH's callers form the council through the shim, council in shadow; open ${url}/#/migration\n` +
+      `swoosh: make WHOOSH split-brain: curl -X POST ${url}${DEMO_KNOBS_PATH} -d '{"split_brain_council":true}'\n`,
+  );
 }
 
 function logLevelOf(raw: string): string {

@@ -72,6 +72,12 @@ export interface RuntimeOptions {
   spec?: Spec;
   /** A cluster's other nodes: proposals follow the leader (client/client.ts). */
   swoosh_nodes?: readonly string[];
+  /**
+   * Lanes left to someone else: in the migration demo WHOOSH's callers form the council
+   * through the shim (main/app/migration-demo.ts), and two drivers of one region would
+   * refuse each other's proposals.
+   */
+  lanes_off?: readonly ('council' | 'ingestion')[];
 }
 
 type Lane = 'license' | 'ingestion' | 'council' | 'environment' | 'execution' | 'policy' | 'control';
@@ -230,8 +236,9 @@ export class AgentRuntime {
       this.run('policy', () => this.policyLane(s, plan)),
     ];
     if (this.active(s)) {
-      jobs.push(this.run('ingestion', () => this.ingestionLane(s, plan)));
-      jobs.push(this.run('council', () => this.councilLane(s, plan)));
+      const off = new Set(this.opts.lanes_off ?? []);
+      if (!off.has('ingestion')) jobs.push(this.run('ingestion', () => this.ingestionLane(s, plan)));
+      if (!off.has('council')) jobs.push(this.run('council', () => this.councilLane(s, plan)));
       jobs.push(this.run('environment', () => this.environmentLane(s, plan)));
       jobs.push(this.run('execution', () => this.executionLane(s, plan)));
     }

@@ -35,6 +35,8 @@ export interface DemoOptions {
   human_operator?: boolean;
   auto_release_after_ms?: number | null;
   tick_ms?: number;
+  /** Lanes the bots leave to others (the migration demo's legacy callers form the council). */
+  lanes_off?: readonly ('council' | 'ingestion')[];
 }
 
 export interface Demo {
@@ -79,6 +81,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     auto_release_after_ms: o.auto_release_after_ms === undefined ? null : o.auto_release_after_ms,
     watch_quorum: true,
     tick_ms: o.tick_ms ?? 250,
+    lanes_off: o.lanes_off,
   });
   runtime.start();
   return {

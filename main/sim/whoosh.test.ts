@@ -66,6 +66,17 @@ describe('WHOOSH simulator, healthy', () => {
     expect(await get(`${project}/execution`)).toMatchObject({ submissions: 1, task: 't-1', last_artifact_hash: 'sha256-bb' });
   });
 
+  it('a re-election (council rotation) stands the sitting council down: ELECT, no members', async () => {
+    await post(`${project}/council/roles`, { roles: ['lead'] });
+    await post(`${project}/council/elect`, { members: ['a', 'b'] });
+    const r = await post(`${project}/council/reelect`, { reason: 'rotation' });
+    expect(r.status).toBe(200);
+    expect(r.body.council).toMatchObject({ phase: 'ELECT', members: [], member_set_hash: null, member_sets: [], elections: 1 });
+    expect((await post(`${project}/council/reelect`, {})).body).toEqual({
+      error: { code: 'malformed', reason: 'reason must be a string' },
+    });
+  });
+
   it('refuses a malformed body with a precise 400 and changes nothing', async () => {
     const r = await post(`${project}/council/elect`, { members: 'a' });
     expect(r.status).toBe(400);

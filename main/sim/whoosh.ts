@@ -23,6 +23,7 @@
 //   POST /api/projects/:p/council/members    {members: [string]}  nominations (roster)
 //   POST /api/projects/:p/council/elect      {members: [string], …}
 //   POST /api/projects/:p/council/tooling    {report}
+//   POST /api/projects/:p/council/reelect    {reason}             back to ELECT, members cleared
 //   POST /api/projects/:p/ingestion/sources  {sources: [string]}
 //   POST /api/projects/:p/ingestion/fetch    {content_hash}
 //   POST /api/projects/:p/ingestion/validate {findings: […]}
@@ -144,6 +145,11 @@ const MUTATIONS: Record<string, { region: WhooshRegion; kind: string; check: Che
     kind: 'tooling_green',
     check: (b) => (typeof b.report === 'object' && b.report !== null ? null : 'report must be an object'),
   },
+  'council/reelect': {
+    region: 'council',
+    kind: 'council_reelect_called',
+    check: (b) => (isText(b.reason) ? null : 'reason must be a string'),
+  },
   'ingestion/sources': {
     region: 'ingestion',
     kind: 'sources_resolved',
@@ -205,6 +211,14 @@ export function applyWhooshEvent(p: WhooshProject, e: WhooshEvent): void {
     case 'tooling_green':
       c.tooling_registry = typeof (d.report as Body).registry === 'string' ? ((d.report as Body).registry as string) : null;
       c.phase = 'READY';
+      break;
+    case 'council_reelect_called':
+      // A rotation: the sitting council stands down until the next election.
+      c.members = [];
+      c.member_set_hash = null;
+      c.member_sets = [];
+      c.tooling_registry = null;
+      c.phase = 'ELECT';
       break;
     case 'sources_resolved':
       i.sources = d.sources as string[];
