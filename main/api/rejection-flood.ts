@@ -11,9 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Scenario } from '../../core/testing/scenario';
+import { demoGenesis } from '../demo';
 import { Host } from '../host';
-import { loadMachine } from '../machine';
 import { createMetrics } from '../observe/metrics';
 import { ApiServer } from './server';
 
@@ -38,8 +37,7 @@ async function main(): Promise<void> {
   const duration_ms = Math.min(Number(process.argv[2] ?? 3000), 30_000);
   const dir = mkdtempSync(join(tmpdir(), 'swoosh-flood-'));
   const db = join(dir, 'flood.db');
-  const sc = new Scenario(loadMachine(), { start_ms: Date.now() - 60_000, epoch_ms: Date.now() - 3_600_000 });
-  const host = Host.open({ db, genesis: sc.genesis, verify_workers: 0 });
+  const host = Host.open({ db, genesis: demoGenesis(), verify_workers: 0 });
   const api = new ApiServer({ host, metrics: createMetrics(host.engine) });
   const { port } = await api.listen(0, '127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
