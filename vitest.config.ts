@@ -18,6 +18,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './vitest.summary.ts'],
+    // Tests never fetch the ~100 MB Electron binary (`swoosh start` would on first start):
+    // offline, the attempt can hang up to its 180 s bound. A binary already there is used.
+    env: { ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1' },
     // The browser specs run after everything else: a demo host and Chromium that share two
     // cores with the chaos and cluster suites miss their UI deadlines (seen in full runs).
     projects: [
