@@ -13,7 +13,7 @@ import { demoCast, demoGenesis } from '../demo';
 import { until } from '../testing/until';
 import { attachDemo, type DemoAttachment } from './demo';
 import { openServer, type Running } from './server';
-import type { SimulatorView } from './simulators';
+import type { Simulator as SimulatorView } from '../../protocol/api';
 
 const PERIOD_MS = 2000;
 const cast = demoCast();

@@ -18,6 +18,12 @@ import type { Signer } from '../../core/crypto';
 import type { Clock } from '../../core/hlc';
 import type { State } from '../../core/state';
 import { SwooshClient } from '../../client/client';
+import type {
+  Simulator as SimulatorView,
+  SimulatorKnob as KnobView,
+  SimulatorScenario as ScenarioView,
+  ScenarioRun as RunView,
+} from '../../protocol/api';
 import type { AgentRuntime } from '../facts/runtime';
 import type { BaseKnobs, SimServer } from '../sim/base';
 import type { DemoPanel, PanelAnswer } from './simulators-routes';
@@ -130,44 +136,6 @@ const KNOBS: Record<string, { service: string; knobs: Record<string, KnobSpec> }
     },
   },
 };
-
-export interface KnobView {
-  name: string;
-  value: unknown;
-  kind: 'boolean' | 'number' | 'string' | 'list' | 'map';
-  unit: string | null;
-  min: number | null;
-  max: number | null;
-  help: string;
-  /** Differs from the value the demo started with. */
-  changed: boolean;
-}
-
-export interface SimulatorView {
-  name: string;
-  service: string;
-  url: string;
-  knobs: KnobView[];
-  requests: number;
-  by_path: Record<string, number>;
-  /** Set when the simulator did not answer its knob or stats endpoint. */
-  error: string | null;
-}
-
-export interface ScenarioView {
-  id: string;
-  label: string;
-  /** What the person should expect to see, in order. */
-  expect: string;
-}
-
-export interface RunView {
-  id: string;
-  label: string;
-  started_ms: number;
-  finished_ms: number | null;
-  log: Array<{ at_ms: number; line: string }>;
-}
 
 export interface PanelSettings {
   sims: Record<string, SimServer<BaseKnobs>>;
