@@ -226,4 +226,31 @@ describe('the Simulators panel of a running demo', () => {
     ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
   }, 90_000);
+  it('capacity churn: the environment is rebuilt through no capacity, a failed install and amber checks, then the loop resumes', async () => {
+    const from = running.host.head.index;
+    const r = await call(`${running.url}/demo/scenarios/capacity-churn`, 'POST');
+    expect(r.status).toBe(202);
+    await until('no capacity at ALLOCATE', () => state().environment.phase === 'ALLOCATE', 30_000, detail);
+    await until('the scenario to finish', async () => (await panel()).run?.finished_ms !== null, 60_000, detail);
+    await until('EXECUTION again', () => state().execution.phase !== null, 40_000, detail);
+    const client = new SwooshClient({ url: running.url });
+    const records = (await client.wal(from + 1, 1000)).records as Array<{
+      transition: string;
+      proposal: { inputs: Record<string, unknown> };
+    }>;
+    const names = records.map((x) => x.transition);
+    const deprovisions = records.filter((x) => x.transition === 'Environment_Deprovision').map((x) => String(x.proposal.inputs.reason));
+    expect(deprovisions[0]).toMatch(/capacity churn/);
+    // The failed install is compensated by the agent itself (its reason names the failure).
+    expect(
+      deprovisions.some((d) => /install failed/.test(d)),
+      names.join(' '),
+    ).toBe(true);
+    expect(names).toContain('Environment_Amber');
+    expect(names.lastIndexOf('Environment_Green')).toBeGreaterThan(names.lastIndexOf('Environment_Amber'));
+    expect(names.lastIndexOf('Execution_AllReady')).toBeGreaterThan(names.lastIndexOf('Environment_Green'));
+    const log = ((await panel()).run?.log ?? []).map((l: { line: string }) => l.line);
+    expect(log[1]).toMatch(/^the demo agent gives the environment back; council agents back \(Environment_Deprovision accepted at #\d+\)$/);
+    expect(log.at(-1)).toBe('scenario done');
+  }, 150_000);
 });

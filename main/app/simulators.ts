@@ -489,7 +489,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'capacity-churn',
     label: 'Capacity churn',
     expect:
-      'SWOOSH provisions only on the way into EXECUTION, so the council agents drop out for a moment (Execution_QuorumLost → RECOVERY → Control_Recover) and the demo agent gives the environment back (Environment_Deprovision → ALLOCATE). Then: no nodes (409, the environment lane backs off), nodes back but installs fail (Environment_Deprovision, a compensation), every 2nd health check amber (Environment_Amber → DEGRADED → Deprovision), finally green: Environment_Green → Execution_AllReady.',
+      'SWOOSH provisions only on the way into EXECUTION, so the council agents drop out for a moment (Execution_QuorumLost → RECOVERY → Control_Recover) and the demo agent gives the environment back (Environment_Deprovision → ALLOCATE). Then: no nodes (409, the environment lane backs off), nodes back but installs fail (Environment_Deprovision, a compensation), every health check amber for 8 s (Environment_Amber → DEGRADED → Deprovision), finally green: Environment_Green → Execution_AllReady.',
     steps: (p) => [
       {
         note: 'council agents down; the provisioner has no nodes',
@@ -516,9 +516,9 @@ export const SCENARIOS: Scenario[] = [
         act: async (w) => void (await w.set('provisioner', { capacity: 3, fail_install: true })),
       },
       {
-        note: 'installs work; every 2nd health check amber',
+        note: 'installs work; every health check amber',
         wait_ms: 6000,
-        act: async (w) => void (await w.set('provisioner', { fail_install: false, amber_every: 2 })),
+        act: async (w) => void (await w.set('provisioner', { fail_install: false, amber_every: 1 })),
       },
       { note: 'health checks green', wait_ms: 8000, act: async (w) => void (await w.set('provisioner', { amber_every: 0 })) },
     ],
