@@ -253,4 +253,19 @@ describe('the Simulators panel of a running demo', () => {
     expect(log[1]).toMatch(/^the demo agent gives the environment back; council agents back \(Environment_Deprovision accepted at #\d+\)$/);
     expect(log.at(-1)).toBe('scenario done');
   }, 150_000);
+  it('two clicks at once: one scenario at a time, the later one wins from the defaults', async () => {
+    const [a, b] = await Promise.all([
+      call(`${running.url}/demo/scenarios/licence-denial`, 'POST'),
+      call(`${running.url}/demo/scenarios/policy-breach`, 'POST'),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const run = (await panel()).run;
+    expect(['licence-denial', 'policy-breach']).toContain(run.id);
+    await new Promise((r) => setTimeout(r, 1000));
+    const knobs = demo.demo.sims as unknown as Record<string, { knobs: Record<string, unknown> }>;
+    // The stopped scenario left nothing behind: the winner started from a heal.
+    if (run.id === 'policy-breach') expect(knobs.kaching?.knobs).toMatchObject({ lifetime_ms: 600_000, deny: false });
+    else expect(knobs.shhh?.knobs).toMatchObject({ alert_every_ms: 0 });
+    expect((await call(`${running.url}/demo/scenarios/heal-all`, 'POST')).status).toBe(202);
+  });
 });

@@ -171,6 +171,8 @@ interface Scenario extends ScenarioView {
 
 class Run {
   cancelled = false;
+  /** Settles when the run stops stepping (at most one knob call after a cancel). */
+  playing: Promise<void> = Promise.resolve();
   readonly view: RunView;
 
   constructor(s: ScenarioView, now_ms: number) {
@@ -190,6 +192,7 @@ export class SimulatorsPanel implements DemoPanel {
   /** Every knob as the demo started, bearer included (kept in process, never sent out). */
   private readonly defaults: Record<string, Record<string, unknown>>;
   private run: Run | null = null;
+  private starting: Promise<unknown> = Promise.resolve();
   private readonly agent: SwooshClient;
 
   constructor(private readonly o: PanelSettings) {
@@ -231,10 +234,20 @@ export class SimulatorsPanel implements DemoPanel {
     return r.status === 200 ? { status: 200, body: { simulator: name, knobs: r.body } } : r;
   }
 
-  async runScenario(id: string): Promise<PanelAnswer> {
+  /** One start at a time: a second click waits for the first to heal and start, then replaces it. */
+  runScenario(id: string): Promise<PanelAnswer> {
+    const next = this.starting.then(() => this.start(id));
+    this.starting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async start(id: string): Promise<PanelAnswer> {
     const scenario = SCENARIOS.find((s) => s.id === id);
     if (!scenario) return fail(404, 'unknown_scenario', `no scenario ${id}; there are ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    // The last run's knob call in flight lands before the heal, never after it.
+    const last = this.run;
     this.cancel();
+    await last?.playing;
     // Every scenario starts from the demo's own knobs, so one never stacks on another.
     const healed = await this.heal();
     if (healed !== null) return fail(502, 'simulator_unreachable', healed);
@@ -244,7 +257,7 @@ export class SimulatorsPanel implements DemoPanel {
     if (steps.length === 0) {
       run.say(this.o.clock.now_ms(), 'every simulator back to its demo defaults; KACHING asked for a fresh licence');
       run.view.finished_ms = this.o.clock.now_ms();
-    } else void this.play(run, steps);
+    } else run.playing = this.play(run, steps);
     return { status: 202, body: { scenario: id, run: run.view } };
   }
 
@@ -276,6 +289,7 @@ export class SimulatorsPanel implements DemoPanel {
           if (!seen)
             run.say(this.o.clock.now_ms(), `the project did not show ${step.until.what} within ${step.until.max_ms / 1000} s; going on`);
         }
+        if (run.cancelled) return;
         const extra = await step.act(w);
         if (run.cancelled) return;
         run.say(this.o.clock.now_ms(), extra ? `${step.note} (${extra})` : step.note);
