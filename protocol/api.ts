@@ -154,6 +154,57 @@ export interface ShimHealth {
   [fact: string]: unknown;
 }
 
+/** One knob of a demo simulator (GET /demo/simulators). */
+export interface SimulatorKnob {
+  name: string;
+  /** The current value; a bearer token shows as `<redacted>`, never itself. */
+  value: unknown;
+  kind: 'boolean' | 'number' | 'string' | 'list' | 'map';
+  unit: string | null;
+  /** Bounds of a number knob (integers); null when the simulator checks only the type. */
+  min: number | null;
+  max: number | null;
+  /** What the knob does to the project, read in the code. */
+  help: string;
+  /** Differs from the value the demo started with. */
+  changed: boolean;
+}
+
+/** A simulator of the demo: its knobs and request counters (knob and stats calls excluded). */
+export interface Simulator {
+  name: string;
+  service: string;
+  url: string;
+  knobs: SimulatorKnob[];
+  requests: number;
+  by_path: Record<string, number>;
+  /** Set when the simulator did not answer its knob or stats endpoint. */
+  error: string | null;
+}
+
+/** A named one-click scenario and what the person should expect to see. */
+export interface SimulatorScenario {
+  id: string;
+  label: string;
+  expect: string;
+}
+
+/** The scenario started last: what it did so far (bounded), and when it finished. */
+export interface ScenarioRun {
+  id: string;
+  label: string;
+  started_ms: number;
+  finished_ms: number | null;
+  log: Array<{ at_ms: number; line: string }>;
+}
+
+/** GET /demo/simulators. */
+export interface SimulatorsView {
+  simulators: Simulator[];
+  scenarios: SimulatorScenario[];
+  run: ScenarioRun | null;
+}
+
 /** An operator key as the console may see it: never the secret. */
 export interface OperatorKeyInfo {
   /** Stable local id (the signer string is unique too, but long). */
@@ -223,6 +274,15 @@ export interface ConsoleApi {
   getShimHealth(): Promise<ShimHealth>;
   /** The shim's Prometheus text (GET /migration/metrics): compared and diverged counts. */
   getShimMetricsText(): Promise<string>;
+  /**
+   * The demo's simulators, their knobs and counters, and the one-click scenarios (GET
+   * /demo/simulators). Rejects with `not_demo` (404) when the host runs no demo.
+   */
+  getSimulators(): Promise<SimulatorsView>;
+  /** Sets knobs of one simulator (POST /demo/simulators/{name}/knobs); `bad_knob` (400) says which and why. */
+  setSimulatorKnobs(name: string, knobs: Record<string, unknown>): Promise<{ simulator: string; knobs: Record<string, unknown> }>;
+  /** Starts a named scenario (POST /demo/scenarios/{id}, 202); `unknown_scenario` (404). */
+  runSimulatorScenario(id: string): Promise<{ scenario: string; run: ScenarioRun }>;
   /** Submits a signed proposal; refusals resolve (ok: false), only transport failures reject. */
   submitProposal(signed: Proposal): Promise<SubmitOutcome>;
   /** Live events; returns the unsubscribe function. */

@@ -66,7 +66,13 @@ const KEY_FILE_CHARS_MAX = 64 * 1024;
 /** Same bound as the HTTP API's body limit (1 MiB, docs/protocol.md). */
 export const PROPOSAL_BYTES_MAX = 1024 * 1024;
 
+/** A simulator or scenario name (the host's route takes 1..64 characters). */
+const SIM_NAME_CHARS_MAX = 64;
+/** Same bound as the host's knob body limit (main/app/simulators-routes.ts). */
+const KNOB_PATCH_BYTES_MAX = 16 * 1024;
+
 const index = int(0, INDEX_MAX);
+const simName = text(1, SIM_NAME_CHARS_MAX);
 const limit = int(0, PAGE_LIMIT_MAX);
 const keyId = text(1, KEY_ID_CHARS_MAX);
 const label = text(1, LABEL_CHARS_MAX);
@@ -150,6 +156,41 @@ export const METHODS = {
     http: get('/migration/metrics', () => '/migration/metrics', { answer: 'text' }),
     params: [],
     schema: {},
+  },
+  getSimulators: {
+    kind: 'call',
+    channel: 'console:getSimulators',
+    http: get('/demo/simulators', () => '/demo/simulators'),
+    params: [],
+    schema: {},
+    note: 'demo mode only (swoosh serve --sim, npm start); 404 not_demo otherwise',
+  },
+  setSimulatorKnobs: {
+    kind: 'call',
+    channel: 'console:setSimulatorKnobs',
+    http: {
+      method: 'POST',
+      pattern: '/demo/simulators/{name}/knobs',
+      path: (p) => `/demo/simulators/${encodeURIComponent(p.name as string)}/knobs`,
+      body: (p) => p.knobs,
+      ok_statuses: [200],
+      answer: 'json',
+    },
+    params: ['name', 'knobs'],
+    schema: { name: simName, knobs: jsonObject(KNOB_PATCH_BYTES_MAX) },
+  },
+  runSimulatorScenario: {
+    kind: 'call',
+    channel: 'console:runSimulatorScenario',
+    http: {
+      method: 'POST',
+      pattern: '/demo/scenarios/{id}',
+      path: (p) => `/demo/scenarios/${encodeURIComponent(p.id as string)}`,
+      ok_statuses: [202],
+      answer: 'json',
+    },
+    params: ['id'],
+    schema: { id: simName },
   },
   submitProposal: {
     kind: 'call',

@@ -3,13 +3,13 @@
 // — chart, state document, decisions — shows the same moment, and maps the keyboard
 // shortcuts onto it.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { BackbeatStrip } from './components/BackbeatStrip';
 import { Header } from './components/Header';
 import { HelpOverlay } from './components/HelpOverlay';
 import { useConsole } from './state/context';
 import { CursorProvider, CursorStore } from './state/cursor';
-import { VIEWS, type ViewId } from './nav';
+import { isDemoHealth, VIEWS, type ViewId } from './nav';
 import { toggleTheme } from './theme';
 import { DecisionsView } from './views/DecisionsView';
 import { RejectionsView } from './views/RejectionsView';
@@ -21,6 +21,7 @@ import { SandboxView } from './views/SandboxView';
 import { MetricsView } from './views/MetricsView';
 import { HealthView } from './views/HealthView';
 import { MigrationView } from './views/MigrationView';
+import { SimulatorsView } from './views/SimulatorsView';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -36,6 +37,8 @@ function viewFromHash(): ViewId {
 
 export function App() {
   const { live } = useConsole();
+  // A boolean snapshot: the shell re-renders when demo mode flips, not on every live update.
+  const demo = useSyncExternalStore(live.subscribe, () => isDemoHealth(live.getSnapshot().health));
   const [view, setViewState] = useState<ViewId>(viewFromHash);
   const [help, setHelp] = useState(false);
   const pendingG = useRef<number>(0);
@@ -124,7 +127,7 @@ export function App() {
         <Header onHelp={() => setHelp(true)} />
         <BackbeatStrip />
         <nav className="rail" aria-label="Views">
-          {VIEWS.map((v, i) => (
+          {VIEWS.filter((v) => !v.demo_only || demo).map((v, i) => (
             <button
               key={v.id}
               type="button"
@@ -162,6 +165,7 @@ export function App() {
           {view === 'metrics' && <MetricsView />}
           {view === 'health' && <HealthView />}
           {view === 'migration' && <MigrationView />}
+          {view === 'simulators' && <SimulatorsView />}
         </main>
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
       </div>

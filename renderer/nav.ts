@@ -10,9 +10,10 @@ export type ViewId =
   | 'sandbox'
   | 'metrics'
   | 'health'
-  | 'migration';
+  | 'migration'
+  | 'simulators';
 
-export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint: string }> = [
+export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint: string; demo_only?: true }> = [
   { id: 'statechart', label: 'Statechart', key: 's', hint: 'Regions, active states, last transition' },
   { id: 'timeline', label: 'Timeline', key: 't', hint: 'WAL, time travel, diffs' },
   { id: 'rejections', label: 'Rejections', key: 'r', hint: 'Refused proposals by guard' },
@@ -23,4 +24,11 @@ export const VIEWS: ReadonlyArray<{ id: ViewId; label: string; key: string; hint
   { id: 'metrics', label: 'Metrics', key: 'm', hint: 'Transitions/s, guard failures, WAL lag' },
   { id: 'health', label: 'Health', key: 'h', hint: 'Host, providers and breakers' },
   { id: 'migration', label: 'Migration', key: 'o', hint: 'WHOOSH → SWOOSH routes, shadow divergences, bypass' },
+  { id: 'simulators', label: 'Simulators', key: 'u', hint: "The demo's simulated services: knobs and one-click failures", demo_only: true },
 ];
+
+/** A demo host lists its simulators in GET /health; only then is the Simulators view in the rail. */
+export function isDemoHealth(health: { [fact: string]: unknown } | null): boolean {
+  const sims = health?.simulators;
+  return typeof sims === 'object' && sims !== null;
+}

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Signer } from '../../core/crypto';
 import type { Clock } from '../../core/hlc';
 import { demoCast, demoGenesis } from '../demo';
 import { HostError, systemClock } from '../host';
@@ -14,6 +15,7 @@ import { attachMigrationDemo, MIGRATION_DEMO_LANES_OFF, migrationDemoGenesis, ty
 import type { Logger } from '../observe/log';
 import { providersHealth } from './providers';
 import { openServer, type Attachment, type Running } from './server';
+import { SimulatorsPanel } from './simulators';
 
 export interface DemoSettings {
   /** op-1 is the human at the console: the bot neither approves nor releases with it. */
@@ -40,18 +42,36 @@ export interface DemoAttachment extends Attachment {
 /** Starts the simulators and bots against `running`, reports them on /health, stops them with it. */
 export async function attachDemo(running: Running, d: DemoSettings = {}): Promise<DemoAttachment> {
   const human_operator = d.human_operator ?? false;
+  const cast = demoCast();
+  const clock = d.clock ?? systemClock;
   const demo = await startDemo({
     swoosh: running.url,
-    cast: demoCast(),
+    cast,
     genesis: running.host.genesis,
-    clock: d.clock ?? systemClock,
+    clock,
     human_operator,
     auto_release_after_ms: d.auto_release_after_ms ?? null,
     lanes_off: d.lanes_off,
   });
   const simulators = (): SimulatorUrls => simulatorUrls(demo);
   running.setHealth(() => ({ ...providersHealth(demo.runtime), simulators: simulators() }));
-  return running.adopt({ demo, human_operator, simulators, stop: () => demo.stop() });
+  // The console's Simulators panel (GET/POST /demo/…): knobs, counters, one-click scenarios.
+  const panel = new SimulatorsPanel({
+    sims: demo.sims,
+    runtime: demo.runtime,
+    state: () => running.host.head.state,
+    swoosh: running.url,
+    agent: cast.agents[0] as Signer,
+    clock,
+    auto_release_after_ms: d.auto_release_after_ms ?? null,
+  });
+  running.setDemoPanel(panel);
+  const stop = async () => {
+    panel.cancel();
+    running.setDemoPanel(null);
+    await demo.stop();
+  };
+  return running.adopt({ demo, human_operator, simulators, stop });
 }
 
 function simulatorUrls(demo: Demo): SimulatorUrls {

@@ -13,6 +13,7 @@ import { createMetrics, type HostMetrics } from '../observe/metrics';
 import { WRITES_CLOSED } from '../engine/engine';
 import { traceEngine, type TraceExporterKind } from '../observe/trace';
 import { AppError } from './errors';
+import { demoRoutes, type DemoPanel } from './simulators-routes';
 
 export interface ServerSettings {
   db: string;
@@ -64,6 +65,8 @@ export interface Running {
   healthSource(): HealthSource | undefined;
   /** Facts merged into GET /health beside setHealth's (an attachment's own section, e.g. `backup`). */
   addHealth(source: HealthSource): void;
+  /** Where /demo/* is answered from (attachDemo); null: 404 not_demo. */
+  setDemoPanel(panel: DemoPanel | null): void;
 }
 
 /** Demo + providers + cluster with room to spare; a bound, not a tuning knob. */
@@ -107,6 +110,8 @@ export async function openServer(s: ServerSettings): Promise<Running> {
       `cannot listen on ${s.host}:${s.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+  let demoPanel: DemoPanel | null = null;
+  api.addFallback(demoRoutes(() => demoPanel));
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log.info(
     { event: 'listening', url, db: s.db, index: host.head.index, hash: host.head.hash, recovery: host.recovery },
@@ -142,6 +147,9 @@ export async function openServer(s: ServerSettings): Promise<Running> {
       if (extraHealth.length >= ATTACHMENTS_MAX)
         throw new AppError('too_many_attachments', `a server takes at most ${ATTACHMENTS_MAX} health sources`);
       extraHealth.push(source);
+    },
+    setDemoPanel: (panel) => {
+      demoPanel = panel;
     },
   };
 }

@@ -46,6 +46,14 @@ export class LicenseProvider implements NetGate {
     return this.token === null || now_ms >= this.refreshAt_ms;
   }
 
+  /**
+   * Re-asks KACHING at the next pass rather than at the scheduled refresh: the demo's
+   * Simulators panel uses it so a KACHING knob change shows in seconds, not minutes.
+   */
+  refreshSoon(): void {
+    this.refreshAt_ms = 0;
+  }
+
   /** Asks KACHING for a token; keeps the previous one when refused or unreachable. */
   async fetch(project: string): Promise<CallResult<{ token: LicenseToken }>> {
     const r = await this.client.get<{ token: LicenseToken }>(`/v1/license?licensee=${encodeURIComponent(project)}`);

@@ -35,5 +35,10 @@ export type {
   DivergencesPage,
   ShadowDivergence,
   ShimHealth,
+  ScenarioRun,
+  Simulator,
+  SimulatorKnob,
+  SimulatorScenario,
+  SimulatorsView,
 } from '../../protocol/api';
 export { ConsoleApiError, describeError, isConsoleApiError } from '../../protocol/errors';
