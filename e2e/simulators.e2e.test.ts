@@ -4,7 +4,7 @@
 //   knobs and request counters; a number knob edited in the page reaches the simulator
 //   (read back through GET /demo/simulators), and a value out of range is refused in the
 //   page without a request;
-// - one click on "Licence denial" makes the project react: LICENSE → GRACE (mode DEGRADED)
+// - one click on "Licence denial" makes the project react: LICENCE → GRACE (mode DEGRADED)
 //   in "What happened", then EXPIRED, where an operator's proposal is refused by the
 //   license guard and the refusal shows; "Heal all" brings it back to LICENSED;
 // - screenshot docs/screenshots/simulators.png (in GRACE); no page error or CSP violation.
@@ -100,13 +100,13 @@ describe('Simulators view (browser mode, --sim)', () => {
   it('licence denial: one click, the project goes to GRACE then EXPIRED (the license guard refuses); heal all brings it back', async () => {
     await page.click('[data-testid="scenario-licence-denial"] button');
     await page.waitForSelector('[data-testid="sims-run"]:has-text("Licence denial")');
-    await page.waitForSelector(`${leaves}:has-text("LICENSE GRACE")`, { timeout: LAPSE_TIMEOUT_MS });
+    await page.waitForSelector(`${leaves}:has-text("LICENCE GRACE")`, { timeout: LAPSE_TIMEOUT_MS });
     expect(await page.textContent(leaves)).toContain('mode DEGRADED');
     await page.waitForSelector('[data-testid="sim-kaching"] [data-testid="knob-deny"][aria-checked="true"]');
     await page.waitForSelector('[data-testid="sims-recent"]:has-text("License_Refresh")');
     await shot(page, 'simulators');
 
-    await page.waitForSelector(`${leaves}:has-text("LICENSE EXPIRED")`, { timeout: LAPSE_TIMEOUT_MS });
+    await page.waitForSelector(`${leaves}:has-text("LICENCE EXPIRED")`, { timeout: LAPSE_TIMEOUT_MS });
     // Past grace only licence transitions pass: an operator's pause is refused by the license guard.
     const refused = await clientFor(srv.url, demo.operators[0]).propose('Control_Pause', { reason: 'e2e: licence expired?' });
     expect(refused.ok).toBe(false);
@@ -114,7 +114,7 @@ describe('Simulators view (browser mode, --sim)', () => {
     expect(await page.textContent('[data-testid="sims-rejected"]')).toContain('Control_Pause');
 
     await page.click('[data-testid="scenario-heal-all"] button');
-    await page.waitForSelector(`${leaves}:has-text("LICENSE LICENSED")`, { timeout: 15_000 });
+    await page.waitForSelector(`${leaves}:has-text("LICENCE LICENSED")`, { timeout: 15_000 });
     await page.waitForSelector('[data-testid="sim-kaching"] [data-testid="knob-deny"][aria-checked="false"]');
     expect((await state()).boot.phase).toBe('LICENSED');
     // GET /health answers 503 while the licence is expired (status "blocked"): an answer the

@@ -2,7 +2,7 @@
 // (booleans as switches, numbers with their unit, lists and maps as JSON), its request
 // counters, and one-click scenarios — licence denial, MCP flap, policy breach, capacity
 // churn, heal all — each saying what to expect. Beside them, what the project did next:
-// its LICENSE / POLICY / FLOW leaves, the scenario's steps, the latest transitions and
+// its LICENCE / POLICY / FLOW leaves, the scenario's steps, the latest transitions and
 // the latest refusal. Everything goes through the host (GET/POST /demo/…), never to the
 // simulators directly.
 
@@ -18,7 +18,7 @@ import {
   type WalRecord,
 } from '../api/ConsoleApi';
 import { Chip, Empty, Panel } from '../components/ui';
-import { formatInt, signerName } from '../lib/format';
+import { formatInt, signerName, stateLabel } from '../lib/format';
 import { useConsole, useLive } from '../state/context';
 import './simulators.css';
 
@@ -193,7 +193,7 @@ function WhatHappened({ run }: { run: ScenarioRun | null }) {
     <Panel title="What happened" className="sims-happened" testId="sims-happened">
       {l && (
         <div className="sims-leaves" data-testid="sims-leaves">
-          <Chip tone={l.license === 'LICENSED' ? 'ok' : l.license === 'GRACE' ? 'warn' : 'danger'}>LICENSE {l.license}</Chip>
+          <Chip tone={l.license === 'LICENSED' ? 'ok' : l.license === 'GRACE' ? 'warn' : 'danger'}>LICENCE {stateLabel(l.license)}</Chip>
           <Chip tone={l.policy === 'CLEAR' ? 'ok' : 'danger'}>POLICY {l.policy}</Chip>
           <Chip tone={l.flow.startsWith('EXECUTION') ? 'ok' : 'accent'}>FLOW {l.flow}</Chip>
           {l.mode && <Chip tone="warn">mode {l.mode}</Chip>}
