@@ -4,7 +4,7 @@
 // and the shim's divergences reach the page through the host (GET /migration/*). The
 // "Done when" of the migration, as a person does it:
 //
-// - WHOOSH's split-brain knob turned on (as the demo prints: POST /migration/demo/knobs):
+// - WHOOSH's split-brain knob turned on from the view's demo strip (POST /migration/demo/knobs):
 //   the council divergence the shim records is shown with WHOOSH's value beside SWOOSH's;
 // - council is routed shadow → swoosh through the signing dialog, with the demo operator
 //   key imported as an operator would: the WAL gets the signed Migration_Route, the view's
@@ -87,8 +87,11 @@ describe('Migration view (browser mode, --sim-migration)', () => {
       DIVERGENCE_TIMEOUT_MS,
     );
     expect(await page.$$('[data-testid="mig-divergence"]')).toHaveLength(0);
-    const knob = await fetch(`${srv.url}/migration/demo/knobs`, { method: 'POST', body: JSON.stringify({ split_brain_council: true }) });
-    expect(knob.status).toBe(200);
+    // The person turns the knob from the view (POST /migration/demo/knobs through the console's API).
+    await page.click('[data-testid="mig-fault-split_brain_council"]');
+    await page.waitForSelector('[data-testid="mig-fault-split_brain_council"][aria-checked="true"]');
+    const knobs = (await (await fetch(`${srv.url}/migration/demo/knobs`)).json()) as { knobs: Record<string, boolean> };
+    expect(knobs.knobs.split_brain_council).toBe(true);
     const row = await page.waitForSelector('[data-testid="mig-divergence"]', { timeout: DIVERGENCE_TIMEOUT_MS });
     const [legacy, swoosh] = [await row.$eval('.mig-legacy', (e) => e.textContent), await row.$eval('.mig-swoosh', (e) => e.textContent)];
     expect(legacy).not.toBe(swoosh);

@@ -199,6 +199,14 @@ export interface ScenarioRun {
 }
 
 /** GET /demo/simulators. */
+/** The migration demo's WHOOSH fault knobs (GET/POST /migration/demo/knobs). */
+export interface MigrationDemoKnobs {
+  /** The WHOOSH simulator's own address. */
+  whoosh: string;
+  /** split_brain_council, index_swap, duplicate_delivery, restart_reorder: on or off. */
+  knobs: Record<string, boolean>;
+}
+
 export interface SimulatorsView {
   simulators: Simulator[];
   scenarios: SimulatorScenario[];
@@ -283,6 +291,13 @@ export interface ConsoleApi {
   setSimulatorKnobs(name: string, knobs: Record<string, unknown>): Promise<{ simulator: string; knobs: Record<string, unknown> }>;
   /** Starts a named scenario (POST /demo/scenarios/{id}, 202); `unknown_scenario` (404). */
   runSimulatorScenario(id: string): Promise<{ scenario: string; run: ScenarioRun }>;
+  /**
+   * WHOOSH's fault knobs in the migration demo (`npm start -- --migration`, `serve
+   * --sim-migration`); rejects when the host runs no migration demo.
+   */
+  getMigrationDemoKnobs(): Promise<MigrationDemoKnobs>;
+  /** Turns WHOOSH fault knobs on or off (POST /migration/demo/knobs); `malformed` (400) names a bad knob. */
+  setMigrationDemoKnobs(knobs: Record<string, boolean>): Promise<MigrationDemoKnobs>;
   /** Submits a signed proposal; refusals resolve (ok: false), only transport failures reject. */
   submitProposal(signed: Proposal): Promise<SubmitOutcome>;
   /** Live events; returns the unsubscribe function. */

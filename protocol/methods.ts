@@ -71,6 +71,9 @@ const SIM_NAME_CHARS_MAX = 64;
 /** Same bound as the host's knob body limit (main/app/simulators-routes.ts). */
 const KNOB_PATCH_BYTES_MAX = 16 * 1024;
 
+/** Same bound as the host's /migration/demo/knobs body limit (main/app/migration-demo.ts). */
+const MIGRATION_KNOBS_BYTES_MAX = 4096;
+
 const index = int(0, INDEX_MAX);
 const simName = text(1, SIM_NAME_CHARS_MAX);
 const limit = int(0, PAGE_LIMIT_MAX);
@@ -191,6 +194,28 @@ export const METHODS = {
     },
     params: ['id'],
     schema: { id: simName },
+  },
+  getMigrationDemoKnobs: {
+    kind: 'call',
+    channel: 'console:getMigrationDemoKnobs',
+    http: get('/migration/demo/knobs', () => '/migration/demo/knobs'),
+    params: [],
+    schema: {},
+    note: 'the migration demo only (npm start -- --migration, serve --sim-migration)',
+  },
+  setMigrationDemoKnobs: {
+    kind: 'call',
+    channel: 'console:setMigrationDemoKnobs',
+    http: {
+      method: 'POST',
+      pattern: '/migration/demo/knobs',
+      path: () => '/migration/demo/knobs',
+      body: (p) => p.knobs,
+      ok_statuses: [200],
+      answer: 'json',
+    },
+    params: ['knobs'],
+    schema: { knobs: jsonObject(MIGRATION_KNOBS_BYTES_MAX) },
   },
   submitProposal: {
     kind: 'call',

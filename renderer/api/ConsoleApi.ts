@@ -40,5 +40,6 @@ export type {
   SimulatorKnob,
   SimulatorScenario,
   SimulatorsView,
+  MigrationDemoKnobs,
 } from '../../protocol/api';
 export { ConsoleApiError, describeError, isConsoleApiError } from '../../protocol/errors';

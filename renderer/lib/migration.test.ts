@@ -112,6 +112,8 @@ describe('divergences', () => {
   it('shows any JSON value on one bounded line', () => {
     expect(showValue(['a', 'b'])).toBe('["a","b"]');
     expect(showValue(undefined)).toBe('—');
+    const names: Record<string, string> = { 'hmmm:ed25519:AAA': 'op-1' };
+    expect(showValue(['hmmm:ed25519:AAA', 'hmmm:ed25519:BBB'], 400, (k) => names[k] ?? null)).toBe('["op-1","hmmm:ed25519:BBB"]');
     expect(showValue('x'.repeat(50), 10)).toHaveLength(10);
   });
 });

@@ -141,8 +141,13 @@ export function nextDivergenceSeq(kept: readonly ShadowDivergence[]): number {
   return kept.reduce((m, d) => Math.max(m, d.seq + 1), 1);
 }
 
-/** A divergence value as one line (values are arbitrary JSON). */
-export function showValue(v: unknown, chars_max = 400): string {
-  const s = v === undefined ? '—' : JSON.stringify(v);
+/**
+ * A divergence value as one line (values are arbitrary JSON). Signer keys the project
+ * knows are shown by their id (`nameOf` gives it, or null for a stranger's key), so member
+ * sets read "op-1", "agent-2"; the raw value stays in the cell's tooltip.
+ */
+export function showValue(v: unknown, chars_max = 400, nameOf: (signer: string) => string | null = () => null): string {
+  const named = (_: string, x: unknown) => (typeof x === 'string' && x.startsWith('hmmm:ed25519:') ? (nameOf(x) ?? x) : x);
+  const s = v === undefined ? '—' : JSON.stringify(v, named);
   return s.length > chars_max ? `${s.slice(0, chars_max - 1)}…` : s;
 }

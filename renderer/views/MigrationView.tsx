@@ -4,7 +4,7 @@
 // a route one step, bypass to WHOOSH and restore — through the same signing dialog as the
 // Actions view. Data in useMigration.ts, logic in lib/migration.ts.
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { MIGRATION_ORDER, type MigrationState } from '../../core/state';
 import { ActionDialog } from '../components/ActionDialog';
@@ -14,7 +14,7 @@ import { actionDef, migrationRouteDef, type ActionDef } from '../lib/actions';
 import { formatInt, shortHlc, signerName } from '../lib/format';
 import { anySwoosh, migrationSteps, routeSteps, showValue, type MigrationStep } from '../lib/migration';
 import { useConsole, useLive } from '../state/context';
-import type { State } from '../api/ConsoleApi';
+import { describeError, type MigrationDemoKnobs, type State } from '../api/ConsoleApi';
 import { POLL_MS, STEPS_MAX, useMigration, type MigrationData, type ShimLink } from './useMigration';
 import './migration.css';
 
@@ -56,6 +56,7 @@ export function MigrationView() {
         </span>
       </div>
       <BypassBar m={m} onOpen={setOpen} />
+      <LegacyFaults />
       <div className="mig-routes">
         {MIGRATION_ORDER.map((region) => (
           <RegionCard
@@ -68,7 +69,7 @@ export function MigrationView() {
         ))}
       </div>
       <div className="mig-grid">
-        <DivergencesPanel data={data} />
+        <DivergencesPanel data={data} state={state} />
         <ShadowChart data={data} />
         <HistoryPanel data={data} state={state} />
       </div>
@@ -136,6 +137,62 @@ function BypassBar({ m, onOpen }: { m: MigrationState; onOpen: (d: ActionDef) =>
   );
 }
 
+/** What each WHOOSH fault knob reproduces (the failures that motivated SWOOSH). */
+const FAULT_LABELS: Record<string, string> = {
+  split_brain_council: 'split-brain council',
+  index_swap: 'index swapped mid-flight',
+  duplicate_delivery: 'duplicate delivery applied twice',
+  restart_reorder: 'restart replays out of order',
+};
+
+/**
+ * The migration demo's WHOOSH fault knobs, one click each, so a person sees shadow mode
+ * catch a failure without a terminal. Absent unless the host runs the migration demo.
+ */
+function LegacyFaults() {
+  const { api } = useConsole();
+  const [faults, setFaults] = useState<MigrationDemoKnobs | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.getMigrationDemoKnobs().then(
+      (k) => live && typeof k?.knobs === 'object' && setFaults(k),
+      () => undefined, // no migration demo on this host: no strip
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  if (!faults) return null;
+  const flip = async (name: string) => {
+    try {
+      setFaults(await api.setMigrationDemoKnobs({ [name]: !faults.knobs[name] }));
+      setError(null);
+    } catch (err) {
+      setError(`${name}: ${describeError(err)}`);
+    }
+  };
+  return (
+    <div className="attention tone-accent mig-faults" data-testid="mig-faults">
+      <span title={`the WHOOSH simulator at ${faults.whoosh}`}>Demo · make WHOOSH misbehave, then watch the divergences:</span>
+      {Object.entries(faults.knobs).map(([name, on]) => (
+        <button
+          key={name}
+          type="button"
+          role="switch"
+          aria-checked={on}
+          className={`tbtn mig-fault${on ? ' tone-warn is-on' : ''}`}
+          data-testid={`mig-fault-${name}`}
+          onClick={() => void flip(name)}
+        >
+          {FAULT_LABELS[name] ?? name}: {on ? 'on' : 'off'}
+        </button>
+      ))}
+      {error && <span className="mig-fault-error">{error}</span>}
+    </div>
+  );
+}
+
 function RegionCard({
   region,
   m,
@@ -177,7 +234,8 @@ function RegionCard({
   );
 }
 
-function DivergencesPanel({ data }: { data: MigrationData }) {
+function DivergencesPanel({ data, state }: { data: MigrationData; state: State }) {
+  const nameOf = (signer: string) => state.boot.identities.find((i) => i.signer === signer)?.id ?? null;
   const { shim, divergences } = data;
   return (
     <Panel
@@ -212,8 +270,12 @@ function DivergencesPanel({ data }: { data: MigrationData }) {
                   <td className="mono">{d.seq}</td>
                   <td>{d.region}</td>
                   <td className="mono">{d.route}</td>
-                  <td className="mono mig-value mig-legacy">{showValue(d.legacy)}</td>
-                  <td className="mono mig-value mig-swoosh">{showValue(d.swoosh)}</td>
+                  <td className="mono mig-value mig-legacy" title={showValue(d.legacy)}>
+                    {showValue(d.legacy, 400, nameOf)}
+                  </td>
+                  <td className="mono mig-value mig-swoosh" title={showValue(d.swoosh)}>
+                    {showValue(d.swoosh, 400, nameOf)}
+                  </td>
                   <td className="muted">
                     {d.detail} <span className="faint">{clock(d.at_ms)}</span>
                   </td>
