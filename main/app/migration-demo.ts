@@ -24,7 +24,9 @@ import { councilAgentSim } from '../sim/council';
 import { LegacyCaller } from '../sim/legacy-caller';
 import type { SimServer, BaseKnobs } from '../sim/base';
 import { whooshSim, type WhooshSim } from '../sim/whoosh';
+import { readBoundedText } from '../api/body';
 import { sendError, sendJson } from '../api/server';
+import { parseStrictJson } from '../api/strict-json';
 import type { Attachment, Running } from './server';
 import { attachShimProxy } from './shim-proxy';
 
@@ -180,23 +182,10 @@ function knobPatchProblem(patch: unknown): string | null {
   return null;
 }
 
-/** The body as JSON, or undefined when it is not JSON or over KNOB_BODY_BYTES_MAX. */
-function readSmallJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= KNOB_BODY_BYTES_MAX) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > KNOB_BODY_BYTES_MAX) return resolve(undefined);
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
-      } catch {
-        resolve(undefined);
-      }
-    });
-    req.on('error', () => resolve(undefined));
-  });
+/** The body as JSON (strict: no duplicate names), or undefined when it is not JSON or over KNOB_BODY_BYTES_MAX. */
+async function readSmallJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBoundedText(req, KNOB_BODY_BYTES_MAX);
+  if (text === null) return undefined;
+  const parsed = parseStrictJson(text);
+  return parsed.ok ? parsed.value : undefined;
 }

@@ -9,6 +9,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError, sendJson } from '../api/server';
+import { readBoundedText } from '../api/body';
 import { parseStrictJson } from '../api/strict-json';
 
 /** A knob patch is a handful of small values; lists of tool names at most. */
@@ -102,7 +103,7 @@ async function readPatch(req: IncomingMessage): Promise<Patch> {
       error: `content-type must be application/json, got ${req.headers['content-type'] ?? 'none'}`,
     };
   }
-  const text = await readBounded(req);
+  const text = await readBoundedText(req, KNOB_BODY_BYTES_MAX);
   if (text === null) return { status: 413, code: 'payload_too_large', error: `a knob change is at most ${KNOB_BODY_BYTES_MAX} bytes` };
   const parsed = parseStrictJson(text);
   if (!parsed.ok) return { status: 400, code: 'malformed', error: parsed.reason };
@@ -111,18 +112,4 @@ async function readPatch(req: IncomingMessage): Promise<Patch> {
     return { status: 400, code: 'malformed', error: 'POST a JSON object of knobs, e.g. {"deny": true}' };
   if (Object.keys(v).length === 0) return { status: 400, code: 'malformed', error: 'name at least one knob, e.g. {"deny": true}' };
   return { patch: v as Record<string, unknown> };
-}
-
-/** The body as UTF-8 text, or null past the bound (the rest is drained, not kept). */
-function readBounded(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= KNOB_BODY_BYTES_MAX) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > KNOB_BODY_BYTES_MAX ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
 }
