@@ -28,7 +28,7 @@ export function formatClusterTable(s: ClusterChaosSummary): string {
   const rows: Array<[string, string]> = [
     [
       'steps',
-      `${s.steps}   requests ${s.sends}   accepted ${s.accepted}   acknowledged ${s.acknowledged}   200 duplicate ${s.duplicate_answers}   answers lost ${s.in_doubt}`,
+      `${s.steps}   requests ${s.sends}   accepted ${s.accepted}   acknowledged ${s.acknowledged}   200 duplicate ${s.duplicate_answers}   sent more than once ${s.in_doubt}`,
     ],
     ['rejected', rejected],
     ['network', `dropped ${s.net.dropped}, held back ${s.net.reordered}, re-sent ${s.net.duplicated}`],

@@ -19,7 +19,7 @@ import { CLUSTER_FAULTS, FaultSpecError, formatFaults, parseFaults, planClusterF
 import { CHAOS_EPOCH_MS, fastCast, ModelHost } from './model';
 
 const SEED = 3;
-const STEPS = 160;
+const STEPS = 120;
 
 /** The model's final hash for (seed, steps, faults): what the cluster must end on, whatever the faults did. */
 function modelHash(seed: number, steps: number, faults: string): { hash: string; index: number } {

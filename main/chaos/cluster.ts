@@ -95,6 +95,7 @@ export interface ClusterChaosSummary {
   accepted: number;
   acknowledged: number;
   duplicate_answers: number;
+  /** Proposals sent more than once before a definite answer (a timeout, a 503, a redirect to the leader). */
   in_doubt: number;
   rejected: Record<string, number>;
   net: { dropped: number; reordered: number; duplicated: number };
@@ -227,7 +228,7 @@ class ClusterRun {
   s = { duplicate_answers: 0, in_doubt: 0, model_answers: 0 };
   private nextEvent = 0;
   /** A failover being timed: the first definite answer from another node ends it. */
-  private timing: { fault: FailoverSample['fault']; step: number; t0: number; from: string } | null = null;
+  private timing: { fault: FailoverSample['fault']; step: number; t0: number; from: string; resumed: boolean } | null = null;
   /** A node to restart once writes resumed (leader-kill), and etcd members to bring back at a step. */
   private restartAfterFailover: Slot | null = null;
   private etcdDown: { name: string; at_step: number } | null = null;
@@ -430,7 +431,7 @@ class ClusterRun {
         const leader = await this.waitLeader(null, 30_000);
         const t0 = Date.now();
         await this.takeDown(leader, 'kill9');
-        this.timing = { fault: 'leader-kill', step: d.step, t0, from: leader.url };
+        this.timing = { fault: 'leader-kill', step: d.step, t0, from: leader.url, resumed: false };
         this.restartAfterFailover = leader;
         break;
       }
@@ -469,7 +470,8 @@ class ClusterRun {
     const proc = leader.proc as ServeProcess;
     process.kill(proc.pid, 'SIGSTOP');
     const t0 = Date.now();
-    this.timing = { fault: 'leader-pause', step: d.step, t0, from: leader.url };
+    const timing = { fault: 'leader-pause' as const, step: d.step, t0, from: leader.url, resumed: false };
+    this.timing = timing;
     const zombie = fetch(`${leader.url}/transition`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -482,6 +484,8 @@ class ClusterRun {
     const resume = (async () => {
       await sleep(this.lease_ms + PAUSE_PAST_LEASE_MS);
       if (leader.proc === proc) process.kill(proc.pid, 'SIGCONT');
+      // Once resumed it may lead again (a new term): its answers then end the failover too.
+      timing.resumed = true;
       const a = await zombie;
       this.zombie_answers.push({ status: a.status, code: a.body?.error?.code ?? null });
       if (a.status === 202)
@@ -522,6 +526,12 @@ class ClusterRun {
     let inDoubt = false;
     for (let tries = 0; tries < SEND_TRIES_MAX && !this.aborted; tries += 1) {
       const r = await this.client.submit(d.proposal as Proposal);
+      // The client itself re-sends after a timeout, a 503 or to the leader a follower names:
+      // an earlier copy may have been applied, so a 200 duplicate is then a right answer too.
+      if (r.attempts > 1 && !inDoubt) {
+        this.s.in_doubt += 1;
+        inDoubt = true;
+      }
       const definite = r.ok || (r.status >= 400 && r.status < 500 && r.status !== 429);
       if (definite) {
         this.endTiming();
@@ -546,7 +556,7 @@ class ClusterRun {
 
   private endTiming(): void {
     const t = this.timing;
-    if (t === null || this.client.currentUrl === t.from) return;
+    if (t === null || (this.client.currentUrl === t.from && !t.resumed)) return;
     this.failovers.push({ fault: t.fault, step: t.step, ms: Date.now() - t.t0 });
     this.timing = null;
     if (this.restartAfterFailover) {

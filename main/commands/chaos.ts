@@ -164,6 +164,9 @@ async function clusterChaos(v: ChaosValues): Promise<number> {
     keep: v.keep,
   };
   if (base.nodes > 7 || base.etcd > 7) throw new UsageError('--nodes and --etcd are at most 7');
+  // Ctrl-C or a kill: exit through process.exit, so the exit hooks kill every etcd member
+  // and node this run started (a signal's default action would leave them running).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
   const human = (text: string): void => {
     (v.json ? process.stderr : process.stdout).write(text);
   };
