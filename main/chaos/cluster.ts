@@ -137,6 +137,7 @@ const SEND_TRIES_MAX = 6;
 /** SIGSTOP lasts this much longer than the lease: the lease has certainly expired in etcd. */
 const PAUSE_PAST_LEASE_MS = 1500;
 const CATCH_UP_MS = 60_000;
+const ETCD_START_TRIES = 3;
 /** Writes should resume within lease + this after a leader dies. */
 const FAILOVER_SLACK_MS = 2000;
 const HEALTH_POLL_MS = 250;
@@ -187,6 +188,22 @@ export function clusterRerunCommand(o: ClusterChaosOptions, faults: string): str
   if ((o.lease_ms ?? CLUSTER_DEFAULTS.lease_ms) !== CLUSTER_DEFAULTS.lease_ms) parts.push(`--lease-ms ${o.lease_ms}`);
   parts.push(`--faults ${faults}`, '--json');
   return parts.join(' ');
+}
+
+/**
+ * A fresh etcd, tried a few times: a port found free can be taken by another process
+ * before etcd binds it (the harness's race); that is the machine, not the system under test.
+ */
+async function startEtcd(members: number): Promise<EtcdCluster> {
+  let last: unknown = null;
+  for (let attempt = 0; attempt < ETCD_START_TRIES; attempt += 1) {
+    try {
+      return await EtcdCluster.start({ members });
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 function quantile(sorted: readonly number[], q: number): number | null {
@@ -262,7 +279,7 @@ class ClusterRun {
   // ── processes ─────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    this.etcd = await EtcdCluster.start({ members: this.o.etcd ?? CLUSTER_DEFAULTS.etcd });
+    this.etcd = await startEtcd(this.o.etcd ?? CLUSTER_DEFAULTS.etcd);
     this.genesis_path = writeGenesis(this.dir, this.genesis);
     const n = this.o.nodes ?? CLUSTER_DEFAULTS.nodes;
     for (let k = 1; k <= n; k += 1) {

@@ -47,9 +47,9 @@ const CHAOS_OPTIONS = {
 
 const CHAOS_USAGE = `usage: swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--json]
        swoosh chaos --long [--seed S] [--json]
+       swoosh chaos --cluster --seed S --steps N [--nodes 3] [--etcd 3] [--lease-ms 2000] [--seeds M | --long] [--json]
   options: [--replica-mode process|inproc] [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep]
            [--fail-fast] [--sabotage NAME]
-       swoosh chaos --cluster --seed S --steps N [--nodes 3] [--etcd 3] [--lease-ms 2000] [--seeds M | --long] [--json]
   seeded chaos runs against the real \`swoosh serve\` (docs/chaos.md); exit 1 when a check failed.
 `;
 
