@@ -23,7 +23,13 @@ const ERROR_CODES = [
   'unsupported_media_type',
   'overloaded',
   'not_writer',
+  'no_leader',
   'shutting_down',
+  'not_found',
+  'method_not_allowed',
+  'forbidden_origin',
+  'misdirected_request',
+  'shim_unreachable',
   'internal',
 ];
 
@@ -40,6 +46,7 @@ const errorBody = {
         guard: { type: 'string' },
         reasons: { type: 'array', items: { type: 'string' } },
         head_hash: { type: 'string' },
+        leader: { type: 'string', description: 'not_writer from a cluster follower: the leader URL (also in Location)' },
       },
     },
   },
@@ -53,6 +60,18 @@ const accepted = {
     state_post_hash: { type: 'string' },
     decision_id: { type: 'string' },
     duplicate: { type: 'boolean', const: true },
+  },
+};
+
+const snapshot = {
+  type: 'object',
+  required: ['index', 'hlc', 'state_hash', 'record_hash', 'state'],
+  properties: {
+    index: { type: 'integer', description: 'WAL index the snapshot is the state after' },
+    hlc: { type: ['string', 'null'] },
+    state_hash: { type: 'string', description: 'H(state): a reader checks it before using the state' },
+    record_hash: { type: 'string', description: 'record_hash of WAL record `index`' },
+    state: { type: 'object' },
   },
 };
 
@@ -98,7 +117,12 @@ export function openApiDocument(): Record<string, unknown> {
               headers: { 'Retry-After': { schema: { type: 'integer' } } },
               ...json('Error'),
             },
-            503: err('not_writer, with the writer URL; shutting_down while the host stops'),
+            503: {
+              description:
+                'not_writer, with the writer URL (a cluster follower: error.leader and Location name the leader); no_leader during an election, honour Retry-After; shutting_down while the host stops',
+              headers: { Location: { schema: { type: 'string' } }, 'Retry-After': { schema: { type: 'integer' } } },
+              ...json('Error'),
+            },
           },
         },
       },
@@ -149,7 +173,48 @@ export function openApiDocument(): Record<string, unknown> {
       '/events': {
         get: { summary: 'Server-Sent Events: accepted, rejected, health', responses: { 200: { description: 'text/event-stream' } } },
       },
+      '/snapshot/latest': {
+        get: {
+          summary: 'Newest stored snapshot at or before HEAD (a cluster follower behind etcd catches up from it, hash-checked)',
+          responses: { 200: { description: 'Snapshot', ...json('Snapshot') }, 404: err('not_found: no snapshot is stored yet') },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      // Served only by a host started with a migration shim (`swoosh serve --shim URL`, docs/migration.md); 404 otherwise.
+      '/migration/divergences': {
+        get: {
+          summary: "The shim's shadow divergences (its GET /shadow/divergences), through the host; only with --shim",
+          parameters: pageParams(0),
+          responses: {
+            200: { description: "The shim's divergences page, as the shim answered it" },
+            400: err('Bad paging'),
+            404: err('not_found: no shim configured'),
+            405: err('method_not_allowed: only GET'),
+            502: err('shim_unreachable'),
+          },
+        },
+      },
+      '/migration/health': {
+        get: {
+          summary: "The shim's GET /health, through the host; only with --shim",
+          responses: {
+            200: { description: 'The shim is healthy' },
+            404: err('not_found: no shim configured'),
+            502: err('shim_unreachable'),
+            503: { description: 'The shim is not healthy' },
+          },
+        },
+      },
+      '/migration/metrics': {
+        get: {
+          summary: "The shim's Prometheus metrics, through the host; only with --shim",
+          responses: {
+            200: { description: 'text/plain exposition format' },
+            404: err('not_found: no shim configured'),
+            502: err('shim_unreachable'),
+          },
+        },
+      },
     },
     components: {
       schemas: {
@@ -160,6 +225,7 @@ export function openApiDocument(): Record<string, unknown> {
         Genesis: GENESIS_SCHEMA,
         Accepted: accepted,
         Error: errorBody,
+        Snapshot: snapshot,
         ...inputs,
       },
     },

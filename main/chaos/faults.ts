@@ -14,8 +14,14 @@
 //            loss, compensations …) plus the simulated-service faults of main/chaos/driver.ts
 //            (KACHING latency and denial, MCP registry flaps, capacity churn, far-future HLC).
 //
+//   cluster  (`swoosh chaos --cluster` only, in place of `process`) kill -9 of the SWOOSH
+//            leader (leader-kill), SIGSTOP of the leader past its lease then SIGCONT
+//            (leader-pause), kill -9 of an etcd member (etcd-kill) or of etcd's Raft leader
+//            (etcd-leader-kill), each restarted later, and a follower killed and restarted
+//            from an empty database (follower-wipe). Where and which: planClusterFaults.
+//
 // Syntax: a comma list of names or groups, `-name` removes: `all`, `all,-kill`,
-// `net,stream`, `none`. Names: see FAULT_NAMES.
+// `net,stream`, `none`. Names: see FAULT_NAMES (CLUSTER_FAULT_NAMES with --cluster).
 
 import { FAULT_KINDS, type FaultKind } from '../../core/workload/faults';
 import { mulberry32 } from '../../core/workload/rng';
@@ -36,19 +42,46 @@ export type FaultName = (typeof NET_FAULTS)[number] | (typeof PROCESS_FAULTS)[nu
 
 export const FAULT_NAMES: readonly string[] = [...NET_FAULTS, ...PROCESS_FAULTS, ...STREAM_FAULTS, ...CHAOS_STREAM_FAULTS];
 
-const GROUPS: Record<string, readonly string[]> = {
-  all: FAULT_NAMES,
-  none: [],
-  net: NET_FAULTS,
-  process: PROCESS_FAULTS,
-  stream: [...STREAM_FAULTS, ...CHAOS_STREAM_FAULTS],
-  services: ['kaching_latency', 'kaching_denial', 'mcp_flap', 'capacity_churn', 'breach', 'license', 'policy_update', 'compensation'],
+/** Process faults of a cluster run (`--cluster`). */
+export const CLUSTER_FAULTS = ['leader-kill', 'leader-pause', 'etcd-kill', 'etcd-leader-kill', 'follower-wipe'] as const;
+export type ClusterFault = (typeof CLUSTER_FAULTS)[number];
+/** What `--faults` may name with `--cluster`: the single-node process faults make no sense there. */
+export const CLUSTER_FAULT_NAMES: readonly string[] = [...NET_FAULTS, ...STREAM_FAULTS, ...CHAOS_STREAM_FAULTS, ...CLUSTER_FAULTS];
+
+export type FaultMode = 'single' | 'cluster';
+
+const STREAM_GROUP: readonly string[] = [...STREAM_FAULTS, ...CHAOS_STREAM_FAULTS];
+const SERVICES_GROUP = [
+  'kaching_latency',
+  'kaching_denial',
+  'mcp_flap',
+  'capacity_churn',
+  'breach',
+  'license',
+  'policy_update',
+  'compensation',
+];
+
+const GROUPS: Record<FaultMode, Record<string, readonly string[]>> = {
+  single: { all: FAULT_NAMES, none: [], net: NET_FAULTS, process: PROCESS_FAULTS, stream: STREAM_GROUP, services: SERVICES_GROUP },
+  cluster: { all: CLUSTER_FAULT_NAMES, none: [], net: NET_FAULTS, cluster: CLUSTER_FAULTS, stream: STREAM_GROUP, services: SERVICES_GROUP },
 };
+
+const NAMES: Record<FaultMode, readonly string[]> = { single: FAULT_NAMES, cluster: CLUSTER_FAULT_NAMES };
 
 export class FaultSpecError extends Error {}
 
+function wrongMode(name: string, mode: FaultMode): string | null {
+  if (mode === 'single' && (CLUSTER_FAULTS as readonly string[]).includes(name)) return `fault "${name}" needs --cluster`;
+  if (mode === 'cluster' && (PROCESS_FAULTS as readonly string[]).includes(name))
+    return `fault "${name}" is a single-node fault; with --cluster use ${CLUSTER_FAULTS.join(', ')}`;
+  return null;
+}
+
 /** Parses `--faults`; the canonical form (sorted names) is what the rerun command prints. */
-export function parseFaults(text: string): Set<string> {
+export function parseFaults(text: string, mode: FaultMode = 'single'): Set<string> {
+  const groups = GROUPS[mode];
+  const names_ = NAMES[mode];
   const out = new Set<string>();
   const items = text
     .split(',')
@@ -58,9 +91,12 @@ export function parseFaults(text: string): Set<string> {
   for (const item of items) {
     const remove = item.startsWith('-');
     const name = remove ? item.slice(1) : item;
-    const names = GROUPS[name] ?? (FAULT_NAMES.includes(name) ? [name] : null);
-    if (names === null)
-      throw new FaultSpecError(`unknown fault "${name}"; groups: ${Object.keys(GROUPS).join(', ')}; names: ${FAULT_NAMES.join(', ')}`);
+    const names = groups[name] ?? (names_.includes(name) ? [name] : null);
+    if (names === null) {
+      const wrong = wrongMode(name, mode);
+      if (wrong !== null) throw new FaultSpecError(wrong);
+      throw new FaultSpecError(`unknown fault "${name}"; groups: ${Object.keys(groups).join(', ')}; names: ${names_.join(', ')}`);
+    }
     for (const n of names) {
       if (remove) out.delete(n);
       else out.add(n);
@@ -70,12 +106,13 @@ export function parseFaults(text: string): Set<string> {
 }
 
 /** The shortest spelling of a fault set for the rerun command. */
-export function formatFaults(set: ReadonlySet<string>): string {
+export function formatFaults(set: ReadonlySet<string>, mode: FaultMode = 'single'): string {
+  const universe = NAMES[mode];
   if (set.size === 0) return 'none';
-  const missing = FAULT_NAMES.filter((n) => !set.has(n));
+  const missing = universe.filter((n) => !set.has(n));
   if (missing.length === 0) return 'all';
-  if (missing.length <= FAULT_NAMES.length / 2) return ['all', ...missing.map((n) => `-${n}`)].join(',');
-  return FAULT_NAMES.filter((n) => set.has(n)).join(',');
+  if (missing.length <= universe.length / 2) return ['all', ...missing.map((n) => `-${n}`)].join(',');
+  return universe.filter((n) => set.has(n)).join(',');
 }
 
 export interface FaultPlan {
@@ -134,4 +171,46 @@ export function planFaults(seed: number, enabled: ReadonlySet<string>): FaultPla
     replica_kill_every: enabled.has('replica-kill') ? replica_kill_every : 0,
     snapshot_every,
   };
+}
+
+export interface ClusterFaultEvent {
+  kind: ClusterFault;
+  /** Fires just before the first delivery of this generated proposal (step) or a later one. */
+  at_step: number;
+  /** etcd faults: the member comes back this many steps later (or at the end of the run). */
+  restart_after_steps: number;
+}
+
+/** Mean generated proposals between two cluster faults (at least one of each enabled kind per run). */
+export const CLUSTER_FAULT_EVERY_STEPS = 60;
+/** No fault before this step: the project boots first. */
+const CLUSTER_WARMUP_STEPS = 15;
+/** A bound on the plan, whatever --steps says. */
+const CLUSTER_FAULTS_MAX = 500;
+
+/**
+ * Where the cluster faults fall and which they are, from the seed alone (a PRNG of its
+ * own: the plan never shifts the proposal stream). Every enabled kind appears once, in a
+ * seeded order, before kinds repeat; the events are spread evenly over the steps, each
+ * jittered by up to a quarter of the spacing.
+ */
+export function planClusterFaults(seed: number, enabled: ReadonlySet<string>, steps: number): ClusterFaultEvent[] {
+  const rng = mulberry32((seed ^ 0x636c7573) >>> 0);
+  const kinds = CLUSTER_FAULTS.filter((k) => enabled.has(k));
+  if (kinds.length === 0 || steps <= CLUSTER_WARMUP_STEPS) return [];
+  const span = steps - CLUSTER_WARMUP_STEPS;
+  const count = Math.min(CLUSTER_FAULTS_MAX, Math.max(kinds.length, Math.floor(span / CLUSTER_FAULT_EVERY_STEPS)));
+  const order = [...kinds];
+  for (let i = order.length - 1; i > 0; i -= 1) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j] as ClusterFault, order[i] as ClusterFault];
+  }
+  while (order.length < count) order.push(rng.pick(kinds));
+  const spacing = span / (count + 1);
+  const jitter = Math.max(1, Math.floor(spacing / 4));
+  return order.map((kind, i) => ({
+    kind,
+    at_step: CLUSTER_WARMUP_STEPS + Math.max(1, Math.round((i + 1) * spacing) + rng.int(2 * jitter + 1) - jitter),
+    restart_after_steps: 3 + rng.int(Math.max(1, Math.floor(spacing / 2))),
+  }));
 }

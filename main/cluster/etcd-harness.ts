@@ -84,10 +84,23 @@ export class EtcdCluster {
     const cluster = new EtcdCluster(o);
     alive.add(cluster);
     try {
+      // The OS may hand out a just-closed port again: never give two members (or a member's
+      // client and peer) the same one (seen: m1 and m2 both on one peer port).
+      const taken = new Set<number>(o.ports?.flatMap((p) => [p.client, p.peer]) ?? []);
+      const distinctPort = async (): Promise<number> => {
+        for (let tries = 0; tries < 50; tries += 1) {
+          const port = await freePort();
+          if (!taken.has(port)) {
+            taken.add(port);
+            return port;
+          }
+        }
+        throw new Error('no distinct free port for an etcd member after 50 tries');
+      };
       for (let i = 1; i <= n; i += 1) {
         const fixed = o.ports?.[i - 1];
-        const client = fixed?.client ?? (await freePort());
-        const peer = fixed?.peer ?? (await freePort());
+        const client = fixed?.client ?? (await distinctPort());
+        const peer = fixed?.peer ?? (await distinctPort());
         cluster.members.push({
           name: `m${i}`,
           client_url: `http://127.0.0.1:${client}`,

@@ -4,6 +4,11 @@
 //   swoosh chaos --seed S --seeds M …          M seeds: S, S+1, … S+M-1
 //   swoosh chaos --long [--seed S] [--json]    the acceptance: one run of 10,000 accepted
 //                                              transitions with 3 replicas, then 100 seeds
+//   swoosh chaos --cluster [--nodes N] [--etcd M] [--lease-ms L] …
+//                                              the same workload against N nodes on an
+//                                              M-member etcd, with leader, etcd and follower
+//                                              faults (main/chaos/cluster.ts); with --long,
+//                                              a sweep of CLUSTER_LONG seeds
 //
 // With --json the last stdout line is one JSON object (a run's summary, or a sweep's
 // aggregate with seed, steps, accepted, violations, lost and replica_hashes) and the human
@@ -12,6 +17,8 @@
 // docs/chaos.md explains the checks; docs/runbooks/rerun-failing-seed.md the rerun.
 
 import { parse, UsageError } from './args';
+import { runClusterChaos, type ClusterChaosSummary } from '../chaos/cluster';
+import { formatClusterSeedLine, formatClusterSweep, formatClusterTable, summarizeCluster } from '../chaos/cluster-report';
 import { FaultSpecError, parseFaults } from '../chaos/faults';
 import { formatSeedLine, formatSweep, formatTable, summarize } from '../chaos/report';
 import { DEFAULT_CHECK_EVERY, DEFAULT_FAULTS, runChaos, type ChaosOptions, type ChaosProgress, type ChaosSummary } from '../chaos/run';
@@ -32,10 +39,15 @@ const CHAOS_OPTIONS = {
   'fail-fast': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   sabotage: { type: 'string' },
+  cluster: { type: 'boolean', default: false },
+  nodes: { type: 'string' },
+  etcd: { type: 'string' },
+  'lease-ms': { type: 'string' },
 } as const;
 
 const CHAOS_USAGE = `usage: swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--json]
        swoosh chaos --long [--seed S] [--json]
+       swoosh chaos --cluster --seed S --steps N [--nodes 3] [--etcd 3] [--lease-ms 2000] [--seeds M | --long] [--json]
   options: [--replica-mode process|inproc] [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep]
            [--fail-fast] [--sabotage NAME]
   seeded chaos runs against the real \`swoosh serve\` (docs/chaos.md); exit 1 when a check failed.
@@ -43,6 +55,8 @@ const CHAOS_USAGE = `usage: swoosh chaos --seed S --steps N --replicas R [--faul
 
 /** The acceptance of `--long` (npm run chaos:long). */
 export const LONG = { transitions: 10_000, seeds: 100, steps: 1000, replicas: 3 } as const;
+/** The cluster sweep of `--cluster --long` (npm run chaos:long runs it after LONG). */
+export const CLUSTER_LONG = { seeds: 10, steps: 600 } as const;
 
 function int(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -55,7 +69,7 @@ function int(raw: string | undefined, name: string, fallback: number, min: numbe
 export async function chaosCommand(args: string[]): Promise<number> {
   const v = parse(args, CHAOS_OPTIONS, CHAOS_USAGE);
   try {
-    parseFaults(v.faults);
+    parseFaults(v.faults, v.cluster ? 'cluster' : 'single');
   } catch (err) {
     if (err instanceof FaultSpecError) throw new UsageError(err.message);
     throw err;
@@ -64,6 +78,9 @@ export async function chaosCommand(args: string[]): Promise<number> {
   if (v.durability !== 'FULL' && v.durability !== 'NORMAL') throw new UsageError('--durability is FULL or NORMAL');
   if (v.sabotage !== undefined && v.sabotage !== 'lose-last-record')
     throw new UsageError('--sabotage is lose-last-record (a self-test: the run must fail)');
+  if (v.cluster) return clusterChaos(v);
+  for (const flag of ['nodes', 'etcd', 'lease-ms'] as const)
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} is for a cluster run: add --cluster`);
   const seed = int(v.seed, 'seed', v.long ? 1 : Date.now() % 1_000_000, 0);
   const replicas = int(v.replicas, 'replicas', v.long ? LONG.replicas : 3, 0);
   const steps = int(v.steps, 'steps', v.long ? LONG.steps : 2000, 1);
@@ -124,6 +141,64 @@ export async function chaosCommand(args: string[]): Promise<number> {
   }
   const sweep = summarize(v.long ? 'long' : 'sweep', runs, long, Math.round(performance.now() - started));
   human(formatSweep(sweep));
+  if (v.json) process.stdout.write(`${JSON.stringify(sweep)}\n`);
+  return sweep.ok ? 0 : 1;
+}
+
+type ChaosValues = ReturnType<typeof parse<typeof CHAOS_OPTIONS>>;
+
+/** `--cluster`: one seed, `--seeds M`, or the `--long` sweep, against a real etcd cluster. */
+async function clusterChaos(v: ChaosValues): Promise<number> {
+  for (const flag of ['replicas', 'transitions', 'sabotage'] as const)
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} is for a single-node run; --cluster takes --nodes, --etcd, --lease-ms`);
+  const seed = int(v.seed, 'seed', v.long ? 1 : Date.now() % 1_000_000, 0);
+  const steps = int(v.steps, 'steps', v.long ? CLUSTER_LONG.steps : 300, 1);
+  const seeds = int(v.seeds, 'seeds', v.long ? CLUSTER_LONG.seeds : 1, 1);
+  const base = {
+    steps,
+    nodes: int(v.nodes, 'nodes', 3, 1),
+    etcd: int(v.etcd, 'etcd', 3, 1),
+    lease_ms: int(v['lease-ms'], 'lease-ms', 2000, 2000),
+    faults: v.faults,
+    workdir: v.workdir,
+    keep: v.keep,
+  };
+  if (base.nodes > 7 || base.etcd > 7) throw new UsageError('--nodes and --etcd are at most 7');
+  // Ctrl-C or a kill: exit through process.exit, so the exit hooks kill every etcd member
+  // and node this run started (a signal's default action would leave them running).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
+  const human = (text: string): void => {
+    (v.json ? process.stderr : process.stdout).write(text);
+  };
+  const tty = process.stderr.isTTY === true;
+  const onProgress = tty
+    ? (p: { seed: number; step: number; steps: number; accepted: number; faults: number; violations: number }): void => {
+        process.stderr.write(
+          `\rseed ${p.seed}: step ${p.step}/${p.steps}, accepted ${p.accepted}, faults ${p.faults}, violations ${p.violations}   `,
+        );
+      }
+    : undefined;
+  const clear = (): void => {
+    if (tty) process.stderr.write('\r\x1b[K');
+  };
+  if (seeds === 1 && !v.long) {
+    const s = await runClusterChaos({ ...base, seed, onProgress });
+    clear();
+    human(formatClusterTable(s));
+    if (v.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    return s.ok ? 0 : 1;
+  }
+  const started = performance.now();
+  const runs: ClusterChaosSummary[] = [];
+  for (let i = 0; i < seeds; i += 1) {
+    const s = await runClusterChaos({ ...base, seed: seed + i, onProgress });
+    clear();
+    runs.push(s);
+    human(`${formatClusterSeedLine(s)}\n`);
+    if (!s.ok && v['fail-fast']) break;
+  }
+  const sweep = summarizeCluster(runs, Math.round(performance.now() - started));
+  human(formatClusterSweep(sweep));
   if (v.json) process.stdout.write(`${JSON.stringify(sweep)}\n`);
   return sweep.ok ? 0 : 1;
 }
