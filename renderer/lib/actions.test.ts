@@ -76,6 +76,18 @@ describe('which operator actions the state allows', () => {
     expect(release?.blocked).toEqual(['not quarantined']);
   });
 
+  it('in REVIEW with the threshold of approvals reached: approve is still allowed, but nothing awaits a person', () => {
+    const sc = inReview();
+    const threshold = sc.state.council.threshold;
+    expect(threshold).toBeGreaterThan(1);
+    for (const op of sc.cast.operators.slice(0, threshold - 1)) sc.step('Execution_Approve', { note: 'ok' }, op);
+    expect(awaitingOperator(spec, sc.state).map((d) => d.transition)).toEqual(['Execution_Approve']);
+    sc.step('Execution_Approve', { note: 'ok' }, sc.cast.operators[threshold - 1]);
+    expect(sc.state.execution.approvals.filter((a) => a.beat === sc.state.execution.beat)).toHaveLength(threshold);
+    expect(allowed(sc)).toContain('Execution_Approve');
+    expect(awaitingOperator(spec, sc.state)).toEqual([]);
+  });
+
   it('quarantined: only release and confirm block', () => {
     const sc = inReview();
     sc.step('Policy_Violation', { rationale: 'secret in corpus', findings: [] });

@@ -197,11 +197,24 @@ function notHereReason(def: ActionDef, state: State): string {
   }
 }
 
-/** True when the operator has something to decide: a quarantine, or REVIEW/REVERB awaiting approval. */
+/**
+ * What awaits a person: a quarantine to release, or a REVIEW/REVERB whose approvals have
+ * not yet reached the council's threshold (once they have, the loop goes on without one
+ * more, so the header does not ask for it).
+ */
 export function awaitingOperator(spec: Spec, state: State): ActionDef[] {
   return actionOptions(spec, state)
-    .filter((o) => o.allowed && (o.def.transition === 'Execution_Approve' || o.def.transition === 'Quarantine_Release'))
+    .filter(
+      (o) => o.allowed && (o.def.transition === 'Quarantine_Release' || (o.def.transition === 'Execution_Approve' && !approvalsMet(state))),
+    )
     .map((o) => o.def);
+}
+
+/** The gate's beat has as many approvals as the threshold asks (the approvals guard will pass). */
+function approvalsMet(state: State): boolean {
+  const gate_beat = state.execution.beat;
+  const approved = state.execution.approvals.filter((a) => a.beat === gate_beat).length;
+  return approved >= state.council.threshold;
 }
 
 /** The next HLC after `hlc_last` at physical time now_ms (Kulkarni send rule, docs/protocol.md §3). */
