@@ -142,8 +142,9 @@ export interface ClusterChaosSummary {
 export const CLUSTER_DEFAULTS = { nodes: 3, etcd: 3, lease_ms: 2000 } as const;
 /**
  * A small etcd window, so that a short run compacts etcd and a wiped follower must restore
- * from a peer's snapshot: from the 20th record on, etcd holds 11..20 records behind the
- * newest snapshot (taken every 10) plus the ones since.
+ * from a peer's snapshot: from the snapshot at record 30 on (the first whose window does not
+ * reach record 1), etcd holds the 20 records up to the newest snapshot (taken every 10) plus
+ * the ones since.
  */
 export const CLUSTER_KEEP_RECORDS = 20;
 export const CLUSTER_SNAPSHOT_EVERY = 10;
