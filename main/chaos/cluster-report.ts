@@ -43,7 +43,7 @@ export function formatClusterTable(s: ClusterChaosSummary): string {
     ],
     [
       'nodes',
-      `${s.nodes_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}: ${s.node_heads.map((h) => `${h.node_id} ${h.role} @${h.index}${h.first > 1 ? ` (from snapshot ${h.first})` : ''}`).join(', ')}`,
+      `${s.nodes_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}: ${s.node_heads.map((h) => `${h.node_id} ${h.role} @${h.index}${h.records < h.index ? ` (${h.records} records: restored from a snapshot)` : ''}`).join(', ')}`,
     ],
     [
       'checks',
