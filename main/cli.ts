@@ -21,7 +21,7 @@ commands:
             [--snapshot-every K] [--trace none|console|memory] [--no-invariants] [--check-invariants]
             demo: --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0] [--sim-migration] [--shim URL]
             backups: [--backup-dir DIR --backup-every 15m [--backup-keep 24]]
-            cluster: [--etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]]
+            cluster: [--etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000] [--keep-records 10000]]
             real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
             [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
   vault     init|genkey|import-key|set|list|rm|passwd --vault FILE [--scrypt-log-n 18] [--key KEYFILE]

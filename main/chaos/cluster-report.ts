@@ -32,7 +32,10 @@ export function formatClusterTable(s: ClusterChaosSummary): string {
     ],
     ['rejected', rejected],
     ['network', `dropped ${s.net.dropped}, held back ${s.net.reordered}, re-sent ${s.net.duplicated}`],
-    ['cluster', `${s.nodes} nodes, ${s.etcd_members} etcd members, lease ${s.lease_ms} ms`],
+    [
+      'cluster',
+      `${s.nodes} nodes, ${s.etcd_members} etcd members, lease ${s.lease_ms} ms; etcd keeps ${s.keep_records} records behind a snapshot every ${s.snapshot_every}; catch-ups from a snapshot: ${s.snapshot_restores}`,
+    ],
     ['faults', `${firedText(s)} (planned ${s.plan.length})`],
     [
       'failover',
@@ -40,7 +43,7 @@ export function formatClusterTable(s: ClusterChaosSummary): string {
     ],
     [
       'nodes',
-      `${s.nodes_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}: ${s.node_heads.map((h) => `${h.node_id} ${h.role} @${h.index}`).join(', ')}`,
+      `${s.nodes_agree ? 'all agree' : 'DISAGREE'} on ${short(s.state_post_hash)}: ${s.node_heads.map((h) => `${h.node_id} ${h.role} @${h.index}${h.records < h.index ? ` (${h.records} records: restored from a snapshot)` : ''}`).join(', ')}`,
     ],
     [
       'checks',

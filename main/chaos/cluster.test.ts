@@ -5,15 +5,17 @@
 // What the cluster guarantees under each fault in detail is main/cluster/cluster.test.ts's.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeCast, makeGenesis } from '../../core/testing/kit';
+import { clusterSettings } from '../cluster/flags';
+import { UsageError } from '../commands/args';
 import { NodeVerifier } from '../engine/verifier';
 import { loadMachine } from '../machine';
-import { PACKAGE_DIR, SWOOSH_BIN } from '../testing/proc';
-import type { ClusterChaosSummary } from './cluster';
+import { PACKAGE_DIR, runSwoosh, SWOOSH_BIN } from '../testing/proc';
+import { CLUSTER_KEEP_RECORDS, type ClusterChaosSummary } from './cluster';
 import { ChaosDriver } from './driver';
 import { CLUSTER_FAULTS, FaultSpecError, formatFaults, parseFaults, planClusterFaults, planFaults } from './faults';
 import { CHAOS_EPOCH_MS, fastCast, ModelHost } from './model';
@@ -107,9 +109,20 @@ describe('chaos --cluster: a short run of the real command', () => {
       expect(s.model_hash).toBe(want.hash);
       expect(s.accepted).toBe(want.index);
       expect(s.node_heads.map((h) => h.node_id)).toEqual(['n1', 'n2', 'n3']);
-      for (const h of s.node_heads) expect(h).toMatchObject({ index: want.index, hash: want.hash, records: want.index });
+      for (const h of s.node_heads) expect(h).toMatchObject({ index: want.index, hash: want.hash });
+      for (const h of s.node_heads) expect(h.records).toBeLessThanOrEqual(want.index - h.first + 1);
       expect(s.node_heads.filter((h) => h.role === 'leader')).toHaveLength(1);
-      expect(s.checks).toMatchObject({ nodes_compared: 3, etcd_records: want.index, replayed: 3 * want.index });
+      // etcd was compacted (the seed's follower-wipe falls near record 38, past the first
+      // snapshot-covered window): the wiped follower restored from the leader's snapshot,
+      // so its copy starts there; the others hold the whole history and are replayed.
+      expect(s).toMatchObject({ keep_records: CLUSTER_KEEP_RECORDS });
+      expect(s.snapshot_restores).toBeGreaterThanOrEqual(1);
+      const restored = s.node_heads.filter((h) => h.records < want.index);
+      expect(restored.length).toBeGreaterThanOrEqual(1);
+      expect(restored.length).toBeLessThan(3);
+      expect(s.checks.etcd_records).toBeGreaterThanOrEqual(CLUSTER_KEEP_RECORDS);
+      expect(s.checks.etcd_records).toBeLessThan(want.index);
+      expect(s.checks).toMatchObject({ nodes_compared: 3, replayed: (3 - restored.length) * want.index });
       expect(s.checks.model_answers).toBe(s.sends);
       expect(s.rerun).toBe(`npx swoosh chaos --cluster --seed ${SEED} --steps ${STEPS} --faults all --json`);
       // Nothing left running: no etcd member, no node (all of their paths are under tmp).
@@ -119,4 +132,28 @@ describe('chaos --cluster: a short run of the real command', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('refuses a --keep-records that is not a whole number of at least 1, before anything opens', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'swoosh-cc-flag-'));
+    try {
+      const node = { etcd: 'http://127.0.0.1:1', node_id: 'n1' };
+      for (const bad of ['0', '-3', '2.5', 'ten', '', '1e3', '100000001'])
+        expect(() => clusterSettings({ ...node, keep_records: bad }), bad).toThrow(
+          new UsageError(`--keep-records must be an integer within 1..100000000, got ${bad}`),
+        );
+      expect(clusterSettings({ ...node, keep_records: '40' })?.keep_records).toBe(40);
+      expect(clusterSettings(node)?.keep_records).toBeUndefined();
+      // Through the CLI: a usage error (exit 2) before the database opens.
+      const db = join(tmp, 'n1.db');
+      const out = await runSwoosh(['serve', '--db', db, '--etcd', node.etcd, '--node-id', 'n1', '--keep-records=0']);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain('--keep-records must be an integer within 1..100000000, got 0');
+      const alone = await runSwoosh(['serve', '--db', db, '--keep-records', '40']);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toMatch(/--keep-records are for a cluster node: add --etcd/);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -9,16 +9,21 @@
 //                     while it is stopped, SIGCONT: that zombie must never answer 202
 //   etcd-kill         kill -9 of an etcd member, restarted a few steps later
 //   etcd-leader-kill  kill -9 of etcd's Raft leader, restarted a few steps later
-//   follower-wipe     kill -9 of a follower, its database deleted, restarted empty (catches up)
+//   follower-wipe     kill -9 of a follower, its database deleted, restarted empty: etcd
+//                     keeps only CLUSTER_KEEP_RECORDS behind the newest snapshot, so it
+//                     catches up from the leader's GET /snapshot/latest, then from etcd
 //
 // Checked while running: every answer equals the model's (status, code, index, state
 // hash); a proposal whose answer was lost (timeout, 5xx, a leader gone) is re-sent as the
 // same bytes until the answer is definite, and may then be a 200 duplicate. Checked at the
 // end: every node reaches the model's head and reports no problem; etcd's records hash to
-// the nodes'; each node's own SQLite file replays from genesis onto the model's hash at
-// every index (so every node has the same state_post_hash at every index), with the
-// invariants and windows of checks.ts; the Jepsen-style set check on every node's copy;
-// no invariant violation logged and no node that exited on its own.
+// the nodes'; each node's own SQLite file with the whole history replays from genesis onto
+// the model's hash at every index, with the invariants and windows of checks.ts, and the
+// Jepsen-style set check; a node restored from a snapshot lacks the records before it, but
+// ends at the head and each record it holds is the same (hash) as a whole-history node's
+// (if none is whole, the nodes' union is replayed instead), so every node has the same
+// state_post_hash at every index it holds; no invariant violation
+// logged and no node that exited on its own.
 //
 // What reproduces from the seed: the proposals, the net and stream faults, which cluster
 // faults fall where (and hence every answer and state hash). What does not: timings, which
@@ -41,7 +46,7 @@ import { NodeVerifier } from '../engine/verifier';
 import { loadMachine } from '../machine';
 import { recordHashOf } from '../store/store';
 import { startServe, writeGenesis, type ServeProcess } from '../testing/proc';
-import { auditWal, readWal, setCheck, type Ack } from './checks';
+import { auditWal, readWal, setCheck, type Ack, type WalRow } from './checks';
 import { ChaosDriver, type Delivery } from './driver';
 import { formatFaults, parseFaults, planClusterFaults, planFaults, type ClusterFault, type ClusterFaultEvent } from './faults';
 import { CHAOS_EPOCH_MS, fastCast, ModelHost, type Answer } from './model';
@@ -79,8 +84,10 @@ export interface NodeHead {
   role: string;
   index: number;
   hash: string;
-  /** WAL records in its SQLite file at the end (all of them: followers never drop history). */
+  /** WAL records in its SQLite file at the end: all of them, or fewer if it restored from a snapshot. */
   records: number;
+  /** Its first WAL record: 1, or the index of the peer snapshot it caught up from. */
+  first: number;
 }
 
 export interface ClusterChaosSummary {
@@ -90,6 +97,11 @@ export interface ClusterChaosSummary {
   nodes: number;
   etcd_members: number;
   lease_ms: number;
+  /** `--keep-records` and `--snapshot-every` of every node: etcd is compacted during the run. */
+  keep_records: number;
+  snapshot_every: number;
+  /** Catch-ups from a peer's snapshot, over every node's incarnations (their /health consensus). */
+  snapshot_restores: number;
   faults: string;
   sends: number;
   accepted: number;
@@ -129,6 +141,14 @@ export interface ClusterChaosSummary {
 }
 
 export const CLUSTER_DEFAULTS = { nodes: 3, etcd: 3, lease_ms: 2000 } as const;
+/**
+ * A small etcd window, so that a short run compacts etcd and a wiped follower must restore
+ * from a peer's snapshot: from the snapshot at record 30 on (the first whose window does not
+ * reach record 1), etcd holds the 20 records up to the newest snapshot (taken every 10) plus
+ * the ones since.
+ */
+export const CLUSTER_KEEP_RECORDS = 20;
+export const CLUSTER_SNAPSHOT_EVERY = 10;
 /** Per-request timeout of the stream's client: a stopped leader must not stall the stream. */
 const REQUEST_TIMEOUT_MS = 2000;
 /** How long one proposal may look for a leader (the client's own bound) and how often it is re-sent. */
@@ -168,6 +188,9 @@ interface Slot {
   expecting_exit: boolean;
   /** stderr of earlier incarnations (their invariant logs are checked at the end). */
   stderr: string[];
+  /** consensus.snapshot_restores: the most the live incarnation reported, and the sum of earlier ones. */
+  restores_seen: number;
+  restores_before: number;
 }
 
 /** GET JSON; null when unreachable or (unless `any_status`: /health is 503 while not ready) not 200. */
@@ -292,6 +315,8 @@ class ClusterRun {
         proc: null,
         expecting_exit: false,
         stderr: [],
+        restores_seen: 0,
+        restores_before: 0,
       });
     }
     await Promise.all(this.slots.map((s) => this.startNode(s)));
@@ -311,8 +336,19 @@ class ClusterRun {
       db: s.db,
       genesis: this.genesis_path,
       port: s.port,
-      snapshot_every: 50,
-      args: ['--host', '127.0.0.1', '--etcd', this.etcd.endpoints.join(','), '--node-id', s.id, '--lease-ms', String(this.lease_ms)],
+      snapshot_every: CLUSTER_SNAPSHOT_EVERY,
+      args: [
+        '--host',
+        '127.0.0.1',
+        '--etcd',
+        this.etcd.endpoints.join(','),
+        '--node-id',
+        s.id,
+        '--lease-ms',
+        String(this.lease_ms),
+        '--keep-records',
+        String(CLUSTER_KEEP_RECORDS),
+      ],
       ready_timeout_ms: 60_000,
     });
     s.proc = proc;
@@ -339,11 +375,20 @@ class ClusterRun {
     else await proc.stop();
     s.stderr.push(proc.stderr());
     s.proc = null;
+    s.restores_before += s.restores_seen;
+    s.restores_seen = 0;
   }
 
   private async consensusOf(s: Slot): Promise<Consensus | null> {
     if (!s.proc) return null;
-    return (await getJson<{ consensus?: Consensus }>(`${s.url}/health`, 1500, true))?.consensus ?? null;
+    const c = (await getJson<{ consensus?: Consensus }>(`${s.url}/health`, 1500, true))?.consensus ?? null;
+    // Polled every HEALTH_POLL_MS and at the end: a restore is seen unless its node is killed within a poll.
+    if (s.proc && c) s.restores_seen = Math.max(s.restores_seen, c.snapshot_restores ?? 0);
+    return c;
+  }
+
+  get snapshot_restores(): number {
+    return this.slots.reduce((n, s) => n + s.restores_before + s.restores_seen, 0);
   }
 
   /** The live node that says it leads and that the other live nodes name, or null. */
@@ -656,6 +701,7 @@ class ClusterRun {
         index: head?.index ?? -1,
         hash: head?.hash ?? '',
         records: 0,
+        first: 0,
       });
     }
     return heads;
@@ -719,6 +765,46 @@ function loggedInvariants(stderr: string): Array<{ index: number; detail: string
   return out;
 }
 
+/** The first index from 1 on that `rows` (in index order) lacks. */
+function firstMissing(rows: readonly WalRow[]): number {
+  let want = 1;
+  for (const r of rows) {
+    if (r.index !== want) return want;
+    want += 1;
+  }
+  return want;
+}
+
+/** Records 1..target, each once (readWal orders by the primary key idx). */
+function wholeHistory(rows: readonly WalRow[], target: number): boolean {
+  return rows.length === target && rows[0]?.index === 1 && rows[rows.length - 1]?.index === target;
+}
+
+/** A whole-history copy: replayed from genesis onto the model's hash at every index, and the set check. */
+function auditNode(
+  run: ClusterRun,
+  id: string,
+  rows: readonly WalRow[],
+  lost: Set<string>,
+  duplicated: Set<string>,
+  unexpected: Set<string>,
+): { replayed: number; windows: number } {
+  const audit = auditWal(rows, run.genesis, run.spec, run.model.hashes);
+  if (audit.corrupt)
+    run.violation('replay', null, audit.corrupt.index, `node ${id}: record ${audit.corrupt.index}: ${audit.corrupt.problem}`);
+  for (const f of audit.model_mismatch.slice(0, 20)) run.violation('replay', null, f.index, `node ${id}: ${f.problem}`);
+  for (const v of audit.invariants) run.violation('invariant', null, v.index, `node ${id}: ${v.invariant}: ${v.detail} (WAL replay)`);
+  for (const f of audit.windows) run.violation('window', null, f.index, `node ${id}: ${f.problem}`);
+  const set = setCheck(rows, run.acks, run.sent, run.rejectedKeys);
+  for (const k of set.lost) lost.add(k);
+  for (const k of set.duplicated) duplicated.add(k);
+  for (const k of set.unexpected) unexpected.add(k);
+  for (const l of set.lost_detail) run.violation('durability', null, null, `node ${id}: lost acknowledged proposal ${l}`);
+  for (const k of set.duplicated) run.violation('durability', null, null, `node ${id}: idem key ${k} is in the WAL more than once`);
+  for (const k of set.unexpected) run.violation('durability', null, null, `node ${id}: idem key ${k} was never sent or only ever rejected`);
+  return { replayed: audit.replayed, windows: audit.windows_checked };
+}
+
 /** Runs one seed against a fresh cluster and returns its summary; never throws for a failing system (that is a violation). */
 export async function runClusterChaos(o: ClusterChaosOptions): Promise<ClusterChaosSummary> {
   const started = performance.now();
@@ -744,36 +830,50 @@ export async function runClusterChaos(o: ClusterChaosOptions): Promise<ClusterCh
     etcdRecords = etcdHashes.size;
     await run.stopAll();
     const target = run.model.index;
+    const walls = run.slots.map((s) => readWal(s.db));
+    // The cluster's history: each index as a whole-history node (audited below) has it, else
+    // as the first node holding it; every other copy must agree with it.
+    const union = new Map<number, WalRow>();
+    const byCoverage = [...walls].sort((a, b) => Number(wholeHistory(b, target)) - Number(wholeHistory(a, target)));
+    for (const rows of byCoverage) for (const r of rows) if (!union.has(r.index)) union.set(r.index, r);
+    const history = [...union.values()].sort((a, b) => a.index - b.index);
+    if (!walls.some((rows) => wholeHistory(rows, target))) {
+      // Every node restored from a snapshot at some point: their copies together must still
+      // hold every record, and that history is audited once.
+      if (wholeHistory(history, target)) {
+        const audited = auditNode(run, 'union of the nodes', history, lost, duplicated, unexpected);
+        replayed += audited.replayed;
+        windows += audited.windows;
+      } else if (!run.aborted) run.violation('replica', null, null, `no node holds record ${firstMissing(history)} any more`);
+    }
     for (const [i, s] of run.slots.entries()) {
-      const rows = readWal(s.db);
+      const rows = walls[i] as WalRow[];
       const head = heads[i] as NodeHead;
       head.records = rows.length;
-      if (!run.aborted && rows.length !== target)
-        run.violation('replica', null, rows.length, `node ${s.id} holds ${rows.length} records; the model ${target}`);
-      // Replay from genesis onto the model's hash at every index: the same state_post_hash on every node.
-      const audit = auditWal(rows, run.genesis, run.spec, run.model.hashes);
+      head.first = rows[0]?.index ?? 0;
+      const last = rows[rows.length - 1]?.index ?? 0;
+      if (!run.aborted && last !== target)
+        run.violation('replica', null, last, `node ${s.id}'s WAL ends at ${last}; the model's at ${target}`);
       nodesCompared += 1;
-      replayed += audit.replayed;
-      windows += audit.windows_checked;
-      if (audit.corrupt)
-        run.violation('replay', null, audit.corrupt.index, `node ${s.id}: record ${audit.corrupt.index}: ${audit.corrupt.problem}`);
-      for (const f of audit.model_mismatch.slice(0, 20)) run.violation('replay', null, f.index, `node ${s.id}: ${f.problem}`);
-      for (const v of audit.invariants) run.violation('invariant', null, v.index, `node ${s.id}: ${v.invariant}: ${v.detail} (WAL replay)`);
-      for (const f of audit.windows) run.violation('window', null, f.index, `node ${s.id}: ${f.problem}`);
+      if (!wholeHistory(rows, target)) {
+        // Restored from a peer's snapshot (wiped, or restarted too far behind etcd): the
+        // records it holds are the cluster's.
+        for (const r of rows) {
+          const want = union.get(r.index)?.record_hash;
+          if (want !== r.record_hash)
+            run.violation('replica', null, r.index, `node ${s.id}'s record ${r.index} is ${r.record_hash}; another node's ${String(want)}`);
+        }
+      } else {
+        const audited = auditNode(run, s.id, rows, lost, duplicated, unexpected);
+        replayed += audited.replayed;
+        windows += audited.windows;
+      }
       for (const r of rows) {
         const inEtcd = etcdHashes.get(r.index);
         if (inEtcd !== undefined && inEtcd !== r.record_hash)
           run.violation('replica', null, r.index, `node ${s.id}'s record ${r.index} is ${r.record_hash}; etcd's ${inEtcd}`);
       }
-      const set = setCheck(rows, run.acks, run.sent, run.rejectedKeys);
-      for (const k of set.lost) lost.add(k);
-      for (const k of set.duplicated) duplicated.add(k);
-      for (const k of set.unexpected) unexpected.add(k);
-      for (const l of set.lost_detail) run.violation('durability', null, null, `node ${s.id}: lost acknowledged proposal ${l}`);
-      for (const k of set.duplicated) run.violation('durability', null, null, `node ${s.id}: idem key ${k} is in the WAL more than once`);
-      for (const k of set.unexpected)
-        run.violation('durability', null, null, `node ${s.id}: idem key ${k} was never sent or only ever rejected`);
-      if (i === 0) accepted = rows.length;
+      if (i === 0) accepted = rows.length > 0 ? (rows[rows.length - 1] as WalRow).index : 0;
       for (const v of loggedInvariants(s.stderr.join('\n'))) run.violation('node-invariant', null, v.index, `node ${s.id}: ${v.detail}`);
     }
   } catch (err) {
@@ -800,6 +900,9 @@ export async function runClusterChaos(o: ClusterChaosOptions): Promise<ClusterCh
     nodes: run.slots.length,
     etcd_members: o.etcd ?? CLUSTER_DEFAULTS.etcd,
     lease_ms: run.lease_ms,
+    keep_records: CLUSTER_KEEP_RECORDS,
+    snapshot_every: CLUSTER_SNAPSHOT_EVERY,
+    snapshot_restores: run.snapshot_restores,
     faults,
     sends: run.driver.sends,
     accepted,

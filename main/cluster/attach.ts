@@ -1,7 +1,7 @@
 // Turns an opened host into a cluster node (docs/cluster.md): the engine gets the node as
 // its replicator (writes only while this node leads, each batch one fenced etcd txn),
 // GET /health gets the `consensus` block and walLag, /metrics gets swoosh_is_leader,
-// swoosh_leader_changes_total and swoosh_wal_lag_records. The composition root calls
+// swoosh_leader_changes_total, swoosh_snapshot_restores_total and swoosh_wal_lag_records. The composition root calls
 // attachCluster before the API listens and start() once the node's URL is known.
 
 import { Counter, Gauge } from 'prom-client';
@@ -53,6 +53,7 @@ export function attachCluster(
   });
   let timer: NodeJS.Timeout | null = null;
   let counted = 0;
+  let restoresCounted = 0;
   new Gauge({
     name: 'swoosh_is_leader',
     help: '1 while this node is the cluster leader (its appends pass the fence)',
@@ -69,6 +70,16 @@ export function attachCluster(
       const seen = node.leader_changes;
       if (seen > counted) this.inc(seen - counted);
       counted = seen;
+    },
+  });
+  new Counter({
+    name: 'swoosh_snapshot_restores_total',
+    help: "Catch-ups from a peer's snapshot (etcd had deleted the records this node needed)",
+    registers: [metrics.registry],
+    collect() {
+      const seen = node.snapshot_restores;
+      if (seen > restoresCounted) this.inc(seen - restoresCounted);
+      restoresCounted = seen;
     },
   });
   return {

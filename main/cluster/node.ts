@@ -63,6 +63,8 @@ export interface Consensus {
   applied_index: number;
   etcd_index: number;
   members: Array<{ url: string; ok: boolean }>;
+  /** Catch-ups from a peer's snapshot since this process started (etcd no longer had the records). */
+  snapshot_restores: number;
   problem?: { index: number; problem: string };
 }
 
@@ -88,6 +90,8 @@ export class ClusterNode implements Replicator {
   leader: LeaderRecord | null = null;
   etcd_index = 0;
   leader_changes = 0;
+  /** Times this node adopted a peer's snapshot because etcd had deleted what it needed. */
+  snapshot_restores = 0;
   problem: { index: number; problem: string } | null = null;
   members: Array<{ url: string; ok: boolean }>;
   private fence: string | null = null;
@@ -266,6 +270,7 @@ export class ClusterNode implements Replicator {
         { index: snap.index, hlc: snap.hlc, state: snap.state, state_hash: snap.state_hash, record_hash: snap.record_hash },
         recordBodyText(record),
       );
+      this.snapshot_restores += 1;
       this.emit({ event: 'restored', index: snap.index, from });
       return true;
     } catch (err) {
@@ -489,6 +494,7 @@ export class ClusterNode implements Replicator {
       applied_index: this.applied_index,
       etcd_index: Math.max(this.etcd_index, this.applied_index),
       members: this.members.map((m) => ({ ...m })),
+      snapshot_restores: this.snapshot_restores,
     };
     if (this.problem) c.problem = this.problem;
     return c;

@@ -65,6 +65,7 @@ const SERVE_OPTIONS = {
   'node-id': { type: 'string' },
   advertise: { type: 'string' },
   'lease-ms': { type: 'string' },
+  'keep-records': { type: 'string' },
 } as const;
 
 const SERVE_USAGE = `usage: swoosh serve --db PATH [--genesis FILE] [--host 127.0.0.1] [--port 7420] [--console] [--durability FULL|NORMAL]
@@ -72,6 +73,7 @@ const SERVE_USAGE = `usage: swoosh serve --db PATH [--genesis FILE] [--host 127.
   demo:  --sim [--beat-ms 60000] [--human-operator] [--auto-release-s 0] [--sim-migration] [--shim URL]
   backups: --backup-dir DIR --backup-every 15m|6h|1d [--backup-keep 24]   (verified; on /health and /metrics)
   cluster: --etcd URL[,URL…] --node-id ID [--advertise URL] [--lease-ms 3000]   (docs/cluster.md)
+           [--keep-records 10000]   (records kept in etcd behind the newest snapshot, see --snapshot-every)
   real providers: --vault FILE [--providers FILE] [--kaching URL] [--backbeat URL] [--mcp URL] [--shhh URL]
          [--slurp URL] [--provisioner URL] [--council URL,URL,…] [--agent-key NAME] [--operator-key NAME]…
 `;
@@ -175,7 +177,13 @@ function planOf(v: ServeValues): ServePlan {
     period_ms,
     auto_release_after_ms: auto_release_s > 0 ? auto_release_s * 1000 : null,
     real: realProviders(v),
-    cluster: clusterSettings({ etcd: v.etcd, node_id: v['node-id'], advertise: v.advertise, lease_ms: v['lease-ms'] }),
+    cluster: clusterSettings({
+      etcd: v.etcd,
+      node_id: v['node-id'],
+      advertise: v.advertise,
+      lease_ms: v['lease-ms'],
+      keep_records: v['keep-records'],
+    }),
     shim_url: v.shim === undefined ? null : shimUrlOf(v.shim),
     backups: backupsOf(v),
   };
