@@ -35,7 +35,7 @@ commands:
   propose   --url URL --key FILE --transition NAME [--inputs JSON|@file] [--idem-key K] [--evidence URI]... [--passphrase-env VAR]
   chaos     --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--long] [--replica-mode process|inproc]
             [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep] [--fail-fast] [--sabotage NAME] [--json]
-            [--cluster [--nodes 3] [--etcd 3] [--lease-ms 2000]]   against a cluster on etcd (docs/chaos.md)
+            [--cluster [--nodes 3] [--etcd 3] [--lease-ms 2000] [--keep-records N]]   against a cluster on etcd (docs/chaos.md)
   follow    --url URL [--genesis FILE] [--db PATH] [--checkpoint-every K] [--trust-signatures] [--lifeline] [--json]
   bench     [--json] [--full] [--only PART,…] [--wal N] [--snapshot-every K] [--fresh] [--dir DIR] [--write-docs] [--docs FILE]
   shim      --map FILE --legacy URL --swoosh URL[,URL…] (--key FILE [--passphrase-env VAR] | --vault FILE --key-name NAME)

@@ -34,7 +34,7 @@ export function formatClusterTable(s: ClusterChaosSummary): string {
     ['network', `dropped ${s.net.dropped}, held back ${s.net.reordered}, re-sent ${s.net.duplicated}`],
     [
       'cluster',
-      `${s.nodes} nodes, ${s.etcd_members} etcd members, lease ${s.lease_ms} ms; etcd keeps ${s.keep_records} records behind a snapshot every ${s.snapshot_every}; catch-ups from a snapshot: ${s.snapshot_restores}`,
+      `${s.nodes} nodes, ${s.etcd_members} etcd members, lease ${s.lease_ms} ms; ${s.keep_records === null ? 'etcd not compacted (nodes keep 10,000 records)' : `etcd keeps ${s.keep_records} records behind a snapshot every ${s.snapshot_every}`}; catch-ups from a snapshot: ${s.snapshot_restores}`,
     ],
     ['faults', `${firedText(s)} (planned ${s.plan.length})`],
     [

@@ -73,7 +73,17 @@ describe('chaos --cluster: a short run of the real command', () => {
     // Its own temp dir (etcd data dirs and node databases), to look for leftovers after.
     const tmp = mkdtempSync(join(tmpdir(), 'swoosh-cc-test-'));
     try {
-      const args = ['chaos', '--cluster', '--seed', String(SEED), '--steps', String(STEPS), '--json'];
+      const args = [
+        'chaos',
+        '--cluster',
+        '--seed',
+        String(SEED),
+        '--steps',
+        String(STEPS),
+        '--keep-records',
+        String(CLUSTER_KEEP_RECORDS),
+        '--json',
+      ];
       const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [SWOOSH_BIN, ...args], {
           cwd: PACKAGE_DIR,
@@ -124,7 +134,9 @@ describe('chaos --cluster: a short run of the real command', () => {
       expect(s.checks.etcd_records).toBeLessThan(want.index);
       expect(s.checks).toMatchObject({ nodes_compared: 3, replayed: (3 - restored.length) * want.index });
       expect(s.checks.model_answers).toBe(s.sends);
-      expect(s.rerun).toBe(`npx swoosh chaos --cluster --seed ${SEED} --steps ${STEPS} --faults all --json`);
+      expect(s.rerun).toBe(
+        `npx swoosh chaos --cluster --seed ${SEED} --steps ${STEPS} --keep-records ${CLUSTER_KEEP_RECORDS} --faults all --json`,
+      );
       // Nothing left running: no etcd member, no node (all of their paths are under tmp).
       const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
       expect(ps.split('\n').filter((l) => l.includes(tmp))).toEqual([]);

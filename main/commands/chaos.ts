@@ -43,11 +43,12 @@ const CHAOS_OPTIONS = {
   nodes: { type: 'string' },
   etcd: { type: 'string' },
   'lease-ms': { type: 'string' },
+  'keep-records': { type: 'string' },
 } as const;
 
 const CHAOS_USAGE = `usage: swoosh chaos --seed S --steps N --replicas R [--faults LIST] [--transitions N] [--seeds M] [--json]
        swoosh chaos --long [--seed S] [--json]
-       swoosh chaos --cluster --seed S --steps N [--nodes 3] [--etcd 3] [--lease-ms 2000] [--seeds M | --long] [--json]
+       swoosh chaos --cluster --seed S --steps N [--nodes 3] [--etcd 3] [--lease-ms 2000] [--keep-records N] [--seeds M | --long] [--json]
   options: [--replica-mode process|inproc] [--check-every K] [--durability FULL|NORMAL] [--workdir DIR] [--keep]
            [--fail-fast] [--sabotage NAME]
   seeded chaos runs against the real \`swoosh serve\` (docs/chaos.md); exit 1 when a check failed.
@@ -79,7 +80,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   if (v.sabotage !== undefined && v.sabotage !== 'lose-last-record')
     throw new UsageError('--sabotage is lose-last-record (a self-test: the run must fail)');
   if (v.cluster) return clusterChaos(v);
-  for (const flag of ['nodes', 'etcd', 'lease-ms'] as const)
+  for (const flag of ['nodes', 'etcd', 'lease-ms', 'keep-records'] as const)
     if (v[flag] !== undefined) throw new UsageError(`--${flag} is for a cluster run: add --cluster`);
   const seed = int(v.seed, 'seed', v.long ? 1 : Date.now() % 1_000_000, 0);
   const replicas = int(v.replicas, 'replicas', v.long ? LONG.replicas : 3, 0);
@@ -159,6 +160,7 @@ async function clusterChaos(v: ChaosValues): Promise<number> {
     nodes: int(v.nodes, 'nodes', 3, 1),
     etcd: int(v.etcd, 'etcd', 3, 1),
     lease_ms: int(v['lease-ms'], 'lease-ms', 2000, 2000),
+    ...(v['keep-records'] !== undefined ? { keep_records: int(v['keep-records'], 'keep-records', 0, 1) } : {}),
     faults: v.faults,
     workdir: v.workdir,
     keep: v.keep,
