@@ -4,7 +4,7 @@
 // the cluster fields, end on the state the seed determines, and leave no process behind.
 // What the cluster guarantees under each fault in detail is main/cluster/cluster.test.ts's.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { clusterSettings } from '../cluster/flags';
 import { UsageError } from '../commands/args';
 import { NodeVerifier } from '../engine/verifier';
 import { loadMachine } from '../machine';
-import { PACKAGE_DIR, runSwoosh, SWOOSH_BIN } from '../testing/proc';
+import { lastJsonLine, runSwoosh } from '../testing/proc';
 import { CLUSTER_KEEP_RECORDS, type ClusterChaosSummary } from './cluster';
 import { ChaosDriver } from './driver';
 import { CLUSTER_FAULTS, FaultSpecError, formatFaults, parseFaults, planClusterFaults, planFaults } from './faults';
@@ -68,82 +68,77 @@ describe('chaos --cluster: the fault plan', () => {
   });
 });
 
+/** Bound on the short cluster run (30–45 s here), under which the child is killed. */
+const RUN_MS_MAX = 80_000;
+
 describe('chaos --cluster: a short run of the real command', () => {
-  it('passes every check under every cluster fault and reports leader changes, failover and node heads', async () => {
-    // Its own temp dir (etcd data dirs and node databases), to look for leftovers after.
-    const tmp = mkdtempSync(join(tmpdir(), 'swoosh-cc-test-'));
-    try {
-      const args = [
-        'chaos',
-        '--cluster',
-        '--seed',
-        String(SEED),
-        '--steps',
-        String(STEPS),
-        '--keep-records',
-        String(CLUSTER_KEEP_RECORDS),
-        '--json',
-      ];
-      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [SWOOSH_BIN, ...args], {
-          cwd: PACKAGE_DIR,
-          env: { ...process.env, TMPDIR: tmp },
-          stdio: ['ignore', 'pipe', 'pipe'],
+  it(
+    'passes every check under every cluster fault and reports leader changes, failover and node heads',
+    async () => {
+      // Its own temp dir (etcd data dirs and node databases), to look for leftovers after.
+      const tmp = mkdtempSync(join(tmpdir(), 'swoosh-cc-test-'));
+      try {
+        const args = [
+          'chaos',
+          '--cluster',
+          '--seed',
+          String(SEED),
+          '--steps',
+          String(STEPS),
+          '--keep-records',
+          String(CLUSTER_KEEP_RECORDS),
+          '--json',
+        ];
+        const out = await runSwoosh(args, { env: { TMPDIR: tmp }, timeout_ms: RUN_MS_MAX });
+        expect(out.code, out.stderr + out.stdout.slice(-2000)).toBe(0);
+        const s = lastJsonLine<ClusterChaosSummary>(out.stdout);
+        expect(s).toMatchObject({ mode: 'cluster', seed: SEED, steps: STEPS, nodes: 3, etcd_members: 3, ok: true });
+        expect({ violations: s.violations, lost: s.lost, duplicated: s.duplicated, unexpected: s.unexpected }).toEqual({
+          violations: [],
+          lost: [],
+          duplicated: [],
+          unexpected: [],
         });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
-      expect(out.code, out.stderr + out.stdout.slice(-2000)).toBe(0);
-      const lines = out.stdout.trim().split('\n');
-      const s = JSON.parse(lines[lines.length - 1]!) as ClusterChaosSummary;
-      expect(s).toMatchObject({ mode: 'cluster', seed: SEED, steps: STEPS, nodes: 3, etcd_members: 3, ok: true });
-      expect({ violations: s.violations, lost: s.lost, duplicated: s.duplicated, unexpected: s.unexpected }).toEqual({
-        violations: [],
-        lost: [],
-        duplicated: [],
-        unexpected: [],
-      });
-      for (const k of CLUSTER_FAULTS) expect(s.fired[k], k).toBeGreaterThanOrEqual(1);
-      // The first election, the killed leader's successor and the paused leader's.
-      expect(s.leader_changes).toBeGreaterThanOrEqual(3);
-      expect(s.failover_ms.samples.map((f) => f.fault).sort()).toEqual(['leader-kill', 'leader-pause']);
-      expect(s.failover_ms.p50).toBeGreaterThan(0);
-      expect(s.failover_ms.max).toBeGreaterThanOrEqual(s.failover_ms.p50!);
-      expect(s.zombie_answers).toHaveLength(1);
-      expect(s.zombie_answers[0]!.status).not.toBe(202);
-      // Per-node heads: every node at the model's head, and the model's head is the seed's.
-      const want = modelHash(SEED, STEPS, 'all');
-      expect(s.model_hash).toBe(want.hash);
-      expect(s.accepted).toBe(want.index);
-      expect(s.node_heads.map((h) => h.node_id)).toEqual(['n1', 'n2', 'n3']);
-      for (const h of s.node_heads) expect(h).toMatchObject({ index: want.index, hash: want.hash });
-      for (const h of s.node_heads) expect(h.records).toBeLessThanOrEqual(want.index - h.first + 1);
-      expect(s.node_heads.filter((h) => h.role === 'leader')).toHaveLength(1);
-      // etcd was compacted (the seed's follower-wipe falls near record 38, past the first
-      // snapshot-covered window): the wiped follower restored from the leader's snapshot,
-      // so its copy starts there; the others hold the whole history and are replayed.
-      expect(s).toMatchObject({ keep_records: CLUSTER_KEEP_RECORDS });
-      expect(s.snapshot_restores).toBeGreaterThanOrEqual(1);
-      const restored = s.node_heads.filter((h) => h.records < want.index);
-      expect(restored.length).toBeGreaterThanOrEqual(1);
-      expect(restored.length).toBeLessThan(3);
-      expect(s.checks.etcd_records).toBeGreaterThanOrEqual(CLUSTER_KEEP_RECORDS);
-      expect(s.checks.etcd_records).toBeLessThan(want.index);
-      expect(s.checks).toMatchObject({ nodes_compared: 3, replayed: (3 - restored.length) * want.index });
-      expect(s.checks.model_answers).toBe(s.sends);
-      expect(s.rerun).toBe(
-        `npx swoosh chaos --cluster --seed ${SEED} --steps ${STEPS} --keep-records ${CLUSTER_KEEP_RECORDS} --faults all --json`,
-      );
-      // Nothing left running: no etcd member, no node (all of their paths are under tmp).
-      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-      expect(ps.split('\n').filter((l) => l.includes(tmp))).toEqual([]);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }, 90_000);
+        for (const k of CLUSTER_FAULTS) expect(s.fired[k], k).toBeGreaterThanOrEqual(1);
+        // The first election, the killed leader's successor and the paused leader's.
+        expect(s.leader_changes).toBeGreaterThanOrEqual(3);
+        expect(s.failover_ms.samples.map((f) => f.fault).sort()).toEqual(['leader-kill', 'leader-pause']);
+        expect(s.failover_ms.p50).toBeGreaterThan(0);
+        expect(s.failover_ms.max).toBeGreaterThanOrEqual(s.failover_ms.p50!);
+        expect(s.zombie_answers).toHaveLength(1);
+        expect(s.zombie_answers[0]!.status).not.toBe(202);
+        // Per-node heads: every node at the model's head, and the model's head is the seed's.
+        const want = modelHash(SEED, STEPS, 'all');
+        expect(s.model_hash).toBe(want.hash);
+        expect(s.accepted).toBe(want.index);
+        expect(s.node_heads.map((h) => h.node_id)).toEqual(['n1', 'n2', 'n3']);
+        for (const h of s.node_heads) expect(h).toMatchObject({ index: want.index, hash: want.hash });
+        for (const h of s.node_heads) expect(h.records).toBeLessThanOrEqual(want.index - h.first + 1);
+        expect(s.node_heads.filter((h) => h.role === 'leader')).toHaveLength(1);
+        // etcd was compacted (the seed's follower-wipe falls near record 38, past the first
+        // snapshot-covered window): the wiped follower restored from the leader's snapshot,
+        // so its copy starts there; the others hold the whole history and are replayed.
+        expect(s).toMatchObject({ keep_records: CLUSTER_KEEP_RECORDS });
+        expect(s.snapshot_restores).toBeGreaterThanOrEqual(1);
+        const restored = s.node_heads.filter((h) => h.records < want.index);
+        expect(restored.length).toBeGreaterThanOrEqual(1);
+        expect(restored.length).toBeLessThan(3);
+        expect(s.checks.etcd_records).toBeGreaterThanOrEqual(CLUSTER_KEEP_RECORDS);
+        expect(s.checks.etcd_records).toBeLessThan(want.index);
+        expect(s.checks).toMatchObject({ nodes_compared: 3, replayed: (3 - restored.length) * want.index });
+        expect(s.checks.model_answers).toBe(s.sends);
+        expect(s.rerun).toBe(
+          `npx swoosh chaos --cluster --seed ${SEED} --steps ${STEPS} --keep-records ${CLUSTER_KEEP_RECORDS} --faults all --json`,
+        );
+        // Nothing left running: no etcd member, no node (all of their paths are under tmp).
+        const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+        expect(ps.split('\n').filter((l) => l.includes(tmp))).toEqual([]);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+    RUN_MS_MAX + 10_000,
+  );
 
   it('refuses a --keep-records that is not a whole number of at least 1, before anything opens', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'swoosh-cc-flag-'));
