@@ -2,23 +2,17 @@
 // a needle at the console's clock, and countdowns to each window's next edge. Display
 // only: the reducer judges windows from each proposal's HLC, never from this clock.
 
-import { useEffect, useState } from 'react';
+import { useNow } from '../state/clock';
 import { useCursor } from '../state/cursor';
 import { actionWindow, beatView, formatCountdown } from '../lib/backbeat';
 import { formatInt } from '../lib/format';
 import { useConsole, useLive } from '../state/context';
 
-const TICK_MS = 250;
-
 export function BackbeatStrip() {
   const cursor = useCursor();
   const live = useLive();
   const { spec } = useConsole();
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const s = live.head?.state;
   if (!s) return <div className="backbeat" />;
   const schedule = s.execution.backbeat;

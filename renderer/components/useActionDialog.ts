@@ -16,12 +16,12 @@ import { checkWindow, type Schedule } from '../../core/window';
 import type { Hash } from '../../core/types';
 import { buildAction, payloadSubject, signingKeysFirst, submitBlock, type ActionDef } from '../lib/actions';
 import { actionWindow } from '../lib/backbeat';
+import { useNow } from '../state/clock';
 import { useConsole, useLive } from '../state/context';
 import type { KeysModel } from './useOperatorKeys';
 
 /** The payload's clock reading is refreshed after this long, so an idle dialog does not sign an old time. */
 const RESTAMP_MS = 5000;
-const TICK_MS = 500;
 
 export interface ActionDone {
   transition: string;
@@ -40,15 +40,6 @@ function newUuid(): string {
   if (c.randomUUID) return c.randomUUID();
   const b = c.getRandomValues(new Uint8Array(16));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-function useClock(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(t);
-  }, []);
-  return now;
 }
 
 export interface ActionDialogProps {
@@ -70,7 +61,7 @@ export function useActionDialog({ def, keys, onClose, onDone }: ActionDialogProp
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [keyError, setKeyError] = useState<string | null>(null);
   const [uuid] = useState(newUuid);
-  const now = useClock();
+  const now = useNow();
   const classes = spec.transitions[def.transition]?.window ?? null;
   const schedule = head?.state.execution.backbeat ?? null;
   const stamp = useStamp({ now, busy, schedule, classes, headHash: head?.hash, text, keyId: key?.id });

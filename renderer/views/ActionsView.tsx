@@ -15,19 +15,9 @@ import type { SignedAction } from '../state/session';
 import type { WalRecord } from '../api/ConsoleApi';
 import { formatInt, signerName } from '../lib/format';
 import { useConsole, useLive, useSession } from '../state/context';
+import { useNow } from '../state/clock';
 import { useCursor } from '../state/cursor';
 import type { State } from '../../core/state';
-
-const TICK_MS = 1000;
-
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(t);
-  }, []);
-  return now;
-}
 
 function ApprovalStatus({ state, now }: { state: State; now: number }) {
   const { spec } = useConsole();
